@@ -1,0 +1,1 @@
+"""Frontdesk: an embeddable customer portal."""

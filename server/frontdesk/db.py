@@ -1,0 +1,141 @@
+"""The engine, transactional sessions, and the guard that keeps every query inside one business.
+
+A session is opened either for one business (`db.session(business_id)`), in which case every ORM
+SELECT, UPDATE and DELETE on a tenant-owned table gets `business_id = :id` added and every write is
+checked to stay inside that business; or explicitly unscoped with a reason (sign-in lookups, the
+job runner, creating a business). A query on a tenant-owned table in a session that is neither
+raises, so a forgotten scope fails loudly instead of leaking rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, create_engine
+
+from frontdesk.models import TenantScoped
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was queried or written without (or outside) a business scope."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says where and why in one line."""
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers proceed during a write; busy_timeout queues writers instead of failing.
+    for pragma in (
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA busy_timeout=5000",
+        "PRAGMA synchronous=NORMAL",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def session(self, business_id: str) -> Iterator[Session]:
+        """One transaction scoped to one business: commits on success, rolls back on error."""
+        with self._session({"business_id": business_id}) as session:
+            yield session
+
+    @contextmanager
+    def unscoped(self, reason: str) -> Iterator[Session]:
+        """One transaction that may cross businesses. `reason` documents why at the call site."""
+        with self._session({"unscoped": reason}) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, info: dict[str, str]) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.info.update(info)
+            with session.begin():
+                yield session
+
+    def check(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query answers."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {self.safe_url}: {reason}"
+            ) from None
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_business(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent query was already scoped
+    info = state.session.info
+    business_id = info.get("business_id")
+    if business_id is not None:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped,
+                lambda cls: cls.business_id == business_id,
+                include_aliases=True,
+            )
+        )
+    elif "unscoped" not in info and _touches_tenant_table(state):
+        raise TenantScopeError(
+            "query on a tenant-owned table outside a business scope: "
+            "open it with db.session(business_id), or db.unscoped(reason) on purpose"
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _writes_stay_in_business(session: Session, _context: Any, _instances: Any) -> None:
+    if "unscoped" in session.info:
+        return
+    business_id = session.info.get("business_id")
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if business_id is None:
+            raise TenantScopeError(f"write to {type(obj).__name__} outside a business scope")
+        if obj.business_id != business_id:
+            raise TenantScopeError(
+                f"write to {type(obj).__name__} of another business from this session"
+            )

@@ -1,0 +1,52 @@
+"""Every table, importable from one place (Alembic and the session guard need them all)."""
+
+from frontdesk.models.base import TenantScoped, new_id, utcnow
+from frontdesk.models.billing import (
+    CreditNote,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from frontdesk.models.business import ApiKey, Business, StaffRole, StaffUser
+from frontdesk.models.customers import Customer
+from frontdesk.models.payments import (
+    Initiator,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    PaymentMethodKind,
+    PaymentStatus,
+    Refund,
+)
+from frontdesk.models.records import AuditEvent, OutboxItem, OutboxStatus
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Business",
+    "CreditNote",
+    "Customer",
+    "Estimate",
+    "EstimateLine",
+    "EstimateStatus",
+    "Initiator",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "OutboxItem",
+    "OutboxStatus",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
+    "PaymentMethodKind",
+    "PaymentStatus",
+    "Refund",
+    "StaffRole",
+    "StaffUser",
+    "TenantScoped",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,71 @@
+"""The tenant (Business), its staff and its secret API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from frontdesk.models.base import TenantScoped, UTCDateTime, created_at_field, new_id, status_field
+
+DEFAULT_TIP_BASIS_POINTS = [1800, 2000, 2500]
+
+
+class Business(SQLModel, table=True):
+    id: str = Field(default_factory=lambda: new_id("bus"), primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    slug: str = Field(unique=True, max_length=80)
+    currency: str = Field(max_length=3)
+    locale: str = Field(default="en_US", max_length=20)
+    time_zone: str = Field(default="UTC", max_length=60)
+    logo_url: str | None = Field(default=None, max_length=2000)
+    allow_payments: bool = True
+    allow_estimates: bool = True
+    allow_invoices: bool = True
+    allow_profile_updates: bool = True
+    tips_enabled: bool = False
+    tip_basis_points: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON
+    )
+    allow_partial_payments: bool = False
+    partial_payment_minimum: int = 0
+    allowed_origins: list[str] = Field(default_factory=list, sa_type=JSON)
+    portal_page_url: str | None = Field(default=None, max_length=2000)
+    processor_account: str | None = Field(default=None, max_length=255)
+    publishable_key: str = Field(default_factory=lambda: new_id("pk"), unique=True, max_length=40)
+    created_at: datetime = created_at_field()
+
+
+class StaffRole(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+
+
+class StaffUser(TenantScoped, table=True):
+    __tablename__ = "staff_user"
+
+    id: str = Field(default_factory=lambda: new_id("usr"), primary_key=True, max_length=40)
+    # One address signs in to one business, so sign-in needs no business picker.
+    email: str = Field(unique=True, max_length=320)
+    name: str = Field(default="", max_length=200)
+    role: StaffRole = status_field(StaffRole.MANAGER)
+    password_hash: str = Field(max_length=255)
+    disabled: bool = False
+    created_at: datetime = created_at_field()
+
+
+class ApiKey(TenantScoped, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (UniqueConstraint("key_hash"),)
+
+    id: str = Field(default_factory=lambda: new_id("key"), primary_key=True, max_length=40)
+    name: str = Field(default="", max_length=200)
+    # The first characters, shown in the dashboard so a key can be recognised; never enough to use.
+    prefix: str = Field(max_length=20)
+    # SHA-256 of the whole key: keys carry 256 random bits, so a slow hash adds nothing.
+    key_hash: str = Field(max_length=64)
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

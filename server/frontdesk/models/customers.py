@@ -1,0 +1,37 @@
+"""A business's customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field
+
+from frontdesk.models.base import TenantScoped, UTCDateTime, created_at_field, new_id
+
+
+class Customer(TenantScoped, table=True):
+    __table_args__ = (
+        UniqueConstraint("business_id", "external_id"),
+        Index("ix_customer_business_email", "business_id", "email"),
+        Index("ix_customer_business_name", "business_id", "name"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("cus"), primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    phone: str = Field(default="", max_length=40)
+    address_line1: str = Field(default="", max_length=200)
+    address_line2: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", max_length=2)
+    sms_consent: bool = False
+    sms_consent_text: str = Field(default="", max_length=1000)
+    sms_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    portal_enabled: bool = True
+    # Every link and token carries this; bumping it revokes all of them at once.
+    link_version: int = 1
+    external_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = created_at_field()

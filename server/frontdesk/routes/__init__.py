@@ -1,0 +1,1 @@
+"""Thin HTTP handlers; each module exports routes = [...]."""

@@ -1,0 +1,1 @@
+"""The rules: plain functions that take the business explicitly, testable without HTTP."""

@@ -1,0 +1,117 @@
+"""Every setting, read once from FRONTDESK_* environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Values people paste from examples; refusing them keeps a copied config from reaching production.
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "insecure"}
+MIN_SECRET_LENGTH = 32
+GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "frontdesk"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore", frozen=True)
+
+    environment: Literal["production", "demo", "test"] = "production"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    # Newest first: tokens are signed with the first key and verified with any of them.
+    secret_key: Annotated[tuple[str, ...], NoDecode] = ()
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str = ""
+    mail_from: str = "Frontdesk <no-reply@frontdesk.localhost>"
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    # Only the sandbox and staging point this elsewhere; production leaves it empty.
+    stripe_api_base: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    run_jobs: bool = True
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for key in keys:
+            if key.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError(f"is a placeholder; generate one with: {GENERATE_KEY}")
+            if len(key) < MIN_SECRET_LENGTH:
+                raise ValueError(f"each key must be at least {MIN_SECRET_LENGTH} characters")
+        return keys
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return url
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http(s):// URL")
+        return url.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, url: str) -> str:
+        if url and not url.startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://")
+        return url
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production" and not self.secret_key:
+            raise ValueError("FRONTDESK_SECRET_KEY is missing; production needs at least one key")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{self.data_dir / 'frontdesk.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load(**overrides: object) -> Settings:
+    """Read settings from the environment (plus overrides), turning any problem into one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        name = f"FRONTDESK_{field.upper()}" if field else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        if not field and message.startswith("FRONTDESK_"):
+            raise SettingsError(message) from None
+        raise SettingsError(f"{name}: {message}") from None
