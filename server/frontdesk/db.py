@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, event, text
@@ -98,6 +99,19 @@ class Database:
         self.engine.dispose()
 
 
+@cache
+def _tenant_models() -> tuple[type[TenantScoped], ...]:
+    # Each mapped class, not the mixin: SQLModel fields are not attributes of an unmapped base.
+    found: list[type[TenantScoped]] = []
+    pending: list[type[TenantScoped]] = [TenantScoped]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if hasattr(model, "__table__"):
+            found.append(model)
+    return tuple(found)
+
+
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
     return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
 
@@ -112,10 +126,9 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     business_id = info.get("business_id")
     if business_id is not None:
         state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped,
-                lambda cls: cls.business_id == business_id,
-                include_aliases=True,
+            *(
+                with_loader_criteria(model, lambda cls: cls.business_id == business_id)
+                for model in _tenant_models()
             )
         )
     elif "unscoped" not in info and _touches_tenant_table(state):

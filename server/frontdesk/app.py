@@ -1,0 +1,122 @@
+"""create_app(): routes, middleware, lifespan and the mapping of errors to responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from frontdesk import htmx
+from frontdesk.db import Database
+from frontdesk.jobs import OutboxRunner
+from frontdesk.middleware.csrf import CSRFCookieMiddleware
+from frontdesk.middleware.request_log import RequestLogMiddleware
+from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
+from frontdesk.routes import dashboard, health
+from frontdesk.services.errors import Forbidden, Invalid, NotFound
+from frontdesk.settings import Settings
+
+log = logging.getLogger("frontdesk.app")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _error(
+    request: Request, status: int, message: str, fields: dict[str, str] | None = None
+) -> Response:
+    title = HTTPStatus(status).phrase
+    if request.url.path.startswith("/api/"):
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
+        if fields:
+            problem["errors"] = [{"field": k, "detail": v} for k, v in fields.items()]
+        return JSONResponse(problem, status_code=status, media_type="application/problem+json")
+    return htmx.render(
+        request,
+        page="pages/errors/error.html",
+        fragment="fragments/errors/error.html",
+        context={"title": title, "message": message, "fields": fields or {}, "status": status},
+        status_code=status,
+    )
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error(request, 404, "There is nothing here. The link may be old or mistyped.")
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Invalid)
+    return _error(request, 422, exc.message, exc.fields)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return _error(request, 403, str(exc) or "You are not allowed to do that.")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return await _not_found(request, exc)
+    return _error(request, exc.status_code, exc.detail, None)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # The traceback goes to our log, never to the client.
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return _error(request, 500, "Something went wrong on our side. Please try again in a moment.")
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Starlette:
+    database = db or Database(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runner = OutboxRunner(database, settings) if settings.run_jobs else None
+        if runner:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner:
+                runner.stop()
+            if db is None:
+                database.dispose()
+
+    app = Starlette(
+        routes=[
+            *health.routes,
+            Mount(
+                "/dashboard",
+                routes=dashboard.routes,
+                middleware=[
+                    Middleware(
+                        CSRFCookieMiddleware, secure=settings.is_production, path="/dashboard"
+                    )
+                ],
+            ),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[
+            Middleware(RequestLogMiddleware),
+            Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
+        ],
+        exception_handlers={
+            NotFound: _not_found,
+            Invalid: _invalid,
+            Forbidden: _forbidden,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    return app

@@ -1,0 +1,263 @@
+"""The `frontdesk` command: demo, serve, migrate, and a few administrative helpers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import uvicorn
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from starlette.applications import Starlette
+
+from frontdesk import demo, log, migrations, tokens  # type: ignore[attr-defined]
+from frontdesk.app import create_app
+from frontdesk.db import Database, DatabaseUnavailable
+from frontdesk.sample_site import create_app as create_sample_site
+from frontdesk.services import businesses, customers
+from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.settings import Settings, SettingsError, default_data_dir, load
+
+
+class CommandError(Exception):
+    """Ends the command with this one-line message and exit status 1."""
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings.resolved_database_url)
+    db.check()
+    return db
+
+
+def _schema_is_current(db: Database) -> bool:
+    head = ScriptDirectory.from_config(migrations.config(db.url)).get_current_head()
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _demo_secret(data_dir: Path) -> str:
+    """A key made on the first demo run and reused, so demo links survive a restart."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    host, port, site_port = "127.0.0.1", args.port, args.port + 1
+    for taken in (p for p in (port, site_port) if not _port_free(host, p)):
+        raise CommandError(
+            f"port {taken} is already in use (is another `frontdesk demo` running?); "
+            f"pick free ones with --port {port + 100}"
+        )
+    data_dir = Path(
+        args.data_dir or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo"
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = load(
+        environment="demo",
+        data_dir=data_dir,
+        secret_key=(_demo_secret(data_dir),),
+        base_url=f"http://{host}:{port}",
+    )
+    log.configure(settings.log_level)
+    db = _database(settings)
+    migrations.upgrade(db.url)
+    site_origin = f"http://{host}:{site_port}"
+    seeded = demo.ensure(db, sample_site_origin=site_origin)
+    print(
+        "\nFrontdesk demo is running (test mode: no real money moves).\n\n"
+        f"  Sample business website, signed in as {seeded.signed_in_customer.name}:\n"
+        f"    {site_origin}/account\n\n"
+        f"  Business dashboard:\n"
+        f"    {settings.base_url}/dashboard/\n"
+        f"    sign in as {seeded.owner_email} / {seeded.owner_password}\n\n"
+        f"  Data: {data_dir}   (Ctrl+C stops)\n",
+        flush=True,
+    )
+    portal = create_app(settings, db)
+    site = create_sample_site(settings, seeded.business, seeded.signed_in_customer)
+    asyncio.run(_serve_together([(portal, port), (site, site_port)], host))
+    return 0
+
+
+async def _serve_together(apps: list[tuple[Starlette, int]], host: str) -> None:
+    servers = [
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
+        for app, port in apps
+    ]
+    await asyncio.gather(*(server.serve() for server in servers))
+
+
+def production_app() -> Starlette:
+    """The app `serve` runs in each uvicorn worker, built from the environment."""
+    settings = load()
+    log.configure(settings.log_level)
+    return create_app(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load()
+    db = _database(settings)
+    if not _schema_is_current(db):
+        raise CommandError("the database schema is not up to date: run `frontdesk migrate` first")
+    db.dispose()
+    log.configure(settings.log_level)
+    uvicorn.run(
+        "frontdesk.cli:production_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    db = _database(load())
+    migrations.upgrade(db.url)
+    print(f"database {db.safe_url} is up to date")
+    return 0
+
+
+def cmd_business_create(args: argparse.Namespace) -> int:
+    settings = load()
+    db = _database(settings)
+    password = args.owner_password or secrets.token_urlsafe(12)
+    with db.unscoped("creating a business") as session:
+        created = businesses.create(
+            session,
+            name=args.name,
+            owner_email=args.owner_email,
+            owner_password=password,
+            currency=args.currency,
+            allowed_origins=args.allowed_origin,
+        )
+    business = created.business
+    print(
+        json.dumps(
+            {
+                "business_id": business.id,
+                "name": business.name,
+                "slug": business.slug,
+                "currency": business.currency,
+                "publishable_key": business.publishable_key,
+                "secret_api_key": created.secret_api_key,
+                "allowed_origins": business.allowed_origins,
+                "dashboard": {
+                    "url": f"{settings.base_url}/dashboard/",
+                    "email": created.owner.email,
+                    "password": password,
+                },
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+def cmd_customer_token(args: argparse.Namespace) -> int:
+    settings = load()
+    db = _database(settings)
+    with db.session(args.business) as session:
+        business = businesses.get(session, args.business)
+        customer = customers.get(session, business=business, customer_id=args.customer)
+        if not customer.portal_enabled:
+            raise CommandError(f"customer {customer.id} has portal access turned off")
+    print(
+        tokens.mint(
+            settings.secret_key,
+            tokens.Purpose.EMBED,
+            business_id=business.id,
+            customer_id=customer.id,
+            link_version=customer.link_version,
+        )
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        return sub
+
+    run_demo = command("demo", cmd_demo, "seed a demo business and serve it with a sample website")
+    run_demo.add_argument(
+        "--port", type=int, default=8000, help="portal port; the website uses PORT+1"
+    )
+    run_demo.add_argument(
+        "--data-dir", help="where the demo keeps its database (created if missing)"
+    )
+
+    serve = command("serve", cmd_serve, "run the production server from FRONTDESK_* settings")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    command("migrate", cmd_migrate, "bring the database schema up to date")
+
+    business = commands.add_parser("business", help="manage businesses")
+    business_commands = business.add_subparsers(dest="action", required=True)
+    create = business_commands.add_parser("create", help="create a business and its owner")
+    create.set_defaults(func=cmd_business_create)
+    create.add_argument("--name", required=True)
+    create.add_argument("--owner-email", required=True)
+    create.add_argument("--owner-password", help="generated and printed when omitted")
+    create.add_argument("--currency", default="USD")
+    create.add_argument("--allowed-origin", action="append", default=[], metavar="URL")
+
+    customer = commands.add_parser("customer", help="customer helpers")
+    customer_commands = customer.add_subparsers(dest="action", required=True)
+    token = customer_commands.add_parser("token", help="print a signed embed token")
+    token.set_defaults(func=cmd_customer_token)
+    token.add_argument("--business", required=True, metavar="ID")
+    token.add_argument("--customer", required=True, metavar="ID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except (CommandError, SettingsError, DatabaseUnavailable) as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 1
+    except Invalid as exc:
+        details = "; ".join(f"{field}: {message}" for field, message in exc.fields.items())
+        print(f"frontdesk: {details or exc.message}", file=sys.stderr)
+        return 1
+    except NotFound as exc:
+        print(f"frontdesk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""The demo business and its sample data: one customer in each balance state, and then some."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from frontdesk.db import Database
+from frontdesk.models import (
+    Business,
+    CreditNote,
+    Customer,
+    Initiator,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    PaymentMethodKind,
+    PaymentStatus,
+    StaffUser,
+    utcnow,
+)
+from frontdesk.services import businesses, customers, estimates, invoices
+from frontdesk.services.lines import LineInput
+
+SLUG = "greenleaf-garden-care"
+OWNER_EMAIL = "owner@greenleaf.example"
+OWNER_PASSWORD = "greenleaf-demo"
+SIGNED_IN_CUSTOMER_EMAIL = "jordan.rivera@example.com"
+SMS_CONSENT_TEXT = (
+    "Send me appointment and payment reminders by text message. Message and data rates may "
+    "apply. Reply STOP to opt out."
+)
+
+
+@dataclass(frozen=True)
+class Demo:
+    business: Business
+    owner_email: str
+    owner_password: str
+    signed_in_customer: Customer
+
+
+def _pay(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    invoice_id: str,
+    amount: int,
+    *,
+    days_ago: int,
+    tag: str,
+) -> None:
+    payment = Payment(
+        business_id=business.id,
+        customer_id=customer.id,
+        amount=amount,
+        currency=business.currency,
+        method=PaymentMethodKind.CARD,
+        status=PaymentStatus.SUCCEEDED,
+        processor_reference=f"pi_demo_{tag}",
+        idempotency_key=f"demo-seed:{tag}",
+        initiated_by=Initiator.CUSTOMER,
+        created_at=utcnow() - timedelta(days=days_ago),
+        succeeded_at=utcnow() - timedelta(days=days_ago),
+    )
+    session.add(payment)
+    session.add(
+        PaymentAllocation(
+            business_id=business.id, payment_id=payment.id, invoice_id=invoice_id, amount=amount
+        )
+    )
+
+
+def _seed(session: Session, business: Business, today: date) -> None:
+    def line(description: str, unit: int, quantity: str = "1", tax: int | None = 825) -> LineInput:
+        return LineInput(description, unit, Decimal(quantity), tax_rate_bp=tax)
+
+    def invoice(customer: Customer, lines: list[LineInput], issued: int, due: int) -> str:
+        created = invoices.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=lines,
+            issue_date=today - timedelta(days=issued),
+            due_date=today - timedelta(days=issued) + timedelta(days=due),
+            send=True,
+        )
+        session.flush()
+        return created.id
+
+    jordan = customers.create(
+        session,
+        business=business,
+        name="Jordan Rivera",
+        email=SIGNED_IN_CUSTOMER_EMAIL,
+        phone="+1 555 0142",
+        address_line1="18 Maple Row",
+        city="Springfield",
+        region="IL",
+        postal_code="62704",
+        country="US",
+        sms_consent=True,
+        sms_consent_text=SMS_CONSENT_TEXT,
+        sms_consent_at=utcnow() - timedelta(days=60),
+        external_id="crm-1042",
+    )
+    sam = customers.create(
+        session, business=business, name="Sam Chen", email="sam.chen@example.com"
+    )
+    alex = customers.create(
+        session, business=business, name="Alex Morgan", email="alex.morgan@example.com"
+    )
+    customers.create(
+        session,
+        business=business,
+        name="Priya Patel",
+        email="priya.patel@example.com",
+        portal_enabled=False,
+    )
+    session.flush()
+
+    # Jordan owes: one invoice overdue, one partly paid, one paid long ago, an estimate to decide.
+    paid_early = invoice(jordan, [line("Spring lawn aeration", 14500)], issued=75, due=14)
+    _pay(session, business, jordan, paid_early, 15696, days_ago=64, tag="jordan-aeration")
+    invoice(
+        jordan,
+        [line("Weekly mowing (4 visits)", 4500, "4"), line("Green waste disposal", 2500)],
+        issued=40,
+        due=14,
+    )
+    partly_paid = invoice(
+        jordan,
+        [line("Hedge trimming", 6000, "3.5"), line("Mulch, premium (yards)", 4200, "2")],
+        issued=6,
+        due=30,
+    )
+    _pay(session, business, jordan, partly_paid, 12000, days_ago=2, tag="jordan-hedge-part")
+    estimates.create(
+        session,
+        business=business,
+        customer=jordan,
+        lines=[
+            line("Autumn clean-up: leaves, beds and gutters", 38000),
+            line("Tulip bulbs, planted (per 50)", 6500, "2"),
+        ],
+        issue_date=today - timedelta(days=3),
+        expires_on=today + timedelta(days=27),
+        notes="Includes haul-away. Work scheduled within two weeks of approval.",
+        send=True,
+    )
+    session.add(
+        PaymentMethod(
+            business_id=business.id,
+            customer_id=jordan.id,
+            processor_id="pm_demo_jordan_visa",
+            brand="visa",
+            last4="4242",
+            exp_month=8,
+            exp_year=today.year + 2,
+            is_default=True,
+            consent_text="Save this card for future payments to Greenleaf Garden Care.",
+            consented_at=utcnow() - timedelta(days=64),
+        )
+    )
+
+    # Sam is in credit: everything paid, and a goodwill credit for a missed visit.
+    sam_invoice = invoice(sam, [line("Monthly garden maintenance", 9500)], issued=30, due=14)
+    _pay(session, business, sam, sam_invoice, 10284, days_ago=25, tag="sam-maintenance")
+    session.add(
+        CreditNote(
+            business_id=business.id,
+            customer_id=sam.id,
+            amount=1250,
+            currency=business.currency,
+            reason="Credit for the visit missed on account of rain",
+        )
+    )
+
+    # Alex is all set.
+    alex_invoice = invoice(alex, [line("Tree pruning consultation", 7500, tax=None)], 20, 14)
+    _pay(session, business, alex, alex_invoice, 7500, days_ago=18, tag="alex-consult")
+
+
+def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) -> Demo:
+    """Create the demo business on first run; on later runs reuse it and follow the port."""
+    today = today or date.today()
+    with db.unscoped("the demo creates its business and looks up its owner") as session:
+        business = session.exec(select(Business).where(Business.slug == SLUG)).first()
+        if business is None:
+            business = businesses.create(
+                session,
+                name="Greenleaf Garden Care",
+                slug=SLUG,
+                owner_email=OWNER_EMAIL,
+                owner_password=OWNER_PASSWORD,
+                currency="USD",
+                time_zone="America/Chicago",
+                tips_enabled=True,
+            ).business
+        business.allowed_origins = [sample_site_origin]
+        business.portal_page_url = f"{sample_site_origin}/account"
+        owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()
+        owner_email = owner.email
+    with db.session(business.id) as session:
+        has_customers = session.exec(select(Customer.id)).first()
+        if not has_customers:
+            _seed(session, business, today)
+        jordan = session.exec(
+            select(Customer).where(Customer.email == SIGNED_IN_CUSTOMER_EMAIL)
+        ).one()
+    return Demo(business, owner_email, OWNER_PASSWORD, jordan)

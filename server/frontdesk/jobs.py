@@ -1,0 +1,177 @@
+"""The outbox runner: claims due side effects, performs them, and retries failures with backoff.
+
+Items are claimed with a lease (`claimed_until`) in a short transaction and performed outside it,
+so a slow SMTP server never holds a database lock, and an item whose runner died mid-way becomes
+due again when its lease runs out. On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so any
+number of processes can run the runner; the conditional UPDATE that takes the lease makes a double
+claim impossible on SQLite as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import col, select
+
+from frontdesk.db import Database
+from frontdesk.models import OutboxItem, OutboxStatus, utcnow
+from frontdesk.settings import Settings
+
+log = logging.getLogger("frontdesk.jobs")
+
+Handler = Callable[[OutboxItem, Settings], None]
+
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=6)
+LEASE = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... doubling up to six hours between attempts."""
+    delay: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 20)
+    return min(delay, MAX_RETRY)
+
+
+def send_email(item: OutboxItem, settings: Settings) -> None:
+    payload = item.payload
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = payload["to"]
+    message["Subject"] = payload["subject"]
+    message["Message-ID"] = make_msgid(domain="frontdesk.localhost")
+    if payload.get("reply_to"):
+        message["Reply-To"] = payload["reply_to"]
+    message.set_content(payload["text"])
+    if payload.get("html"):
+        message.add_alternative(payload["html"], subtype="html")
+    if not settings.smtp_url:
+        if settings.environment == "demo":
+            # The demo keeps mail in the outbox, where the dashboard shows it.
+            log.info("demo mail kept in the outbox: %s", payload["subject"])
+            return
+        raise RuntimeError("FRONTDESK_SMTP_URL is not set; mail waits until it is")
+    deliver(settings.smtp_url, message)
+
+
+def deliver(smtp_url: str, message: EmailMessage) -> None:
+    url = urlsplit(smtp_url)
+    host = url.hostname or "localhost"
+    if url.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, url.port or 465, timeout=30)
+    else:
+        client = smtplib.SMTP(host, url.port or 25, timeout=30)
+    with client:
+        client.ehlo()
+        if url.scheme == "smtp" and client.has_extn("starttls"):
+            client.starttls()
+            client.ehlo()
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+        client.send_message(message)
+
+
+HANDLERS: dict[str, Handler] = {"email": send_email}
+
+
+class OutboxRunner:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        handlers: dict[str, Handler] | None = None,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 20,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.handlers = HANDLERS if handlers is None else handlers
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def claim(self, now: datetime | None = None) -> list[OutboxItem]:
+        now = now or utcnow()
+        due = and_(
+            col(OutboxItem.status) == OutboxStatus.PENDING,
+            col(OutboxItem.next_attempt_at) <= now,
+            or_(col(OutboxItem.claimed_until).is_(None), col(OutboxItem.claimed_until) < now),
+        )
+        claimed = []
+        with self.db.unscoped("the runner serves every business") as session:
+            candidates = session.exec(
+                select(OutboxItem)
+                .where(due)
+                .order_by(col(OutboxItem.next_attempt_at))
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for item in candidates:
+                taken = session.execute(
+                    update(OutboxItem)
+                    .where(col(OutboxItem.id) == item.id)
+                    .where(due)
+                    .values(claimed_until=now + LEASE, attempts=OutboxItem.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    session.refresh(item)
+                    claimed.append(item)
+        return claimed
+
+    def perform(self, item: OutboxItem) -> None:
+        handler = self.handlers.get(item.kind)
+        error = ""
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
+            handler(item, self.settings)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, error)
+        with self.db.unscoped("the runner serves every business") as session:
+            row = session.get(OutboxItem, item.id)
+            assert row is not None
+            row.claimed_until = None
+            row.last_error = error
+            if not error:
+                row.status = OutboxStatus.DONE
+                row.completed_at = utcnow()
+            elif row.attempts >= row.max_attempts:
+                row.status = OutboxStatus.DEAD
+            else:
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+
+    def run_once(self) -> int:
+        items = self.claim()
+        for item in items:
+            self.perform(item)
+        return len(items)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:
+                log.exception("outbox runner pass failed; trying again shortly")
+                worked = 0
+            if not worked:
+                self._stop.wait(self.poll_interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="frontdesk-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

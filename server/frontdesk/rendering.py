@@ -1,0 +1,33 @@
+"""The Jinja2 environment shared by pages, fragments and emails, with our filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FileSystemLoader
+from starlette.templating import Jinja2Templates
+
+from frontdesk import money
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
+    return money.format_amount(amount, currency, locale)
+
+
+def format_day(value: date, locale: str = "en_US") -> str:
+    return format_date(value, format="medium", locale=locale)
+
+
+def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
+    return format_datetime(value, format="medium", tzinfo=ZoneInfo(time_zone), locale=locale)
+
+
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True)
+)
+templates.env.filters.update(money=format_money, day=format_day, moment=format_moment)

@@ -1,0 +1,123 @@
+"""Creating businesses (tenants), their secret API keys, and finding one by its public key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from frontdesk import money
+from frontdesk.models import ApiKey, Business, StaffRole, StaffUser
+from frontdesk.services import staff
+from frontdesk.services.errors import Invalid, NotFound
+
+SECRET_KEY_PREFIX = "sk_"
+
+
+@dataclass(frozen=True)
+class NewBusiness:
+    business: Business
+    owner: StaffUser
+    # Shown once, at creation; only its hash is stored.
+    secret_api_key: str
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "business"
+
+
+def normalise_origin(origin: str) -> str:
+    """`https://shop.example.com` from what a person types; refuses paths and other schemes."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("bad origin", {"allowed_origins": f"{origin!r} is not an http(s) origin"})
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise Invalid(
+            "bad origin",
+            {"allowed_origins": f"{origin!r} has a path; an origin is scheme, host and port"},
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(session: Session, *, business: Business, name: str = "") -> tuple[ApiKey, str]:
+    key = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey(
+        business_id=business.id, name=name, prefix=key[:10], key_hash=hash_api_key(key)
+    )
+    session.add(api_key)
+    return api_key, key
+
+
+def create(
+    session: Session,
+    *,
+    name: str,
+    owner_email: str,
+    owner_password: str,
+    currency: str = "USD",
+    allowed_origins: list[str] | None = None,
+    slug: str | None = None,
+    **settings: Any,
+) -> NewBusiness:
+    """A business with its owner and a first secret API key. Needs an unscoped session."""
+    if not name.strip():
+        raise Invalid("name required", {"name": "A business needs a name."})
+    if "@" not in owner_email:
+        raise Invalid("bad email", {"owner_email": f"{owner_email!r} is not an email address"})
+    try:
+        code = money.normalise_currency(currency)
+    except money.MoneyError as exc:
+        raise Invalid("bad currency", {"currency": str(exc)}) from None
+    origins = [normalise_origin(origin) for origin in allowed_origins or []]
+    base_slug = slug or slugify(name)
+    candidate, n = base_slug, 1
+    while session.exec(select(Business.id).where(Business.slug == candidate)).first():
+        n += 1
+        candidate = f"{base_slug}-{n}"
+    owner_taken = session.exec(
+        select(StaffUser.id).where(StaffUser.email == owner_email.strip().lower())
+    ).first()
+    if owner_taken:
+        raise Invalid("email taken", {"owner_email": "This email already signs in to a business."})
+    business = Business(
+        name=name.strip(), slug=candidate, currency=code, allowed_origins=origins, **settings
+    )
+    session.add(business)
+    session.flush()
+    owner = staff.create(
+        session,
+        business=business,
+        email=owner_email,
+        password=owner_password,
+        role=StaffRole.OWNER,
+        name="",
+    )
+    _, key = create_api_key(session, business=business, name="first key")
+    return NewBusiness(business, owner, key)
+
+
+def get(session: Session, business_id: str) -> Business:
+    business = session.get(Business, business_id)
+    if business is None:
+        raise NotFound("no such business")
+    return business
+
+
+def by_publishable_key(session: Session, publishable_key: str) -> Business:
+    business = session.exec(
+        select(Business).where(Business.publishable_key == publishable_key)
+    ).first()
+    if business is None:
+        raise NotFound("no such business")
+    return business

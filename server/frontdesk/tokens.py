@@ -1,0 +1,103 @@
+"""Every signed token Frontdesk issues, one salt per purpose, verified with a list of keys.
+
+Tokens are signed, not encrypted (base64 JSON anyone can read): they carry ids and the customer's
+link version, never personal data. A token alone grants nothing; the server re-checks on every use
+that the customer exists, is enabled and still has the version the token names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+class Purpose(StrEnum):
+    EMBED = "embed"
+    PORTAL_SESSION = "portal-session"
+    MAGIC_LINK = "magic-link"
+    PAY_LINK = "pay-link"
+    STAFF_SESSION = "staff-session"
+
+
+# Seconds a token lives; None means until revoked by a link-version bump.
+LIFETIME: dict[Purpose, int | None] = {
+    Purpose.EMBED: 10 * 60,
+    Purpose.PORTAL_SESSION: 60 * 60,
+    Purpose.MAGIC_LINK: 15 * 60,
+    Purpose.PAY_LINK: None,
+    Purpose.STAFF_SESSION: 12 * 60 * 60,
+}
+
+
+class InvalidToken(Exception):
+    """Tampered, expired, future-dated or meant for something else. `expired` tells which."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    purpose: Purpose
+    business_id: str
+    customer_id: str
+    link_version: int
+    extra: dict[str, Any]
+
+
+def _serializer(secret_keys: tuple[str, ...], purpose: Purpose) -> URLSafeTimedSerializer:
+    if not secret_keys:
+        raise ValueError("no secret key configured")
+    # Settings list keys newest first; itsdangerous wants oldest first and signs with the last.
+    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt=f"frontdesk.{purpose}.v1")
+
+
+def sign(secret_keys: tuple[str, ...], purpose: Purpose, payload: dict[str, Any]) -> str:
+    return str(_serializer(secret_keys, purpose).dumps(payload))
+
+
+def unsign(secret_keys: tuple[str, ...], purpose: Purpose, token: str) -> dict[str, Any]:
+    """The payload of a valid, unexpired token of this purpose, or InvalidToken."""
+    try:
+        payload = _serializer(secret_keys, purpose).loads(token, max_age=LIFETIME[purpose])
+    except SignatureExpired:
+        raise InvalidToken("this link or session has expired", expired=True) from None
+    except BadSignature:
+        raise InvalidToken("this link or session is not valid") from None
+    if not isinstance(payload, dict):
+        raise InvalidToken("this link or session is not valid")
+    return payload
+
+
+def mint(
+    secret_keys: tuple[str, ...],
+    purpose: Purpose,
+    *,
+    business_id: str,
+    customer_id: str,
+    link_version: int,
+    **extra: Any,
+) -> str:
+    """A token naming one customer of one business at their current link version."""
+    return sign(
+        secret_keys, purpose, {"b": business_id, "c": customer_id, "v": link_version, **extra}
+    )
+
+
+def read(secret_keys: tuple[str, ...], purpose: Purpose, token: str) -> Claims:
+    """The claims of a valid customer token of this purpose, or InvalidToken."""
+    payload = unsign(secret_keys, purpose, token)
+    business_id, customer_id, version = (
+        payload.pop("b", None),
+        payload.pop("c", None),
+        payload.pop("v", None),
+    )
+    if not (isinstance(business_id, str) and isinstance(customer_id, str)):
+        raise InvalidToken("this link or session is not valid")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidToken("this link or session is not valid")
+    return Claims(purpose, business_id, customer_id, version, payload)
