@@ -151,8 +151,8 @@ class OutboxRunner:
             else:
                 row.next_attempt_at = utcnow() + backoff(row.attempts)
 
-    def run_once(self) -> int:
-        items = self.claim()
+    def run_once(self, now: datetime | None = None) -> int:
+        items = self.claim(now)
         for item in items:
             self.perform(item)
         return len(items)

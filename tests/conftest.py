@@ -1,0 +1,115 @@
+"""Fixtures: a migrated database on SQLite and (when configured) PostgreSQL, and a live server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+from starlette.applications import Starlette
+
+from frontdesk import migrations  # type: ignore[attr-defined]
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.settings import Settings, load
+
+POSTGRES_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
+TEST_KEYS = (secrets.token_urlsafe(48),)
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="FRONTDESK_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
+
+
+def _postgres_database(name: str) -> str:
+    """A fresh, empty database on the configured server, named for this test worker."""
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to the newest revision, once per backend and test worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontdesk.db'}"
+    else:
+        url = _postgres_database(f"frontdesk_test_{worker}")
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    # Empty every table, children first, so each test starts from nothing.
+    with database.engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load(
+        environment="test",
+        data_dir=tmp_path,
+        secret_key=TEST_KEYS,
+        base_url="http://127.0.0.1:8000",
+        run_jobs=False,
+    )
+
+
+class LiveServer:
+    """A real uvicorn server on a loopback port, in a thread."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings, db: Database) -> Iterator[LiveServer]:
+    server = LiveServer(create_app(settings, db)).start()
+    yield server
+    server.stop()

@@ -1,0 +1,225 @@
+"""The `frontdesk` command, run as a real process: output, and one clear line for each failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from frontdesk import tokens
+from frontdesk.db import Database
+from frontdesk.services import businesses
+from tests.conftest import TEST_KEYS
+from tests.factories import make_customer
+
+FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
+
+
+def environment(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
+    env.update({f"FRONTDESK_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def run(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*FRONTDESK, *args], env=environment(**settings), capture_output=True, text=True, timeout=60
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"frontdesk: {expected}"), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def free_port() -> int:
+    # Two consecutive free ports: the demo uses PORT and PORT+1.
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free pair of ports")
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "frontdesk"
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "serve" in result.stdout
+
+
+def test_bad_settings_end_with_one_line() -> None:
+    assert_one_clear_line(run("migrate", secret_key="short"), "FRONTDESK_SECRET_KEY: each key")
+    assert_one_clear_line(run("migrate"), "FRONTDESK_SECRET_KEY is missing")
+
+
+def test_an_unreachable_database_ends_with_one_line() -> None:
+    result = run(
+        "migrate", secret_key=TEST_KEYS[0], database_url="postgresql://nobody@127.0.0.1:1/x"
+    )
+    assert_one_clear_line(
+        result, "cannot reach the database at postgresql+psycopg://nobody@127.0.0.1:1/x"
+    )
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = run("serve", secret_key=TEST_KEYS[0], database_url=f"sqlite:///{tmp_path}/new.db")
+    assert_one_clear_line(result, "the database schema is not up to date: run `frontdesk migrate`")
+
+
+def test_business_create_prints_keys_once_and_a_working_login(
+    database_url: str, db: Database
+) -> None:
+    result = run(
+        "business",
+        "create",
+        "--name",
+        "Brightwater Pools",
+        "--owner-email",
+        "Owner@Brightwater.example",
+        "--allowed-origin",
+        "https://brightwater.example/",
+        "--currency",
+        "eur",
+        secret_key=TEST_KEYS[0],
+        database_url=database_url,
+    )
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["slug"] == "brightwater-pools"
+    assert created["currency"] == "EUR"
+    assert created["publishable_key"].startswith("pk_")
+    assert created["secret_api_key"].startswith("sk_")
+    assert created["allowed_origins"] == ["https://brightwater.example"]
+    assert created["dashboard"]["email"] == "owner@brightwater.example"
+    with db.unscoped("the test reads back what the command made") as session:
+        business = businesses.get(session, created["business_id"])
+        from frontdesk.services import staff
+
+        assert staff.authenticate(
+            session, email="owner@brightwater.example", password=created["dashboard"]["password"]
+        )
+    assert created["secret_api_key"] not in json.dumps(business.model_dump(), default=str)
+
+
+def test_business_create_refuses_bad_input(database_url: str) -> None:
+    result = run(
+        "business",
+        "create",
+        "--name",
+        "X",
+        "--owner-email",
+        "a@b.example",
+        "--currency",
+        "ABC",
+        secret_key=TEST_KEYS[0],
+        database_url=database_url,
+    )
+    assert_one_clear_line(result, "currency: ABC is not a known currency")
+
+
+def test_customer_token_mints_an_embed_token(database_url: str, db: Database) -> None:
+    from tests.factories import make_business
+
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+    result = run(
+        "customer",
+        "token",
+        "--business",
+        business.id,
+        "--customer",
+        customer.id,
+        secret_key=TEST_KEYS[0],
+        database_url=database_url,
+    )
+    assert result.returncode == 0, result.stderr
+    claims = tokens.read(TEST_KEYS, tokens.Purpose.EMBED, result.stdout.strip())
+    assert (claims.business_id, claims.customer_id) == (business.id, customer.id)
+    missing = run(
+        "customer",
+        "token",
+        "--business",
+        business.id,
+        "--customer",
+        "cus_nope",
+        secret_key=TEST_KEYS[0],
+        database_url=database_url,
+    )
+    assert_one_clear_line(missing, "no such customer")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = free_port()
+    output = (tmp_path / "demo.log").open("w")
+    process = subprocess.Popen(
+        [*FRONTDESK, "demo", "--port", str(port), "--data-dir", str(tmp_path / "demo")],
+        env=environment(),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, (tmp_path / "demo.log").read_text()
+        assert time.monotonic() < deadline, "the demo did not come up"
+        time.sleep(0.2)
+    yield process, port
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=20)
+    output.close()
+
+
+def test_demo_serves_the_portal_and_a_sample_website_on_another_origin(
+    demo: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = demo
+    site = httpx.get(f"http://127.0.0.1:{port + 1}/account")
+    assert site.status_code == 200
+    assert '<frontdesk-portal business="pk_' in site.text
+    assert f"http://127.0.0.1:{port}/widget/frontdesk.js" in site.text
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as client:
+        form = client.get("/dashboard/sign-in")
+        token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+        home = client.post(
+            "/dashboard/sign-in",
+            data={
+                "email": "owner@greenleaf.example",
+                "password": "greenleaf-demo",
+                "csrf_token": token,
+            },
+        )
+    assert "Jordan Rivera" in home.text and "$420.17 owed" in home.text
+
+
+def test_a_second_demo_on_a_taken_port_ends_with_one_line(
+    demo: tuple[subprocess.Popen[str], int],
+    tmp_path: Path,
+) -> None:
+    _, port = demo
+    result = run("demo", "--port", str(port), "--data-dir", str(tmp_path / "second"))
+    assert_one_clear_line(result, f"port {port} is already in use")

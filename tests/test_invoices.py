@@ -1,0 +1,156 @@
+"""Invoice totals, derived statuses and customer balances, computed from the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from frontdesk import demo
+from frontdesk.db import Database
+from frontdesk.models import CreditNote, Customer, InvoiceLine, InvoiceStatus, PaymentStatus
+from frontdesk.services import customers, estimates, invoices
+from frontdesk.services.customers import BalanceState
+from frontdesk.services.errors import Invalid
+from frontdesk.services.invoices import DisplayStatus
+from frontdesk.services.lines import LineInput
+from tests.factories import make_business, make_customer, make_invoice, make_payment
+
+TODAY = date.today()
+
+
+def test_tax_is_rounded_per_line_then_summed(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        invoice = invoices.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=[
+                LineInput("Hedges", 6000, Decimal("3.5"), tax_rate_bp=825),
+                LineInput("Mulch", 4200, Decimal("2"), tax_rate_bp=825),
+                LineInput("Permit", 1999, tax_amount=0),
+            ],
+            issue_date=TODAY,
+            due_date=TODAY,
+        )
+    assert (invoice.subtotal, invoice.tax_total, invoice.total) == (31399, 2426, 33825)
+    with db.session(business.id) as session:
+        taxes = session.exec(select(InvoiceLine.tax_amount).order_by(InvoiceLine.position)).all()
+    assert taxes == [1733, 693, 0]
+
+
+@pytest.mark.parametrize(
+    ("lines", "field"),
+    [
+        ([], "lines"),
+        ([LineInput(" ", 100)], "lines[0].description"),
+        ([LineInput("x", -1)], "lines[0].unit_amount"),
+        ([LineInput("x", 100, Decimal(0))], "lines[0].quantity"),
+        ([LineInput("x", 100, tax_rate_bp=10_001)], "lines[0].tax_rate"),
+        ([LineInput("x", 100, tax_rate_bp=5, tax_amount=5)], "lines[0].tax_amount"),
+    ],
+)
+def test_bad_lines_are_refused_with_field_messages(
+    db: Database, lines: list[LineInput], field: str
+) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        with pytest.raises(Invalid) as caught:
+            invoices.create(
+                session,
+                business=business,
+                customer=customer,
+                lines=lines,
+                issue_date=TODAY,
+                due_date=TODAY,
+            )
+    assert field in caught.value.fields
+
+
+def test_displayed_status_comes_from_due_date_and_payments(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        unpaid = make_invoice(session, business, customer)
+        overdue = make_invoice(
+            session,
+            business,
+            customer,
+            due_date=TODAY - timedelta(days=1),
+            issue_date=TODAY - timedelta(days=30),
+        )
+        partly = make_invoice(session, business, customer)
+        make_payment(session, business, customer, partly, 4000)
+        failed = make_invoice(session, business, customer)
+        make_payment(session, business, customer, failed, 10000, status=PaymentStatus.FAILED)
+        draft = make_invoice(session, business, customer, send=False)
+        paid = make_invoice(session, business, customer)
+        paid.status = InvoiceStatus.PAID
+        views = {
+            view.invoice.id: view
+            for view in invoices.views(session, [unpaid, overdue, partly, failed, draft, paid])
+        }
+    assert views[unpaid.id].status(TODAY) == DisplayStatus.UNPAID
+    assert views[overdue.id].status(TODAY) == DisplayStatus.OVERDUE
+    assert views[partly.id].status(TODAY) == DisplayStatus.PARTIALLY_PAID
+    assert views[partly.id].amount_due == 6000
+    assert views[failed.id].status(TODAY) == DisplayStatus.UNPAID  # a failed payment pays nothing
+    assert views[draft.id].status(TODAY) == DisplayStatus.DRAFT
+    assert views[paid.id].status(TODAY) == DisplayStatus.PAID
+    assert views[paid.id].amount_due == 0
+
+
+def test_balance_states(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        owing, credit, settled = (make_customer(session, business) for _ in range(3))
+        make_invoice(session, business, owing, amounts=(5000,), due_date=TODAY + timedelta(days=9))
+        make_invoice(session, business, owing, amounts=(2500,), due_date=TODAY + timedelta(days=3))
+        session.add(
+            CreditNote(business_id=business.id, customer_id=credit.id, amount=1250, currency="USD")
+        )
+        result = customers.balances(session, business=business, customers=[owing, credit, settled])
+    assert (result[owing.id].state, result[owing.id].amount) == (BalanceState.OWING, 7500)
+    assert result[owing.id].oldest_due_date == TODAY + timedelta(days=3)
+    assert (result[credit.id].state, result[credit.id].amount) == (BalanceState.IN_CREDIT, -1250)
+    assert (result[settled.id].state, result[settled.id].amount) == (BalanceState.SETTLED, 0)
+
+
+def test_estimates_expire_by_date(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        estimate = estimates.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=[LineInput("Work", 100)],
+            issue_date=TODAY - timedelta(days=40),
+            expires_on=TODAY - timedelta(days=10),
+            send=True,
+        )
+    assert estimates.status(estimate, TODAY) == estimates.DisplayStatus.EXPIRED
+    assert estimates.status(estimate, TODAY - timedelta(days=20)) == estimates.DisplayStatus.SENT
+
+
+def test_demo_seeds_one_customer_in_each_balance_state(db: Database) -> None:
+    seeded = demo.ensure(db, sample_site_origin="http://127.0.0.1:9001")
+    again = demo.ensure(db, sample_site_origin="http://127.0.0.1:9101")
+    assert again.business.id == seeded.business.id
+    assert again.business.allowed_origins == ["http://127.0.0.1:9101"]
+    with db.session(seeded.business.id) as session:
+        people = {c.name: c for c in session.exec(select(Customer)).all()}
+        states = customers.balances(
+            session, business=seeded.business, customers=list(people.values())
+        )
+    assert len(people) == 4
+    assert states[people["Jordan Rivera"].id].state == BalanceState.OWING
+    assert states[people["Jordan Rivera"].id].amount == 42017
+    assert states[people["Sam Chen"].id].amount == -1250
+    assert states[people["Alex Morgan"].id].state == BalanceState.SETTLED
+    assert not people["Priya Patel"].portal_enabled

@@ -1,0 +1,126 @@
+"""Two businesses side by side share nothing: every query helper stays inside its business."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+
+from frontdesk.db import Database, TenantScopeError
+from frontdesk.models import Customer, Invoice, Payment, StaffUser
+from frontdesk.services import businesses, customers, estimates, invoices
+from frontdesk.services.errors import NotFound
+from frontdesk.services.lines import LineInput
+from tests.factories import make_business, make_customer, make_invoice, make_payment
+
+
+@pytest.fixture
+def two(db: Database) -> dict[str, dict[str, str]]:
+    """Business A and B, each with one customer, an open invoice with a payment, a credit."""
+    ids: dict[str, dict[str, str]] = {}
+    for label in ("a", "b"):
+        business = make_business(db).business
+        with db.session(business.id) as session:
+            customer = make_customer(session, business, external_id="same-external-id")
+            invoice = make_invoice(session, business, customer, number="INV-1")
+            make_payment(session, business, customer, invoice, 2500)
+        ids[label] = {"business": business.id, "customer": customer.id, "invoice": invoice.id}
+    return ids
+
+
+def test_queries_return_only_the_scoped_business(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    a, b = two["a"], two["b"]
+    with db.session(a["business"]) as session:
+        assert [c.id for c in session.exec(select(Customer)).all()] == [a["customer"]]
+        assert [i.id for i in session.exec(select(Invoice)).all()] == [a["invoice"]]
+        assert len(session.exec(select(Payment)).all()) == 1
+        # Joins are scoped on every side, not only the selected entity.
+        joined = session.exec(
+            select(Invoice.id).join(Customer, Customer.id == Invoice.customer_id)
+        ).all()
+        assert joined == [a["invoice"]]
+        assert session.get(Customer, b["customer"]) is None
+
+
+def test_every_service_lookup_refuses_the_other_business_ids(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    a, b = two["a"], two["b"]
+    with db.session(a["business"]) as session:
+        business = businesses.get(session, a["business"])
+        with pytest.raises(NotFound):
+            customers.get(session, business=business, customer_id=b["customer"])
+        with pytest.raises(NotFound):
+            invoices.get(session, business=business, invoice_id=b["invoice"])
+        assert customers.list_page(session, business=business) == [
+            customers.get(session, business=business, customer_id=a["customer"])
+        ]
+        assert invoices.paid_amounts(session, [b["invoice"]]) == {b["invoice"]: 0}
+        assert (
+            invoices.open_for_customers(session, business=business, customer_ids=[b["customer"]])
+            == []
+        )
+
+
+def test_bulk_updates_cannot_reach_the_other_business(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    with db.session(two["a"]["business"]) as session:
+        session.execute(update(Customer).values(name="Renamed"))
+    with db.session(two["b"]["business"]) as session:
+        assert session.exec(select(Customer.name)).one() == "Casey Customer"
+
+
+def test_a_query_without_a_scope_raises(db: Database, two: dict[str, dict[str, str]]) -> None:
+    from sqlmodel import Session
+
+    with Session(db.engine) as session, pytest.raises(TenantScopeError):
+        session.exec(select(Customer)).all()
+
+
+def test_unscoped_sessions_are_explicit(db: Database, two: dict[str, dict[str, str]]) -> None:
+    with db.unscoped("this test counts every business's staff") as session:
+        assert len(session.exec(select(StaffUser)).all()) == 2
+
+
+def test_writing_another_business_row_raises(db: Database, two: dict[str, dict[str, str]]) -> None:
+    with (
+        pytest.raises(TenantScopeError, match="another business"),
+        db.session(two["a"]["business"]) as session,
+    ):
+        session.add(Customer(business_id=two["b"]["business"], name="Intruder", email="i@x.io"))
+    with db.session(two["b"]["business"]) as session:
+        assert len(session.exec(select(Customer)).all()) == 1
+
+
+def test_numbers_and_external_ids_are_unique_per_business_only(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    # Both businesses hold "INV-1" and "same-external-id" (made by the fixture) without conflict.
+    for label in ("a", "b"):
+        with db.session(two[label]["business"]) as session:
+            invoice = session.exec(select(Invoice)).one()
+            assert invoice.number == "INV-1"
+
+
+def test_estimate_and_invoice_numbering_count_only_their_business(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    with db.session(two["a"]["business"]) as session:
+        business = businesses.get(session, two["a"]["business"])
+        customer = customers.get(session, business=business, customer_id=two["a"]["customer"])
+        assert invoices.next_number(session, business=business) == "INV-1002"
+        estimate = estimates.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=[LineInput("Work", 1000, Decimal(1))],
+            issue_date=date.today(),
+            expires_on=date.today() + timedelta(days=30),
+        )
+        assert estimate.number == "EST-101"

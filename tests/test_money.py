@@ -1,0 +1,133 @@
+"""Money: minor units across 0-, 2- and 3-decimal currencies never lose or invent a unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from frontdesk import money
+from frontdesk.money import MAX_AMOUNT, Money, MoneyError
+
+CURRENCIES = ["USD", "EUR", "JPY", "KRW", "KWD", "BHD", "ISK", "GBP"]
+amounts = st.integers(min_value=0, max_value=MAX_AMOUNT)
+currencies = st.sampled_from(CURRENCIES)
+basis_points = st.integers(min_value=0, max_value=10_000)
+
+
+def test_exponents_follow_stripe_not_iso() -> None:
+    assert money.exponent("JPY") == 0
+    assert money.exponent("usd") == 2
+    assert money.exponent("KWD") == 3
+    assert money.exponent("ISK") == 2  # ISO says 0; Stripe takes two decimals
+
+
+@given(amounts, currencies)
+def test_parse_is_the_inverse_of_to_decimal(amount: int, currency: str) -> None:
+    assert money.parse(str(money.to_decimal(amount, currency)), currency) == amount
+
+
+@given(amounts, currencies)
+def test_to_decimal_has_exactly_the_currency_places(amount: int, currency: str) -> None:
+    exponent = money.to_decimal(amount, currency).as_tuple().exponent
+    assert exponent == -money.exponent(currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "problem"),
+    [
+        ("12.345", "USD", "at most 2 decimal places"),
+        ("1.5", "JPY", "at most 0 decimal places"),
+        ("abc", "USD", "is not an amount"),
+        ("-1", "USD", "cannot be negative"),
+        ("NaN", "USD", "is not an amount"),
+        ("1000000000", "USD", "too large"),
+    ],
+)
+def test_parse_refuses_what_it_cannot_represent(text: str, currency: str, problem: str) -> None:
+    with pytest.raises(MoneyError, match=problem):
+        money.parse(text, currency)
+
+
+def test_parse_accepts_thousands_separators() -> None:
+    assert money.parse("1,234.50", "USD") == 123450
+    assert money.parse("5.120", "KWD") == 5120
+
+
+@given(amounts, basis_points)
+def test_percent_is_within_half_a_unit_of_exact(amount: int, bp: int) -> None:
+    share = money.percent_of(amount, bp)
+    exact = Decimal(amount) * bp / 10_000
+    assert 0 <= share <= amount
+    assert abs(Decimal(share) - exact) <= Decimal("0.5")
+
+
+@given(amounts, amounts, basis_points)
+def test_percent_never_decreases_as_the_amount_grows(a: int, b: int, bp: int) -> None:
+    low, high = sorted((a, b))
+    assert money.percent_of(low, bp) <= money.percent_of(high, bp)
+
+
+def test_percent_rounds_half_up() -> None:
+    assert money.percent_of(1, 5000) == 1  # 0.5 -> 1
+    assert money.percent_of(21000, 825) == 1733  # 1732.5 -> 1733
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(any),
+)
+def test_allocate_adds_up_and_stays_fair(total: int, weights: list[int]) -> None:
+    parts = money.allocate(total, weights)
+    assert sum(parts) == total
+    whole = sum(weights)
+    for part, weight in zip(parts, weights, strict=True):
+        assert part >= 0
+        assert abs(Decimal(part) - Decimal(total) * weight / whole) < 1
+
+
+def test_allocate_classic_three_way_split() -> None:
+    assert money.allocate(100, [1, 1, 1]) == [34, 33, 33]
+
+
+@given(amounts, currencies)
+def test_chargeable_amounts_are_multiples_stripe_accepts(amount: int, currency: str) -> None:
+    charged = money.chargeable(amount, currency)
+    step = money.stripe_step(currency)
+    assert charged % step == 0
+    assert abs(charged - amount) <= step // 2
+
+
+def test_formatting_uses_the_currency_and_locale() -> None:
+    assert money.format_amount(1250, "USD") == "$12.50"
+    assert money.format_amount(1250, "JPY", "ja_JP") == "￥1,250"
+    assert money.format_amount(5120, "KWD", "en_US") == "KWD5.120"
+    assert money.format_amount(123456, "EUR", "de_DE") == "1.234,56\xa0€"
+
+
+def test_money_refuses_to_mix_currencies() -> None:
+    assert Money(100, "USD") + Money(50, "USD") == Money(150, "USD")
+    with pytest.raises(MoneyError, match="cannot combine USD with EUR"):
+        Money(100, "USD") + Money(50, "EUR")
+
+
+@pytest.mark.parametrize("code", ["US", "usdd", "XYZ", "12A"])
+def test_unknown_currencies_are_refused(code: str) -> None:
+    with pytest.raises(MoneyError):
+        money.normalise_currency(code)
+
+
+def test_money_module_never_uses_float() -> None:
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(money))
+    floats = [
+        node
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Constant) and isinstance(node.value, float))
+        or (isinstance(node, ast.Name) and node.id == "float")
+    ]
+    assert floats == []
