@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 
 import httpx
 import pytest
@@ -127,3 +129,45 @@ def test_sign_out_ends_the_session(live_server: LiveServer, db: Database) -> Non
         home = sign_in(client, owner.email)
         client.post("/dashboard/sign-out", data={"csrf_token": csrf_field(home.text)})
         assert client.get("/dashboard/", follow_redirects=False).status_code == 303
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "frontdesk.requests"]
+
+
+def test_request_logs_are_json_and_leave_out_query_strings(
+    live_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+
+    from frontdesk.log import JsonFormatter
+
+    with caplog.at_level("INFO", logger="frontdesk.requests"):
+        httpx.get(f"{live_server.url}/healthz?token=very-secret-token")
+        # The line is written once the response has gone out, so it may trail the client a little.
+        deadline = time.monotonic() + 5
+        while not request_lines(caplog) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    [record] = request_lines(caplog)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+    assert "very-secret-token" not in json.dumps(line)
+
+
+def test_the_server_runs_the_outbox_in_process(settings: Settings, db: Database) -> None:
+    from tests.test_jobs import free_port, queue_mail, start_smtp
+
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    business = make_business(db).business
+    queue_mail(db, business.id, subject="Welcome to your portal")
+    running = settings.model_copy(update={"run_jobs": True, "smtp_url": f"smtp://127.0.0.1:{port}"})
+    server = LiveServer(create_app(running, db)).start()
+    try:
+        deadline = time.monotonic() + 10
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.stop()
+        controller.stop()
+    assert [m["Subject"] for m in inbox.messages] == ["Welcome to your portal"]

@@ -223,3 +223,33 @@ def test_a_second_demo_on_a_taken_port_ends_with_one_line(
     _, port = demo
     result = run("demo", "--port", str(port), "--data-dir", str(tmp_path / "second"))
     assert_one_clear_line(result, f"port {port} is already in use")
+
+
+def test_serve_runs_several_workers_after_migrate(tmp_path: Path) -> None:
+    settings = {"secret_key": TEST_KEYS[0], "database_url": f"sqlite:///{tmp_path}/fd.db"}
+    assert run("migrate", **settings).returncode == 0
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [*FRONTDESK, "serve", "--port", str(port), "--workers", "2"],
+        env=environment(**settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        assert response.json() == {"status": "ok", "database": "ok"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    started = (tmp_path / "serve.log").read_text().count("Application startup complete")
+    assert started == 2
