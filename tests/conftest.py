@@ -83,21 +83,32 @@ def settings(tmp_path: Path) -> Settings:
 
 
 class LiveServer:
-    """A real uvicorn server on a loopback port, in a thread."""
+    """A real uvicorn server on a loopback port, in a thread; it can stop and start again."""
 
-    def __init__(self, app: Starlette) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
+    def __init__(self, app: Starlette | None = None, port: int = 0) -> None:
+        self.app = app
+        self.socket = self._bind(port)
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
 
-    def start(self) -> LiveServer:
+    @staticmethod
+    def _bind(port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        return sock
+
+    def start(self, app: Starlette | None = None) -> LiveServer:
+        self.app = app or self.app
+        assert self.app is not None
+        if self.socket.fileno() == -1:
+            self.socket = self._bind(self.port)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.01)
         return self

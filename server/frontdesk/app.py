@@ -20,9 +20,10 @@ from frontdesk import htmx
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
+from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
-from frontdesk.routes import dashboard, health
+from frontdesk.routes import dashboard, health, portal
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.settings import Settings
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app = Starlette(
         routes=[
             *health.routes,
+            *portal.routes,
             Mount(
                 "/dashboard",
                 routes=dashboard.routes,
@@ -106,6 +108,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestLogMiddleware),
+            Middleware(PortalCORSMiddleware, db=database),
             Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         ],
         exception_handlers={

@@ -13,16 +13,12 @@ from frontdesk.models import (
     Business,
     CreditNote,
     Customer,
-    Initiator,
-    Payment,
-    PaymentAllocation,
     PaymentMethod,
     PaymentMethodKind,
-    PaymentStatus,
     StaffUser,
     utcnow,
 )
-from frontdesk.services import businesses, customers, estimates, invoices
+from frontdesk.services import businesses, customers, estimates, invoices, payments
 from frontdesk.services.lines import LineInput
 
 SLUG = "greenleaf-garden-care"
@@ -53,25 +49,20 @@ def _pay(
     days_ago: int,
     tag: str,
 ) -> None:
-    payment = Payment(
-        business_id=business.id,
-        customer_id=customer.id,
-        amount=amount,
-        currency=business.currency,
+    invoice = invoices.get(session, business=business, invoice_id=invoice_id)
+    payment = payments.record_succeeded(
+        session,
+        business=business,
+        customer=customer,
+        allocations=[(invoice, amount)],
         method=PaymentMethodKind.CARD,
-        status=PaymentStatus.SUCCEEDED,
-        processor_reference=f"pi_demo_{tag}",
         idempotency_key=f"demo-seed:{tag}",
-        initiated_by=Initiator.CUSTOMER,
-        created_at=utcnow() - timedelta(days=days_ago),
-        succeeded_at=utcnow() - timedelta(days=days_ago),
+        processor_reference=f"pi_demo_{tag}",
     )
-    session.add(payment)
-    session.add(
-        PaymentAllocation(
-            business_id=business.id, payment_id=payment.id, invoice_id=invoice_id, amount=amount
-        )
-    )
+    when = utcnow() - timedelta(days=days_ago)
+    payment.created_at = payment.succeeded_at = when
+    if invoice.paid_at:
+        invoice.paid_at = when
 
 
 def _seed(session: Session, business: Business, today: date) -> None:

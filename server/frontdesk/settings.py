@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     run_jobs: bool = True
+    # How long a portal session lasts without activity; every portal response renews it.
+    portal_session_seconds: int = Field(default=3600, ge=5, le=86400)
 
     @field_validator("secret_key", mode="before")
     @classmethod

@@ -60,10 +60,14 @@ def sign(secret_keys: tuple[str, ...], purpose: Purpose, payload: dict[str, Any]
     return str(_serializer(secret_keys, purpose).dumps(payload))
 
 
-def unsign(secret_keys: tuple[str, ...], purpose: Purpose, token: str) -> dict[str, Any]:
+def unsign(
+    secret_keys: tuple[str, ...], purpose: Purpose, token: str, max_age: int | None = None
+) -> dict[str, Any]:
     """The payload of a valid, unexpired token of this purpose, or InvalidToken."""
     try:
-        payload = _serializer(secret_keys, purpose).loads(token, max_age=LIFETIME[purpose])
+        payload = _serializer(secret_keys, purpose).loads(
+            token, max_age=max_age or LIFETIME[purpose]
+        )
     except SignatureExpired:
         raise InvalidToken("this link or session has expired", expired=True) from None
     except BadSignature:
@@ -88,9 +92,11 @@ def mint(
     )
 
 
-def read(secret_keys: tuple[str, ...], purpose: Purpose, token: str) -> Claims:
+def read(
+    secret_keys: tuple[str, ...], purpose: Purpose, token: str, max_age: int | None = None
+) -> Claims:
     """The claims of a valid customer token of this purpose, or InvalidToken."""
-    payload = unsign(secret_keys, purpose, token)
+    payload = unsign(secret_keys, purpose, token, max_age)
     business_id, customer_id, version = (
         payload.pop("b", None),
         payload.pop("c", None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -18,6 +18,8 @@ def render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
     # Migrations stay plain SQLAlchemy so they never import application code that may change.
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
+    if kind == "type" and isinstance(obj, Text):
+        return "sa.Text()"
     if kind == "type" and isinstance(obj, (AutoString, String)):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from frontdesk.models.base import TenantScoped, UTCDateTime, created_at_field, new_id, status_field
@@ -34,6 +34,10 @@ class Business(SQLModel, table=True):
     allowed_origins: list[str] = Field(default_factory=list, sa_type=JSON)
     portal_page_url: str | None = Field(default=None, max_length=2000)
     processor_account: str | None = Field(default=None, max_length=255)
+    theme: str = Field(default="default", max_length=40)
+    # Values for the theme's --fd-* custom properties, set in the dashboard's theme editor.
+    theme_overrides: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    custom_css: str = Field(default="", sa_type=Text)
     publishable_key: str = Field(default_factory=lambda: new_id("pk"), unique=True, max_length=40)
     created_at: datetime = created_at_field()
 

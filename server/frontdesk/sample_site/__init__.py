@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -24,6 +24,8 @@ _env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 
 
 def create_app(settings: Settings, business: Business, customer: Customer) -> Starlette:
+    specials_served: list[str] = []
+
     def page(name: str, **context: object) -> HTMLResponse:
         html = _env.get_template(name).render(
             business=business, portal_host=settings.base_url, **context
@@ -33,20 +35,37 @@ def create_app(settings: Settings, business: Business, customer: Customer) -> St
     async def home(request: Request) -> HTMLResponse:
         return page("home.html")
 
-    async def account(request: Request) -> HTMLResponse:
-        token = tokens.mint(
+    def embed_token() -> str:
+        return tokens.mint(
             settings.secret_key,
             tokens.Purpose.EMBED,
             business_id=business.id,
             customer_id=customer.id,
             link_version=customer.link_version,
         )
-        return page("account.html", customer=customer, token=token)
 
-    return Starlette(
+    async def account(request: Request) -> HTMLResponse:
+        return page("account.html", customer=customer, token=embed_token())
+
+    async def account_token(request: Request) -> PlainTextResponse:
+        # What the portal fetches (token-url) when its session ends and it needs a fresh token.
+        return PlainTextResponse(embed_token(), headers={"Cache-Control": "no-store"})
+
+    async def specials(request: Request) -> HTMLResponse:
+        # The site's own htmx feature; its counter lets tests prove each click fires once.
+        specials_served.append(request.url.path)
+        return HTMLResponse(
+            f"<p>This week: 10% off hedge trimming. (Shown {len(specials_served)} times.)</p>"
+        )
+
+    app = Starlette(
         routes=[
             Route("/", home, name="home"),
             Route("/account", account, name="account"),
+            Route("/account/frontdesk-token", account_token, name="account_token"),
+            Route("/specials", specials, name="specials"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )
+    app.state.specials_served = specials_served
+    return app

@@ -7,8 +7,10 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -118,6 +120,23 @@ def by_publishable_key(session: Session, publishable_key: str) -> Business:
     business = session.exec(
         select(Business).where(Business.publishable_key == publishable_key)
     ).first()
+    if business is None:
+        raise NotFound("no such business")
+    return business
+
+
+def today(business: Business) -> date:
+    """The date in the business's own time zone, which is what due dates mean."""
+    return datetime.now(ZoneInfo(business.time_zone)).date()
+
+
+def origin_allowed(business: Business, origin: str, *, own_origin: str) -> bool:
+    """May a page on `origin` show this business's portal? Our own hosted page always may."""
+    return origin == own_origin or origin in business.allowed_origins
+
+
+def by_slug(session: Session, slug: str) -> Business:
+    business = session.exec(select(Business).where(Business.slug == slug)).first()
     if business is None:
         raise NotFound("no such business")
     return business

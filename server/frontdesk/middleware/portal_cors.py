@@ -1,0 +1,86 @@
+"""CORS for the portal's fragment routes, answered per business from its allow-list.
+
+Preflights carry no token, so the business comes from the publishable key in the path
+(/portal/{key}/...). Credentials are never allowed: the portal authenticates with a header. The
+theme stylesheet and the origin check hold nothing personal and are open to every origin.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk.db import Database
+from frontdesk.services import businesses
+from frontdesk.services.errors import NotFound
+
+PUBLIC_SUFFIXES = ("/portal.css", "/origin-check")
+ALLOW_HEADERS = (
+    "Authorization, Content-Type, Accept, HX-Request, HX-Source, HX-Target, "
+    "HX-Request-Type, HX-Current-URL, HX-Boosted"
+)
+# htmx ignores response headers it cannot read cross-origin, so each one we send is listed.
+EXPOSE_HEADERS = "Frontdesk-Session, HX-Trigger, HX-Retarget, HX-Reswap, HX-Reselect, X-Request-ID"
+MAX_AGE = "7200"  # Chromium's ceiling
+
+
+class PortalCORSMiddleware:
+    def __init__(self, app: ASGIApp, *, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    def _allowed(self, key: str, origin: str, own_origin: str) -> bool:
+        with self.db.unscoped("CORS resolves a publishable key before any token") as session:
+            try:
+                business = businesses.by_publishable_key(session, key)
+            except NotFound:
+                return False
+        return businesses.origin_allowed(business, origin, own_origin=own_origin)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/portal/"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin", "")
+        public = path.endswith(PUBLIC_SUFFIXES)
+        key = path.split("/")[2]
+        own_origin = f"{scope['scheme']}://{headers.get('host', '')}"
+        allowed = public or (
+            bool(origin) and await run_in_threadpool(self._allowed, key, origin, own_origin)
+        )
+        cors = {"Vary": "Origin"}
+        if origin and allowed:
+            cors["Access-Control-Allow-Origin"] = "*" if public else origin
+            cors["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            if not (origin and allowed):
+                await PlainTextResponse("origin not allowed", 403, headers=cors)(
+                    scope, receive, send
+                )
+                return
+            cors.update(
+                {
+                    "Access-Control-Allow-Methods": "GET, POST",
+                    "Access-Control-Allow-Headers": ALLOW_HEADERS,
+                    "Access-Control-Max-Age": MAX_AGE,
+                }
+            )
+            await PlainTextResponse("", 204, headers=cors)(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in cors.items():
+                    if name == "Vary":
+                        response_headers.add_vary_header("Origin")
+                    else:
+                        response_headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

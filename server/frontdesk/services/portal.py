@@ -1,0 +1,77 @@
+"""The customer's side: turning a token into a portal session, and what each portal view shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from frontdesk import tokens
+from frontdesk.models import Business, Customer, Estimate, EstimateStatus
+from frontdesk.services import customers
+from frontdesk.services.customers import Balance
+from frontdesk.tokens import InvalidToken, Purpose
+
+# Tokens a customer can arrive with; each is exchanged for a short-lived portal session.
+EXCHANGEABLE = (Purpose.EMBED,)
+
+
+def exchange(
+    session: Session, *, business: Business, token: str, secret_keys: tuple[str, ...]
+) -> Customer:
+    """The customer an arrival token names, still valid and still theirs; InvalidToken if not."""
+    expired = False
+    for purpose in EXCHANGEABLE:
+        try:
+            claims = tokens.read(secret_keys, purpose, token)
+        except InvalidToken as exc:
+            expired = expired or exc.expired
+            continue
+        return customers.for_token(session, business=business, claims=claims)
+    if expired:
+        raise InvalidToken("this link has expired", expired=True)
+    raise InvalidToken("this link is not valid")
+
+
+def session_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
+    return tokens.mint(
+        secret_keys,
+        Purpose.PORTAL_SESSION,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+    )
+
+
+def from_session(
+    session: Session,
+    *,
+    business: Business,
+    token: str,
+    secret_keys: tuple[str, ...],
+    max_age: int,
+) -> Customer:
+    claims = tokens.read(secret_keys, Purpose.PORTAL_SESSION, token, max_age=max_age)
+    return customers.for_token(session, business=business, claims=claims)
+
+
+@dataclass(frozen=True)
+class Home:
+    balance: Balance
+    awaiting_estimate: Estimate | None
+
+
+def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
+    balance = customers.balance(session, business=business, customer=customer)
+    estimate = session.exec(
+        select(Estimate)
+        .where(
+            Estimate.customer_id == customer.id,
+            Estimate.status == EstimateStatus.SENT,
+            col(Estimate.expires_on) >= today,
+        )
+        .order_by(col(Estimate.issue_date).desc())
+        .limit(1)
+    ).first()
+    return Home(balance, estimate)

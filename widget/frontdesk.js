@@ -1,0 +1,178 @@
+// Frontdesk loader: defines <frontdesk-portal>, a customer portal living in its own shadow root,
+// driven by a private htmx (frontdeskHtmx, bundled before this file by build.mjs). Everything that
+// touches the host page is guarded so the host never sees an exception of ours.
+'use strict';
+var w = window, d = document, script = d.currentScript;
+var ORIGIN = new URL(script ? script.src : location.href).origin;
+var htmx = frontdeskHtmx();
+var sheets = {};
+var linkToken = takeLinkToken();
+var bootToken = null;
+
+// Before the theme arrives: isolate from the host's CSS and show status text plainly.
+var base = new CSSStyleSheet();
+base.replaceSync(':host{all:initial;display:block;font:16px/1.5 system-ui,sans-serif;color:#1d2430}' +
+  '.fd-status{padding:1.5rem;text-align:center}.fd-status button{font:inherit;margin-top:.75rem}');
+
+function takeLinkToken() {
+  // A link from an email carries its token in the fragment (never sent to the host's server);
+  // it leaves the address bar before any request, since htmx would report the URL.
+  var m = /(^#|&)frontdesk=([^&]*)/.exec(location.hash);
+  if (!m) return null;
+  try {
+    var rest = location.hash.slice(1).split('&').filter(function (p) { return p.indexOf('frontdesk=') !== 0; }).join('&');
+    history.replaceState(history.state, '', location.pathname + location.search + (rest ? '#' + rest : ''));
+  } catch (e) {}
+  return decodeURIComponent(m[2]);
+}
+
+function url(el, path) {
+  return ORIGIN + '/portal/' + encodeURIComponent(el.getAttribute('business') || '') + path;
+}
+
+function say(el, text, retry) {
+  var p = d.createElement('p');
+  p.className = 'fd-status';
+  p.setAttribute('role', 'status');
+  p.textContent = text;
+  if (retry) {
+    var b = d.createElement('button');
+    b.type = 'button';
+    b.textContent = 'Try again';
+    b.onclick = function () { start(el); };
+    p.append(d.createElement('br'), b);
+  }
+  el.frame.replaceChildren(p);
+}
+
+function show(el, html) {
+  el.frame.innerHTML = html;
+  htmx.process(el.frame);
+  var deep = /^#(invoice\/|pay|estimates)/.exec(location.hash);
+  el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true, detail: { deepLink: deep && location.hash } }));
+}
+
+function keep(el, headers) {
+  var token = headers.get('Frontdesk-Session');
+  if (token) el.session = token;
+}
+
+function style(el) {
+  var key = el.getAttribute('business');
+  sheets[key] = sheets[key] || fetch(url(el, '/portal.css'), { mode: 'cors', credentials: 'omit' })
+    .then(function (r) { return r.ok ? r.text() : ''; }, function () { return ''; })
+    .then(function (css) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      // @font-face does not register inside a shadow root, so fonts go to the document.
+      var faces = css.match(/@font-face\s*{[^}]*}/g);
+      if (faces) {
+        var fonts = new CSSStyleSheet();
+        fonts.replaceSync(faces.join('\n'));
+        d.adoptedStyleSheets = d.adoptedStyleSheets.concat(fonts);
+      }
+      return sheet;
+    });
+  return sheets[key];
+}
+
+function start(el) {
+  clearTimeout(el.retry);
+  var token = el.getAttribute('token') || linkToken || bootToken;
+  linkToken = null;
+  if (token) return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token));
+  var from = el.getAttribute('token-url');
+  if (from) {
+    return fetch(from, { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (t) { return t ? open(el, 'POST', '/session', 'token=' + encodeURIComponent(t.trim())) : open(el, 'GET', '/sign-in'); },
+        function () { unreachable(el); });
+  }
+  return open(el, 'GET', '/sign-in');
+}
+
+function open(el, method, path, body) {
+  // A form-encoded POST without custom headers needs no CORS preflight: one round trip.
+  var request = fetch(url(el, path), {
+    method: method, mode: 'cors', credentials: 'omit', body: body,
+    headers: body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}
+  });
+  return Promise.all([request, style(el)]).then(function (both) {
+    var r = both[0];
+    el.shadowRoot.adoptedStyleSheets = [base, both[1]];
+    keep(el, r.headers);
+    el.failures = 0;
+    return r.text().then(function (html) { show(el, html); });
+  }, function () { unreachable(el); });
+}
+
+function unreachable(el) {
+  // A refused origin looks like a network error to fetch; this public check tells them apart.
+  fetch(url(el, '/origin-check'), { mode: 'cors', credentials: 'omit' })
+    .then(function (r) { return r.json(); })
+    .then(function (answer) {
+      if (answer.allowed) throw 0;
+      say(el, 'This account portal is not available on this website.');
+    })
+    .catch(function () {
+      el.failures = (el.failures || 0) + 1;
+      say(el, 'We can\u2019t reach your account right now. We\u2019ll keep trying.', true);
+      el.retry = setTimeout(function () { start(el); }, Math.min(30000, 1000 * Math.pow(2, el.failures)));
+    });
+}
+
+function configure(e) {
+  var request = e.detail.ctx.request, el = e.currentTarget;
+  // Only our own origin is widened to CORS and gets the token; anything else is refused.
+  if (String(request.action).indexOf(ORIGIN + '/') !== 0) return e.preventDefault();
+  request.mode = 'cors';
+  request.credentials = 'omit';
+  request.headers.Authorization = 'Bearer ' + el.session;
+  delete request.headers['HX-Current-URL'];
+}
+
+function answered(e) {
+  var el = e.currentTarget, response = e.detail.ctx.response;
+  keep(el, response.headers);
+  if (response.status === 401 && (el.getAttribute('token-url') || el.getAttribute('token') || bootToken)) {
+    el.dispatchEvent(new CustomEvent('frontdesk:session-expired', { bubbles: true, composed: true }));
+    e.preventDefault();
+    start(el);
+  }
+}
+
+class FrontdeskPortal extends HTMLElement {
+  static get observedAttributes() { return ['token']; }
+
+  connectedCallback() {
+    if (this.shadowRoot) return;
+    var root = this.attachShadow({ mode: 'open' });
+    root.adoptedStyleSheets = [base];
+    root.innerHTML = '<div part="frame" class="fd-frame" aria-live="polite"></div><slot name="payment"></slot>';
+    this.frame = root.firstChild;
+    this.addEventListener('htmx:config:request', configure);
+    this.addEventListener('htmx:after:request', answered);
+    this.addEventListener('htmx:error', function () { unreachable(this); });
+    say(this, 'Loading your account\u2026');
+    start(this);
+  }
+
+  attributeChangedCallback(name, before, after) {
+    if (this.frame && after && after !== before) start(this);
+  }
+}
+
+function command(name, options) {
+  if (name === 'boot') {
+    bootToken = options && options.token;
+    d.querySelectorAll('frontdesk-portal').forEach(function (el) { if (el.frame) start(el); });
+  }
+}
+
+try {
+  // Host pages may queue calls before this script arrives: Frontdesk('boot', {token: ...}).
+  var queued = (w.Frontdesk && w.Frontdesk.q) || [];
+  w.Frontdesk = function () { try { command.apply(null, arguments); } catch (e) {} };
+  queued.forEach(function (args) { w.Frontdesk.apply(null, args); });
+  if (!customElements.get('frontdesk-portal')) customElements.define('frontdesk-portal', FrontdeskPortal);
+} catch (e) {}
