@@ -12,7 +12,7 @@ var bootToken = null;
 // Before the theme arrives: isolate from the host's CSS and show status text plainly.
 var base = new CSSStyleSheet();
 base.replaceSync(':host{all:initial;display:block;font:16px/1.5 system-ui,sans-serif;color:#1d2430}' +
-  '.fd-status{padding:1.5rem;text-align:center}.fd-status button{font:inherit;margin-top:.75rem}');
+  '.fd-status{padding:1.5em;text-align:center}.fd-status button{font:inherit;margin-top:.75em}');
 
 function takeLinkToken() {
   // A link from an email carries its token in the fragment (never sent to the host's server);
