@@ -23,8 +23,8 @@ from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
-from frontdesk.routes import dashboard, health, portal
-from frontdesk.services.errors import Forbidden, Invalid, NotFound
+from frontdesk.routes import api, dashboard, health, portal
+from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.app")
@@ -56,6 +56,10 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Invalid)
     return _error(request, 422, exc.message, exc.fields)
+
+
+async def _unauthenticated(request: Request, exc: Exception) -> Response:
+    return _error(request, 401, str(exc) or "Please sign in.")
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -95,6 +99,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         routes=[
             *health.routes,
             *portal.routes,
+            Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",
                 routes=dashboard.routes,
@@ -115,6 +120,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             NotFound: _not_found,
             Invalid: _invalid,
             Forbidden: _forbidden,
+            Unauthenticated: _unauthenticated,
             HTTPException: _http_error,
             Exception: _server_error,
         },

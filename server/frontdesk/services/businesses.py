@@ -7,7 +7,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -140,3 +140,14 @@ def by_slug(session: Session, slug: str) -> Business:
     if business is None:
         raise NotFound("no such business")
     return business
+
+
+def by_api_key(session: Session, key: str) -> Business:
+    """The business a secret API key belongs to, if the key is live. Needs an unscoped session."""
+    if not key.startswith(SECRET_KEY_PREFIX):
+        raise NotFound("no such key")
+    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if api_key is None or api_key.revoked_at is not None:
+        raise NotFound("no such key")
+    api_key.last_used_at = datetime.now(UTC)
+    return get(session, api_key.business_id)

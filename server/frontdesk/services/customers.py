@@ -138,3 +138,15 @@ def list_page(
             .offset(offset)
         ).all()
     )
+
+
+def get_by_reference(session: Session, *, business: Business, reference: str) -> Customer:
+    """A customer by our id, or by the business's own id written as `external:<id>`."""
+    if reference.startswith("external:"):
+        customer = session.exec(
+            select(Customer).where(Customer.external_id == reference.removeprefix("external:"))
+        ).first()
+        if customer is None:
+            raise NotFound("no such customer")
+        return customer
+    return get(session, business=business, customer_id=reference)

@@ -18,3 +18,7 @@ class Invalid(Exception):
 
 class Forbidden(Exception):
     """The caller is known but may not do this."""
+
+
+class Unauthenticated(Exception):
+    """No credentials, or ones that are not (or no longer) valid."""
