@@ -48,8 +48,7 @@ function say(el, text, retry) {
 function show(el, html) {
   el.frame.innerHTML = html;
   htmx.process(el.frame);
-  var deep = /^#(invoice\/|pay|estimates)/.exec(location.hash);
-  el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true, detail: { deepLink: deep && location.hash } }));
+  el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true }));
 }
 
 function keep(el, headers) {

@@ -247,3 +247,14 @@ def test_the_portal_is_usable_with_the_keyboard(page: Page, stage: Stage) -> Non
     assert re.search(
         r"frontdesk-portal", page.evaluate("document.activeElement.tagName.toLowerCase()")
     )
+
+
+def test_the_plain_html_snippet_works_as_pasted(page: Page, stage: Stage) -> None:
+    snippet = (
+        Path(__file__).resolve().parents[2] / "embed-snippets" / "plain-html.html"
+    ).read_text()
+    html = snippet.replace("https://PORTAL_HOST", stage.portal.url).replace(
+        "pk_...", stage.seeded.business.publishable_key
+    )
+    page.goto(stage.host.url + stage.pages.add(f"<!doctype html><html><body>{html}</body></html>"))
+    expect(page.locator("frontdesk-portal #fd-sign-in")).to_be_visible()

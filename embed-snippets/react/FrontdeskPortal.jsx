@@ -1,0 +1,19 @@
+// <FrontdeskPortal business="pk_..." token={tokenFromYourServer} />
+// Loads the Frontdesk script once and renders the portal element. React passes unknown props on
+// custom elements through as attributes, so `token` updates reach the portal (it re-signs in).
+import { useEffect } from "react";
+
+const HOST = "https://PORTAL_HOST";
+
+function loadOnce() {
+  if (document.querySelector(`script[src="${HOST}/widget/frontdesk.js"]`)) return;
+  const script = document.createElement("script");
+  script.async = true;
+  script.src = `${HOST}/widget/frontdesk.js`;
+  document.head.append(script);
+}
+
+export default function FrontdeskPortal({ business, token, tokenUrl }) {
+  useEffect(loadOnce, []);
+  return <frontdesk-portal business={business} token={token} token-url={tokenUrl} />;
+}
