@@ -204,6 +204,9 @@ def test_public_parts_answer_any_origin_and_hold_nothing_personal(
     assert css.headers["Access-Control-Allow-Origin"] == "*"
     assert css.headers["Content-Type"].startswith("text/css")
     assert "--fd-accent:var(--frontdesk-accent," in css.text
+    assert css.headers["Cache-Control"] == "no-cache"
+    again = client.get(f"/portal/{key}/portal.css", headers={"If-None-Match": css.headers["ETag"]})
+    assert again.status_code == 304
     check = client.get(f"/portal/{key}/origin-check", headers={"Origin": "https://anyone.example"})
     assert check.json() == {"allowed": False}
     assert client.get(f"/portal/{key}/origin-check", headers={"Origin": SHOP}).json() == {

@@ -38,6 +38,7 @@ function say(el, text, retry) {
   if (retry) {
     var b = d.createElement('button');
     b.type = 'button';
+    b.setAttribute('part', 'button');
     b.textContent = 'Try again';
     b.onclick = function () { start(el); };
     p.append(d.createElement('br'), b);

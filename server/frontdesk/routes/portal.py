@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -161,11 +162,13 @@ async def portal_stylesheet(request: Request) -> Response:
     def render() -> Response:
         with request.app.state.db.unscoped("the stylesheet is public") as session:
             business = businesses.by_publishable_key(session, request.path_params["key"])
-        return Response(
-            themes.stylesheet(business),
-            media_type="text/css",
-            headers={"Cache-Control": "public, max-age=60"},
-        )
+        css = themes.stylesheet(business)
+        # Revalidated on every load, so a theme the business saves shows at once.
+        etag = '"' + hashlib.sha256(css.encode()).hexdigest()[:32] + '"'
+        headers = {"Cache-Control": "no-cache", "ETag": etag}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(css, media_type="text/css", headers=headers)
 
     return await run_in_threadpool(render)
 

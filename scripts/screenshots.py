@@ -1,0 +1,109 @@
+"""Screenshots of the real portal, for the README and the theme packs' preview.png.
+
+Starts `frontdesk demo` on free ports with a throw-away data directory, then drives the sample
+website in Chromium. Run it after changing how the portal looks:
+
+    .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+from sqlmodel import select
+
+from frontdesk import demo
+from frontdesk.db import Database
+from frontdesk.models import Business
+from frontdesk.services import themes
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port_pair() -> int:
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
+def use_theme(db: Database, slug: str) -> None:
+    with db.unscoped("the screenshot script switches the demo's theme") as session:
+        business = session.exec(select(Business).where(Business.slug == demo.SLUG)).one()
+        business.theme = slug
+
+
+def shoot(page: Page, site: str, path: Path, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{site}/account")
+    page.locator("frontdesk-portal #fd-home").wait_for()
+    page.locator("frontdesk-portal").screenshot(path=path, animations="disabled")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def main() -> int:
+    port = free_port_pair()
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "frontdesk.cli",
+                "demo",
+                "--port",
+                str(port),
+                "--data-dir",
+                data_dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the demo did not start") from None
+                    time.sleep(0.2)
+            db = Database(f"sqlite:///{data_dir}/frontdesk.db")
+            site = f"http://127.0.0.1:{port + 1}"
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                page = browser.new_page()
+                for slug in themes.packs():
+                    use_theme(db, slug)
+                    shoot(page, site, ROOT / "themes" / slug / "preview.png", 760)
+                use_theme(db, "default")
+                shoot(page, site, ROOT / "docs" / "portal.png", 1000)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
