@@ -258,3 +258,22 @@ def test_the_plain_html_snippet_works_as_pasted(page: Page, stage: Stage) -> Non
     )
     page.goto(stage.host.url + stage.pages.add(f"<!doctype html><html><body>{html}</body></html>"))
     expect(page.locator("frontdesk-portal #fd-sign-in")).to_be_visible()
+
+
+def test_designers_theme_from_the_host_page(page: Page, stage: Stage) -> None:
+    style = (
+        "<style>frontdesk-portal{--frontdesk-accent:rgb(1, 2, 3)}"
+        "frontdesk-portal::part(card){border-top-width:5px}</style>"
+    )
+    key = stage.seeded.business.publishable_key
+    page.goto(
+        stage.host_page(
+            f"<frontdesk-portal business='{key}' token='{stage.embed_token()}'></frontdesk-portal>",
+            head=style,
+        )
+    )
+    current_tab = page.locator("frontdesk-portal .fd-nav a[aria-current=page]")
+    expect(current_tab).to_be_visible()
+    assert current_tab.evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(1, 2, 3)"
+    card = page.locator("frontdesk-portal .fd-card").first
+    assert card.evaluate("e => getComputedStyle(e).borderTopWidth") == "5px"
