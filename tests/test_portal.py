@@ -192,8 +192,8 @@ def test_disabling_a_customer_or_bumping_the_link_version_ends_sessions(
         row.link_version -= 1
         row.portal_enabled = False
     refused = client.get(f"/portal/{key}/home", headers={"Authorization": f"Bearer {session}"})
-    assert refused.status_code == 401
-    assert "turned off" in refused.text
+    assert refused.status_code == 403
+    assert "No access" in refused.text and "is turned off" in refused.text
 
 
 def test_public_parts_answer_any_origin_and_hold_nothing_personal(

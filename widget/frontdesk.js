@@ -80,15 +80,26 @@ function start(el) {
   clearTimeout(el.retry);
   var token = el.getAttribute('token') || linkToken || bootToken;
   linkToken = null;
-  if (token) return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token));
+  if (token) return exchange(el, token);
   var from = el.getAttribute('token-url');
   if (from) {
     return fetch(from, { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : ''; })
-      .then(function (t) { return t ? open(el, 'POST', '/session', 'token=' + encodeURIComponent(t.trim())) : open(el, 'GET', '/sign-in'); },
+      .then(function (t) { return t ? exchange(el, t.trim()) : open(el, 'GET', '/sign-in'); },
         function () { unreachable(el); });
   }
   return open(el, 'GET', '/sign-in');
+}
+
+function place() {
+  // A deep link (#invoice/INV-1042, #estimates, ...) names a view of the portal.
+  var m = /^#([\w-]+(\/[\w-]+)?)$/.exec(location.hash);
+  return m && m[1];
+}
+
+function exchange(el, token) {
+  var view = place();
+  return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token) + (view ? '&view=' + encodeURIComponent(view) : ''));
 }
 
 function open(el, method, path, body) {
@@ -168,6 +179,15 @@ function command(name, options) {
     d.querySelectorAll('frontdesk-portal').forEach(function (el) { if (el.frame) start(el); });
   }
 }
+
+w.addEventListener('hashchange', function () {
+  var view = place(), target;
+  if (!view) return;
+  d.querySelectorAll('frontdesk-portal').forEach(function (el) {
+    target = el.session && el.shadowRoot.getElementById('fd-view');
+    if (target) htmx.ajax('GET', url(el, '/go/' + view), { source: target, target: target });
+  });
+});
 
 try {
   // Host pages may queue calls before this script arrives: Frontdesk('boot', {token: ...}).

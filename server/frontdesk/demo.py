@@ -25,10 +25,6 @@ SLUG = "greenleaf-garden-care"
 OWNER_EMAIL = "owner@greenleaf.example"
 OWNER_PASSWORD = "greenleaf-demo"
 SIGNED_IN_CUSTOMER_EMAIL = "jordan.rivera@example.com"
-SMS_CONSENT_TEXT = (
-    "Send me appointment and payment reminders by text message. Message and data rates may "
-    "apply. Reply STOP to opt out."
-)
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def _seed(session: Session, business: Business, today: date) -> None:
         postal_code="62704",
         country="US",
         sms_consent=True,
-        sms_consent_text=SMS_CONSENT_TEXT,
+        sms_consent_text=customers.SMS_CONSENT_TEXT.format(business="Greenleaf Garden Care"),
         sms_consent_at=utcnow() - timedelta(days=60),
         external_id="crm-1042",
     )

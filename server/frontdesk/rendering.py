@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader
 from starlette.templating import Jinja2Templates
 
@@ -24,7 +24,10 @@ def format_day(value: date, locale: str = "en_US") -> str:
 
 
 def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
-    return format_datetime(value, format="medium", tzinfo=ZoneInfo(time_zone), locale=locale)
+    """Date and time in the business's zone, to the minute: "Nov 22, 2026, 8:17 AM"."""
+    local = value.astimezone(ZoneInfo(time_zone))
+    day = format_date(local, "medium", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
 templates = Jinja2Templates(

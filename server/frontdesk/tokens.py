@@ -20,6 +20,8 @@ class Purpose(StrEnum):
     MAGIC_LINK = "magic-link"
     PAY_LINK = "pay-link"
     STAFF_SESSION = "staff-session"
+    # A link to one PDF: plain links cannot carry the portal's Authorization header.
+    DOWNLOAD = "download"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -29,6 +31,7 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.MAGIC_LINK: 15 * 60,
     Purpose.PAY_LINK: None,
     Purpose.STAFF_SESSION: 12 * 60 * 60,
+    Purpose.DOWNLOAD: 5 * 60,
 }
 
 

@@ -1,9 +1,10 @@
-"""The customer portal: fragments for <frontdesk-portal>, its stylesheet, and the hosted page."""
+"""The customer portal's entry points: the session exchange (shell and deep links), home,
+downloads, the stylesheet, the widget script and the hosted page."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,146 +17,150 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.rendering import templates
-from frontdesk.services import businesses, portal, themes
+from frontdesk.routes import estimates as estimate_routes
+from frontdesk.routes import invoices as invoice_routes
+from frontdesk.routes import payments as payment_routes
+from frontdesk.routes import profile as profile_routes
+from frontdesk.routes import visits
+from frontdesk.services import businesses, customers, portal, themes
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[3] / "widget" / "dist" / "frontdesk.min.js"
 
 
-class Refused(Exception):
-    def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
+@dataclass(frozen=True)
+class Place:
+    """Where a deep link (#invoice/INV-1042, #estimates, ...) opens the portal."""
+
+    template: str
+    build: visits.Build
+    section: str | None
 
 
-def _own_origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
-def _business(request: Request) -> Business:
-    """The business named by the path's publishable key, if this page's origin may show it."""
-    with request.app.state.db.unscoped("the publishable key comes before any token") as session:
-        try:
-            business: Business = businesses.by_publishable_key(session, request.path_params["key"])
-        except NotFound:
-            raise Refused(404, "Portal not found", "This account portal does not exist.") from None
-    origin = request.headers.get("origin")
-    if origin and not businesses.origin_allowed(business, origin, own_origin=_own_origin(request)):
-        raise Refused(
-            403, "Not available here", "This account portal is not available on this website."
-        )
-    return business
-
-
-def _notice(request: Request, refused: Refused) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        "fragments/portal/notice.html",
-        {"title": refused.title, "message": refused.message},
-        status_code=refused.status,
-    )
-
-
-def _fragment(
-    request: Request, business: Business, customer: Customer, name: str, context: dict[str, Any]
-) -> HTMLResponse:
-    settings = request.app.state.settings
-    demo = settings.environment == "demo"
-    response = templates.TemplateResponse(
-        request, name, {"business": business, "customer": customer, "demo": demo, **context}
-    )
-    # Every answer renews the session, so it only ends after a quiet hour.
-    response.headers["Frontdesk-Session"] = portal.session_token(settings.secret_key, customer)
-    return response
-
-
-def _signed_in(request: Request, session: Session, business: Business) -> Customer:
-    settings = request.app.state.settings
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Refused(401, "Please sign in", "Sign in again to see your account.")
-    try:
-        return portal.from_session(
-            session,
-            business=business,
-            token=token,
-            secret_keys=settings.secret_key,
-            max_age=settings.portal_session_seconds,
-        )
-    except InvalidToken as exc:
-        raise Refused(
-            401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
-        ) from None
-
-
-def _view(
-    request: Request, name: str, build: Callable[[Session, Business, Customer], dict[str, Any]]
-) -> Callable[[], HTMLResponse]:
-    """A portal view for the signed-in customer, run in the threadpool by the caller."""
-
-    def render() -> HTMLResponse:
-        try:
-            business = _business(request)
-            with request.app.state.db.session(business.id) as session:
-                customer = _signed_in(request, session, business)
-                context = build(session, business, customer)
-        except Refused as refused:
-            return _notice(request, refused)
-        return _fragment(request, business, customer, name, context)
-
-    return render
-
-
-def _home_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+def home_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
     today = businesses.today(business)
     return {
         "home": portal.home(session, business=business, customer=customer, today=today),
-        "today": today,
+        "current": "home",
     }
 
 
+def _place(link: str) -> Place:
+    name, _, argument = link.partition("/")
+    if name == "invoice" and argument:
+        return Place(
+            "fragments/invoices/detail.html", invoice_routes.detail_context(argument), "invoices"
+        )
+    if name == "estimate" and argument:
+        return Place(
+            "fragments/estimates/detail.html", estimate_routes.detail_context(argument), "estimates"
+        )
+    places = {
+        "invoices": Place(
+            "fragments/invoices/list.html", invoice_routes.list_context(None, 1), "invoices"
+        ),
+        "estimates": Place(
+            "fragments/estimates/list.html", estimate_routes.list_context, "estimates"
+        ),
+        "payments": Place("fragments/payments/history.html", payment_routes.history_context, None),
+        "profile": Place("fragments/profile/form.html", profile_routes.form_context, "profile"),
+    }
+    return places.get(name, Place("fragments/portal/home.html", home_context, None))
+
+
 async def portal_session(request: Request) -> Response:
+    """Trades an arrival token for a session, and shows the shell open at the deep link's view."""
     form = await request.form()
     token = str(form.get("token", ""))
+    place = _place(str(form.get("view", "")))
 
-    def exchange() -> HTMLResponse:
+    def exchange() -> Response:
         settings = request.app.state.settings
-        try:
-            business = _business(request)
-            with request.app.state.db.session(business.id) as session:
-                try:
-                    customer = portal.exchange(
-                        session, business=business, token=token, secret_keys=settings.secret_key
-                    )
-                except InvalidToken as exc:
-                    title = "This link has expired" if exc.expired else "This link does not work"
-                    raise Refused(
-                        401, title, f"{str(exc).capitalize()}. Ask {business.name} for a new one."
-                    ) from None
-                context = _home_context(session, business, customer)
-        except Refused as refused:
-            return _notice(request, refused)
-        return _fragment(request, business, customer, "fragments/portal/shell.html", context)
+        business = visits.business_for(request)
+        with request.app.state.db.session(business.id) as session:
+            try:
+                customer = portal.exchange(
+                    session, business=business, token=token, secret_keys=settings.secret_key
+                )
+            except customers.AccessDisabled:
+                raise visits.no_access(business) from None
+            except InvalidToken as exc:
+                title = "This link has expired" if exc.expired else "This link does not work"
+                raise visits.Refused(
+                    401, title, f"{str(exc).capitalize()}. Ask {business.name} for a new one."
+                ) from None
+            current = place if portal.section_enabled(business, place.section) else _place("")
+            try:
+                context = current.build(session, business, customer)
+            except NotFound:
+                current, context = _place(""), home_context(session, business, customer)
+        return visits.fragment(
+            request,
+            business,
+            customer,
+            "fragments/portal/shell.html",
+            {"view": current.template, **context},
+        )
 
-    return await run_in_threadpool(exchange)
+    return await run_in_threadpool(visits.guarded, request, exchange)
+
+
+async def portal_go(request: Request) -> Response:
+    """The view a deep link names, for a portal that is already open (the hash changed)."""
+    place = _place(request.path_params["place"])
+    return await visits.view(request, place.template, place.build, section=place.section)
 
 
 async def portal_home(request: Request) -> Response:
-    return await run_in_threadpool(_view(request, "fragments/portal/home.html", _home_context))
+    return await visits.view(request, "fragments/portal/home.html", home_context)
 
 
 async def portal_sign_in(request: Request) -> Response:
-    def render() -> HTMLResponse:
-        try:
-            business = _business(request)
-        except Refused as refused:
-            return _notice(request, refused)
+    def render() -> Response:
+        business = visits.business_for(request)
         return templates.TemplateResponse(
             request, "fragments/portal/sign_in.html", {"business": business}
         )
 
-    return await run_in_threadpool(render)
+    return await run_in_threadpool(visits.guarded, request, render)
+
+
+async def portal_download(request: Request) -> Response:
+    """One PDF, named by a short-lived download token (links cannot send Authorization)."""
+
+    def render() -> Response:
+        settings = request.app.state.settings
+        business = visits.business_for(request)
+        with request.app.state.db.session(business.id) as session:
+            try:
+                customer, document = portal.from_download_token(
+                    session,
+                    business=business,
+                    token=request.path_params["token"],
+                    secret_keys=settings.secret_key,
+                )
+            except InvalidToken:
+                raise visits.Refused(
+                    401, "This download link has expired", "Go back to the portal and try again."
+                ) from None
+            kind, _, reference = document.partition(":")
+            if kind == "invoice":
+                pdf, name = invoice_routes.pdf(session, business, customer, reference)
+            elif kind == "receipt":
+                pdf, name = payment_routes.pdf(session, business, customer, reference)
+            else:
+                raise visits.NOT_FOUND
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return await run_in_threadpool(visits.guarded, request, render)
 
 
 async def portal_stylesheet(request: Request) -> Response:
@@ -180,7 +185,7 @@ async def portal_origin_check(request: Request) -> Response:
         with request.app.state.db.unscoped("the origin check is public") as session:
             business = businesses.by_publishable_key(session, request.path_params["key"])
         origin = request.headers.get("origin", "")
-        return businesses.origin_allowed(business, origin, own_origin=_own_origin(request))
+        return businesses.origin_allowed(business, origin, own_origin=visits.own_origin(request))
 
     return JSONResponse({"allowed": await run_in_threadpool(check)})
 
@@ -222,11 +227,17 @@ async def hosted_portal(request: Request) -> Response:
 
 
 routes = [
+    *invoice_routes.routes,
+    *estimate_routes.routes,
+    *payment_routes.routes,
+    *profile_routes.routes,
     Route("/widget/frontdesk.js", widget_script, name="widget_script"),
     Route("/p/{slug}", hosted_portal, name="hosted_portal"),
     Route("/portal/{key}/session", portal_session, methods=["POST"], name="portal_session"),
     Route("/portal/{key}/home", portal_home, name="portal_home"),
+    Route("/portal/{key}/go/{place:path}", portal_go, name="portal_go"),
     Route("/portal/{key}/sign-in", portal_sign_in, name="portal_sign_in"),
+    Route("/portal/{key}/download/{token}", portal_download, name="portal_download"),
     Route("/portal/{key}/portal.css", portal_stylesheet, name="portal_stylesheet"),
     Route("/portal/{key}/origin-check", portal_origin_check, name="portal_origin_check"),
 ]

@@ -11,13 +11,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from frontdesk.models import Business, CreditNote, Customer
-from frontdesk.services import invoices
+from frontdesk.models import Business, CreditNote, Customer, utcnow
+from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccessDisabled(InvalidToken):
+    """The token is fine but the business turned this customer's portal access off."""
 
 
 class BalanceState(StrEnum):
@@ -96,7 +100,7 @@ def for_token(session: Session, *, business: Business, claims: Claims) -> Custom
     if customer is None or customer.business_id != business.id:
         raise InvalidToken("this link or session is not valid")
     if not customer.portal_enabled:
-        raise InvalidToken("portal access has been turned off for this account")
+        raise AccessDisabled("portal access has been turned off for this account")
     if customer.link_version != claims.link_version:
         raise InvalidToken("this link has been replaced by a newer one")
     return customer
@@ -150,3 +154,121 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
             raise NotFound("no such customer")
         return customer
     return get(session, business=business, customer_id=reference)
+
+
+SMS_CONSENT_TEXT = (
+    "Send me appointment and payment reminders by text message from {business}. Message and data "
+    "rates may apply. Reply STOP to opt out."
+)
+_PHONE = re.compile(r"^\+?[0-9 ().-]{7,25}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+PROFILE_FIELDS = (
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+_LIMITS = {
+    "email": 320,
+    "phone": 40,
+    "address_line1": 200,
+    "address_line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    sms_consent: bool
+
+
+def _profile_errors(profile: ProfileInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not _EMAIL.match(profile.email):
+        errors["email"] = "Enter an email address like name@example.com."
+    if profile.phone and not _PHONE.match(profile.phone):
+        errors["phone"] = "Enter a phone number with 7 to 15 digits, like +1 555 010 2200."
+    if profile.sms_consent and not profile.phone:
+        errors["phone"] = "Add a mobile number to receive text reminders."
+    for field, label in (
+        ("address_line1", "street address"),
+        ("city", "city"),
+        ("postal_code", "postal code"),
+    ):
+        if not getattr(profile, field):
+            errors[field] = f"Enter your {label}."
+    if not _COUNTRY.match(profile.country):
+        errors["country"] = "Use the two-letter country code, like US or GB."
+    for field, limit in _LIMITS.items():
+        if len(getattr(profile, field)) > limit and field not in errors:
+            errors[field] = f"Use at most {limit} characters."
+    return errors
+
+
+def update_profile(
+    session: Session, *, business: Business, customer: Customer, profile: ProfileInput, ip: str
+) -> dict[str, list[object]]:
+    """Apply the customer's own changes; returns what changed (field: [before, after])."""
+    text = {field: " ".join(str(getattr(profile, field)).split()) for field in PROFILE_FIELDS}
+    text["email"], text["country"] = text["email"].lower(), text["country"].upper()
+    cleaned = ProfileInput(**text, sms_consent=profile.sms_consent)
+    errors = _profile_errors(cleaned)
+    if errors:
+        raise Invalid("Please fix the highlighted fields.", errors)
+    changes: dict[str, list[object]] = {}
+    for field in (*PROFILE_FIELDS, "sms_consent"):
+        before, after = getattr(customer, field), getattr(cleaned, field)
+        if before != after:
+            changes[field] = [before, after]
+            setattr(customer, field, after)
+    if "sms_consent" in changes:
+        customer.sms_consent_text = (
+            SMS_CONSENT_TEXT.format(business=business.name) if cleaned.sms_consent else ""
+        )
+        customer.sms_consent_at = utcnow() if cleaned.sms_consent else None
+    if not changes:
+        return changes
+    audit.record(
+        session,
+        business=business,
+        actor_type="customer",
+        actor_id=customer.id,
+        action="customer.profile_updated",
+        target_type="customer",
+        target_id=customer.id,
+        detail={"changes": changes, "sms_consent_text": customer.sms_consent_text},
+        ip=ip,
+    )
+    events.emit(
+        session,
+        business=business,
+        type="customer.updated",
+        data={
+            "customer": customer.id,
+            "external_id": customer.external_id,
+            "changed": sorted(changes),
+        },
+    )
+    events.email_owners(
+        session,
+        business=business,
+        subject=f"{customer.name} updated their details",
+        text=f"{customer.name} changed: {', '.join(sorted(changes))}. "
+        "See the customer's page for the details.",
+    )
+    return changes

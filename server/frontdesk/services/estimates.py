@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
+from frontdesk.services import audit, events
 from frontdesk.services import lines as line_pricing
-from frontdesk.services.errors import Invalid
+from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
 
 
@@ -72,4 +74,133 @@ def create(
         estimate.sent_at = utcnow()
     session.add(estimate)
     session.add_all(rows)
+    return estimate
+
+
+TERMS = (
+    "By approving, I accept this estimate and its terms, and ask {business} to carry out the work "
+    "for the total shown."
+)
+
+
+def list_for_customer(
+    session: Session, *, business: Business, customer: Customer
+) -> list[Estimate]:
+    return list(
+        session.exec(
+            select(Estimate)
+            .where(Estimate.customer_id == customer.id, Estimate.status != EstimateStatus.DRAFT)
+            .order_by(col(Estimate.issue_date).desc(), col(Estimate.number).desc())
+        ).all()
+    )
+
+
+def get_for_customer(
+    session: Session, *, business: Business, customer: Customer, number: str
+) -> Estimate:
+    estimate = session.exec(
+        select(Estimate).where(
+            Estimate.number == number,
+            Estimate.customer_id == customer.id,
+            Estimate.status != EstimateStatus.DRAFT,
+        )
+    ).first()
+    if estimate is None:
+        raise NotFound("no such estimate")
+    return estimate
+
+
+def lines(session: Session, *, estimate: Estimate) -> list[EstimateLine]:
+    return list(
+        session.exec(
+            select(EstimateLine)
+            .where(EstimateLine.estimate_id == estimate.id)
+            .order_by(col(EstimateLine.position))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    accept: bool
+    signer_name: str = ""
+    accepted_terms: bool = False
+    reason: str = ""
+
+
+def _still_open(estimate: Estimate, today: date) -> None:
+    current = status(estimate, today)
+    if current == DisplayStatus.EXPIRED:
+        raise Invalid("This estimate has expired and can no longer be approved. Ask for a new one.")
+    if current != DisplayStatus.SENT:
+        raise Invalid(f"This estimate was already {current.value}; the decision is final.")
+
+
+def decide(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    estimate: Estimate,
+    decision: Decision,
+    ip: str,
+    today: date,
+) -> Estimate:
+    """Accept (typed signature and terms) or reject (optional reason). Final, recorded, notified."""
+    if decision.accept:
+        _still_open(estimate, today)
+        errors = {}
+        name = " ".join(decision.signer_name.split())
+        if len(name) < 2:
+            errors["signer_name"] = "Type your full name to sign."
+        elif len(name) > 200:
+            errors["signer_name"] = "Use at most 200 characters."
+        if not decision.accepted_terms:
+            errors["accept_terms"] = "Tick the box to accept the terms."
+        if errors:
+            raise Invalid("Please fix the highlighted fields.", errors)
+        estimate.status, estimate.signer_name = EstimateStatus.ACCEPTED, name
+    else:
+        if status(estimate, today) not in (DisplayStatus.SENT, DisplayStatus.EXPIRED):
+            raise Invalid(
+                f"This estimate was already {status(estimate, today).value}; the decision is final."
+            )
+        if len(decision.reason) > 2000:
+            raise Invalid(
+                "Please fix the highlighted fields.", {"reason": "Use at most 2,000 characters."}
+            )
+        estimate.status, estimate.rejection_reason = (
+            EstimateStatus.REJECTED,
+            decision.reason.strip(),
+        )
+    estimate.decided_at, estimate.signer_ip = utcnow(), ip
+    verb = "accepted" if decision.accept else "rejected"
+    audit.record(
+        session,
+        business=business,
+        actor_type="customer",
+        actor_id=customer.id,
+        action=f"estimate.{verb}",
+        target_type="estimate",
+        target_id=estimate.id,
+        detail={"signer_name": estimate.signer_name, "reason": estimate.rejection_reason},
+        ip=ip,
+    )
+    events.emit(
+        session,
+        business=business,
+        type=f"estimate.{verb}",
+        data={"estimate": estimate.id, "number": estimate.number, "customer": customer.id},
+    )
+    detail = (
+        f"Signed by {estimate.signer_name}."
+        if decision.accept
+        else f"Reason: {estimate.rejection_reason or 'none given'}."
+    )
+    events.email_owners(
+        session,
+        business=business,
+        subject=f"Estimate {estimate.number} {verb} by {customer.name}",
+        text=f"{customer.name} {verb} estimate {estimate.number}. {detail}",
+    )
     return estimate

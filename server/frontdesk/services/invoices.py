@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from frontdesk.models import (
@@ -52,7 +52,7 @@ class InvoiceView:
     def status(self, today: date) -> DisplayStatus:
         stored = self.invoice.status
         if stored != InvoiceStatus.OPEN:
-            return DisplayStatus(stored.value)
+            return DisplayStatus(stored)
         if self.invoice.due_date < today:
             return DisplayStatus.OVERDUE
         if self.paid > 0:
@@ -161,14 +161,134 @@ def open_for_customers(
     return views(session, list(invoices))
 
 
-def list_for_customer(
-    session: Session, *, business: Business, customer: Customer, limit: int = 25, offset: int = 0
-) -> list[InvoiceView]:
-    invoices = session.exec(
-        select(Invoice)
-        .where(Invoice.customer_id == customer.id, Invoice.status != InvoiceStatus.DRAFT)
-        .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
-        .limit(limit)
-        .offset(offset)
+PAGE_SIZE = 10
+
+
+def _paid_expression() -> ColumnElement[int]:
+    """What has been paid on the invoice in the current row, as SQL, for filtering."""
+    payments = (
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == Invoice.id)
+        .where(Payment.status == PaymentStatus.SUCCEEDED)
+        .scalar_subquery()
+    )
+    credit = (
+        select(func.coalesce(func.sum(CreditNote.amount), 0))
+        .where(CreditNote.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+    return payments + credit
+
+
+def list_page(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    status: DisplayStatus | None,
+    page: int,
+    today: date,
+) -> tuple[list[InvoiceView], bool]:
+    """One page of the customer's invoices, newest first, and whether another page follows."""
+    query = select(Invoice).where(
+        Invoice.customer_id == customer.id,
+        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+    )
+    is_open = Invoice.status == InvoiceStatus.OPEN
+    if status == DisplayStatus.PAID:
+        query = query.where(Invoice.status == InvoiceStatus.PAID)
+    elif status == DisplayStatus.OVERDUE:
+        query = query.where(is_open, col(Invoice.due_date) < today)
+    elif status == DisplayStatus.UNPAID:
+        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() == 0)
+    elif status == DisplayStatus.PARTIALLY_PAID:
+        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() > 0)
+    rows = session.exec(
+        query.order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return views(session, list(invoices))
+    return views(session, list(rows[:PAGE_SIZE])), len(rows) > PAGE_SIZE
+
+
+def get_for_customer(
+    session: Session, *, business: Business, customer: Customer, number: str
+) -> InvoiceView:
+    """A sent invoice of this customer by its number; drafts and others' invoices do not exist."""
+    invoice = session.exec(
+        select(Invoice).where(
+            Invoice.number == number,
+            Invoice.customer_id == customer.id,
+            Invoice.status != InvoiceStatus.DRAFT,
+        )
+    ).first()
+    if invoice is None:
+        raise NotFound("no such invoice")
+    return views(session, [invoice])[0]
+
+
+def lines(session: Session, *, invoice: Invoice) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .order_by(col(InvoiceLine.position))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A payment or credit applied to an invoice."""
+
+    when: datetime
+    label: str
+    amount: int
+
+
+def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
+    payment_rows = session.exec(
+        select(Payment, PaymentAllocation.amount)
+        .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
+        .where(
+            PaymentAllocation.invoice_id == invoice.id, Payment.status == PaymentStatus.SUCCEEDED
+        )
+    ).all()
+    credits = session.exec(select(CreditNote).where(CreditNote.invoice_id == invoice.id)).all()
+    entries = [
+        Applied(
+            payment.succeeded_at or payment.created_at,
+            f"Payment ({payment.method.replace('_', ' ')})",
+            amount,
+        )
+        for payment, amount in payment_rows
+    ] + [Applied(note.created_at, "Account credit", note.amount) for note in credits]
+    return sorted(entries, key=lambda entry: entry.when)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One billed line, as the customer's recent-charges list shows it."""
+
+    line: InvoiceLine
+    invoice_number: str
+    issue_date: date
+
+
+def recent_charges(
+    session: Session, *, business: Business, customer: Customer, limit: int = 20
+) -> list[Charge]:
+    rows = session.exec(
+        select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
+        .where(
+            Invoice.customer_id == customer.id,
+            col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+        )
+        .order_by(
+            col(Invoice.issue_date).desc(), col(Invoice.number).desc(), col(InvoiceLine.position)
+        )
+        .limit(limit)
+    ).all()
+    return [Charge(line, number, issued) for line, number, issued in rows]

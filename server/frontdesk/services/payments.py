@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
 
 from frontdesk.models import (
     Business,
@@ -14,9 +16,11 @@ from frontdesk.models import (
     PaymentAllocation,
     PaymentMethodKind,
     PaymentStatus,
+    Refund,
     utcnow,
 )
 from frontdesk.services import invoices
+from frontdesk.services.errors import NotFound
 
 
 def settle(session: Session, *, invoice: Invoice) -> None:
@@ -66,3 +70,49 @@ def record_succeeded(
     for invoice, _ in allocations:
         settle(session, invoice=invoice)
     return payment
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    payment: Payment
+    invoice_numbers: list[str]
+    refunds: list[Refund]
+
+    @property
+    def refunded(self) -> int:
+        return sum(r.amount for r in self.refunds if r.status == PaymentStatus.SUCCEEDED)
+
+
+def history(
+    session: Session, *, business: Business, customer: Customer, payment_id: str | None = None
+) -> list[PaymentView]:
+    """The customer's payments (or one of them), newest first, with invoices paid and refunds."""
+    query = select(Payment).where(
+        Payment.customer_id == customer.id,
+        col(Payment.status).in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING]),
+    )
+    if payment_id is not None:
+        query = query.where(Payment.id == payment_id)
+    rows = list(session.exec(query.order_by(col(Payment.created_at).desc())).all())
+    ids = [payment.id for payment in rows]
+    numbers: dict[str, list[str]] = {payment_id: [] for payment_id in ids}
+    for payment_id, number in session.exec(
+        select(PaymentAllocation.payment_id, col(Invoice.number))
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(col(PaymentAllocation.payment_id).in_(ids))
+        .order_by(col(Invoice.number))
+    ).all():
+        numbers[payment_id].append(number)
+    refunds: dict[str, list[Refund]] = {payment_id: [] for payment_id in ids}
+    for refund in session.exec(select(Refund).where(col(Refund.payment_id).in_(ids))).all():
+        refunds[refund.payment_id].append(refund)
+    return [PaymentView(p, numbers[p.id], refunds[p.id]) for p in rows]
+
+
+def get_for_customer(
+    session: Session, *, business: Business, customer: Customer, payment_id: str
+) -> PaymentView:
+    found = history(session, business=business, customer=customer, payment_id=payment_id)
+    if not found:
+        raise NotFound("no such payment")
+    return found[0]

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.models import Business, Customer, Estimate, EstimateStatus
-from frontdesk.services import customers
+from frontdesk.services import customers, invoices
 from frontdesk.services.customers import Balance
 from frontdesk.tokens import InvalidToken, Purpose
 
@@ -56,10 +56,49 @@ def from_session(
     return customers.for_token(session, business=business, claims=claims)
 
 
+# The portal's sections, in navigation order, and the business switch each depends on.
+SECTIONS = {
+    "invoices": "allow_invoices",
+    "estimates": "allow_estimates",
+    "payments": None,
+    "profile": "allow_profile_updates",
+}
+
+
+def section_enabled(business: Business, section: str | None) -> bool:
+    switch = SECTIONS.get(section or "")
+    return switch is None or bool(getattr(business, switch))
+
+
+def sections(business: Business) -> list[str]:
+    return [name for name in SECTIONS if section_enabled(business, name)]
+
+
+def download_token(secret_keys: tuple[str, ...], customer: Customer, document: str) -> str:
+    """A five-minute link to one document (`invoice:INV-1042`, `receipt:pay_...`)."""
+    return tokens.mint(
+        secret_keys,
+        Purpose.DOWNLOAD,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+        d=document,
+    )
+
+
+def from_download_token(
+    session: Session, *, business: Business, token: str, secret_keys: tuple[str, ...]
+) -> tuple[Customer, str]:
+    claims = tokens.read(secret_keys, Purpose.DOWNLOAD, token)
+    customer = customers.for_token(session, business=business, claims=claims)
+    return customer, str(claims.extra.get("d", ""))
+
+
 @dataclass(frozen=True)
 class Home:
     balance: Balance
     awaiting_estimate: Estimate | None
+    recent_charges: list[invoices.Charge]
 
 
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
@@ -74,4 +113,5 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
         .order_by(col(Estimate.issue_date).desc())
         .limit(1)
     ).first()
-    return Home(balance, estimate)
+    charges = invoices.recent_charges(session, business=business, customer=customer)
+    return Home(balance, estimate, charges)

@@ -1,0 +1,108 @@
+"""The customer's estimates in the portal: the list, one estimate, and approving or rejecting it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk.models import Business, Customer
+from frontdesk.routes import visits
+from frontdesk.services import businesses, estimates
+from frontdesk.services.errors import Invalid
+
+
+def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+    return {
+        "estimates": estimates.list_for_customer(session, business=business, customer=customer),
+        "status_of": estimates.status,
+        "current": "estimates",
+    }
+
+
+def detail_context(number: str) -> visits.Build:
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        estimate = estimates.get_for_customer(
+            session, business=business, customer=customer, number=number
+        )
+        return {
+            "estimate": estimate,
+            "lines": estimates.lines(session, estimate=estimate),
+            "status": estimates.status(estimate, businesses.today(business)),
+            "terms": estimates.TERMS.format(business=business.name),
+            "errors": {},
+            "message": "",
+            "form": {},
+            "current": "estimates",
+        }
+
+    return build
+
+
+async def portal_estimates(request: Request) -> Response:
+    return await visits.view(
+        request, "fragments/estimates/list.html", list_context, section="estimates"
+    )
+
+
+async def portal_estimate(request: Request) -> Response:
+    return await visits.view(
+        request,
+        "fragments/estimates/detail.html",
+        detail_context(request.path_params["number"]),
+        section="estimates",
+    )
+
+
+async def portal_estimate_decide(request: Request) -> Response:
+    number = request.path_params["number"]
+    ip = visits.client_ip(request)
+
+    def act(
+        session: Session, business: Business, customer: Customer, form: FormData
+    ) -> dict[str, Any]:
+        estimate = estimates.get_for_customer(
+            session, business=business, customer=customer, number=number
+        )
+        decision = estimates.Decision(
+            accept=form.get("decision") == "accept",
+            signer_name=str(form.get("signer_name", "")),
+            accepted_terms=form.get("accept_terms") == "yes",
+            reason=str(form.get("reason", "")),
+        )
+        estimates.decide(
+            session,
+            business=business,
+            customer=customer,
+            estimate=estimate,
+            decision=decision,
+            ip=ip,
+            today=businesses.today(business),
+        )
+        return detail_context(number)(session, business, customer)
+
+    def rebuild(
+        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        context = detail_context(number)(session, business, customer)
+        return {**context, "errors": invalid.fields, "message": invalid.message, "form": form}
+
+    return await visits.action(
+        request, "fragments/estimates/detail.html", act, rebuild, section="estimates"
+    )
+
+
+routes = [
+    Route("/portal/{key}/estimates", portal_estimates, name="portal_estimates"),
+    Route("/portal/{key}/estimates/{number}", portal_estimate, name="portal_estimate"),
+    Route(
+        "/portal/{key}/estimates/{number}/decision",
+        portal_estimate_decide,
+        methods=["POST"],
+        name="portal_estimate_decide",
+    ),
+]

@@ -1,0 +1,79 @@
+"""The customer's own details in the portal: phone, billing address, SMS reminders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk.models import Business, Customer
+from frontdesk.routes import visits
+from frontdesk.services import customers
+from frontdesk.services.errors import Invalid
+
+
+def form_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+    values = {field: getattr(customer, field) for field in customers.PROFILE_FIELDS}
+    return {
+        "values": {**values, "sms_consent": customer.sms_consent},
+        "errors": {},
+        "saved": False,
+        "consent_text": customers.SMS_CONSENT_TEXT.format(business=business.name),
+        "current": "profile",
+    }
+
+
+def _submitted(form: FormData) -> customers.ProfileInput:
+    text = {field: str(form.get(field, "")) for field in customers.PROFILE_FIELDS}
+    return customers.ProfileInput(**text, sms_consent=form.get("sms_consent") == "yes")
+
+
+async def portal_profile(request: Request) -> Response:
+    return await visits.view(
+        request, "fragments/profile/form.html", form_context, section="profile"
+    )
+
+
+async def portal_profile_update(request: Request) -> Response:
+    ip = visits.client_ip(request)
+
+    def act(
+        session: Session, business: Business, customer: Customer, form: FormData
+    ) -> dict[str, Any]:
+        changes = customers.update_profile(
+            session, business=business, customer=customer, profile=_submitted(form), ip=ip
+        )
+        return {
+            **form_context(session, business, customer),
+            "saved": bool(changes),
+            "unchanged": not changes,
+        }
+
+    def rebuild(
+        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        submitted = _submitted(form)
+        return {
+            **form_context(session, business, customer),
+            "values": submitted.__dict__,
+            "errors": invalid.fields,
+        }
+
+    return await visits.action(
+        request, "fragments/profile/form.html", act, rebuild, section="profile"
+    )
+
+
+routes = [
+    Route("/portal/{key}/profile", portal_profile, name="portal_profile"),
+    Route(
+        "/portal/{key}/profile",
+        portal_profile_update,
+        methods=["POST"],
+        name="portal_profile_update",
+    ),
+]

@@ -1,0 +1,189 @@
+"""Who is asking on a portal route, and rendering portal views and form actions for them.
+
+Every portal route resolves the business from the publishable key in the path, re-checks the
+page's origin against that business, and then the bearer session token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from frontdesk.models import Business, Customer
+from frontdesk.rendering import templates
+from frontdesk.services import businesses, customers, portal
+from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.tokens import InvalidToken
+
+log = logging.getLogger("frontdesk.portal")
+Build = Callable[[Session, Business, Customer], dict[str, Any]]
+Act = Callable[[Session, Business, Customer, FormData], dict[str, Any]]
+Rebuild = Callable[[Session, Business, Customer, FormData, Invalid], dict[str, Any]]
+
+
+class Refused(Exception):
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
+FAILED = Refused(500, "Something went wrong", "Something went wrong on our side. Please try again.")
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def business_for(request: Request, section: str | None = None) -> Business:
+    """The business named by the path's key, if this page's origin may show it (and the section)."""
+    with request.app.state.db.unscoped("the publishable key comes before any token") as session:
+        try:
+            business: Business = businesses.by_publishable_key(session, request.path_params["key"])
+        except NotFound:
+            raise Refused(404, "Portal not found", "This account portal does not exist.") from None
+    origin = request.headers.get("origin")
+    if origin and not businesses.origin_allowed(business, origin, own_origin=own_origin(request)):
+        raise Refused(
+            403, "Not available here", "This account portal is not available on this website."
+        )
+    if section and not portal.section_enabled(business, section):
+        raise NOT_FOUND
+    return business
+
+
+def no_access(business: Business) -> Refused:
+    return Refused(
+        403,
+        "No access",
+        f"Your access to {business.name}'s account portal is turned off. "
+        f"Please contact {business.name} if you think this is a mistake.",
+    )
+
+
+def signed_in(request: Request, session: Session, business: Business) -> Customer:
+    settings = request.app.state.settings
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Refused(401, "Please sign in", "Sign in again to see your account.")
+    try:
+        return portal.from_session(
+            session,
+            business=business,
+            token=token,
+            secret_keys=settings.secret_key,
+            max_age=settings.portal_session_seconds,
+        )
+    except customers.AccessDisabled:
+        raise no_access(business) from None
+    except InvalidToken as exc:
+        raise Refused(
+            401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
+        ) from None
+
+
+def notice(request: Request, refused: Refused) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "fragments/portal/notice.html",
+        {"title": refused.title, "message": refused.message},
+        status_code=refused.status,
+    )
+
+
+def fragment(
+    request: Request,
+    business: Business,
+    customer: Customer,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "business": business,
+            "customer": customer,
+            "demo": settings.environment == "demo",
+            "sections": portal.sections(business),
+            "today": businesses.today(business),
+            "download": lambda document: request.url_for(
+                "portal_download",
+                key=business.publishable_key,
+                token=portal.download_token(settings.secret_key, customer, document),
+            ),
+            **context,
+        },
+        status_code=status_code,
+    )
+    # Every answer renews the session, so it only ends after a quiet hour.
+    response.headers["Frontdesk-Session"] = portal.session_token(settings.secret_key, customer)
+    return response
+
+
+def guarded(request: Request, render: Callable[[], Response]) -> Response:
+    """Run a portal render; refusals and surprises become fragments the widget can show.
+
+    An unhandled error would otherwise reach the client from Starlette's outermost middleware,
+    without CORS headers, and the portal would take it for an outage.
+    """
+    try:
+        return render()
+    except Refused as refused:
+        return notice(request, refused)
+    except NotFound:
+        return notice(request, NOT_FOUND)
+    except Exception:
+        log.exception("portal request failed: %s", request.url.path)
+        return notice(request, FAILED)
+
+
+async def view(
+    request: Request, template: str, build: Build, *, section: str | None = None
+) -> Response:
+    """A read-only portal view for the signed-in customer."""
+
+    def render() -> Response:
+        business = business_for(request, section)
+        with request.app.state.db.session(business.id) as session:
+            customer = signed_in(request, session, business)
+            context = build(session, business, customer)
+        return fragment(request, business, customer, template, {"oob_nav": True, **context})
+
+    return await run_in_threadpool(guarded, request, render)
+
+
+async def action(
+    request: Request, template: str, act: Act, rebuild: Rebuild, *, section: str | None = None
+) -> Response:
+    """A form the customer submits. Bad input rolls back and re-renders with messages (422)."""
+    form = await request.form()
+
+    def run() -> Response:
+        status = 200
+        business = business_for(request, section)
+        try:
+            with request.app.state.db.session(business.id) as session:
+                customer = signed_in(request, session, business)
+                context = act(session, business, customer, form)
+        except Invalid as invalid:
+            with request.app.state.db.session(business.id) as session:
+                customer = signed_in(request, session, business)
+                context = rebuild(session, business, customer, form, invalid)
+            status = 422
+        return fragment(request, business, customer, template, context, status)
+
+    return await run_in_threadpool(guarded, request, run)

@@ -1,0 +1,214 @@
+"""The PDFs a customer downloads: invoices and payment receipts, laid out like real ones."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+
+from frontdesk import money
+from frontdesk.models import Business, Customer, InvoiceLine
+from frontdesk.rendering import format_day
+from frontdesk.services.invoices import Applied, InvoiceView
+from frontdesk.services.payments import PaymentView
+
+FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
+GREY = (90, 98, 112)
+INK = (29, 36, 48)
+RULE = (213, 219, 228)
+MINUS = "\u2212"  # a real minus sign, as printed invoices use
+
+
+class _Document(FPDF):
+    def __init__(self, business: Business) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.business = business
+        # DejaVu covers accents and most scripts; the PDF core fonts stop at Latin-1.
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(auto=True, margin=20)
+        self.set_margins(18, 18, 18)
+        self.set_title(business.name)
+        self.set_creator("Frontdesk")
+        self.add_page()
+
+    def money(self, amount: int, currency: str) -> str:
+        return money.format_amount(amount, currency, self.business.locale)
+
+    def day(self, value: datetime) -> str:
+        local = value.astimezone(ZoneInfo(self.business.time_zone)).date()
+        return format_day(local, self.business.locale)
+
+    def letterhead(self, title: str, reference: str) -> None:
+        logo = _logo_bytes(self.business.logo_url)
+        if logo:
+            self.image(io.BytesIO(logo), x=18, y=16, h=14)
+            self.set_y(33)
+        self.set_font("DejaVu", "B", 15)
+        self.set_text_color(*INK)
+        self.cell(0, 8, self.business.name, new_x="LMARGIN", new_y="NEXT")
+        self.set_xy(120, 18)
+        self.set_font("DejaVu", "B", 20)
+        self.cell(72, 10, title, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_x(120)
+        self.set_font("DejaVu", "", 10)
+        self.set_text_color(*GREY)
+        self.cell(72, 6, reference, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_y(max(self.get_y(), 45))
+
+    def party(self, label: str, customer: Customer) -> None:
+        self.set_font("DejaVu", "B", 9)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, label.upper(), new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "", 10)
+        self.set_text_color(*INK)
+        address = [
+            customer.name,
+            customer.address_line1,
+            customer.address_line2,
+            " ".join(p for p in (customer.city, customer.region, customer.postal_code) if p),
+            customer.country,
+            customer.email,
+        ]
+        for line in filter(None, address):
+            self.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+        self.ln(4)
+
+    def facts(self, pairs: list[tuple[str, str]]) -> None:
+        for label, value in pairs:
+            self.set_font("DejaVu", "B", 9)
+            self.set_text_color(*GREY)
+            self.cell(38, 6, label)
+            self.set_font("DejaVu", "", 10)
+            self.set_text_color(*INK)
+            self.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        self.ln(4)
+
+    def rule(self) -> None:
+        self.set_draw_color(*RULE)
+        self.line(18, self.get_y(), 192, self.get_y())
+
+    def total_row(self, label: str, value: str, bold: bool = False) -> None:
+        self.set_font("DejaVu", "B" if bold else "", 11 if bold else 10)
+        self.set_x(110)
+        self.cell(50, 7, label)
+        self.cell(32, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, f"{self.business.name} · page {self.page_no()}", align="C")
+
+
+def _logo_bytes(url: str | None) -> bytes | None:
+    """Only inline (data:) PNG or JPEG logos: a PDF render never fetches anything remote."""
+    if not url or not url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
+        return None
+    try:
+        return base64.b64decode(url.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def invoice_pdf(
+    business: Business,
+    customer: Customer,
+    view: InvoiceView,
+    lines: list[InvoiceLine],
+    applied: list[Applied],
+) -> bytes:
+    invoice = view.invoice
+    pdf = _Document(business)
+    pdf.letterhead("Invoice", invoice.number)
+    pdf.party("Bill to", customer)
+    pdf.facts(
+        [
+            ("Issued", format_day(invoice.issue_date, business.locale)),
+            ("Due", format_day(invoice.due_date, business.locale)),
+            ("Status", "Paid" if view.amount_due == 0 and invoice.status == "paid" else "Open"),
+        ]
+    )
+    widths = (86, 18, 26, 22, 22)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.set_text_color(*GREY)
+    for width, heading, align in zip(
+        widths, ("Description", "Qty", "Unit price", "Tax", "Amount"), "LRRRR", strict=True
+    ):
+        pdf.cell(width, 7, heading, align=align)
+    pdf.ln()
+    pdf.rule()
+    pdf.set_text_color(*INK)
+    pdf.set_font("DejaVu", "", 10)
+    for line in lines:
+        quantity = f"{line.quantity.normalize():f}"
+        cells = (
+            line.description,
+            quantity,
+            pdf.money(line.unit_amount, invoice.currency),
+            pdf.money(line.tax_amount, invoice.currency),
+            pdf.money(line.amount, invoice.currency),
+        )
+        y = pdf.get_y()
+        pdf.multi_cell(widths[0], 6, cells[0], new_x="RIGHT", new_y="TOP")
+        bottom = pdf.get_y()
+        pdf.set_xy(18 + widths[0], y)
+        for width, value in zip(widths[1:], cells[1:], strict=True):
+            pdf.cell(width, 6, value, align="R")
+        pdf.set_y(max(bottom, y + 6) + 1)
+    pdf.rule()
+    pdf.ln(2)
+    pdf.total_row("Subtotal", pdf.money(invoice.subtotal, invoice.currency))
+    pdf.total_row("Tax", pdf.money(invoice.tax_total, invoice.currency))
+    pdf.total_row("Total", pdf.money(invoice.total, invoice.currency), bold=True)
+    for entry in applied:
+        pdf.total_row(
+            f"{entry.label}, {pdf.day(entry.when)}",
+            MINUS + pdf.money(entry.amount, invoice.currency),
+        )
+    pdf.total_row("Amount due", pdf.money(view.amount_due, invoice.currency), bold=True)
+    if invoice.notes:
+        pdf.ln(6)
+        pdf.set_font("DejaVu", "", 9)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(0, 5, invoice.notes)
+    return bytes(pdf.output())
+
+
+def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> bytes:
+    payment = view.payment
+    pdf = _Document(business)
+    pdf.letterhead("Receipt", payment.id)
+    pdf.party("Received from", customer)
+    facts = [
+        ("Date", pdf.day(payment.succeeded_at or payment.created_at)),
+        ("Method", payment.method.replace("_", " ").capitalize()),
+        ("Invoices", ", ".join(view.invoice_numbers) or "Account payment"),
+    ]
+    if payment.processor_reference:
+        facts.append(("Reference", payment.processor_reference))
+    pdf.facts(facts)
+    pdf.rule()
+    pdf.ln(2)
+    pdf.total_row("Paid on invoices", pdf.money(payment.amount, payment.currency))
+    if payment.tip:
+        pdf.total_row("Tip", pdf.money(payment.tip, payment.currency))
+    pdf.total_row(
+        "Total paid", pdf.money(payment.amount + payment.tip, payment.currency), bold=True
+    )
+    for refund in view.refunds:
+        if refund.status == "succeeded":
+            pdf.total_row(
+                f"Refunded {pdf.day(refund.created_at)}",
+                MINUS + pdf.money(refund.amount, refund.currency),
+            )
+    pdf.ln(8)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.set_text_color(*INK)
+    pdf.cell(0, 6, f"Thank you for your payment to {business.name}.")
+    return bytes(pdf.output())

@@ -1,0 +1,25 @@
+"""Telling the business: events for its own system and emails to its owners, via the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from frontdesk.models import Business, StaffRole, StaffUser
+from frontdesk.services import outbox
+
+
+def emit(session: Session, *, business: Business, type: str, data: dict[str, Any]) -> None:
+    """An event for the business's system (`estimate.accepted`, `customer.updated`, ...)."""
+    outbox.enqueue(session, business=business, kind="event", payload={"type": type, "data": data})
+
+
+def email_owners(session: Session, *, business: Business, subject: str, text: str) -> None:
+    owners = session.exec(
+        select(StaffUser.email).where(
+            StaffUser.role == StaffRole.OWNER, col(StaffUser.disabled).is_(False)
+        )
+    ).all()
+    for address in owners:
+        outbox.email(session, business=business, to=address, subject=subject, text=text)
