@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -22,6 +24,7 @@ from frontdesk.services import businesses, customers, estimates, invoices, payme
 from frontdesk.services.lines import LineInput
 
 SLUG = "greenleaf-garden-care"
+LOGO = Path(__file__).parent / "static" / "demo-logo.png"
 OWNER_EMAIL = "owner@greenleaf.example"
 OWNER_PASSWORD = "greenleaf-demo"
 SIGNED_IN_CUSTOMER_EMAIL = "jordan.rivera@example.com"
@@ -188,6 +191,7 @@ def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) 
                 tips_enabled=True,
             ).business
         business.allowed_origins = [sample_site_origin]
+        business.logo_url = "data:image/png;base64," + base64.b64encode(LOGO.read_bytes()).decode()
         business.portal_page_url = f"{sample_site_origin}/account"
         owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()
         owner_email = owner.email

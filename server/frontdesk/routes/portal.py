@@ -100,7 +100,7 @@ async def portal_session(request: Request) -> Response:
             business,
             customer,
             "fragments/portal/shell.html",
-            {"view": current.template, **context},
+            {"view_template": current.template, **context},
         )
 
     return await run_in_threadpool(visits.guarded, request, exchange)

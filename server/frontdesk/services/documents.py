@@ -14,6 +14,7 @@ from fpdf import FPDF
 from frontdesk import money
 from frontdesk.models import Business, Customer, InvoiceLine
 from frontdesk.rendering import format_day
+from frontdesk.services.businesses import today
 from frontdesk.services.invoices import Applied, InvoiceView
 from frontdesk.services.payments import PaymentView
 
@@ -131,7 +132,7 @@ def invoice_pdf(
         [
             ("Issued", format_day(invoice.issue_date, business.locale)),
             ("Due", format_day(invoice.due_date, business.locale)),
-            ("Status", "Paid" if view.amount_due == 0 and invoice.status == "paid" else "Open"),
+            ("Status", view.status(today(business)).replace("_", " ").capitalize()),
         ]
     )
     widths = (86, 18, 26, 22, 22)
