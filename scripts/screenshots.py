@@ -1,4 +1,5 @@
-"""Screenshots of the real portal, for the README and the theme packs' preview.png.
+"""Screenshots of the real portal: every view at 375 and 1280 px in the default and dark themes
+(docs/screens/), the README's pictures, and the theme packs' preview.png.
 
 Starts `frontdesk demo` on free ports with a throw-away data directory, then drives the sample
 website in Chromium. Run it after changing how the portal looks:
@@ -53,10 +54,24 @@ def use_theme(db: Database, slug: str) -> None:
         business.theme = slug
 
 
-def shoot(page: Page, site: str, path: Path, width: int) -> None:
+# Deep link -> the element that shows the view has loaded.
+VIEWS = {
+    "home": "#fd-home",
+    "invoices": "#fd-invoices",
+    "invoice/INV-1003": "#fd-invoice",
+    "estimates": "#fd-estimates",
+    "estimate/EST-101": "#fd-estimate",
+    "payments": "#fd-payments",
+    "profile": "#fd-profile",
+}
+
+
+def shoot(page: Page, site: str, path: Path, width: int, view: str = "home") -> None:
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{site}/account")
-    page.locator("frontdesk-portal #fd-home").wait_for()
+    # A fresh document each time: a changed fragment alone would not reload the page.
+    page.goto("about:blank")
+    page.goto(f"{site}/account#{view}")
+    page.locator(f"frontdesk-portal {VIEWS[view]}").wait_for()
     page.locator("frontdesk-portal").screenshot(path=path, animations="disabled")
     print(f"wrote {path.relative_to(ROOT)}")
 
@@ -96,6 +111,14 @@ def main() -> int:
                 for slug in themes.packs():
                     use_theme(db, slug)
                     shoot(page, site, ROOT / "themes" / slug / "preview.png", 760)
+                screens = ROOT / "docs" / "screens"
+                screens.mkdir(parents=True, exist_ok=True)
+                for slug in ("default", "dark"):
+                    use_theme(db, slug)
+                    for view in VIEWS:
+                        for width in (375, 1280):
+                            name = f"{view.replace('/', '-')}-{width}-{slug}.png"
+                            shoot(page, site, screens / name, width, view)
                 use_theme(db, "default")
                 shoot(page, site, ROOT / "docs" / "portal.png", 1000)
                 browser.close()

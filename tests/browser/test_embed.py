@@ -197,7 +197,7 @@ def test_the_portal_keeps_its_styles_under_a_strict_host_csp(page: Page, stage: 
     key = stage.seeded.business.publishable_key
     csp = (
         f"default-src 'self'; script-src 'self' {stage.portal.url}; style-src 'self'; "
-        f"connect-src 'self' {stage.portal.url}"
+        f"connect-src 'self' {stage.portal.url}; img-src 'self' {stage.portal.url}"
     )
     violations: list[str] = []
     page.on(
@@ -216,11 +216,25 @@ def test_the_portal_keeps_its_styles_under_a_strict_host_csp(page: Page, stage: 
     assert violations == []
 
 
-def test_axe_finds_no_accessibility_violations(page: Page, stage: Stage) -> None:
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [
+        ("", "#fd-home"),
+        ("#invoices", "#fd-invoices"),
+        ("#invoice/INV-1003", "#fd-invoice"),
+        ("#estimates", "#fd-estimates"),
+        ("#estimate/EST-101", "#fd-estimate"),
+        ("#payments", "#fd-payments"),
+        ("#profile", "#fd-profile"),
+    ],
+)
+def test_axe_finds_no_accessibility_violations(
+    page: Page, stage: Stage, link: str, shown: str
+) -> None:
     if not AXE.exists():
         pytest.skip("axe-core is installed by `npm ci` in widget/ (scripts/test does it)")
-    page.goto(f"{stage.site.url}/account")
-    expect(page.locator("frontdesk-portal #fd-home")).to_be_visible()
+    page.goto(f"{stage.site.url}/account{link}")
+    expect(page.locator(f"frontdesk-portal {shown}")).to_be_visible()
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "axe.run({include: [['frontdesk-portal']]})"

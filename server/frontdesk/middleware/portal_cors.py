@@ -2,7 +2,7 @@
 
 Preflights carry no token, so the business comes from the publishable key in the path
 (/portal/{key}/...). Credentials are never allowed: the portal authenticates with a header. The
-theme stylesheet and the origin check hold nothing personal and are open to every origin.
+theme stylesheet, the logo and the origin check hold nothing personal and are open to every origin.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from frontdesk.db import Database
 from frontdesk.services import businesses
 from frontdesk.services.errors import NotFound
 
-PUBLIC_SUFFIXES = ("/portal.css", "/origin-check")
+PUBLIC_SUFFIXES = ("/portal.css", "/origin-check", "/logo")
 ALLOW_HEADERS = (
     "Authorization, Content-Type, Accept, HX-Request, HX-Source, HX-Target, "
     "HX-Request-Type, HX-Current-URL, HX-Boosted"

@@ -22,7 +22,7 @@ from frontdesk.routes import invoices as invoice_routes
 from frontdesk.routes import payments as payment_routes
 from frontdesk.routes import profile as profile_routes
 from frontdesk.routes import visits
-from frontdesk.services import businesses, customers, portal, themes
+from frontdesk.services import businesses, customers, documents, portal, themes
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken
 
@@ -178,6 +178,25 @@ async def portal_stylesheet(request: Request) -> Response:
     return await run_in_threadpool(render)
 
 
+async def portal_logo(request: Request) -> Response:
+    """The logo from our own origin: host pages that allow our script allow this too."""
+
+    def render() -> Response:
+        with request.app.state.db.unscoped("the logo is public") as session:
+            business = businesses.by_publishable_key(session, request.path_params["key"])
+        found = documents.logo(business)
+        if found is None:
+            raise visits.NOT_FOUND
+        image, media_type = found
+        headers = {
+            "Cache-Control": "public, max-age=300",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        }
+        return Response(image, media_type=media_type, headers=headers)
+
+    return await run_in_threadpool(visits.guarded, request, render)
+
+
 async def portal_origin_check(request: Request) -> Response:
     """Says whether the asking page's origin may show this portal; nothing else."""
 
@@ -240,4 +259,5 @@ routes = [
     Route("/portal/{key}/download/{token}", portal_download, name="portal_download"),
     Route("/portal/{key}/portal.css", portal_stylesheet, name="portal_stylesheet"),
     Route("/portal/{key}/origin-check", portal_origin_check, name="portal_origin_check"),
+    Route("/portal/{key}/logo", portal_logo, name="portal_logo"),
 ]

@@ -46,9 +46,9 @@ class _Document(FPDF):
         return format_day(local, self.business.locale)
 
     def letterhead(self, title: str, reference: str) -> None:
-        logo = _logo_bytes(self.business.logo_url)
-        if logo:
-            self.image(io.BytesIO(logo), x=18, y=16, h=14)
+        found = logo(self.business)
+        if found:
+            self.image(io.BytesIO(found[0]), x=18, y=16, h=14)
             self.set_y(33)
         self.set_font("DejaVu", "B", 15)
         self.set_text_color(*INK)
@@ -107,14 +107,18 @@ class _Document(FPDF):
         self.cell(0, 5, f"{self.business.name} · page {self.page_no()}", align="C")
 
 
-def _logo_bytes(url: str | None) -> bytes | None:
-    """Only inline (data:) PNG or JPEG logos: a PDF render never fetches anything remote."""
-    if not url or not url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
-        return None
-    try:
-        return base64.b64decode(url.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        return None
+def logo(business: Business) -> tuple[bytes, str] | None:
+    """The business's logo and its media type. Logos are stored inline (PNG or JPEG data URLs),
+    so neither a PDF render nor the portal ever fetches anything remote."""
+    url = business.logo_url or ""
+    for media_type in ("image/png", "image/jpeg"):
+        prefix = f"data:{media_type};base64,"
+        if url.startswith(prefix):
+            try:
+                return base64.b64decode(url.removeprefix(prefix), validate=True), media_type
+            except (binascii.Error, ValueError):
+                return None
+    return None
 
 
 def invoice_pdf(
