@@ -1,0 +1,280 @@
+"""The sandbox's HTTP side: Stripe's routes, keys, `Stripe-Account`, idempotency and webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from frontdesk.payments.sandbox.forms import decode
+from frontdesk.payments.sandbox.store import PLATFORM, Store, StripeError
+
+log = logging.getLogger("frontdesk.sandbox")
+Handler = Callable[[Store, str, dict[str, Any], Request], dict[str, Any]]
+# Endpoints the browser (Stripe.js) may call with the publishable key.
+PUBLIC = {
+    "payment_method_create",
+    "payment_intent_confirm",
+    "payment_intent_authenticate",
+    "payment_intent_retrieve",
+}
+
+
+def _public(obj: Any) -> Any:
+    """What Stripe would show: the sandbox's own `_` fields stay inside."""
+    if isinstance(obj, dict):
+        return {k: _public(v) for k, v in obj.items() if not k.startswith("_")}
+    if isinstance(obj, list):
+        return [_public(v) for v in obj]
+    return obj
+
+
+def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
+    """A `Stripe-Signature` header, as Stripe computes it."""
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+class WebhookSender:
+    """Delivers the store's events to one endpoint, signed, retrying a few times like Stripe."""
+
+    def __init__(self, store: Store, url: str, secret: str, attempts: int = 5) -> None:
+        self.store, self.url, self.secret, self.attempts = store, url, secret, attempts
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10) as client:
+            while not self._stop.is_set():
+                with self.store.lock:
+                    pending = self.store.events[self.sent :]
+                for event in pending:
+                    self._deliver(client, event)
+                    self.sent += 1
+                self._stop.wait(0.05)
+
+    def _deliver(self, client: httpx.Client, event: dict[str, Any]) -> None:
+        payload = json.dumps(_public(event)).encode()
+        for attempt in range(self.attempts):
+            try:
+                answer = client.post(
+                    self.url,
+                    content=payload,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Stripe-Signature": sign(self.secret, payload),
+                    },
+                )
+                if answer.status_code < 300:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self._stop.wait(min(0.2 * 2**attempt, 2)):
+                return
+        log.warning("sandbox gave up delivering %s", event["id"])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def create_app(
+    *,
+    secret_key: str,
+    publishable_key: str,
+    webhook_url: str = "",
+    webhook_secret: str = "",
+    store: Store | None = None,
+) -> Starlette:
+    state = store or Store()
+    sender = WebhookSender(state, webhook_url, webhook_secret) if webhook_url else None
+
+    def endpoint(name: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            scheme, _, key = request.headers.get("authorization", "").partition(" ")
+            allowed = {secret_key} | ({publishable_key} if name in PUBLIC else set())
+            if scheme.lower() != "bearer" or key not in allowed:
+                error = StripeError(401, "invalid_request_error", "Invalid API Key provided.")
+                return JSONResponse(error.body, status_code=401)
+            account = request.headers.get("stripe-account", PLATFORM)
+            pairs = (
+                list((await request.form()).multi_items())
+                if request.method == "POST"
+                else list(request.query_params.multi_items())
+            )
+            params = decode([(k, str(v)) for k, v in pairs])
+            if key == publishable_key and "client_secret" in params:
+                params["_client_secret"] = params.pop("client_secret")
+            idempotency_key = (
+                request.headers.get("idempotency-key") if request.method == "POST" else None
+            )
+            fingerprint = hashlib.sha256(
+                f"{request.url.path}:{json.dumps(params, sort_keys=True)}".encode()
+            ).hexdigest()
+
+            def run() -> tuple[int, dict[str, Any]]:
+                with state.lock:
+                    if idempotency_key:
+                        saved = state.idempotency.get((account, idempotency_key))
+                        if saved:
+                            if saved[0] != fingerprint:
+                                raise StripeError(
+                                    400,
+                                    "idempotency_error",
+                                    "Keys for idempotent requests can only be used with the same "
+                                    "parameters they were first used with.",
+                                )
+                            return saved[1], saved[2]
+                    try:
+                        status, body = 200, _public(handler(state, account, params, request))
+                    except StripeError as error:
+                        status, body = error.status, _public(error.body)
+                    if idempotency_key:
+                        state.idempotency[(account, idempotency_key)] = (fingerprint, status, body)
+                    return status, body
+
+            try:
+                status, body = await run_in_threadpool(run)
+            except StripeError as error:
+                status, body = error.status, error.body
+            headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+            return JSONResponse(body, status_code=status, headers=headers)
+
+        return serve
+
+    def client_secret_matches(
+        store: Store, account: str, pi_id: str, params: dict[str, Any]
+    ) -> None:
+        secret = params.pop("_client_secret", None)
+        if (
+            secret is not None
+            and secret != store.get(account, "payment_intent", pi_id)["client_secret"]
+        ):
+            raise StripeError(
+                400, "invalid_request_error", "The client_secret provided does not match."
+            )
+
+    def confirm(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        pi_id = r.path_params["id"]
+        client_secret_matches(s, a, pi_id, p)
+        return s.confirm(a, pi_id, p, off_session=str(p.get("off_session", "")).lower() == "true")
+
+    def authenticate(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        client_secret_matches(s, a, r.path_params["id"], p)
+        return s.authenticate(a, r.path_params["id"], p.get("result") == "pass")
+
+    def retrieve_intent(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        client_secret_matches(s, a, r.path_params["id"], p)
+        return s.get(a, "payment_intent", r.path_params["id"])
+
+    def list_events(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        data = [e for e in reversed(s.events) if e.get("account", PLATFORM) == a]
+        if p.get("type"):
+            data = [e for e in data if e["type"] == p["type"]]
+        limit = int(p.get("limit") or 10)
+        return {
+            "object": "list",
+            "data": data[:limit],
+            "has_more": len(data) > limit,
+            "url": "/v1/events",
+        }
+
+    handlers: list[tuple[str, str, str, Handler]] = [
+        ("POST", "/v1/customers", "customer_create", lambda s, a, p, r: s.create_customer(a, p)),
+        (
+            "GET",
+            "/v1/customers/{id}",
+            "customer_retrieve",
+            lambda s, a, p, r: s.get(a, "customer", r.path_params["id"]),
+        ),
+        (
+            "GET",
+            "/v1/customers/{id}/payment_methods",
+            "customer_payment_methods",
+            lambda s, a, p, r: s.list_methods(a, r.path_params["id"]),
+        ),
+        (
+            "POST",
+            "/v1/payment_methods",
+            "payment_method_create",
+            lambda s, a, p, r: s.create_payment_method(a, p),
+        ),
+        (
+            "GET",
+            "/v1/payment_methods/{id}",
+            "payment_method_retrieve",
+            lambda s, a, p, r: s.payment_method(a, r.path_params["id"]),
+        ),
+        (
+            "POST",
+            "/v1/payment_methods/{id}/attach",
+            "payment_method_attach",
+            lambda s, a, p, r: s.attach(a, r.path_params["id"], p.get("customer", "")),
+        ),
+        (
+            "POST",
+            "/v1/payment_methods/{id}/detach",
+            "payment_method_detach",
+            lambda s, a, p, r: s.detach(a, r.path_params["id"]),
+        ),
+        (
+            "POST",
+            "/v1/payment_intents",
+            "payment_intent_create",
+            lambda s, a, p, r: s.create_payment_intent(a, p),
+        ),
+        ("GET", "/v1/payment_intents/{id}", "payment_intent_retrieve", retrieve_intent),
+        ("POST", "/v1/payment_intents/{id}/confirm", "payment_intent_confirm", confirm),
+        (
+            "POST",
+            "/v1/payment_intents/{id}/cancel",
+            "payment_intent_cancel",
+            lambda s, a, p, r: s.cancel(a, r.path_params["id"]),
+        ),
+        (
+            "POST",
+            "/v1/payment_intents/{id}/sandbox_authenticate",
+            "payment_intent_authenticate",
+            authenticate,
+        ),
+        ("POST", "/v1/refunds", "refund_create", lambda s, a, p, r: s.create_refund(a, p)),
+        ("GET", "/v1/events", "event_list", list_events),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if sender:
+            sender.start()
+        try:
+            yield
+        finally:
+            if sender:
+                sender.stop()
+
+    app = Starlette(
+        routes=[
+            Route(path, endpoint(name, handler), methods=[method], name=name)
+            for method, path, name, handler in handlers
+        ],
+        lifespan=lifespan,
+    )
+    app.state.store = state
+    return app
