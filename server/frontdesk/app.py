@@ -23,7 +23,7 @@ from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
-from frontdesk.routes import api, dashboard, health, portal
+from frontdesk.routes import api, dashboard, health, portal, webhooks
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.settings import Settings
 
@@ -99,6 +99,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         routes=[
             *health.routes,
             *portal.routes,
+            *webhooks.routes,
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",

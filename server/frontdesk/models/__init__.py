@@ -21,7 +21,7 @@ from frontdesk.models.payments import (
     PaymentStatus,
     Refund,
 )
-from frontdesk.models.records import AuditEvent, OutboxItem, OutboxStatus
+from frontdesk.models.records import AuditEvent, OutboxItem, OutboxStatus, ProcessorEvent
 
 __all__ = [
     "ApiKey",
@@ -43,6 +43,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentMethodKind",
     "PaymentStatus",
+    "ProcessorEvent",
     "Refund",
     "StaffRole",
     "StaffUser",

@@ -14,6 +14,9 @@ DEFAULT_TIP_BASIS_POINTS = [1800, 2000, 2500]
 
 
 class Business(SQLModel, table=True):
+    # One connected account per business: webhook events name the account, not the business.
+    __table_args__ = (UniqueConstraint("processor_account", name="uq_business_processor_account"),)
+
     id: str = Field(default_factory=lambda: new_id("bus"), primary_key=True, max_length=40)
     name: str = Field(max_length=200)
     slug: str = Field(unique=True, max_length=80)

@@ -34,4 +34,6 @@ class Customer(TenantScoped, table=True):
     # Every link and token carries this; bumping it revokes all of them at once.
     link_version: int = 1
     external_id: str | None = Field(default=None, max_length=255)
+    # The customer's id at the payment processor, on the business's connected account.
+    processor_customer_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = created_at_field()

@@ -57,3 +57,14 @@ class OutboxItem(TenantScoped, table=True):
     last_error: str = Field(default="", max_length=2000)
     created_at: datetime = created_at_field()
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ProcessorEvent(TenantScoped, table=True):
+    """A webhook event from the payment processor, kept so a duplicate delivery applies once."""
+
+    __tablename__ = "processor_event"
+
+    id: str = Field(primary_key=True, max_length=255)  # the processor's event id
+    type: str = Field(max_length=80)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    received_at: datetime = created_at_field()

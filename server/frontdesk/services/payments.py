@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import stripe
 from sqlmodel import Session, col, select
 
+from frontdesk import money
 from frontdesk.models import (
     Business,
     Customer,
@@ -17,10 +20,11 @@ from frontdesk.models import (
     PaymentMethodKind,
     PaymentStatus,
     Refund,
+    new_id,
     utcnow,
 )
 from frontdesk.services import invoices
-from frontdesk.services.errors import NotFound
+from frontdesk.services.errors import Invalid, NotFound
 
 
 def settle(session: Session, *, invoice: Invoice) -> None:
@@ -116,3 +120,224 @@ def get_for_customer(
     if not found:
         raise NotFound("no such payment")
     return found[0]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a payment settles: invoices, oldest due first, and how much goes to each."""
+
+    allocations: list[tuple[Invoice, int]]
+
+    @property
+    def amount(self) -> int:
+        return sum(amount for _, amount in self.allocations)
+
+
+def choose(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    numbers: list[str] | None = None,
+    partial: int | None = None,
+) -> Selection:
+    """The amount is always the server's: the open invoices' due amounts, or a checked partial."""
+    views = [
+        view
+        for view in invoices.open_for_customers(
+            session, business=business, customer_ids=[customer.id]
+        )
+        if view.amount_due > 0 and (numbers is None or view.invoice.number in numbers)
+    ]
+    if numbers is not None and len(views) != len(set(numbers)):
+        raise Invalid(
+            "Some of those invoices are already paid or do not exist.",
+            {"invoices": "Choose open invoices."},
+        )
+    if not views:
+        raise Invalid("There is nothing to pay right now.")
+    total = sum(view.amount_due for view in views)
+    if partial is None or partial == total:
+        return Selection([(view.invoice, view.amount_due) for view in views])
+    if not business.allow_partial_payments:
+        raise Invalid("Partial payments are not accepted.", {"amount": "Pay the full amount."})
+    minimum = max(business.partial_payment_minimum, 50)
+    if not minimum <= partial <= total:
+        low, high = (
+            money.format_amount(minimum, business.currency, business.locale),
+            money.format_amount(total, business.currency, business.locale),
+        )
+        raise Invalid("Choose another amount.", {"amount": f"Pay between {low} and {high}."})
+    allocations, left = [], partial
+    for view in views:
+        share = min(view.amount_due, left)
+        if share:
+            allocations.append((view.invoice, share))
+        left -= share
+    return Selection(allocations)
+
+
+def tip_for(business: Business, amount: int, basis_points: int) -> int:
+    """The tip on top of `amount`, rounded so the total is an amount the processor accepts."""
+    if basis_points == 0:
+        return 0
+    if not business.tips_enabled or basis_points not in business.tip_basis_points:
+        raise Invalid("That tip is not on offer.", {"tip": "Choose one of the tips shown."})
+    total = money.chargeable(amount + money.percent_of(amount, basis_points), business.currency)
+    return max(total - amount, 0)
+
+
+def start(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    selection: Selection,
+    tip: int,
+    client: stripe.StripeClient,
+) -> tuple[Payment, str]:
+    """A pending payment and its PaymentIntent; returns the payment and the intent's client secret.
+
+    Older pending payments for the same invoices are cancelled first, so a second tab or a
+    double click leaves exactly one PaymentIntent that can still be confirmed.
+    """
+    if not business.processor_account:
+        raise Invalid(f"{business.name} does not take online payments yet.")
+    invoice_ids = [invoice.id for invoice, _ in selection.allocations]
+    stale = session.exec(
+        select(Payment)
+        .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
+        .where(
+            col(PaymentAllocation.invoice_id).in_(invoice_ids),
+            Payment.status == PaymentStatus.PENDING,
+        )
+    ).all()
+    for old in {p.id: p for p in stale}.values():
+        if old.processor_reference:
+            try:
+                client.v1.payment_intents.cancel(
+                    old.processor_reference,
+                    options={
+                        "stripe_account": business.processor_account,
+                        "idempotency_key": f"{old.id}:cancel",
+                    },
+                )
+            except stripe.InvalidRequestError:
+                continue  # it moved on (succeeded or already cancelled); its webhook settles it
+        old.status = PaymentStatus.CANCELED
+    payment = Payment(
+        business_id=business.id,
+        customer_id=customer.id,
+        amount=selection.amount,
+        tip=tip,
+        currency=business.currency,
+        method=PaymentMethodKind.CARD,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"portal:{customer.id}:{new_id('try')}",
+    )
+    session.add(payment)
+    for invoice, amount in selection.allocations:
+        session.add(
+            PaymentAllocation(
+                business_id=business.id, payment_id=payment.id, invoice_id=invoice.id, amount=amount
+            )
+        )
+    account = business.processor_account
+    if not customer.processor_customer_id:
+        created = client.v1.customers.create(
+            params={
+                "email": customer.email,
+                "name": customer.name,
+                "metadata": {"frontdesk_customer": customer.id},
+            },
+            options={"stripe_account": account, "idempotency_key": f"{customer.id}:customer"},
+        )
+        customer.processor_customer_id = created.id
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": payment.amount + payment.tip,
+            "currency": business.currency.lower(),
+            "customer": customer.processor_customer_id,
+            "automatic_payment_methods": {"enabled": True},
+            "metadata": {"frontdesk_payment": payment.id, "frontdesk_business": business.id},
+        },
+        # Derived from our own row: a retried request can never create a second intent.
+        options={"stripe_account": account, "idempotency_key": f"{payment.id}:intent"},
+    )
+    payment.processor_reference = intent.id
+    return payment, str(intent.client_secret)
+
+
+class Refused(Exception):
+    """A processor event that does not match our records; it is logged and not applied."""
+
+
+def apply_intent(
+    session: Session, *, business: Business, intent: dict[str, Any], client: stripe.StripeClient
+) -> Payment:
+    """Bring our payment up to the PaymentIntent's state, forward only: a late failure never
+    un-pays an invoice, and a second success for invoices already paid is refunded."""
+    payment = session.exec(
+        select(Payment).where(Payment.processor_reference == intent["id"])
+    ).first()
+    if payment is None:
+        raise Refused(f"no payment of {business.id} has intent {intent['id']}")
+    metadata = intent.get("metadata") or {}
+    if (
+        metadata.get("frontdesk_business") != business.id
+        or metadata.get("frontdesk_payment") != payment.id
+        or str(intent.get("currency", "")).upper() != payment.currency
+        or int(intent.get("amount", -1)) != payment.amount + payment.tip
+    ):
+        raise Refused(f"intent {intent['id']} does not match payment {payment.id}")
+    status = intent.get("status")
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return payment
+    if status == "succeeded":
+        _succeed(session, business=business, payment=payment, client=client)
+    elif status == "processing" and payment.status == PaymentStatus.PENDING:
+        payment.status, payment.method = PaymentStatus.PROCESSING, PaymentMethodKind.US_BANK_ACCOUNT
+    elif status == "requires_payment_method" and intent.get("last_payment_error"):
+        if payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
+            payment.failure_message = str(intent["last_payment_error"].get("message", ""))[:1000]
+    elif status == "canceled" and payment.status == PaymentStatus.PENDING:
+        payment.status = PaymentStatus.CANCELED
+    return payment
+
+
+def _succeed(
+    session: Session, *, business: Business, payment: Payment, client: stripe.StripeClient
+) -> None:
+    allocations = session.exec(
+        select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id)
+    ).all()
+    targets = [
+        invoices.get(session, business=business, invoice_id=a.invoice_id) for a in allocations
+    ]
+    payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, utcnow()
+    if any(invoice.status != InvoiceStatus.OPEN for invoice in targets):
+        # Those invoices were settled meanwhile (another tab, a staff charge): give this back.
+        for allocation in allocations:
+            session.delete(allocation)
+        refund = client.v1.refunds.create(
+            params={"payment_intent": str(payment.processor_reference)},
+            options={
+                "stripe_account": business.processor_account or "",
+                "idempotency_key": f"{payment.id}:duplicate-refund",
+            },
+        )
+        session.add(
+            Refund(
+                business_id=business.id,
+                payment_id=payment.id,
+                amount=refund.amount,
+                currency=payment.currency,
+                status=PaymentStatus.SUCCEEDED,
+                reason="Paid twice: the invoices were already settled",
+                processor_reference=refund.id,
+                idempotency_key=f"{payment.id}:duplicate-refund",
+            )
+        )
+        return
+    for invoice in targets:
+        settle(session, invoice=invoice)

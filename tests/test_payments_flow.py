@@ -1,0 +1,361 @@
+"""Payments end to end on loopback: our server, the Stripe sandbox, signed webhooks, once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+from sqlmodel import select
+
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.models import (
+    Business,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    ProcessorEvent,
+    Refund,
+)
+from frontdesk.payments import stripe_api
+from frontdesk.payments.sandbox import create_app as create_sandbox
+from frontdesk.payments.sandbox.app import sign
+from frontdesk.payments.sandbox.store import Store
+from frontdesk.services import businesses, customers, payments
+from frontdesk.services.errors import Invalid
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import make_business, make_customer, make_invoice
+
+SECRET, PUBLISHABLE, WEBHOOK_SECRET = "sk_test_flow", "pk_test_flow", "whsec_flow"
+
+
+@dataclass
+class Flow:
+    db: Database
+    settings: Settings
+    app: LiveServer
+    store: Store
+    business: Business
+    customer: Customer
+    invoices: list[Invoice]
+    client: stripe.StripeClient
+
+    def start(self, numbers: list[str] | None = None, tip: int = 0) -> tuple[Payment, str]:
+        with self.db.session(self.business.id) as session:
+            business = businesses.get(session, self.business.id)
+            customer = customers.get(session, business=business, customer_id=self.customer.id)
+            chosen = payments.choose(session, business=business, customer=customer, numbers=numbers)
+            return payments.start(
+                session,
+                business=business,
+                customer=customer,
+                selection=chosen,
+                tip=tip,
+                client=self.client,
+            )
+
+    def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:
+        """What the customer's browser does through Stripe.js."""
+        return self.client.v1.payment_intents.confirm(
+            str(payment.processor_reference),
+            params={"payment_method": method},
+            options={"stripe_account": str(self.business.processor_account)},
+        )
+
+    def invoice(self, invoice_id: str) -> Invoice:
+        with self.db.session(self.business.id) as session:
+            found = session.get(Invoice, invoice_id)
+            assert found is not None
+            return found
+
+    def payment(self, payment_id: str) -> Payment:
+        with self.db.session(self.business.id) as session:
+            found = session.get(Payment, payment_id)
+            assert found is not None
+            return found
+
+    def wait(self, check: Any, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, "the webhook did not settle it in time"
+            time.sleep(0.05)
+
+    def post_event(
+        self, event: dict[str, Any], timestamp: int | None = None, secret: str = WEBHOOK_SECRET
+    ) -> httpx.Response:
+        payload = json.dumps(event).encode()
+        return httpx.post(
+            f"{self.app.url}/webhooks/stripe",
+            content=payload,
+            headers={
+                "Stripe-Signature": sign(secret, payload, timestamp),
+                "Content-Type": "application/json",
+            },
+        )
+
+    def event(self, kind: str, intent_id: str) -> dict[str, Any]:
+        found = [
+            e
+            for e in self.store.events
+            if e["type"] == kind and e["data"]["object"]["id"] == intent_id
+        ]
+        assert found, f"the sandbox sent no {kind} for {intent_id}"
+        return json.loads(json.dumps({k: v for k, v in found[-1].items()}, default=str))
+
+
+@pytest.fixture
+def flow(db: Database, settings: Settings) -> Iterator[Flow]:
+    app_server, sandbox_server = LiveServer(), LiveServer()
+    store = Store()
+    sandbox_server.start(
+        create_sandbox(
+            secret_key=SECRET,
+            publishable_key=PUBLISHABLE,
+            webhook_url=f"{app_server.url}/webhooks/stripe",
+            webhook_secret=WEBHOOK_SECRET,
+            store=store,
+        )
+    )
+    configured = settings.model_copy(
+        update={
+            "stripe_secret_key": SECRET,
+            "stripe_api_base": sandbox_server.url,
+            "stripe_webhook_secret": WEBHOOK_SECRET,
+        }
+    )
+    business = make_business(db, processor_account="acct_flowtest", tips_enabled=True).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        older = make_invoice(
+            session,
+            business,
+            customer,
+            amounts=(4000,),
+            number="INV-A",
+            issue_date=date.today() - timedelta(days=20),
+            due_date=date.today() - timedelta(days=5),
+        )
+        newer = make_invoice(session, business, customer, amounts=(6000,), number="INV-B")
+    app_server.start(create_app(configured, db))
+    yield Flow(
+        db,
+        configured,
+        app_server,
+        store,
+        business,
+        customer,
+        [older, newer],
+        stripe_api.client(configured),
+    )
+    app_server.stop()
+    sandbox_server.stop()
+
+
+def test_choosing_pays_oldest_first_and_checks_partial_amounts(flow: Flow) -> None:
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        everything = payments.choose(session, business=business, customer=customer)
+        assert [(i.number, a) for i, a in everything.allocations] == [
+            ("INV-A", 4000),
+            ("INV-B", 6000),
+        ]
+        with pytest.raises(Invalid, match="Partial payments are not accepted"):
+            payments.choose(session, business=business, customer=customer, partial=5000)
+        business.allow_partial_payments, business.partial_payment_minimum = True, 1000
+        part = payments.choose(session, business=business, customer=customer, partial=5000)
+        assert [(i.number, a) for i, a in part.allocations] == [("INV-A", 4000), ("INV-B", 1000)]
+        with pytest.raises(Invalid) as caught:
+            payments.choose(session, business=business, customer=customer, partial=999)
+        assert caught.value.fields["amount"] == "Pay between $10.00 and $100.00."
+        with pytest.raises(Invalid):
+            payments.choose(
+                session, business=business, customer=customer, numbers=["INV-A", "INV-ZZZ"]
+            )
+        session.rollback()
+
+
+def test_tips_are_offered_amounts_only_and_kept_apart(flow: Flow) -> None:
+    assert payments.tip_for(flow.business, 10000, 1800) == 1800
+    assert payments.tip_for(flow.business, 333, 2000) == 67
+    assert payments.tip_for(flow.business, 10000, 0) == 0
+    with pytest.raises(Invalid):
+        payments.tip_for(flow.business, 10000, 1500)
+
+
+def test_a_payment_settles_its_invoices_through_the_webhook(flow: Flow) -> None:
+    payment, client_secret = flow.start(tip=1800)
+    assert client_secret.startswith(str(payment.processor_reference))
+    intent = flow.confirm(payment)
+    assert intent.status == "succeeded" and intent.amount == 10000 + 1800
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    assert [flow.invoice(i.id).status for i in flow.invoices] == [
+        InvoiceStatus.PAID,
+        InvoiceStatus.PAID,
+    ]
+    stored = flow.payment(payment.id)
+    assert (stored.amount, stored.tip) == (10000, 1800)
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        assert customers.balance(session, business=business, customer=customer).amount == 0
+
+
+def test_duplicate_and_concurrent_deliveries_apply_once(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    event = flow.event("payment_intent.succeeded", str(payment.processor_reference))
+    answers: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(flow.post_event(event).status_code))
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 6
+    with flow.db.session(flow.business.id) as session:
+        assert (
+            len(session.exec(select(ProcessorEvent).where(ProcessorEvent.id == event["id"])).all())
+            == 1
+        )
+        assert (
+            len(
+                session.exec(select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED)).all()
+            )
+            == 1
+        )
+        assert session.exec(select(Refund)).all() == []
+
+
+@pytest.mark.parametrize("problem", ["tampered", "stale", "future", "wrong secret"])
+def test_bad_signatures_are_refused_and_change_nothing(flow: Flow, problem: str) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    intent = dict(
+        flow.client.v1.payment_intents.retrieve(
+            str(payment.processor_reference), options={"stripe_account": "acct_flowtest"}
+        ).to_dict()
+    )
+    intent["status"] = "succeeded"
+    event = {
+        "id": "evt_forged",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "account": "acct_flowtest",
+        "data": {"object": intent},
+    }
+    now = int(time.time())
+    if problem == "tampered":
+        payload = json.dumps(event).encode()
+        header = sign(WEBHOOK_SECRET, payload)
+        response = httpx.post(
+            f"{flow.app.url}/webhooks/stripe",
+            content=payload.replace(b"evt_forged", b"evt_other"),
+            headers={"Stripe-Signature": header},
+        )
+    else:
+        response = flow.post_event(
+            event,
+            timestamp={"stale": now - 400, "future": now + 400}.get(problem, now),
+            secret="whsec_wrong" if problem == "wrong secret" else WEBHOOK_SECRET,
+        )
+    assert response.status_code == 400
+    assert flow.payment(payment.id).status == PaymentStatus.PENDING
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+
+
+def test_a_second_tab_cancels_the_first_and_only_one_charge_lands(flow: Flow) -> None:
+    first, _ = flow.start(numbers=["INV-A"])
+    second, _ = flow.start(numbers=["INV-A"])
+    assert first.processor_reference != second.processor_reference
+    with pytest.raises(stripe.InvalidRequestError):
+        flow.confirm(first)
+    flow.confirm(second)
+    flow.wait(lambda: flow.payment(second.id).status == PaymentStatus.SUCCEEDED)
+    assert flow.payment(first.id).status == PaymentStatus.CANCELED
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+
+
+def test_a_success_for_an_invoice_already_paid_is_refunded(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        invoice = session.get(Invoice, flow.invoices[0].id)
+        assert invoice is not None
+        payments.record_succeeded(
+            session,
+            business=business,
+            customer=customer,
+            allocations=[(invoice, 4000)],
+            method="cash",
+            idempotency_key="cash-1",
+        )
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    flow.wait(
+        lambda: bool(flow.store.events and flow.event("refund.created", "") if False else True)
+    )
+    with flow.db.session(flow.business.id) as session:
+        [refund] = session.exec(select(Refund)).all()
+        assert (refund.payment_id, refund.amount) == (payment.id, 4000)
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        balance = customers.balance(session, business=business, customer=customer)
+    assert balance.amount == 6000  # INV-B still open; INV-A paid once, by the cash payment
+    sandbox_refunds = [e for e in flow.store.events if e["type"] == "refund.created"]
+    assert len(sandbox_refunds) == 1
+
+
+def test_events_that_do_not_match_our_records_are_refused(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    event = flow.event("payment_intent.succeeded", str(payment.processor_reference))
+    tampered = json.loads(json.dumps(event))
+    tampered["id"], tampered["data"]["object"]["amount"] = "evt_more", 1
+    assert flow.post_event(tampered).status_code == 400
+    # A real account of another business: the payment is not among that business's records.
+    make_business(flow.db, processor_account="acct_someone_else")
+    moved = json.loads(json.dumps(event))
+    moved["id"], moved["account"] = "evt_moved", "acct_someone_else"
+    assert flow.post_event(moved).status_code == 400
+    assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_late_failure_never_unpays(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    event = flow.event("payment_intent.succeeded", str(payment.processor_reference))
+    late = json.loads(json.dumps(event))
+    late["id"], late["type"] = "evt_late", "payment_intent.payment_failed"
+    late["data"]["object"].update(
+        status="requires_payment_method", last_payment_error={"message": "Declined"}
+    )
+    assert flow.post_event(late).status_code == 200
+    assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+
+
+def test_a_declined_card_changes_nothing(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])
+    with pytest.raises(stripe.CardError):
+        flow.confirm(payment, "pm_card_visa_chargeDeclinedInsufficientFunds")
+    flow.wait(lambda: bool(flow.payment(payment.id).failure_message))
+    assert flow.payment(payment.id).failure_message == "Your card has insufficient funds."
+    assert flow.payment(payment.id).status == PaymentStatus.PENDING
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
