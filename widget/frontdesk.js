@@ -92,8 +92,8 @@ function start(el) {
 }
 
 function place() {
-  // A deep link (#invoice/INV-1042, #estimates, ...) names a view of the portal.
-  var m = /^#([\w-]+(\/[\w-]+)?)$/.exec(location.hash);
+  // A deep link (#invoice/INV-1042, #estimates, ...) names a view; the host's own anchors don't.
+  var m = /^#((home|invoices|estimates|payments|profile|pay)|(invoice|estimate|pay)\/[\w-]+)$/.exec(location.hash);
   return m && m[1];
 }
 
@@ -152,6 +152,58 @@ function answered(e) {
   }
 }
 
+var stripeReady = {};
+
+function loadStripe(src) {
+  // Only when a customer reaches the card step: never on first paint.
+  return stripeReady[src] = stripeReady[src] || new Promise(function (resolve, reject) {
+    var tag = d.createElement('script');
+    tag.src = src;
+    tag.onload = resolve;
+    tag.onerror = reject;
+    d.head.appendChild(tag);
+  });
+}
+
+function payment(el) {
+  var step = el.shadowRoot.querySelector('[data-fd-pay]');
+  var mount = el.querySelector('[slot=payment]');
+  if (!step) { if (mount) mount.remove(); return; }
+  if (step.mounted) return;
+  step.mounted = true;
+  // Stripe refuses to mount inside a shadow root: the fields live in a light-DOM child of the
+  // element, shown through the step's <slot name="payment">.
+  if (mount) mount.remove();
+  mount = d.createElement('div');
+  mount.slot = 'payment';
+  el.appendChild(mount);
+  var data = step.dataset, look = getComputedStyle(step), error = step.querySelector('[data-fd-error]');
+  var button = step.querySelector('[data-fd-confirm]');
+  loadStripe(data.stripeJs).then(function () {
+    var stripe = w.Stripe(data.key, { stripeAccount: data.account });
+    var elements = stripe.elements({ clientSecret: data.secret, appearance: { variables: {
+      colorPrimary: look.getPropertyValue('--fd-accent').trim(),
+      fontFamily: look.getPropertyValue('--fd-font').trim(),
+      borderRadius: look.getPropertyValue('--fd-radius').trim()
+    } } });
+    elements.create('payment').mount(mount);
+    button.disabled = false;
+    button.onclick = function () {
+      button.disabled = true;
+      error.textContent = '';
+      stripe.confirmPayment({ elements: elements, redirect: 'if_required' }).then(function (result) {
+        if (result.error) {
+          error.textContent = result.error.message;
+          button.disabled = false;
+          return;
+        }
+        mount.remove();
+        htmx.ajax('GET', data.result, { source: step, target: step, swap: 'outerHTML' });
+      });
+    };
+  }, function () { error.textContent = 'The secure card form could not load. Please try again.'; });
+}
+
 class FrontdeskPortal extends HTMLElement {
   static get observedAttributes() { return ['token']; }
 
@@ -163,6 +215,11 @@ class FrontdeskPortal extends HTMLElement {
     this.frame = root.firstChild;
     this.addEventListener('htmx:config:request', configure);
     this.addEventListener('htmx:after:request', answered);
+    this.addEventListener('htmx:after:swap', function () { payment(this); });
+    root.addEventListener('click', function (e) {
+      var link = e.target.closest && e.target.closest('a[href^="#"][hx-get]');
+      if (link) followed = link.getAttribute('href');
+    }, true);
     this.addEventListener('htmx:error', function () { unreachable(this); });
     say(this, 'Loading your account\u2026');
     start(this);
@@ -180,9 +237,13 @@ function command(name, options) {
   }
 }
 
+var followed = null;
+
 w.addEventListener('hashchange', function () {
-  var view = place(), target;
-  if (!view) return;
+  var view = location.hash ? place() : 'home', target;
+  // A portal link changes the hash too (so reload and sharing keep the view), but htmx has
+  // already fetched that view: only hashes from elsewhere (back button, a link) load here.
+  if (!view || location.hash === followed) return followed = null;
   d.querySelectorAll('frontdesk-portal').forEach(function (el) {
     target = el.session && el.shadowRoot.getElementById('fd-view');
     if (target) htmx.ajax('GET', url(el, '/go/' + view), { source: target, target: target });

@@ -20,10 +20,18 @@ from starlette.applications import Starlette
 from frontdesk import demo, log, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database, DatabaseUnavailable
+from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.services import businesses, customers
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings, SettingsError, default_data_dir, load
+
+# Keys the demo and the sandbox agree on; they open nothing outside this machine.
+SANDBOX_KEYS = {
+    "secret": "sk_test_sandbox",
+    "publishable": "pk_test_sandbox",
+    "webhook": "whsec_sandbox",
+}
 
 
 class CommandError(Exception):
@@ -63,8 +71,8 @@ def _demo_secret(data_dir: Path) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    host, port, site_port = "127.0.0.1", args.port, args.port + 1
-    for taken in (p for p in (port, site_port) if not _port_free(host, p)):
+    host, port, site_port, sandbox_port = "127.0.0.1", args.port, args.port + 1, args.port + 2
+    for taken in (p for p in (port, site_port, sandbox_port) if not _port_free(host, p)):
         raise CommandError(
             f"port {taken} is already in use (is another `frontdesk demo` running?); "
             f"pick free ones with --port {port + 100}"
@@ -73,17 +81,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.data_dir or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo"
     )
     data_dir.mkdir(parents=True, exist_ok=True)
+    sandbox_url = f"http://{host}:{sandbox_port}"
+    # No Stripe key: the demo pays through the local sandbox, and says so on screen.
+    uses_sandbox = not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY")
+    stripe_settings = (
+        {
+            "stripe_secret_key": SANDBOX_KEYS["secret"],
+            "stripe_publishable_key": SANDBOX_KEYS["publishable"],
+            "stripe_webhook_secret": SANDBOX_KEYS["webhook"],
+            "stripe_api_base": sandbox_url,
+        }
+        if uses_sandbox
+        else {}
+    )
     settings = load(
         environment="demo",
         data_dir=data_dir,
         secret_key=(_demo_secret(data_dir),),
         base_url=f"http://{host}:{port}",
+        **stripe_settings,
     )
     log.configure(settings.log_level)
     db = _database(settings)
     migrations.upgrade(db.url)
     site_origin = f"http://{host}:{site_port}"
     seeded = demo.ensure(db, sample_site_origin=site_origin)
+    servers: list[tuple[Starlette, int]] = []
+    if uses_sandbox:
+        sandbox = create_sandbox(
+            secret_key=SANDBOX_KEYS["secret"],
+            publishable_key=SANDBOX_KEYS["publishable"],
+            webhook_url=f"{settings.base_url}/webhooks/stripe",
+            webhook_secret=SANDBOX_KEYS["webhook"],
+        )
+        servers.append((sandbox, sandbox_port))
     print(
         "\nFrontdesk demo is running (test mode: no real money moves).\n\n"
         f"  Sample business website, signed in as {seeded.signed_in_customer.name}:\n"
@@ -91,12 +122,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  Business dashboard:\n"
         f"    {settings.base_url}/dashboard/\n"
         f"    sign in as {seeded.owner_email} / {seeded.owner_password}\n\n"
-        f"  Data: {data_dir}   (Ctrl+C stops)\n",
+        + (
+            f"  Payments go to the local Stripe sandbox at {sandbox_url}:\n"
+            "    card 4242 4242 4242 4242 pays, 4000 0025 0000 3155 asks for 3-D Secure,\n"
+            "    4000 0000 0000 9995 is declined.\n\n"
+            if uses_sandbox
+            else ""
+        )
+        + f"  Data: {data_dir}   (Ctrl+C stops)\n",
         flush=True,
     )
     portal = create_app(settings, db)
     site = create_sample_site(settings, seeded.business, seeded.signed_in_customer)
-    asyncio.run(_serve_together([(portal, port), (site, site_port)], host))
+    asyncio.run(_serve_together([(portal, port), (site, site_port), *servers], host))
     return 0
 
 

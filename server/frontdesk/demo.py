@@ -191,6 +191,7 @@ def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) 
                 tips_enabled=True,
             ).business
         business.allowed_origins = [sample_site_origin]
+        business.processor_account = "acct_demo_greenleaf"
         business.logo_url = "data:image/png;base64," + base64.b64encode(LOGO.read_bytes()).decode()
         business.portal_page_url = f"{sample_site_origin}/account"
         owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'frontdesk.db'}"
 
     @property
+    def stripe_js_url(self) -> str:
+        """Stripe.js, from Stripe, or the sandbox's stand-in when the API is the sandbox."""
+        if self.stripe_api_base:
+            return f"{self.stripe_api_base}/v3/stripe.js"
+        return "https://js.stripe.com/v3/"
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 

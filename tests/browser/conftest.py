@@ -16,8 +16,10 @@ from starlette.routing import Route
 
 from frontdesk import demo, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
+from frontdesk.cli import SANDBOX_KEYS
 from frontdesk.db import Database
 from frontdesk.demo import Demo
+from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.settings import Settings, load
 from tests.conftest import TEST_KEYS, LiveServer
@@ -126,7 +128,7 @@ def _host_app(pages: HostPages) -> Starlette:
 
 @pytest.fixture
 def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
-    portal, site, host = LiveServer(), LiveServer(), LiveServer()
+    portal, site, host, sandbox = LiveServer(), LiveServer(), LiveServer(), LiveServer()
     settings = load(
         environment="demo",
         data_dir=tmp_path,
@@ -134,6 +136,10 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
         base_url=portal.url,
         run_jobs=False,
         portal_session_seconds=5,
+        stripe_secret_key=SANDBOX_KEYS["secret"],
+        stripe_publishable_key=SANDBOX_KEYS["publishable"],
+        stripe_webhook_secret=SANDBOX_KEYS["webhook"],
+        stripe_api_base=sandbox.url,
     )
     seeded = demo.ensure(db, sample_site_origin=site.url)
     with db.unscoped("the test host page is a second allowed origin") as session:
@@ -143,9 +149,17 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
         assert business is not None
         business.allowed_origins = [site.url, host.url]
     pages = HostPages()
+    sandbox.start(
+        create_sandbox(
+            secret_key=SANDBOX_KEYS["secret"],
+            publishable_key=SANDBOX_KEYS["publishable"],
+            webhook_url=f"{portal.url}/webhooks/stripe",
+            webhook_secret=SANDBOX_KEYS["webhook"],
+        )
+    )
     portal.start(create_app(settings, db))
     site.start(create_sample_site(settings, seeded.business, seeded.signed_in_customer))
     host.start(_host_app(pages))
     yield Stage(settings, db, portal, site, host, pages, seeded)
-    for server in (portal, site, host):
+    for server in (portal, site, host, sandbox):
         server.stop()

@@ -144,3 +144,16 @@ def test_one_customer_never_sees_anothers_documents(page: Page, stage: Stage) ->
     expect(portal.locator("#fd-invoices")).to_be_visible()
     text = portal.locator("#fd-invoices").inner_text()
     assert "INV-1002" not in text and "INV-1003" not in text and "INV-1004" in text
+
+
+def test_a_tab_fetches_its_view_once_and_keeps_the_link_shareable(page: Page, stage: Stage) -> None:
+    portal = open_account(page, stage)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/portal/" in r.url else None)
+    portal.locator(".fd-nav a", has_text="Estimates").click()
+    expect(portal.locator("#fd-estimates")).to_be_visible()
+    page.wait_for_timeout(300)
+    assert [url.rsplit("/", 1)[-1] for url in fetched] == ["estimates"]
+    assert page.url.endswith("#estimates")
+    page.go_back()
+    expect(portal.locator("#fd-home")).to_be_visible()

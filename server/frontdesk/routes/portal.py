@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +20,7 @@ from frontdesk.models import Business, Customer
 from frontdesk.rendering import templates
 from frontdesk.routes import estimates as estimate_routes
 from frontdesk.routes import invoices as invoice_routes
+from frontdesk.routes import pay as pay_routes
 from frontdesk.routes import payments as payment_routes
 from frontdesk.routes import profile as profile_routes
 from frontdesk.routes import visits
@@ -52,6 +54,12 @@ def _place(link: str) -> Place:
         return Place(
             "fragments/invoices/detail.html", invoice_routes.detail_context(argument), "invoices"
         )
+    if name == "pay" and argument:
+        return Place(
+            "fragments/pay/choose.html",
+            lambda s, b, c: pay_routes.choose_context(s, b, c, [argument]),
+            "pay",
+        )
     if name == "estimate" and argument:
         return Place(
             "fragments/estimates/detail.html", estimate_routes.detail_context(argument), "estimates"
@@ -65,6 +73,7 @@ def _place(link: str) -> Place:
         ),
         "payments": Place("fragments/payments/history.html", payment_routes.history_context, None),
         "profile": Place("fragments/profile/form.html", profile_routes.form_context, "profile"),
+        "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
     }
     return places.get(name, Place("fragments/portal/home.html", home_context, None))
 
@@ -209,6 +218,11 @@ async def portal_origin_check(request: Request) -> Response:
     return JSONResponse({"allowed": await run_in_threadpool(check)})
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @cache
 def _bundle() -> bytes:
     return WIDGET_BUNDLE.read_bytes()
@@ -235,10 +249,17 @@ async def hosted_portal(request: Request) -> Response:
         response = templates.TemplateResponse(
             request, "pages/portal/hosted.html", {"business": business}
         )
+        stripe = _origin(request.app.state.settings.stripe_js_url)
+        api = (
+            _origin(request.app.state.settings.stripe_api_base)
+            if request.app.state.settings.stripe_api_base
+            else "https://api.stripe.com"
+        )
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-            f"connect-src 'self'; frame-ancestors {frame_ancestors}; base-uri 'none'; "
-            "form-action 'self'; object-src 'none'"
+            f"default-src 'self'; script-src 'self' {stripe}; style-src 'self'; "
+            "img-src 'self' data: https:; "
+            f"connect-src 'self' {api}; frame-src {stripe}; frame-ancestors {frame_ancestors}; "
+            "base-uri 'none'; form-action 'self'; object-src 'none'"
         )
         return response
 
@@ -247,6 +268,7 @@ async def hosted_portal(request: Request) -> Response:
 
 routes = [
     *invoice_routes.routes,
+    *pay_routes.routes,
     *estimate_routes.routes,
     *payment_routes.routes,
     *profile_routes.routes,

@@ -119,6 +119,7 @@ def fragment(
             "customer": customer,
             "demo": settings.environment == "demo",
             "sections": portal.sections(business),
+            "pay_on": portal.payments_on(business),
             "today": businesses.today(business),
             "download": lambda document: request.url_for(
                 "portal_download",

@@ -66,8 +66,15 @@ SECTIONS = {
 
 
 def section_enabled(business: Business, section: str | None) -> bool:
+    if section == "pay":
+        return payments_on(business)
     switch = SECTIONS.get(section or "")
     return switch is None or bool(getattr(business, switch))
+
+
+def payments_on(business: Business) -> bool:
+    """Online payment needs the business's switch and a connected processor account."""
+    return business.allow_payments and bool(business.processor_account)
 
 
 def sections(business: Business) -> list[str]:

@@ -10,14 +10,18 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from frontdesk.payments.sandbox.forms import decode
 from frontdesk.payments.sandbox.store import PLATFORM, Store, StripeError
@@ -270,9 +274,21 @@ def create_app(
                 sender.stop()
 
     app = Starlette(
+        middleware=[
+            # Stripe.js calls the API from the customer's page, as api.stripe.com allows.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+            )
+        ],
         routes=[
-            Route(path, endpoint(name, handler), methods=[method], name=name)
-            for method, path, name, handler in handlers
+            Mount("/v3", StaticFiles(directory=Path(__file__).parent / "static"), name="stripe_js"),
+            *(
+                Route(path, endpoint(name, handler), methods=[method], name=name)
+                for method, path, name, handler in handlers
+            ),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,129 @@
+"""Paying in the portal: choosing what to pay and a tip, the card step, and the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import FormData, ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk.models import Business, Customer, Payment
+from frontdesk.payments import stripe_api
+from frontdesk.routes import visits
+from frontdesk.services import payments
+from frontdesk.services.errors import Invalid, NotFound
+
+
+def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> tuple[list[str] | None, int]:
+    numbers = [str(n) for n in params.getlist("invoice")] or None
+    try:
+        tip = int(str(params.get("tip", "0")))
+    except ValueError:
+        tip = -1
+    return numbers, tip
+
+
+def _choice(
+    session: Session, business: Business, customer: Customer, numbers: list[str] | None, tip_bp: int
+) -> dict[str, Any]:
+    selection = payments.choose(session, business=business, customer=customer, numbers=numbers)
+    tip = payments.tip_for(business, selection.amount, tip_bp)
+    return {
+        "selection": selection,
+        "tip_bp": tip_bp,
+        "tip": tip,
+        "total": selection.amount + tip,
+        "tips": business.tip_basis_points if business.tips_enabled else [],
+        "numbers": numbers or [],
+        "current": "home",
+    }
+
+
+def choose_context(
+    session: Session, business: Business, customer: Customer, numbers: list[str] | None = None
+) -> dict[str, Any]:
+    """The first pay step; the #pay deep link opens it on the whole balance."""
+    try:
+        return {**_choice(session, business, customer, numbers, 0), "problem": ""}
+    except Invalid as invalid:
+        return {"problem": invalid.message, "selection": None, "current": "home"}
+
+
+async def portal_pay(request: Request) -> Response:
+    numbers, _ = _wanted(request.query_params)
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        return choose_context(session, business, customer, numbers)
+
+    return await visits.view(request, "fragments/pay/choose.html", build, section="pay")
+
+
+async def portal_pay_summary(request: Request) -> Response:
+    numbers, tip_bp = _wanted(request.query_params)
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        return _choice(session, business, customer, numbers, tip_bp)
+
+    return await visits.view(request, "fragments/pay/summary.html", build, section="pay")
+
+
+async def portal_pay_start(request: Request) -> Response:
+    settings = request.app.state.settings
+
+    def act(
+        session: Session, business: Business, customer: Customer, form: FormData
+    ) -> dict[str, Any]:
+        numbers, tip_bp = _wanted(form)
+        choice = _choice(session, business, customer, numbers, tip_bp)
+        payment, client_secret = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=choice["selection"],
+            tip=choice["tip"],
+            client=stripe_api.client(settings),
+        )
+        return {
+            **choice,
+            "payment": payment,
+            "client_secret": client_secret,
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js": settings.stripe_js_url,
+        }
+
+    def rebuild(
+        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        return {"problem": invalid.message, "selection": None, "current": "home"}
+
+    return await visits.action(request, "fragments/pay/card.html", act, rebuild, section="pay")
+
+
+async def portal_pay_result(request: Request) -> Response:
+    """After Stripe.js says how it went: ask the processor ourselves, never the browser."""
+    settings = request.app.state.settings
+    payment_id = request.path_params["payment"]
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        payment = session.get(Payment, payment_id)
+        if payment is None or payment.customer_id != customer.id or not payment.processor_reference:
+            raise NotFound("no such payment")
+        client = stripe_api.client(settings)
+        intent = client.v1.payment_intents.retrieve(
+            payment.processor_reference, options={"stripe_account": str(business.processor_account)}
+        )
+        payments.apply_intent(session, business=business, intent=intent.to_dict(), client=client)
+        return {"payment": payment, "current": "home"}
+
+    return await visits.view(request, "fragments/pay/result.html", build, section="pay")
+
+
+routes = [
+    Route("/portal/{key}/pay", portal_pay, name="portal_pay"),
+    Route("/portal/{key}/pay/summary", portal_pay_summary, name="portal_pay_summary"),
+    Route("/portal/{key}/pay", portal_pay_start, methods=["POST"], name="portal_pay_start"),
+    Route("/portal/{key}/pay/{payment}/result", portal_pay_result, name="portal_pay_result"),
+]

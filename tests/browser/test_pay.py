@@ -1,0 +1,91 @@
+"""Paying inside the portal on the sample website, through the Stripe.js stand-in and sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import FrameLocator, Locator, Page, expect
+from sqlmodel import select
+
+from frontdesk.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from tests.browser.conftest import Stage
+
+pytestmark = pytest.mark.browser
+
+
+def card_step(page: Page, stage: Stage, link: str = "#pay") -> tuple[Locator, FrameLocator]:
+    page.goto(f"{stage.site.url}/account{link}")
+    portal = page.locator("frontdesk-portal")
+    expect(portal.locator("#fd-pay")).to_be_visible()
+    return portal, page.frame_locator("frontdesk-portal [slot=payment] iframe")
+
+
+def enter_card(portal: Locator, frame: FrameLocator, number: str) -> None:
+    portal.locator("#fd-pay button[type=submit]").click()
+    expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+    frame.locator("input[name=number]").fill(number)
+    frame.locator("input[name=expiry]").fill("12 / 34")
+    frame.locator("input[name=cvc]").fill("123")
+    portal.locator("[data-fd-confirm]").click()
+
+
+def invoice_status(stage: Stage, number: str) -> str:
+    with stage.db.session(stage.seeded.business.id) as session:
+        return session.exec(select(Invoice.status).where(Invoice.number == number)).one()
+
+
+def test_stripe_js_waits_for_the_card_step(page: Page, stage: Stage) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{stage.site.url}/account")
+    expect(page.locator("frontdesk-portal #fd-home")).to_be_visible()
+    assert not [url for url in requested if url.endswith("/v3/stripe.js")]
+
+
+def test_paying_the_balance_with_a_tip(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    portal.locator("#fd-pay input[name=tip][value='2000']").check()
+    expect(portal.locator(".fd-pay-total")).to_have_attribute("data-amount", str(42017 + 8403))
+    enter_card(portal, frame, "4242 4242 4242 4242")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
+    assert invoice_status(stage, "INV-1003") == InvoiceStatus.PAID
+    with stage.db.session(stage.seeded.business.id) as session:
+        paid = session.exec(select(Payment).where(Payment.tip > 0)).one()
+    assert (paid.amount, paid.tip, paid.status) == (42017, 8403, PaymentStatus.SUCCEEDED)
+    # The card number never reached our page: it lives in the processor's frame only.
+    assert "4242 4242" not in page.content()
+
+
+def test_3d_secure_is_completed_in_the_banks_window(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    enter_card(portal, frame, "4000 0025 0000 3155")
+    bank = page.frame_locator('[data-stripe-sandbox="3ds"] iframe')
+    bank.locator("#pass").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+
+
+def test_a_declined_card_says_why_and_changes_nothing(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    enter_card(portal, frame, "4000 0000 0000 9995")
+    expect(portal.locator("[data-fd-error]")).to_have_text("Your card has insufficient funds.")
+    expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.OPEN
+    with stage.db.session(stage.seeded.business.id) as session:
+        assert (
+            session.exec(
+                select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED, Payment.tip > 0)
+            ).all()
+            == []
+        )
+
+
+def test_paying_one_invoice_from_its_page(page: Page, stage: Stage) -> None:
+    page.goto(f"{stage.site.url}/account#invoice/INV-1002")
+    portal = page.locator("frontdesk-portal")
+    portal.locator("#fd-invoice a", has_text="Pay this invoice").click()
+    expect(portal.locator("#fd-pay li")).to_have_count(1)
+    frame = page.frame_locator("frontdesk-portal [slot=payment] iframe")
+    enter_card(portal, frame, "4242 4242 4242 4242")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
+    assert invoice_status(stage, "INV-1003") == InvoiceStatus.OPEN
