@@ -154,3 +154,28 @@ def test_demo_seeds_one_customer_in_each_balance_state(db: Database) -> None:
     assert states[people["Sam Chen"].id].amount == -1250
     assert states[people["Alex Morgan"].id].state == BalanceState.SETTLED
     assert not people["Priya Patel"].portal_enabled
+
+
+def test_a_bank_payment_on_its_way_shows_processing_and_is_not_offered_again(db: Database) -> None:
+    from frontdesk.services import payments as payment_service
+
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        waiting = make_invoice(session, business, customer, amounts=(5000,), number="INV-W")
+        make_invoice(session, business, customer, amounts=(2000,), number="INV-X")
+        make_payment(session, business, customer, waiting, 5000, status=PaymentStatus.PROCESSING)
+        [view] = invoices.views(session, [waiting])
+        assert view.status(TODAY) == DisplayStatus.PROCESSING
+        assert view.amount_due == 5000  # not money until it settles
+        listed, _ = invoices.list_page(
+            session,
+            business=business,
+            customer=customer,
+            status=DisplayStatus.PROCESSING,
+            page=1,
+            today=TODAY,
+        )
+        assert [v.invoice.number for v in listed] == ["INV-W"]
+        chosen = payment_service.choose(session, business=business, customer=customer)
+        assert [invoice.number for invoice, _ in chosen.allocations] == ["INV-X"]

@@ -178,3 +178,20 @@ def test_concurrent_runners_perform_each_item_once(db: Database, settings: Setti
     with db.session(business.id) as session:
         statuses = session.exec(select(OutboxItem.status)).all()
     assert set(statuses) == {OutboxStatus.DONE}
+
+
+def test_events_for_the_business_system_complete(db: Database, settings: Settings) -> None:
+    from frontdesk.services import businesses, events
+
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        events.emit(
+            session,
+            business=businesses.get(session, business.id),
+            type="customer.updated",
+            data={"x": 1},
+        )
+    assert OutboxRunner(db, settings).run_once() == 1
+    with db.session(business.id) as session:
+        [row] = session.exec(select(OutboxItem)).all()
+    assert (row.status, row.payload["type"]) == (OutboxStatus.DONE, "customer.updated")

@@ -78,7 +78,14 @@ def deliver(smtp_url: str, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-HANDLERS: dict[str, Handler] = {"email": send_email}
+def deliver_event(item: OutboxItem, settings: Settings) -> None:
+    """An event for the business's own system. Outbound webhook endpoints (the integration API's
+    part) fan each one out; a business with none configured has nothing to deliver, so the item
+    completes and stays listed with its payload."""
+    log.debug("event %s has no webhook endpoints to go to", item.payload.get("type"))
+
+
+HANDLERS: dict[str, Handler] = {"email": send_email, "event": deliver_event}
 
 
 class OutboxRunner:

@@ -19,6 +19,7 @@ FILTERS = [
     (DisplayStatus.UNPAID, "Unpaid"),
     (DisplayStatus.OVERDUE, "Overdue"),
     (DisplayStatus.PARTIALLY_PAID, "Partially paid"),
+    (DisplayStatus.PROCESSING, "Processing"),
     (DisplayStatus.PAID, "Paid"),
 ]
 

@@ -32,6 +32,8 @@ class DisplayStatus(StrEnum):
     UNPAID = "unpaid"
     OVERDUE = "overdue"
     PARTIALLY_PAID = "partially_paid"
+    # A bank (ACH) payment is on its way: not yet money, no longer simply unpaid.
+    PROCESSING = "processing"
     PAID = "paid"
     VOID = "void"
 
@@ -42,6 +44,7 @@ class InvoiceView:
 
     invoice: Invoice
     paid: int
+    processing: bool = False
 
     @property
     def amount_due(self) -> int:
@@ -53,6 +56,8 @@ class InvoiceView:
         stored = self.invoice.status
         if stored != InvoiceStatus.OPEN:
             return DisplayStatus(stored)
+        if self.processing:
+            return DisplayStatus.PROCESSING
         if self.invoice.due_date < today:
             return DisplayStatus.OVERDUE
         if self.paid > 0:
@@ -138,8 +143,25 @@ def paid_amounts(session: Session, invoice_ids: Iterable[str]) -> dict[str, int]
 
 
 def views(session: Session, invoices: list[Invoice]) -> list[InvoiceView]:
-    paid = paid_amounts(session, (invoice.id for invoice in invoices))
-    return [InvoiceView(invoice, paid[invoice.id]) for invoice in invoices]
+    ids = [invoice.id for invoice in invoices]
+    paid = paid_amounts(session, ids)
+    processing = (
+        set(
+            session.exec(
+                select(PaymentAllocation.invoice_id)
+                .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+                .where(
+                    col(PaymentAllocation.invoice_id).in_(ids),
+                    Payment.status == PaymentStatus.PROCESSING,
+                )
+            ).all()
+        )
+        if ids
+        else set()
+    )
+    return [
+        InvoiceView(invoice, paid[invoice.id], invoice.id in processing) for invoice in invoices
+    ]
 
 
 def get(session: Session, *, business: Business, invoice_id: str) -> Invoice:
@@ -200,6 +222,13 @@ def list_page(
         query = query.where(Invoice.status == InvoiceStatus.PAID)
     elif status == DisplayStatus.OVERDUE:
         query = query.where(is_open, col(Invoice.due_date) < today)
+    elif status == DisplayStatus.PROCESSING:
+        processing = (
+            select(PaymentAllocation.invoice_id)
+            .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+            .where(Payment.status == PaymentStatus.PROCESSING)
+        )
+        query = query.where(is_open, col(Invoice.id).in_(processing))
     elif status == DisplayStatus.UNPAID:
         query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() == 0)
     elif status == DisplayStatus.PARTIALLY_PAID:

@@ -147,7 +147,10 @@ def choose(
         for view in invoices.open_for_customers(
             session, business=business, customer_ids=[customer.id]
         )
-        if view.amount_due > 0 and (numbers is None or view.invoice.number in numbers)
+        # An invoice with a bank payment on its way is not offered again.
+        if view.amount_due > 0
+        and not view.processing
+        and (numbers is None or view.invoice.number in numbers)
     ]
     if numbers is not None and len(views) != len(set(numbers)):
         raise Invalid(
