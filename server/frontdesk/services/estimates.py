@@ -56,19 +56,13 @@ def create(
         expires_on=expires_on,
         notes=notes,
     )
-    rows = []
-    for position, line in enumerate(lines):
-        row = EstimateLine(
+    rows = line_pricing.build(
+        lines,
+        lambda: EstimateLine(
             business_id=business.id, estimate_id=estimate.id, description="", unit_amount=0
-        )
-        line_pricing.fill(row, line, position)
-        rows.append(row)
-    totals = line_pricing.totals(list(rows))
-    estimate.subtotal, estimate.tax_total, estimate.total = (
-        totals.subtotal,
-        totals.tax_total,
-        totals.total,
+        ),
     )
+    line_pricing.set_totals(estimate, rows)
     if send:
         estimate.status = EstimateStatus.SENT
         estimate.sent_at = utcnow()

@@ -97,19 +97,13 @@ def create(
         due_date=due_date,
         notes=notes,
     )
-    rows = []
-    for position, line in enumerate(lines):
-        row = InvoiceLine(
+    rows = line_pricing.build(
+        lines,
+        lambda: InvoiceLine(
             business_id=business.id, invoice_id=invoice.id, description="", unit_amount=0
-        )
-        line_pricing.fill(row, line, position)
-        rows.append(row)
-    totals = line_pricing.totals(list(rows))
-    invoice.subtotal, invoice.tax_total, invoice.total = (
-        totals.subtotal,
-        totals.tax_total,
-        totals.total,
+        ),
     )
+    line_pricing.set_totals(invoice, rows)
     if send:
         invoice.status = InvoiceStatus.OPEN
         invoice.sent_at = utcnow()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol, TypeVar
 
 from frontdesk import money
 from frontdesk.models.billing import LineBase
@@ -20,11 +22,15 @@ class LineInput:
     tax_amount: int | None = None
 
 
-@dataclass(frozen=True)
-class Totals:
+class Priced(Protocol):
+    """An invoice or an estimate: whatever carries totals."""
+
     subtotal: int
     tax_total: int
     total: int
+
+
+Row = TypeVar("Row", bound=LineBase)
 
 
 def validate(lines: list[LineInput]) -> None:
@@ -59,16 +65,22 @@ def price(line: LineInput) -> tuple[int, int]:
     return amount, money.percent_of(amount, line.tax_rate_bp or 0)
 
 
-def fill(row: LineBase, line: LineInput, position: int) -> None:
-    row.position = position
-    row.description = line.description.strip()
-    row.quantity = line.quantity
-    row.unit_amount = line.unit_amount
-    row.tax_rate_bp = line.tax_rate_bp
-    row.amount, row.tax_amount = price(line)
+def build(lines: list[LineInput], new_row: Callable[[], Row]) -> list[Row]:
+    """One priced row per input line, in order."""
+    rows = []
+    for position, line in enumerate(lines):
+        row = new_row()
+        row.position = position
+        row.description = line.description.strip()
+        row.quantity = line.quantity
+        row.unit_amount = line.unit_amount
+        row.tax_rate_bp = line.tax_rate_bp
+        row.amount, row.tax_amount = price(line)
+        rows.append(row)
+    return rows
 
 
-def totals(rows: list[LineBase]) -> Totals:
-    subtotal = sum(row.amount for row in rows)
-    tax_total = sum(row.tax_amount for row in rows)
-    return Totals(subtotal, tax_total, subtotal + tax_total)
+def set_totals(document: Priced, rows: Sequence[LineBase]) -> None:
+    document.subtotal = sum(row.amount for row in rows)
+    document.tax_total = sum(row.tax_amount for row in rows)
+    document.total = document.subtotal + document.tax_total
