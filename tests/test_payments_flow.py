@@ -22,7 +22,9 @@ from frontdesk.models import (
     Customer,
     Invoice,
     InvoiceStatus,
+    OutboxItem,
     Payment,
+    PaymentMethod,
     PaymentStatus,
     ProcessorEvent,
     Refund,
@@ -32,7 +34,7 @@ from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.payments.sandbox.app import sign
 from frontdesk.payments.sandbox.store import Store
 from frontdesk.services import businesses, customers, payments
-from frontdesk.services.errors import Invalid
+from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -359,3 +361,98 @@ def test_a_declined_card_changes_nothing(flow: Flow) -> None:
     assert flow.payment(payment.id).failure_message == "Your card has insufficient funds."
     assert flow.payment(payment.id).status == PaymentStatus.PENDING
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+
+
+def saved_card(flow: Flow, processor_id: str) -> PaymentMethod:
+    with flow.db.session(flow.business.id) as session:
+        method = PaymentMethod(
+            business_id=flow.business.id,
+            customer_id=flow.customer.id,
+            processor_id=processor_id,
+            brand="visa",
+            last4="9995",
+            is_default=True,
+        )
+        session.add(method)
+    return method
+
+
+def test_saving_a_card_records_the_consent_and_the_card(flow: Flow) -> None:
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
+        payment, _ = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=chosen,
+            tip=0,
+            client=flow.client,
+            save_method=True,
+        )
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    with flow.db.session(flow.business.id) as session:
+        [method] = session.exec(select(PaymentMethod)).all()
+        queued = [i.payload.get("type") for i in session.exec(select(OutboxItem)).all()]
+    assert (method.brand, method.last4, method.is_default) == ("visa", "4242", True)
+    assert method.consent_text.startswith("I authorise") and method.consented_at is not None
+    assert "payment_method.saved" in queued
+
+
+def test_one_click_with_a_declining_saved_card_changes_nothing(flow: Flow) -> None:
+    method = saved_card(flow, "pm_card_visa_chargeDeclinedInsufficientFunds")
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
+        payment, _ = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=chosen,
+            tip=0,
+            client=flow.client,
+            saved=method,
+        )
+    assert flow.payment(payment.id).status == PaymentStatus.FAILED
+    assert flow.payment(payment.id).failure_message == "Your card has insufficient funds."
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+
+
+def test_one_click_pays_at_once_with_the_default_card(flow: Flow) -> None:
+    method = saved_card(flow, "pm_card_visa")
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-B"])
+        payment, _ = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=chosen,
+            tip=0,
+            client=flow.client,
+            saved=method,
+        )
+    assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
+    assert flow.invoice(flow.invoices[1].id).status == InvoiceStatus.PAID
+
+
+def test_saved_cards_are_only_their_customers(flow: Flow) -> None:
+    method = saved_card(flow, "pm_card_visa")
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        other = make_customer(session, business)
+        with pytest.raises(NotFound):
+            payments.make_default(session, business=business, customer=other, method_id=method.id)
+        with pytest.raises(NotFound):
+            payments.remove_method(
+                session, business=business, customer=other, method_id=method.id, client=flow.client
+            )
+        owner = customers.get(session, business=business, customer_id=flow.customer.id)
+        payments.remove_method(
+            session, business=business, customer=owner, method_id=method.id, client=flow.client
+        )
+        assert payments.saved_methods(session, business=business, customer=owner) == []

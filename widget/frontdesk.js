@@ -168,19 +168,21 @@ function loadStripe(src) {
 function payment(el) {
   var step = el.shadowRoot.querySelector('[data-fd-pay]');
   var mount = el.querySelector('[slot=payment]');
-  if (!step) { if (mount) mount.remove(); return; }
-  if (step.mounted) return;
+  if (mount && (!step || !step.mounted)) mount.remove();
+  if (!step || step.mounted) return;
   step.mounted = true;
-  // Stripe refuses to mount inside a shadow root: the fields live in a light-DOM child of the
-  // element, shown through the step's <slot name="payment">.
-  if (mount) mount.remove();
-  mount = d.createElement('div');
-  mount.slot = 'payment';
-  el.appendChild(mount);
-  var data = step.dataset, look = getComputedStyle(step), error = step.querySelector('[data-fd-error]');
-  var button = step.querySelector('[data-fd-confirm]');
+  var data = step.dataset, error = step.querySelector('[data-fd-error]');
+  var done = function () { htmx.ajax('GET', data.result, { source: step, target: step, swap: 'outerHTML' }); };
   loadStripe(data.stripeJs).then(function () {
     var stripe = w.Stripe(data.key, { stripeAccount: data.account });
+    // A saved card's bank asks for 3-D Secure: Stripe.js opens the bank's window.
+    if ('fdNext' in data) return stripe.handleNextAction({ clientSecret: data.secret }).then(done);
+    // Stripe refuses to mount inside a shadow root: the fields live in a light-DOM child of the
+    // element, shown through the step's <slot name="payment">.
+    mount = d.createElement('div');
+    mount.slot = 'payment';
+    el.appendChild(mount);
+    var look = getComputedStyle(step), button = step.querySelector('[data-fd-confirm]');
     var elements = stripe.elements({ clientSecret: data.secret, appearance: { variables: {
       colorPrimary: look.getPropertyValue('--fd-accent').trim(),
       fontFamily: look.getPropertyValue('--fd-font').trim(),
@@ -198,7 +200,7 @@ function payment(el) {
           return;
         }
         mount.remove();
-        htmx.ajax('GET', data.result, { source: step, target: step, swap: 'outerHTML' });
+        done();
       });
     };
   }, function () { error.textContent = 'The secure card form could not load. Please try again.'; });

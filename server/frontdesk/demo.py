@@ -145,7 +145,7 @@ def _seed(session: Session, business: Business, today: date) -> None:
         PaymentMethod(
             business_id=business.id,
             customer_id=jordan.id,
-            processor_id="pm_demo_jordan_visa",
+            processor_id="pm_card_visa",  # Stripe's test card id, known to the sandbox too
             brand="visa",
             last4="4242",
             exp_month=8,

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 from sqlmodel import select
 
-from frontdesk.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from frontdesk.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 from tests.browser.conftest import Stage
 
 pytestmark = pytest.mark.browser
@@ -89,3 +89,25 @@ def test_paying_one_invoice_from_its_page(page: Page, stage: Stage) -> None:
     expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
     assert invoice_status(stage, "INV-1003") == InvoiceStatus.OPEN
+
+
+def test_save_the_card_then_pay_the_next_invoice_with_one_click(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage, "#pay/INV-1002")
+    portal.locator("#fd-pay input[name=save_method]").check()
+    enter_card(portal, frame, "4242 4242 4242 4242")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    with stage.db.session(stage.seeded.business.id) as session:
+        saved = session.exec(
+            select(PaymentMethod).where(PaymentMethod.processor_id != "pm_card_visa")
+        ).one()
+    assert saved.last4 == "4242" and "save this card" in saved.consent_text and saved.consented_at
+
+    page.goto("about:blank")
+    page.goto(f"{stage.site.url}/account#pay/INV-1003")
+    portal = page.locator("frontdesk-portal")
+    portal.locator("#fd-pay button", has_text="Pay with Visa •••• 4242").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Confirm your payment")
+    expect(portal.locator("#fd-pay")).to_contain_text("Charged to your Visa ending 4242")
+    portal.locator("#fd-pay button[type=submit]").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert invoice_status(stage, "INV-1003") == InvoiceStatus.PAID

@@ -31,7 +31,10 @@ def _choice(
 ) -> dict[str, Any]:
     selection = payments.choose(session, business=business, customer=customer, numbers=numbers)
     tip = payments.tip_for(business, selection.amount, tip_bp)
+    saved = payments.saved_methods(session, business=business, customer=customer)
     return {
+        "default_method": next((m for m in saved if m.is_default), None),
+        "save_consent": payments.SAVE_CONSENT.format(business=business.name),
         "selection": selection,
         "tip_bp": tip_bp,
         "tip": tip,
@@ -85,6 +88,7 @@ async def portal_pay_start(request: Request) -> Response:
             selection=choice["selection"],
             tip=choice["tip"],
             client=stripe_api.client(settings),
+            save_method=form.get("save_method") == "yes",
         )
         return {
             **choice,
@@ -100,6 +104,55 @@ async def portal_pay_start(request: Request) -> Response:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
     return await visits.action(request, "fragments/pay/card.html", act, rebuild, section="pay")
+
+
+async def portal_pay_confirm(request: Request) -> Response:
+    """One-click pay, step one: the amount and the card, to confirm."""
+    numbers, tip_bp = _wanted(request.query_params)
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        choice = _choice(session, business, customer, numbers, tip_bp)
+        if choice["default_method"] is None:
+            raise NotFound("no saved card")
+        return choice
+
+    return await visits.view(request, "fragments/pay/confirm.html", build, section="pay")
+
+
+async def portal_pay_one_click(request: Request) -> Response:
+    """One-click pay, step two: charge the default card now, with the customer present."""
+    settings = request.app.state.settings
+
+    def act(
+        session: Session, business: Business, customer: Customer, form: FormData
+    ) -> dict[str, Any]:
+        numbers, tip_bp = _wanted(form)
+        choice = _choice(session, business, customer, numbers, tip_bp)
+        if choice["default_method"] is None:
+            raise Invalid("There is no saved card to pay with.")
+        payment, client_secret = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=choice["selection"],
+            tip=choice["tip"],
+            client=stripe_api.client(settings),
+            saved=choice["default_method"],
+        )
+        return {
+            **choice,
+            "payment": payment,
+            "client_secret": client_secret,
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js": settings.stripe_js_url,
+        }
+
+    def rebuild(
+        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        return {"problem": invalid.message, "selection": None, "current": "home"}
+
+    return await visits.action(request, "fragments/pay/charged.html", act, rebuild, section="pay")
 
 
 async def portal_pay_result(request: Request) -> Response:
@@ -125,5 +178,12 @@ routes = [
     Route("/portal/{key}/pay", portal_pay, name="portal_pay"),
     Route("/portal/{key}/pay/summary", portal_pay_summary, name="portal_pay_summary"),
     Route("/portal/{key}/pay", portal_pay_start, methods=["POST"], name="portal_pay_start"),
+    Route("/portal/{key}/pay/confirm", portal_pay_confirm, name="portal_pay_confirm"),
+    Route(
+        "/portal/{key}/pay/one-click",
+        portal_pay_one_click,
+        methods=["POST"],
+        name="portal_pay_one_click",
+    ),
     Route("/portal/{key}/pay/{payment}/result", portal_pay_result, name="portal_pay_result"),
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
 from sqlmodel import Session, col, select
+from stripe.params import PaymentIntentCreateParams
 
 from frontdesk import money
 from frontdesk.models import (
@@ -17,13 +19,14 @@ from frontdesk.models import (
     InvoiceStatus,
     Payment,
     PaymentAllocation,
+    PaymentMethod,
     PaymentMethodKind,
     PaymentStatus,
     Refund,
     new_id,
     utcnow,
 )
-from frontdesk.services import invoices
+from frontdesk.services import events, invoices
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -198,8 +201,13 @@ def start(
     selection: Selection,
     tip: int,
     client: stripe.StripeClient,
+    save_method: bool = False,
+    saved: PaymentMethod | None = None,
 ) -> tuple[Payment, str]:
     """A pending payment and its PaymentIntent; returns the payment and the intent's client secret.
+
+    With `saved` (one-click), the intent is confirmed at once with that saved method: the result
+    is applied before returning, and a decline leaves a failed payment with the bank's reason.
 
     Older pending payments for the same invoices are cancelled first, so a second tab or a
     double click leaves exactly one PaymentIntent that can still be confirmed.
@@ -237,6 +245,7 @@ def start(
         method=PaymentMethodKind.CARD,
         status=PaymentStatus.PENDING,
         idempotency_key=f"portal:{customer.id}:{new_id('try')}",
+        save_consent_text=SAVE_CONSENT.format(business=business.name) if save_method else "",
     )
     session.add(payment)
     for invoice, amount in selection.allocations:
@@ -256,19 +265,96 @@ def start(
             options={"stripe_account": account, "idempotency_key": f"{customer.id}:customer"},
         )
         customer.processor_customer_id = created.id
-    intent = client.v1.payment_intents.create(
-        params={
-            "amount": payment.amount + payment.tip,
-            "currency": business.currency.lower(),
-            "customer": customer.processor_customer_id,
-            "automatic_payment_methods": {"enabled": True},
-            "metadata": {"frontdesk_payment": payment.id, "frontdesk_business": business.id},
-        },
-        # Derived from our own row: a retried request can never create a second intent.
-        options={"stripe_account": account, "idempotency_key": f"{payment.id}:intent"},
-    )
+    params: PaymentIntentCreateParams = {
+        "amount": payment.amount + payment.tip,
+        "currency": business.currency.lower(),
+        "customer": customer.processor_customer_id,
+        "automatic_payment_methods": {"enabled": True},
+        "metadata": {"frontdesk_payment": payment.id, "frontdesk_business": business.id},
+    }
+    if save_method:
+        params["setup_future_usage"] = "off_session"
+    if saved is not None:
+        params["payment_method"] = saved.processor_id
+        params["confirm"] = True
+    try:
+        intent = client.v1.payment_intents.create(
+            params=params,
+            # Derived from our own row: a retried request can never create a second intent.
+            options={"stripe_account": account, "idempotency_key": f"{payment.id}:intent"},
+        )
+    except stripe.CardError as declined:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_message = declined.user_message or "The card was declined."
+        failed = declined.error.payment_intent if declined.error else None
+        payment.processor_reference = failed.id if failed else None
+        return payment, ""
     payment.processor_reference = intent.id
+    if saved is not None:
+        payment.method = saved.kind
+        apply_intent(session, business=business, intent=intent.to_dict(), client=client)
     return payment, str(intent.client_secret)
+
+
+SAVE_CONSENT = (
+    "I authorise {business} to save this card and to charge it for future payments on my "
+    "account. I can remove it at any time in this portal."
+)
+
+
+def saved_methods(
+    session: Session, *, business: Business, customer: Customer
+) -> list[PaymentMethod]:
+    return list(
+        session.exec(
+            select(PaymentMethod)
+            .where(
+                PaymentMethod.customer_id == customer.id, col(PaymentMethod.removed_at).is_(None)
+            )
+            .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.created_at))
+        ).all()
+    )
+
+
+def saved_method(
+    session: Session, *, business: Business, customer: Customer, method_id: str
+) -> PaymentMethod:
+    for method in saved_methods(session, business=business, customer=customer):
+        if method.id == method_id:
+            return method
+    raise NotFound("no such payment method")
+
+
+def make_default(
+    session: Session, *, business: Business, customer: Customer, method_id: str
+) -> None:
+    chosen = saved_method(session, business=business, customer=customer, method_id=method_id)
+    for method in saved_methods(session, business=business, customer=customer):
+        method.is_default = method.id == chosen.id
+
+
+def remove_method(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method_id: str,
+    client: stripe.StripeClient,
+) -> None:
+    method = saved_method(session, business=business, customer=customer, method_id=method_id)
+    # Already gone at the processor? Then forgetting it here is all that is left to do.
+    with contextlib.suppress(stripe.InvalidRequestError):
+        client.v1.payment_methods.detach(
+            method.processor_id,
+            options={
+                "stripe_account": business.processor_account or "",
+                "idempotency_key": f"{method.id}:detach",
+            },
+        )
+    method.removed_at, method.is_default = utcnow(), False
+    remaining = saved_methods(session, business=business, customer=customer)
+    if remaining and not any(m.is_default for m in remaining):
+        remaining[0].is_default = True
 
 
 class Refused(Exception):
@@ -297,7 +383,13 @@ def apply_intent(
     if payment.status == PaymentStatus.SUCCEEDED:
         return payment
     if status == "succeeded":
-        _succeed(session, business=business, payment=payment, client=client)
+        _succeed(
+            session,
+            business=business,
+            payment=payment,
+            client=client,
+            intent_method=intent.get("payment_method"),
+        )
     elif status == "processing" and payment.status == PaymentStatus.PENDING:
         payment.status, payment.method = PaymentStatus.PROCESSING, PaymentMethodKind.US_BANK_ACCOUNT
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
@@ -309,7 +401,12 @@ def apply_intent(
 
 
 def _succeed(
-    session: Session, *, business: Business, payment: Payment, client: stripe.StripeClient
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    client: stripe.StripeClient,
+    intent_method: str | None = None,
 ) -> None:
     allocations = session.exec(
         select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id)
@@ -344,3 +441,55 @@ def _succeed(
         return
     for invoice in targets:
         settle(session, invoice=invoice)
+    if payment.save_consent_text and intent_method:
+        _save_method(
+            session, business=business, payment=payment, method_id=intent_method, client=client
+        )
+
+
+def _save_method(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    method_id: str,
+    client: stripe.StripeClient,
+) -> None:
+    if session.exec(select(PaymentMethod).where(PaymentMethod.processor_id == method_id)).first():
+        return
+    found = client.v1.payment_methods.retrieve(
+        method_id, options={"stripe_account": business.processor_account or ""}
+    )
+    card = found.card
+    has_default = session.exec(
+        select(PaymentMethod.id).where(
+            PaymentMethod.customer_id == payment.customer_id,
+            PaymentMethod.is_default == True,  # noqa: E712
+            col(PaymentMethod.removed_at).is_(None),
+        )
+    ).first()
+    session.add(
+        PaymentMethod(
+            business_id=business.id,
+            customer_id=payment.customer_id,
+            processor_id=method_id,
+            kind=PaymentMethodKind.CARD,
+            brand=card.brand if card else "",
+            last4=card.last4 if card else "",
+            exp_month=card.exp_month if card else None,
+            exp_year=card.exp_year if card else None,
+            is_default=not has_default,
+            consent_text=payment.save_consent_text,
+            consented_at=payment.created_at,
+        )
+    )
+    events.emit(
+        session,
+        business=business,
+        type="payment_method.saved",
+        data={
+            "customer": payment.customer_id,
+            "brand": card.brand if card else "",
+            "last4": card.last4 if card else "",
+        },
+    )
