@@ -20,6 +20,7 @@ from frontdesk.db import Database
 from frontdesk.models import (
     Business,
     Customer,
+    Initiator,
     Invoice,
     InvoiceStatus,
     OutboxItem,
@@ -456,3 +457,114 @@ def test_saved_cards_are_only_their_customers(flow: Flow) -> None:
             session, business=business, customer=owner, method_id=method.id, client=flow.client
         )
         assert payments.saved_methods(session, business=business, customer=owner) == []
+
+
+def off_session(
+    flow: Flow, processor_id: str, consent: str = "I authorise it"
+) -> payments.OffSessionCharge:
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        method = PaymentMethod(
+            business_id=business.id,
+            customer_id=customer.id,
+            processor_id=processor_id,
+            brand="visa",
+            last4="0000",
+            consent_text=consent,
+        )
+        session.add(method)
+        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
+        return payments.charge_saved(
+            session,
+            business=business,
+            customer=customer,
+            method=method,
+            selection=chosen,
+            initiated_by=Initiator.STAFF,
+            client=flow.client,
+        )
+
+
+def test_a_business_charges_a_saved_card(flow: Flow) -> None:
+    charged = off_session(flow, "pm_card_visa")
+    assert not charged.needs_customer
+    stored = flow.payment(charged.payment.id)
+    assert (stored.status, stored.initiated_by) == (PaymentStatus.SUCCEEDED, Initiator.STAFF)
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+
+
+def test_a_card_saved_without_consent_is_not_charged(flow: Flow) -> None:
+    with pytest.raises(Invalid, match="not saved for charges"):
+        off_session(flow, "pm_card_visa", consent="")
+
+
+def test_a_declined_off_session_charge_fails_cleanly(flow: Flow) -> None:
+    charged = off_session(flow, "pm_card_visa_chargeDeclinedInsufficientFunds")
+    assert flow.payment(charged.payment.id).status == PaymentStatus.FAILED
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+
+
+def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> None:
+    charged = off_session(flow, "pm_card_authenticationRequired")
+    assert charged.needs_customer
+    waiting = flow.payment(charged.payment.id)
+    assert waiting.status == PaymentStatus.PENDING and waiting.processor_reference
+    intents_before = [k for k, o in flow.store.objects.items() if o["object"] == "payment_intent"]
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        _, secret = payments.complete_on_session(
+            session, business=business, customer=customer, payment_id=waiting.id, client=flow.client
+        )
+    assert secret.startswith(str(waiting.processor_reference))
+    intent = flow.client.v1.payment_intents.retrieve(
+        str(waiting.processor_reference), options={"stripe_account": "acct_flowtest"}
+    )
+    assert intent.status == "requires_action"
+    assert [
+        k for k, o in flow.store.objects.items() if o["object"] == "payment_intent"
+    ] == intents_before
+
+
+def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) -> None:
+    charged = off_session(flow, "pm_card_visa")
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        payment = session.get(Payment, charged.payment.id)
+        assert payment is not None
+        first = payments.refund(
+            session,
+            business=business,
+            payment=payment,
+            amount=1500,
+            reason="goodwill",
+            client=flow.client,
+        )
+        with pytest.raises(Invalid) as caught:
+            payments.refund(
+                session,
+                business=business,
+                payment=payment,
+                amount=2501,
+                reason="",
+                client=flow.client,
+            )
+        assert caught.value.fields["amount"] == "Refund between 0.01 and $25.00."
+        rest = payments.refund(
+            session, business=business, payment=payment, amount=None, reason="", client=flow.client
+        )
+    assert (first.amount, rest.amount) == (1500, 2500)
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        payment = session.get(Payment, charged.payment.id)
+        assert payment is not None
+        with pytest.raises(Invalid):
+            payments.refund(
+                session,
+                business=business,
+                payment=payment,
+                amount=None,
+                reason="",
+                client=flow.client,
+            )

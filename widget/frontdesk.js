@@ -49,6 +49,7 @@ function say(el, text, retry) {
 function show(el, html) {
   el.frame.innerHTML = html;
   htmx.process(el.frame);
+  payment(el);
   el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true }));
 }
 
@@ -78,7 +79,8 @@ function style(el) {
 
 function start(el) {
   clearTimeout(el.retry);
-  var token = el.getAttribute('token') || linkToken || bootToken;
+  // A link the customer just followed (an email) says where to go, so it comes first.
+  var token = linkToken || el.getAttribute('token') || bootToken;
   linkToken = null;
   if (token) return exchange(el, token);
   var from = el.getAttribute('token-url');

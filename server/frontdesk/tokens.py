@@ -22,6 +22,8 @@ class Purpose(StrEnum):
     STAFF_SESSION = "staff-session"
     # A link to one PDF: plain links cannot carry the portal's Authorization header.
     DOWNLOAD = "download"
+    # An emailed link back to one payment that waits for the customer (3-D Secure).
+    PAYMENT_ACTION = "payment-action"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -32,6 +34,7 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.PAY_LINK: None,
     Purpose.STAFF_SESSION: 12 * 60 * 60,
     Purpose.DOWNLOAD: 5 * 60,
+    Purpose.PAYMENT_ACTION: 7 * 24 * 60 * 60,
 }
 
 

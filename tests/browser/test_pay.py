@@ -6,7 +6,16 @@ import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 from sqlmodel import select
 
-from frontdesk.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
+from frontdesk.models import (
+    Initiator,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from frontdesk.payments import stripe_api
+from frontdesk.services import businesses, customers, payments, portal
 from tests.browser.conftest import Stage
 
 pytestmark = pytest.mark.browser
@@ -111,3 +120,55 @@ def test_save_the_card_then_pay_the_next_invoice_with_one_click(page: Page, stag
     portal.locator("#fd-pay button[type=submit]").click()
     expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
     assert invoice_status(stage, "INV-1003") == InvoiceStatus.PAID
+
+
+def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
+    page: Page, stage: Stage
+) -> None:
+    with stage.db.session(stage.seeded.business.id) as session:
+        business = businesses.get(session, stage.seeded.business.id)
+        customer = customers.get(
+            session, business=business, customer_id=stage.seeded.signed_in_customer.id
+        )
+        method = PaymentMethod(
+            business_id=business.id,
+            customer_id=customer.id,
+            brand="visa",
+            last4="3155",
+            processor_id="pm_card_authenticationRequired",
+            consent_text="I authorise it",
+        )
+        session.add(method)
+        chosen = payments.choose(
+            session, business=business, customer=customer, numbers=["INV-1002"]
+        )
+        charged = payments.charge_saved(
+            session,
+            business=business,
+            customer=customer,
+            method=method,
+            selection=chosen,
+            initiated_by=Initiator.STAFF,
+            client=stripe_api.client(stage.settings),
+        )
+        assert charged.needs_customer
+        link = portal.action_link(
+            stage.settings.secret_key,
+            stage.settings.base_url,
+            business,
+            customer,
+            charged.payment.id,
+        )
+        payments.ask_customer_to_authenticate(
+            session, business=business, customer=customer, payment=charged.payment, link=link
+        )
+    assert link.startswith(f"{stage.site.url}/account#frontdesk=")
+    page.goto(link)
+    portal_element = page.locator("frontdesk-portal")
+    expect(portal_element.locator("#fd-pay h2")).to_have_text(
+        "Your bank wants to confirm this payment"
+    )
+    page.frame_locator('[data-stripe-sandbox="3ds"] iframe').locator("#pass").click()
+    expect(portal_element.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
+    assert "frontdesk=" not in page.url

@@ -15,6 +15,7 @@ from frontdesk.payments import stripe_api
 from frontdesk.routes import visits
 from frontdesk.services import payments
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.settings import Settings
 
 
 def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> tuple[list[str] | None, int]:
@@ -153,6 +154,29 @@ async def portal_pay_one_click(request: Request) -> Response:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
     return await visits.action(request, "fragments/pay/charged.html", act, rebuild, section="pay")
+
+
+def complete_context(payment_id: str, settings: Settings) -> visits.Build:
+    """Back from the emailed link: the waiting payment, ready for the bank's check."""
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        payment, client_secret = payments.complete_on_session(
+            session,
+            business=business,
+            customer=customer,
+            payment_id=payment_id,
+            client=stripe_api.client(settings),
+        )
+        return {
+            "payment": payment,
+            "client_secret": client_secret,
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js": settings.stripe_js_url,
+            "problem": "",
+            "current": "home",
+        }
+
+    return build
 
 
 async def portal_pay_result(request: Request) -> Response:

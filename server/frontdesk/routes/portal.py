@@ -26,6 +26,7 @@ from frontdesk.routes import profile as profile_routes
 from frontdesk.routes import visits
 from frontdesk.services import businesses, customers, documents, portal, themes
 from frontdesk.services.errors import NotFound
+from frontdesk.settings import Settings
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[3] / "widget" / "dist" / "frontdesk.min.js"
@@ -48,11 +49,15 @@ def home_context(session: Session, business: Business, customer: Customer) -> di
     }
 
 
-def _place(link: str) -> Place:
+def _place(link: str, settings: Settings) -> Place:
     name, _, argument = link.partition("/")
     if name == "invoice" and argument:
         return Place(
             "fragments/invoices/detail.html", invoice_routes.detail_context(argument), "invoices"
+        )
+    if name == "complete" and argument:
+        return Place(
+            "fragments/pay/charged.html", pay_routes.complete_context(argument, settings), "pay"
         )
     if name == "pay" and argument:
         return Place(
@@ -82,16 +87,17 @@ async def portal_session(request: Request) -> Response:
     """Trades an arrival token for a session, and shows the shell open at the deep link's view."""
     form = await request.form()
     token = str(form.get("token", ""))
-    place = _place(str(form.get("view", "")))
+    place = _place(str(form.get("view", "")), request.app.state.settings)
 
     def exchange() -> Response:
         settings = request.app.state.settings
         business = visits.business_for(request)
         with request.app.state.db.session(business.id) as session:
             try:
-                customer = portal.exchange(
+                arrival = portal.exchange(
                     session, business=business, token=token, secret_keys=settings.secret_key
                 )
+                customer = arrival.customer
             except customers.AccessDisabled:
                 raise visits.no_access(business) from None
             except InvalidToken as exc:
@@ -99,11 +105,13 @@ async def portal_session(request: Request) -> Response:
                 raise visits.Refused(
                     401, title, f"{str(exc).capitalize()}. Ask {business.name} for a new one."
                 ) from None
-            current = place if portal.section_enabled(business, place.section) else _place("")
+            wanted = _place(arrival.destination, settings) if arrival.destination else place
+            home = _place("", settings)
+            current = wanted if portal.section_enabled(business, wanted.section) else home
             try:
                 context = current.build(session, business, customer)
             except NotFound:
-                current, context = _place(""), home_context(session, business, customer)
+                current, context = home, home_context(session, business, customer)
         return visits.fragment(
             request,
             business,
@@ -117,7 +125,7 @@ async def portal_session(request: Request) -> Response:
 
 async def portal_go(request: Request) -> Response:
     """The view a deep link names, for a portal that is already open (the hash changed)."""
-    place = _place(request.path_params["place"])
+    place = _place(request.path_params["place"], request.app.state.settings)
     return await visits.view(request, place.template, place.build, section=place.section)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import stripe
 from sqlmodel import Session, col, select
+from stripe import RequestOptions
 from stripe.params import PaymentIntentCreateParams
 
 from frontdesk import money
@@ -26,7 +27,7 @@ from frontdesk.models import (
     new_id,
     utcnow,
 )
-from frontdesk.services import events, invoices
+from frontdesk.services import events, invoices, outbox
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -492,4 +493,183 @@ def _save_method(
             "brand": card.brand if card else "",
             "last4": card.last4 if card else "",
         },
+    )
+
+
+def refund(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    amount: int | None,
+    reason: str,
+    client: stripe.StripeClient,
+) -> Refund:
+    """A full (amount None) or partial refund, never more than what is left of the payment."""
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.processor_reference:
+        raise Invalid("Only a completed card or bank payment can be refunded.")
+    earlier = session.exec(
+        select(Refund).where(
+            Refund.payment_id == payment.id, Refund.status == PaymentStatus.SUCCEEDED
+        )
+    ).all()
+    left = payment.amount + payment.tip - sum(r.amount for r in earlier)
+    wanted = left if amount is None else amount
+    if not 0 < wanted <= left:
+        shown = money.format_amount(left, payment.currency, business.locale)
+        raise Invalid("Choose another amount.", {"amount": f"Refund between 0.01 and {shown}."})
+    key = f"{payment.id}:refund:{len(earlier) + 1}"
+    made = client.v1.refunds.create(
+        params={"payment_intent": payment.processor_reference, "amount": wanted},
+        options={"stripe_account": business.processor_account or "", "idempotency_key": key},
+    )
+    row = Refund(
+        business_id=business.id,
+        payment_id=payment.id,
+        amount=made.amount,
+        currency=payment.currency,
+        status=PaymentStatus.SUCCEEDED if made.status == "succeeded" else PaymentStatus.PENDING,
+        reason=reason,
+        processor_reference=made.id,
+        idempotency_key=key,
+    )
+    session.add(row)
+    events.emit(
+        session,
+        business=business,
+        type="payment.refunded",
+        data={
+            "payment": payment.id,
+            "refund": row.id,
+            "amount": row.amount,
+            "currency": row.currency,
+        },
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    payment: Payment
+    # The bank wants the customer to authenticate: email them `portal.action_link`.
+    needs_customer: bool
+
+
+def charge_saved(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method: PaymentMethod,
+    selection: Selection,
+    initiated_by: Initiator,
+    client: stripe.StripeClient,
+) -> OffSessionCharge:
+    """Charge a saved card while the customer is away (the business's dashboard or API).
+
+    Only cards saved with the customer's consent qualify. When the bank wants the customer to
+    authenticate, the same PaymentIntent waits for them: `needs_customer` says to email a link.
+    """
+    if method.customer_id != customer.id or method.removed_at is not None:
+        raise NotFound("no such payment method")
+    if not method.consent_text:
+        raise Invalid("This card was not saved for charges made without the customer.")
+    if not business.processor_account:
+        raise Invalid(f"{business.name} does not take online payments yet.")
+    payment = Payment(
+        business_id=business.id,
+        customer_id=customer.id,
+        amount=selection.amount,
+        currency=business.currency,
+        method=method.kind,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"{initiated_by}:{customer.id}:{new_id('try')}",
+        initiated_by=initiated_by,
+    )
+    session.add(payment)
+    for invoice, amount in selection.allocations:
+        session.add(
+            PaymentAllocation(
+                business_id=business.id, payment_id=payment.id, invoice_id=invoice.id, amount=amount
+            )
+        )
+    params: PaymentIntentCreateParams = {
+        "amount": payment.amount,
+        "currency": business.currency.lower(),
+        "customer": customer.processor_customer_id or "",
+        "payment_method": method.processor_id,
+        "off_session": True,
+        "confirm": True,
+        "metadata": {"frontdesk_payment": payment.id, "frontdesk_business": business.id},
+    }
+    options: RequestOptions = {
+        "stripe_account": business.processor_account,
+        "idempotency_key": f"{payment.id}:intent",
+    }
+    try:
+        intent = client.v1.payment_intents.create(params=params, options=options)
+    except stripe.CardError as declined:
+        failed = declined.error.payment_intent if declined.error else None
+        payment.processor_reference = failed.id if failed else None
+        if declined.code == "authentication_required" and failed is not None:
+            payment.failure_message = "Waiting for the customer to confirm with their bank."
+            return OffSessionCharge(payment, needs_customer=True)
+        payment.status = PaymentStatus.FAILED
+        payment.failure_message = declined.user_message or "The card was declined."
+        return OffSessionCharge(payment, needs_customer=False)
+    payment.processor_reference = intent.id
+    apply_intent(session, business=business, intent=intent.to_dict(), client=client)
+    return OffSessionCharge(payment, needs_customer=False)
+
+
+def complete_on_session(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    payment_id: str,
+    client: stripe.StripeClient,
+) -> tuple[Payment, str]:
+    """The customer is back (from the emailed link): confirm the same PaymentIntent again, now
+    on-session, so their bank can ask them to authenticate. Never a second intent."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.customer_id != customer.id or not payment.processor_reference:
+        raise NotFound("no such payment")
+    if payment.status != PaymentStatus.PENDING:
+        return payment, ""
+    account = business.processor_account or ""
+    intent = client.v1.payment_intents.retrieve(
+        payment.processor_reference, options={"stripe_account": account}
+    )
+    if intent.status == "requires_payment_method":
+        method = intent.payment_method if isinstance(intent.payment_method, str) else None
+        try:
+            intent = client.v1.payment_intents.confirm(
+                payment.processor_reference,
+                params={"payment_method": method} if method else {},
+                options={"stripe_account": account, "idempotency_key": f"{payment.id}:on-session"},
+            )
+        except stripe.CardError as declined:
+            payment.status = PaymentStatus.FAILED
+            payment.failure_message = declined.user_message or "The card was declined."
+            return payment, ""
+    apply_intent(session, business=business, intent=intent.to_dict(), client=client)
+    return payment, str(intent.client_secret)
+
+
+def ask_customer_to_authenticate(
+    session: Session, *, business: Business, customer: Customer, payment: Payment, link: str
+) -> None:
+    amount = money.format_amount(payment.amount, payment.currency, business.locale)
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"Please confirm your payment of {amount} to {business.name}",
+        text=(
+            f"Hello {customer.name},\n\n{business.name} tried to charge {amount} to your saved "
+            "card, and your bank asked to confirm it's you. Open this link to confirm:\n\n"
+            f"{link}\n\n"
+            "Nothing has been charged yet."
+        ),
     )

@@ -14,12 +14,19 @@ from frontdesk.services.customers import Balance
 from frontdesk.tokens import InvalidToken, Purpose
 
 # Tokens a customer can arrive with; each is exchanged for a short-lived portal session.
-EXCHANGEABLE = (Purpose.EMBED,)
+EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    customer: Customer
+    # Where the token itself sends the customer ("complete/pay_..."), if anywhere.
+    destination: str = ""
 
 
 def exchange(
     session: Session, *, business: Business, token: str, secret_keys: tuple[str, ...]
-) -> Customer:
+) -> Arrival:
     """The customer an arrival token names, still valid and still theirs; InvalidToken if not."""
     expired = False
     for purpose in EXCHANGEABLE:
@@ -28,10 +35,34 @@ def exchange(
         except InvalidToken as exc:
             expired = expired or exc.expired
             continue
-        return customers.for_token(session, business=business, claims=claims)
+        customer = customers.for_token(session, business=business, claims=claims)
+        if purpose == Purpose.PAYMENT_ACTION:
+            return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
+        return Arrival(customer)
     if expired:
         raise InvalidToken("this link has expired", expired=True)
     raise InvalidToken("this link is not valid")
+
+
+def action_link(
+    secret_keys: tuple[str, ...],
+    base_url: str,
+    business: Business,
+    customer: Customer,
+    payment_id: str,
+) -> str:
+    """The emailed link back to a payment waiting for the customer, on the business's own page
+    (token in the fragment, never sent to its server), or on our hosted page."""
+    token = tokens.mint(
+        secret_keys,
+        Purpose.PAYMENT_ACTION,
+        business_id=business.id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+        p=payment_id,
+    )
+    page = business.portal_page_url or f"{base_url}/p/{business.slug}"
+    return f"{page}#frontdesk={token}"
 
 
 def session_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
