@@ -131,3 +131,36 @@ def test_money_module_never_uses_float() -> None:
         or (isinstance(node, ast.Name) and node.id == "float")
     ]
     assert floats == []
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=8),
+    st.data(),
+)
+def test_partial_payments_fill_oldest_first_and_add_up(
+    capacities: list[int], data: st.DataObject
+) -> None:
+    amount = data.draw(st.integers(min_value=0, max_value=sum(capacities)))
+    parts = money.fill(amount, capacities)
+    assert sum(parts) == amount
+    assert all(0 <= part <= cap for part, cap in zip(parts, capacities, strict=True))
+    # Nothing goes to a later invoice while an earlier one is not full.
+    first_short = next(
+        (i for i, (p, c) in enumerate(zip(parts, capacities, strict=True)) if p < c), len(parts)
+    )
+    assert all(part == 0 for part in parts[first_short + 1 :])
+
+
+@given(amounts, currencies, st.sampled_from([1800, 2000, 2500]))
+def test_tips_make_a_chargeable_total_and_stay_near_the_percentage(
+    amount: int, currency: str, bp: int
+) -> None:
+    from frontdesk.models import Business
+    from frontdesk.services import payments
+
+    business = Business(name="x", slug="x", currency=currency, tips_enabled=True)
+    tip = payments.tip_for(business, amount, bp)
+    step = money.stripe_step(currency)
+    assert tip >= 0
+    assert (amount + tip) % step == 0 or (amount % step != 0 and tip == 0)
+    assert abs(Decimal(tip) - Decimal(amount) * bp / 10_000) <= step

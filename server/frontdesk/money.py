@@ -98,6 +98,19 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
+def fill(amount: int, capacities: list[int]) -> list[int]:
+    """Pour `amount` into the capacities in order (oldest invoice first): each part is full
+    before the next gets anything, and the parts add up to exactly `amount`."""
+    if not 0 <= amount <= sum(capacities):
+        raise MoneyError("the amount does not fit")
+    parts = []
+    for capacity in capacities:
+        part = min(capacity, amount)
+        parts.append(part)
+        amount -= part
+    return parts
+
+
 def stripe_step(currency: str) -> int:
     """The multiple Stripe requires of a charge amount in this currency."""
     code = currency.upper()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from stripe import RequestOptions
 from stripe.params import PaymentIntentCreateParams
@@ -175,13 +176,8 @@ def choose(
             money.format_amount(total, business.currency, business.locale),
         )
         raise Invalid("Choose another amount.", {"amount": f"Pay between {low} and {high}."})
-    allocations, left = [], partial
-    for view in views:
-        share = min(view.amount_due, left)
-        if share:
-            allocations.append((view.invoice, share))
-        left -= share
-    return Selection(allocations)
+    shares = money.fill(partial, [view.amount_due for view in views])
+    return Selection([(v.invoice, share) for v, share in zip(views, shares, strict=True) if share])
 
 
 def tip_for(business: Business, amount: int, basis_points: int) -> int:
@@ -210,11 +206,19 @@ def start(
     With `saved` (one-click), the intent is confirmed at once with that saved method: the result
     is applied before returning, and a decline leaves a failed payment with the bank's reason.
 
-    Older pending payments for the same invoices are cancelled first, so a second tab or a
-    double click leaves exactly one PaymentIntent that can still be confirmed.
+    Starts for one customer run one at a time. Asking again for exactly the same payment (a
+    double click, a second tab) returns the same PaymentIntent; a different one for some of the
+    same invoices cancels the older intent first, so only one can ever be confirmed.
     """
     if not business.processor_account:
         raise Invalid(f"{business.name} does not take online payments yet.")
+    # A no-op write on the customer's row: a lock on PostgreSQL and SQLite alike, held until commit.
+    session.execute(
+        update(Customer)
+        .where(col(Customer.id) == customer.id)
+        .values(link_version=Customer.link_version)
+        .execution_options(synchronize_session=False)
+    )
     invoice_ids = [invoice.id for invoice, _ in selection.allocations]
     stale = session.exec(
         select(Payment)
@@ -222,9 +226,28 @@ def start(
         .where(
             col(PaymentAllocation.invoice_id).in_(invoice_ids),
             Payment.status == PaymentStatus.PENDING,
+            Payment.initiated_by == Initiator.CUSTOMER,
         )
     ).all()
+    wanted = sorted((invoice.id, amount) for invoice, amount in selection.allocations)
+    consent = SAVE_CONSENT.format(business=business.name) if save_method else ""
     for old in {p.id: p for p in stale}.values():
+        same = (
+            saved is None
+            and old.processor_reference
+            and (old.amount, old.tip, old.save_consent_text) == (selection.amount, tip, consent)
+            and _allocations(session, old) == wanted
+        )
+        if same:
+            intent = client.v1.payment_intents.retrieve(
+                str(old.processor_reference), options={"stripe_account": business.processor_account}
+            )
+            if intent.status in (
+                "requires_payment_method",
+                "requires_confirmation",
+                "requires_action",
+            ):
+                return old, str(intent.client_secret)
         if old.processor_reference:
             try:
                 client.v1.payment_intents.cancel(
@@ -246,7 +269,7 @@ def start(
         method=PaymentMethodKind.CARD,
         status=PaymentStatus.PENDING,
         idempotency_key=f"portal:{customer.id}:{new_id('try')}",
-        save_consent_text=SAVE_CONSENT.format(business=business.name) if save_method else "",
+        save_consent_text=consent,
     )
     session.add(payment)
     for invoice, amount in selection.allocations:
@@ -356,6 +379,15 @@ def remove_method(
     remaining = saved_methods(session, business=business, customer=customer)
     if remaining and not any(m.is_default for m in remaining):
         remaining[0].is_default = True
+
+
+def _allocations(session: Session, payment: Payment) -> list[tuple[str, int]]:
+    rows = session.exec(
+        select(PaymentAllocation.invoice_id, PaymentAllocation.amount).where(
+            PaymentAllocation.payment_id == payment.id
+        )
+    ).all()
+    return sorted((invoice_id, amount) for invoice_id, amount in rows)
 
 
 class Refused(Exception):
