@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from frontdesk.db import Database
-from frontdesk.jobs import LEASE, OutboxRunner, backoff
+from frontdesk.jobs import LEASE, JobContext, OutboxRunner, backoff
 from frontdesk.models import OutboxItem, OutboxStatus, utcnow
 from frontdesk.services import outbox
 from frontdesk.settings import Settings
@@ -159,7 +159,7 @@ def test_concurrent_runners_perform_each_item_once(db: Database, settings: Setti
     performed: list[str] = []
     lock = threading.Lock()
 
-    def count(row: OutboxItem, _settings: Settings) -> None:
+    def count(row: OutboxItem, _context: JobContext) -> None:
         with lock:
             performed.append(row.id)
 

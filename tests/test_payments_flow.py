@@ -588,3 +588,25 @@ def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) ->
                 reason="",
                 client=flow.client,
             )
+
+
+def test_a_receipt_with_its_pdf_is_emailed_after_payment(flow: Flow) -> None:
+    from frontdesk.jobs import OutboxRunner
+    from tests.test_jobs import free_port, start_smtp
+
+    payment, _ = flow.start(numbers=["INV-A"])
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    try:
+        settings = flow.settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
+        OutboxRunner(flow.db, settings).run_once()
+    finally:
+        controller.stop()
+    [receipt] = [m for m in inbox.messages if m["Subject"].startswith("Receipt")]
+    assert receipt["To"] == flow.customer.email
+    assert receipt["Subject"] == "Receipt for your payment of $40.00 to " + flow.business.name
+    [attachment] = [part for part in receipt.walk() if part.get_content_type() == "application/pdf"]
+    assert attachment.get_filename() == f"receipt-{payment.id}.pdf"
+    assert attachment.get_payload(decode=True).startswith(b"%PDF-")

@@ -449,3 +449,9 @@ def test_deep_links_open_their_view(
 def test_an_open_portal_follows_a_deep_link(casey: Portal) -> None:
     assert 'id="fd-invoice"' in casey.get("/go/invoice/INV-1").text
     assert casey.get("/go/invoice/INV-ROBIN").status_code == 404
+
+
+def test_without_a_payment_account_the_portal_says_how_to_pay(casey: Portal) -> None:
+    home = casey.get("/home")
+    assert "Online payment is not available yet. Please contact" in home.text
+    assert casey.get("/pay").status_code == 404

@@ -13,21 +13,32 @@ import logging
 import smtplib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
+from frontdesk import money
 from frontdesk.db import Database
-from frontdesk.models import OutboxItem, OutboxStatus, utcnow
+from frontdesk.models import OutboxItem, OutboxStatus, Payment, utcnow
+from frontdesk.services import businesses, customers, documents, payments
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.jobs")
 
-Handler = Callable[[OutboxItem, Settings], None]
+
+@dataclass(frozen=True)
+class JobContext:
+    settings: Settings
+    db: Database
+
+
+Handler = Callable[[OutboxItem, JobContext], None]
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=6)
@@ -40,8 +51,7 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY)
 
 
-def send_email(item: OutboxItem, settings: Settings) -> None:
-    payload = item.payload
+def _message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = payload["to"]
@@ -52,13 +62,54 @@ def send_email(item: OutboxItem, settings: Settings) -> None:
     message.set_content(payload["text"])
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html")
+    return message
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
     if not settings.smtp_url:
         if settings.environment == "demo":
             # The demo keeps mail in the outbox, where the dashboard shows it.
-            log.info("demo mail kept in the outbox: %s", payload["subject"])
+            log.info("demo mail kept in the outbox: %s", message["Subject"])
             return
         raise RuntimeError("FRONTDESK_SMTP_URL is not set; mail waits until it is")
     deliver(settings.smtp_url, message)
+
+
+def send_email(item: OutboxItem, context: JobContext) -> None:
+    _send(context.settings, _message(context.settings, item.payload))
+
+
+def send_receipt(item: OutboxItem, context: JobContext) -> None:
+    """The payment receipt, with its PDF made at sending time from what the database holds."""
+    with context.db.session(item.business_id) as session:
+        business = businesses.get(session, item.business_id)
+        payment = session.get(Payment, item.payload["payment"])
+        if payment is None:
+            raise LookupError(f"payment {item.payload['payment']} is gone")
+        customer = customers.get(session, business=business, customer_id=payment.customer_id)
+        view = payments.get_for_customer(
+            session, business=business, customer=customer, payment_id=payment.id
+        )
+    total = money.format_amount(payment.amount + payment.tip, payment.currency, business.locale)
+    message = _message(
+        context.settings,
+        {
+            "to": customer.email,
+            "subject": f"Receipt for your payment of {total} to {business.name}",
+            "text": (
+                f"Hello {customer.name},\n\nThank you: {business.name} received {total} "
+                f"for {', '.join(view.invoice_numbers) or 'your account'}. "
+                "The receipt is attached.\n"
+            ),
+        },
+    )
+    message.add_attachment(
+        documents.receipt_pdf(business, customer, view),
+        maintype="application",
+        subtype="pdf",
+        filename=f"receipt-{payment.id}.pdf",
+    )
+    _send(context.settings, message)
 
 
 def deliver(smtp_url: str, message: EmailMessage) -> None:
@@ -78,14 +129,18 @@ def deliver(smtp_url: str, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def deliver_event(item: OutboxItem, settings: Settings) -> None:
+def deliver_event(item: OutboxItem, context: JobContext) -> None:
     """An event for the business's own system. Outbound webhook endpoints (the integration API's
     part) fan each one out; a business with none configured has nothing to deliver, so the item
     completes and stays listed with its payload."""
     log.debug("event %s has no webhook endpoints to go to", item.payload.get("type"))
 
 
-HANDLERS: dict[str, Handler] = {"email": send_email, "event": deliver_event}
+HANDLERS: dict[str, Handler] = {
+    "email": send_email,
+    "receipt": send_receipt,
+    "event": deliver_event,
+}
 
 
 class OutboxRunner:
@@ -141,7 +196,7 @@ class OutboxRunner:
         try:
             if handler is None:
                 raise LookupError(f"no handler for outbox items of kind {item.kind!r}")
-            handler(item, self.settings)
+            handler(item, JobContext(self.settings, self.db))
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, error)

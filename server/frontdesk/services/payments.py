@@ -474,6 +474,18 @@ def _succeed(
         return
     for invoice in targets:
         settle(session, invoice=invoice)
+    outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
+    events.emit(
+        session,
+        business=business,
+        type="payment.succeeded",
+        data={
+            "payment": payment.id,
+            "amount": payment.amount,
+            "tip": payment.tip,
+            "currency": payment.currency,
+        },
+    )
     if payment.save_consent_text and intent_method:
         _save_method(
             session, business=business, payment=payment, method_id=intent_method, client=client
