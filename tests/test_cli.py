@@ -253,3 +253,51 @@ def test_serve_runs_several_workers_after_migrate(tmp_path: Path) -> None:
         log.close()
     started = (tmp_path / "serve.log").read_text().count("Application startup complete")
     assert started == 2
+
+
+def test_serve_refuses_the_stripe_sandbox_in_production(tmp_path: Path) -> None:
+    settings = {"secret_key": TEST_KEYS[0], "database_url": f"sqlite:///{tmp_path}/fd.db"}
+    result = run("serve", "--stripe-sandbox", **settings)
+    assert_one_clear_line(result, "FRONTDESK_STRIPE_SANDBOX takes no real money")
+    many = run("serve", "--stripe-sandbox", "--workers", "2", environment="test", **settings)
+    assert_one_clear_line(many, "the Stripe sandbox keeps its state in one process")
+
+
+def test_serve_with_the_stripe_sandbox_for_staging(tmp_path: Path) -> None:
+    settings = {
+        "secret_key": TEST_KEYS[0],
+        "database_url": f"sqlite:///{tmp_path}/fd.db",
+        "environment": "test",
+    }
+    assert run("migrate", **settings).returncode == 0
+    port = free_port()
+    settings["base_url"] = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [*FRONTDESK, "serve", "--port", str(port), "--stripe-sandbox"],
+        env=environment(**settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                script = httpx.get(f"http://127.0.0.1:{port}/_stripe/v3/stripe.js")
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+        assert script.status_code == 200 and "window.Stripe" in script.text
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/_stripe/v1/customers",
+            headers={"Authorization": "Bearer sk_test_sandbox"},
+            data={"email": "c@example.com"},
+        )
+        assert created.json()["object"] == "customer"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        log.close()
+    assert "no real money moves" in (tmp_path / "serve.log").read_text()

@@ -610,3 +610,18 @@ def test_a_receipt_with_its_pdf_is_emailed_after_payment(flow: Flow) -> None:
     [attachment] = [part for part in receipt.walk() if part.get_content_type() == "application/pdf"]
     assert attachment.get_filename() == f"receipt-{payment.id}.pdf"
     assert attachment.get_payload(decode=True).startswith(b"%PDF-")
+
+
+def test_payments_that_succeeded_while_we_were_down_are_reconciled(flow: Flow) -> None:
+    from frontdesk.jobs import OutboxRunner
+
+    payment, _ = flow.start(numbers=["INV-A"])
+    flow.app.stop()  # the webhook cannot reach us now
+    flow.confirm(payment)
+    assert flow.payment(payment.id).status == PaymentStatus.PENDING
+    runner = OutboxRunner(flow.db, flow.settings)
+    assert runner.reconcile() == 1
+    assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    assert runner.reconcile() == 0  # already recorded: nothing applies twice
+    flow.app.start()

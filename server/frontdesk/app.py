@@ -23,6 +23,7 @@ from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
+from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.routes import api, dashboard, health, portal, webhooks
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.settings import Settings
@@ -81,15 +82,30 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     database = db or Database(settings.resolved_database_url)
+    sandbox = None
+    if settings.stripe_sandbox:
+        settings = settings.with_sandbox()
+        sandbox = create_sandbox(
+            secret_key=settings.stripe_secret_key,
+            publishable_key=settings.stripe_publishable_key,
+            webhook_url=f"{settings.base_url}/webhooks/stripe",
+            webhook_secret=settings.stripe_webhook_secret,
+        )
+        log.warning("serving the Stripe sandbox at /_stripe: no real money moves")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runner = OutboxRunner(database, settings) if settings.run_jobs else None
         if runner:
             runner.start()
+        # A mounted app's lifespan does not run, so the sandbox's webhook sender starts here.
+        if sandbox:
+            sandbox.state.sender.start()
         try:
             yield
         finally:
+            if sandbox:
+                sandbox.state.sender.stop()
             if runner:
                 runner.stop()
             if db is None:
@@ -111,6 +127,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
                 ],
             ),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *([Mount("/_stripe", app=sandbox, name="stripe_sandbox")] if sandbox else []),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

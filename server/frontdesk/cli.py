@@ -24,14 +24,7 @@ from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.services import businesses, customers
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.settings import Settings, SettingsError, default_data_dir, load
-
-# Keys the demo and the sandbox agree on; they open nothing outside this machine.
-SANDBOX_KEYS = {
-    "secret": "sk_test_sandbox",
-    "publishable": "pk_test_sandbox",
-    "webhook": "whsec_sandbox",
-}
+from frontdesk.settings import SANDBOX_KEYS, Settings, SettingsError, default_data_dir, load
 
 
 class CommandError(Exception):
@@ -154,6 +147,11 @@ def production_app() -> Starlette:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.stripe_sandbox:
+        if args.workers != 1:
+            raise CommandError("the Stripe sandbox keeps its state in one process: use --workers 1")
+        # Workers read settings from the environment, so the flag travels there.
+        os.environ["FRONTDESK_STRIPE_SANDBOX"] = "true"
     settings = load()
     db = _database(settings)
     if not _schema_is_current(db):
@@ -258,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--stripe-sandbox",
+        action="store_true",
+        help="staging and tests: serve the local Stripe sandbox at /_stripe and pay through it",
+    )
 
     command("migrate", cmd_migrate, "bring the database schema up to date")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,8 +26,9 @@ from sqlmodel import col, select
 
 from frontdesk import money
 from frontdesk.db import Database
-from frontdesk.models import OutboxItem, OutboxStatus, Payment, utcnow
-from frontdesk.services import businesses, customers, documents, payments
+from frontdesk.models import Business, OutboxItem, OutboxStatus, Payment, utcnow
+from frontdesk.payments import stripe_api
+from frontdesk.services import businesses, customers, documents, payments, processor_events
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.jobs")
@@ -219,10 +221,31 @@ class OutboxRunner:
             self.perform(item)
         return len(items)
 
+    def reconcile(self) -> int:
+        """Apply succeeded payments the processor knows and we missed, for every business."""
+        if not self.settings.stripe_secret_key:
+            return 0
+        client = stripe_api.client(self.settings)
+        with self.db.unscoped("reconciliation visits every business with an account") as session:
+            connected = session.exec(
+                select(Business).where(col(Business.processor_account).is_not(None))
+            ).all()
+        applied = 0
+        for business in connected:
+            try:
+                applied += processor_events.reconcile(self.db, business, client)
+            except Exception:
+                log.exception("reconciling %s failed; the next round tries again", business.id)
+        return applied
+
     def _loop(self) -> None:
+        next_reconcile = time.monotonic() + self.settings.reconcile_seconds
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
+                if self.settings.reconcile_seconds and time.monotonic() >= next_reconcile:
+                    next_reconcile = time.monotonic() + self.settings.reconcile_seconds
+                    self.reconcile()
             except Exception:
                 log.exception("outbox runner pass failed; trying again shortly")
                 worked = 0

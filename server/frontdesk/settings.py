@@ -16,6 +16,14 @@ GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
+# Keys the servers and the local Stripe sandbox agree on; they open nothing outside this machine.
+SANDBOX_KEYS = {
+    "secret": "sk_test_sandbox",
+    "publishable": "pk_test_sandbox",
+    "webhook": "whsec_sandbox",
+}
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
@@ -43,6 +51,10 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     run_jobs: bool = True
+    # Staging and tests only: serve the local Stripe sandbox at /_stripe and pay through it.
+    stripe_sandbox: bool = False
+    # How often each process asks the processor for payments it may have missed; 0 turns it off.
+    reconcile_seconds: int = Field(default=300, ge=0)
     # How long a portal session lasts without activity; every portal response renews it.
     portal_session_seconds: int = Field(default=3600, ge=5, le=86400)
 
@@ -88,7 +100,23 @@ class Settings(BaseSettings):
     def _production_needs_secrets(self) -> Settings:
         if self.environment == "production" and not self.secret_key:
             raise ValueError("FRONTDESK_SECRET_KEY is missing; production needs at least one key")
+        if self.stripe_sandbox and self.environment == "production":
+            raise ValueError(
+                "FRONTDESK_STRIPE_SANDBOX takes no real money, so it is refused in production; "
+                "set FRONTDESK_ENVIRONMENT=test for a staging server"
+            )
         return self
+
+    def with_sandbox(self) -> Settings:
+        """These settings pointed at the sandbox this server mounts at /_stripe."""
+        return self.model_copy(
+            update={
+                "stripe_secret_key": SANDBOX_KEYS["secret"],
+                "stripe_publishable_key": SANDBOX_KEYS["publishable"],
+                "stripe_webhook_secret": SANDBOX_KEYS["webhook"],
+                "stripe_api_base": f"{self.base_url}/_stripe",
+            }
+        )
 
     @property
     def resolved_database_url(self) -> str:
@@ -121,6 +149,6 @@ def load(**overrides: object) -> Settings:
         field = ".".join(str(part) for part in error["loc"])
         name = f"FRONTDESK_{field.upper()}" if field else "settings"
         message = error["msg"].removeprefix("Value error, ")
-        if not field and message.startswith("FRONTDESK_"):
+        if message.startswith("FRONTDESK_"):
             raise SettingsError(message) from None
         raise SettingsError(f"{name}: {message}") from None

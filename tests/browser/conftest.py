@@ -16,12 +16,11 @@ from starlette.routing import Route
 
 from frontdesk import demo, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
-from frontdesk.cli import SANDBOX_KEYS
 from frontdesk.db import Database
 from frontdesk.demo import Demo
 from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
-from frontdesk.settings import Settings, load
+from frontdesk.settings import SANDBOX_KEYS, Settings, load
 from tests.conftest import TEST_KEYS, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")

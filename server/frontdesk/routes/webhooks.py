@@ -6,25 +6,17 @@ import logging
 import time
 
 import stripe
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from frontdesk.models import Business, ProcessorEvent
 from frontdesk.payments import stripe_api
-from frontdesk.services import payments
+from frontdesk.services import processor_events
+from frontdesk.services.processor_events import Outcome
 
 log = logging.getLogger("frontdesk.webhooks")
 TOLERANCE = 300  # seconds, either way: stripe-python only refuses old timestamps, not future ones
-INTENT_EVENTS = {
-    "payment_intent.succeeded",
-    "payment_intent.processing",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-}
 
 
 def _future_dated(signature: str) -> bool:
@@ -51,41 +43,12 @@ async def webhooks_stripe(request: Request) -> Response:
         return JSONResponse({"error": "bad signature"}, status_code=400)
 
     def apply() -> Response:
-        db = request.app.state.db
-        with db.unscoped("a webhook names a connected account, not a business") as session:
-            business = session.exec(
-                select(Business).where(
-                    Business.processor_account == getattr(event, "account", None)
-                )
-            ).first()
-        if business is None:
-            log.warning("refused event %s for an unknown account", event.id)
-            return JSONResponse({"error": "unknown account"}, status_code=400)
-        try:
-            with db.session(business.id) as session:
-                if session.get(ProcessorEvent, event.id) is not None:
-                    return JSONResponse({"received": True, "duplicate": True})
-                session.add(
-                    ProcessorEvent(
-                        id=event.id,
-                        business_id=business.id,
-                        type=event.type,
-                        payload=event.to_dict(),
-                    )
-                )
-                if event.type in INTENT_EVENTS:
-                    payments.apply_intent(
-                        session,
-                        business=business,
-                        intent=event.data.object.to_dict(),
-                        client=stripe_api.client(settings),
-                    )
-        except IntegrityError:
-            return JSONResponse({"received": True, "duplicate": True})  # a concurrent copy won
-        except payments.Refused as refused:
-            log.warning("refused event %s: %s", event.id, refused)
-            return JSONResponse({"error": "event does not match our records"}, status_code=400)
-        return JSONResponse({"received": True})
+        outcome = processor_events.record_and_apply(
+            request.app.state.db, event.to_dict(), stripe_api.client(settings)
+        )
+        if outcome in (Outcome.UNKNOWN_ACCOUNT, Outcome.REFUSED):
+            return JSONResponse({"error": f"event {outcome.replace('_', ' ')}"}, status_code=400)
+        return JSONResponse({"received": True, "duplicate": outcome == Outcome.DUPLICATE})
 
     return await run_in_threadpool(apply)
 

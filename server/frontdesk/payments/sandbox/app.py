@@ -293,4 +293,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = state
+    app.state.sender = sender
     return app
