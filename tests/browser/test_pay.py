@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 from sqlmodel import select
@@ -172,3 +174,42 @@ def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
     expect(portal_element.locator("#fd-pay h2")).to_have_text("Payment received")
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
     assert "frontdesk=" not in page.url
+
+
+def pay_by_bank(page: Page, stage: Stage, account: str) -> Locator:
+    portal, frame = card_step(page, stage, "#pay/INV-1002")
+    portal.locator("#fd-pay button[type=submit]").click()
+    expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+    frame.locator("input[value=us_bank_account]").check()
+    frame.locator("input[name=routing]").fill("110000000")
+    frame.locator("input[name=account]").fill(account)
+    portal.locator("[data-fd-confirm]").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment processing")
+    return portal
+
+
+def test_a_bank_payment_is_processing_then_paid(page: Page, stage: Stage) -> None:
+    portal = pay_by_bank(page, stage, "000123456789")
+    portal.locator(".fd-nav a", has_text="Invoices").click()
+    row = portal.locator("#fd-invoices tr", has_text="INV-1002")
+    expect(row.locator(".fd-badge")).to_have_text("Processing")
+    deadline = time.monotonic() + 15
+    while invoice_status(stage, "INV-1002") != InvoiceStatus.PAID:
+        assert time.monotonic() < deadline, "the bank payment never cleared"
+        time.sleep(0.2)
+
+
+def test_a_bounced_bank_payment_fails_and_leaves_the_invoice_open(page: Page, stage: Stage) -> None:
+    pay_by_bank(page, stage, "000111111113")
+    deadline = time.monotonic() + 15
+    while True:
+        with stage.db.session(stage.seeded.business.id) as session:
+            failed = session.exec(
+                select(Payment).where(Payment.status == PaymentStatus.FAILED)
+            ).first()
+        if failed:
+            break
+        assert time.monotonic() < deadline, "the bounce never arrived"
+        time.sleep(0.2)
+    assert failed.failure_message == "The bank account is closed."
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.OPEN

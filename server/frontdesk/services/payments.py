@@ -426,8 +426,13 @@ def apply_intent(
     elif status == "processing" and payment.status == PaymentStatus.PENDING:
         payment.status, payment.method = PaymentStatus.PROCESSING, PaymentMethodKind.US_BANK_ACCOUNT
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
-        if payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
-            payment.failure_message = str(intent["last_payment_error"].get("message", ""))[:1000]
+        message = str(intent["last_payment_error"].get("message", ""))[:1000]
+        if payment.status == PaymentStatus.PROCESSING:
+            # A bank debit that bounced: this attempt is over.
+            payment.status, payment.failure_message = PaymentStatus.FAILED, message
+        elif payment.status == PaymentStatus.PENDING:
+            # A declined card: the same intent can still be paid with another one.
+            payment.failure_message = message
     elif status == "canceled" and payment.status == PaymentStatus.PENDING:
         payment.status = PaymentStatus.CANCELED
     return payment

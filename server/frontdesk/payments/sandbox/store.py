@@ -27,6 +27,9 @@ DECLINES = {
     "insufficient_funds": "Your card has insufficient funds.",
     "generic_decline": "Your card was declined.",
 }
+# Stripe's test bank accounts (routing 110000000): what happens once the debit clears.
+TEST_BANK_ACCOUNTS = {"000123456789": "succeeds", "000111111113": "account_closed"}
+TEST_ROUTING = "110000000"
 PLATFORM = "acct_platform"
 
 
@@ -63,6 +66,7 @@ class Store:
     )
     events: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    bank_settle_seconds: float = 2.0
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -110,6 +114,8 @@ class Store:
         )
 
     def create_payment_method(self, account: str, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("type") == "us_bank_account":
+            return self.put(account, _bank_method(params.get("us_bank_account") or {}))
         card = params.get("card") or {}
         number = str(card.get("number", "")).replace(" ", "")
         if params.get("type") != "card" or number not in TEST_CARDS:
@@ -235,6 +241,10 @@ class Store:
         if method["type"] == "us_bank_account":
             intent["status"] = "processing"
             self.emit(account, "payment_intent.processing", intent)
+            # A bank debit clears later; the sandbox is quick about it.
+            timer = threading.Timer(self.bank_settle_seconds, self._clear, (account, pi_id))
+            timer.daemon = True
+            timer.start()
             return intent
         behaviour = TEST_CARDS[method["_number"]][1]
         if behaviour == "authenticate":
@@ -257,6 +267,23 @@ class Store:
                 account, intent, "card_declined", DECLINES[behaviour], decline_code=behaviour
             )
         return self._succeed(account, intent)
+
+    def _clear(self, account: str, pi_id: str) -> None:
+        with self.lock:
+            intent = self.get(account, "payment_intent", pi_id)
+            if intent["status"] != "processing":
+                return
+            method = self.payment_method(account, intent["payment_method"])
+            if TEST_BANK_ACCOUNTS.get(method["_account_number"]) == "succeeds":
+                self._succeed(account, intent)
+                return
+            error = {
+                "type": "card_error",
+                "code": "payment_method_not_available",
+                "message": "The bank account is closed.",
+            }
+            intent.update(status="requires_payment_method", last_payment_error=error)
+            self.emit(account, "payment_intent.payment_failed", intent)
 
     def authenticate(self, account: str, pi_id: str, passed: bool) -> dict[str, Any]:
         """The 3-D Secure challenge's outcome, as the customer's bank would report it."""
@@ -376,4 +403,31 @@ def _card_method(method_id: str, number: str, card: dict[str, Any]) -> dict[str,
         "livemode": False,
         # The sandbox remembers which test card this is; Stripe keeps the number, never us.
         "_number": number,
+    }
+
+
+def _bank_method(details: dict[str, Any]) -> dict[str, Any]:
+    number = str(details.get("account_number", ""))
+    if str(details.get("routing_number", "")) != TEST_ROUTING or number not in TEST_BANK_ACCOUNTS:
+        raise StripeError(
+            400,
+            "invalid_request_error",
+            "Use the test routing number 110000000 with account 000123456789 (clears) or "
+            "000111111113 (closed).",
+            param="us_bank_account[account_number]",
+        )
+    return {
+        "id": _id("pm"),
+        "object": "payment_method",
+        "type": "us_bank_account",
+        "us_bank_account": {
+            "bank_name": "STRIPE TEST BANK",
+            "last4": number[-4:],
+            "routing_number": TEST_ROUTING,
+            "account_type": details.get("account_type", "checking"),
+        },
+        "customer": None,
+        "created": int(time.time()),
+        "livemode": False,
+        "_account_number": number,
     }

@@ -9,10 +9,19 @@
     if (look.fontFamily) document.documentElement.style.setProperty('--font', look.fontFamily);
     if (look.borderRadius) document.documentElement.style.setProperty('--radius', look.borderRadius);
   } catch (e) {}
+  form.addEventListener('change', function () {
+    var bank = form.type.value === 'us_bank_account';
+    document.getElementById('card-fields').hidden = bank;
+    document.getElementById('bank-fields').hidden = !bank;
+  });
   window.addEventListener('message', function (e) {
     if (e.source !== window.parent || !e.data || e.data.stripeSandbox !== 'tokenise') return;
     var expiry = form.expiry.value.split('/').map(function (s) { return s.trim(); });
-    var body = new URLSearchParams({
+    var body = form.type.value === 'us_bank_account' ? new URLSearchParams({
+      type: 'us_bank_account',
+      'us_bank_account[routing_number]': form.routing.value.trim(),
+      'us_bank_account[account_number]': form.account.value.trim()
+    }) : new URLSearchParams({
       type: 'card',
       'card[number]': form.number.value.replace(/\s/g, ''),
       'card[exp_month]': expiry[0] || '',

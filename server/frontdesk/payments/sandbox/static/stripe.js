@@ -82,7 +82,7 @@
                 frame.title = 'Secure payment input frame';
                 frame.setAttribute('allow', 'payment *');
                 frame.src = BASE + '/v3/payment-element.html#' + encodeURIComponent(JSON.stringify(group.appearance));
-                frame.style.cssText = 'width:100%;height:230px;border:0;display:block';
+                frame.style.cssText = 'width:100%;height:290px;border:0;display:block';
                 node.replaceChildren(frame);
                 group.frame = frame;
               },
