@@ -455,3 +455,19 @@ def test_without_a_payment_account_the_portal_says_how_to_pay(casey: Portal) -> 
     home = casey.get("/home")
     assert "Online payment is not available yet. Please contact" in home.text
     assert casey.get("/pay").status_code == 404
+
+
+def test_the_pay_page_refuses_bad_links_and_cannot_be_framed(
+    live_server: LiveServer, settings: Settings, shop: dict[str, object]
+) -> None:
+    customer: Customer = shop["casey"]  # type: ignore[assignment]
+    assert httpx.get(f"{live_server.url}/pay/pay_x?t=nonsense").status_code == 404
+    token = tokens.mint(
+        settings.secret_key,
+        Purpose.PAY_PAGE,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+        p="pay_other",
+    )
+    assert httpx.get(f"{live_server.url}/pay/pay_x?t={token}").status_code == 404

@@ -167,7 +167,30 @@ function loadStripe(src) {
   });
 }
 
+function follow(el) {
+  // The secure pay page runs in its own window; the portal asks our server until it is settled.
+  var opener = el.shadowRoot.querySelector('[data-fd-popup]');
+  if (opener && !opener.onclick) {
+    opener.onclick = function () {
+      w.open(opener.dataset.fdPopup, 'frontdesk-pay', 'popup,width=480,height=760');
+      ask(opener.closest('section'), opener.dataset.result);
+    };
+  }
+  var wait = el.shadowRoot.querySelector('[data-fd-wait]');
+  if (wait && !wait.asked) {
+    wait.asked = true;
+    ask(wait.closest('section'), wait.dataset.result);
+  }
+}
+
+function ask(section, result) {
+  setTimeout(function () {
+    if (section.isConnected) htmx.ajax('GET', result, { source: section, target: section, swap: 'outerHTML' });
+  }, 2000);
+}
+
 function payment(el) {
+  follow(el);
   var step = el.shadowRoot.querySelector('[data-fd-pay]');
   var mount = el.querySelector('[slot=payment]');
   if (mount && (!step || !step.mounted)) mount.remove();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -134,6 +135,13 @@ class Settings(BaseSettings):
         if self.stripe_api_base:
             return f"{self.stripe_api_base}/v3/stripe.js"
         return "https://js.stripe.com/v3/"
+
+    @property
+    def stripe_origins(self) -> tuple[str, str]:
+        """Where Stripe.js and the Stripe API live, for Content-Security-Policy headers."""
+        js = urlsplit(self.stripe_js_url)
+        api = urlsplit(self.stripe_api_base or "https://api.stripe.com")
+        return f"{js.scheme}://{js.netloc}", f"{api.scheme}://{api.netloc}"
 
     @property
     def is_production(self) -> bool:

@@ -24,6 +24,8 @@ class Purpose(StrEnum):
     DOWNLOAD = "download"
     # An emailed link back to one payment that waits for the customer (3-D Secure).
     PAYMENT_ACTION = "payment-action"
+    # Our own pay page for one payment, opened from the portal in its own window.
+    PAY_PAGE = "pay-page"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -35,6 +37,7 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.STAFF_SESSION: 12 * 60 * 60,
     Purpose.DOWNLOAD: 5 * 60,
     Purpose.PAYMENT_ACTION: 7 * 24 * 60 * 60,
+    Purpose.PAY_PAGE: 30 * 60,
 }
 
 

@@ -213,3 +213,32 @@ def test_a_bounced_bank_payment_fails_and_leaves_the_invoice_open(page: Page, st
         time.sleep(0.2)
     assert failed.failure_message == "The bank account is closed."
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.OPEN
+
+
+def test_the_secure_pay_page_takes_the_card_in_its_own_window(page: Page, stage: Stage) -> None:
+    with stage.db.unscoped("the test turns on the secure pay page") as session:
+        from frontdesk.models import Business
+
+        business = session.get(Business, stage.seeded.business.id)
+        assert business is not None
+        business.secure_pay_page = True
+    host_requests: list[str] = []
+    page.on("request", lambda r: host_requests.append(r.url))
+    page.goto(f"{stage.site.url}/account#pay/INV-1002")
+    portal = page.locator("frontdesk-portal")
+    portal.locator("#fd-pay button[type=submit]").click()
+    with page.expect_popup() as opened:
+        portal.locator("#fd-pay button[data-fd-popup]").click()
+    popup = opened.value
+    popup.wait_for_load_state()
+    csp = popup.evaluate("fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    assert "frame-ancestors 'none'" in csp and "script-src 'self' http://127.0.0.1:" in csp
+    frame = popup.frame_locator("#payment-element iframe")
+    frame.locator("input[name=number]").fill("4242 4242 4242 4242")
+    frame.locator("input[name=expiry]").fill("12 / 34")
+    frame.locator("input[name=cvc]").fill("123")
+    popup.locator("#pay").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received", timeout=15_000)
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
+    # The card step never ran on the business's website: no Stripe.js there.
+    assert not [url for url in host_requests if url.endswith("/v3/stripe.js")]

@@ -32,6 +32,9 @@ class Business(SQLModel, table=True):
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON
     )
+    # Card entry on our own pay page (popup) instead of inside the business's website, which keeps
+    # that website out of PCI SAQ A's script-attack criterion.
+    secure_pay_page: bool = False
     allow_partial_payments: bool = False
     partial_payment_minimum: int = 0
     allowed_origins: list[str] = Field(default_factory=list, sa_type=JSON)

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.payments import stripe_api
 from frontdesk.routes import visits
-from frontdesk.services import payments
+from frontdesk.services import payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings
 
@@ -97,6 +97,7 @@ async def portal_pay_start(request: Request) -> Response:
             "client_secret": client_secret,
             "publishable_key": settings.stripe_publishable_key,
             "stripe_js": settings.stripe_js_url,
+            "popup": _pay_page(request, business, customer, payment),
         }
 
     def rebuild(
@@ -105,6 +106,14 @@ async def portal_pay_start(request: Request) -> Response:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
     return await visits.action(request, "fragments/pay/card.html", act, rebuild, section="pay")
+
+
+def _pay_page(request: Request, business: Business, customer: Customer, payment: Payment) -> str:
+    """Our own pay page for this payment, when the business keeps card entry off its website."""
+    if not business.secure_pay_page:
+        return ""
+    token = portal.pay_page_token(request.app.state.settings.secret_key, customer, payment.id)
+    return f"{request.url_for('pay_page', payment=payment.id)}?t={token}"
 
 
 async def portal_pay_confirm(request: Request) -> Response:
@@ -193,7 +202,11 @@ async def portal_pay_result(request: Request) -> Response:
             payment.processor_reference, options={"stripe_account": str(business.processor_account)}
         )
         payments.apply_intent(session, business=business, intent=intent.to_dict(), client=client)
-        return {"payment": payment, "current": "home"}
+        return {
+            "payment": payment,
+            "popup": _pay_page(request, business, customer, payment),
+            "current": "home",
+        }
 
     return await visits.view(request, "fragments/pay/result.html", build, section="pay")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -21,9 +20,9 @@ from frontdesk.rendering import templates
 from frontdesk.routes import estimates as estimate_routes
 from frontdesk.routes import invoices as invoice_routes
 from frontdesk.routes import pay as pay_routes
+from frontdesk.routes import pay_page, visits
 from frontdesk.routes import payments as payment_routes
 from frontdesk.routes import profile as profile_routes
-from frontdesk.routes import visits
 from frontdesk.services import businesses, customers, documents, portal, themes
 from frontdesk.services.errors import NotFound
 from frontdesk.settings import Settings
@@ -226,11 +225,6 @@ async def portal_origin_check(request: Request) -> Response:
     return JSONResponse({"allowed": await run_in_threadpool(check)})
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 @cache
 def _bundle() -> bytes:
     return WIDGET_BUNDLE.read_bytes()
@@ -257,12 +251,7 @@ async def hosted_portal(request: Request) -> Response:
         response = templates.TemplateResponse(
             request, "pages/portal/hosted.html", {"business": business}
         )
-        stripe = _origin(request.app.state.settings.stripe_js_url)
-        api = (
-            _origin(request.app.state.settings.stripe_api_base)
-            if request.app.state.settings.stripe_api_base
-            else "https://api.stripe.com"
-        )
+        stripe, api = request.app.state.settings.stripe_origins
         response.headers["Content-Security-Policy"] = (
             f"default-src 'self'; script-src 'self' {stripe}; style-src 'self'; "
             "img-src 'self' data: https:; "
@@ -276,6 +265,7 @@ async def hosted_portal(request: Request) -> Response:
 
 routes = [
     *invoice_routes.routes,
+    *pay_page.routes,
     *pay_routes.routes,
     *estimate_routes.routes,
     *payment_routes.routes,

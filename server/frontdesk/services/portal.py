@@ -65,6 +65,17 @@ def action_link(
     return f"{page}#frontdesk={token}"
 
 
+def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id: str) -> str:
+    return tokens.mint(
+        secret_keys,
+        Purpose.PAY_PAGE,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+        p=payment_id,
+    )
+
+
 def session_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
     return tokens.mint(
         secret_keys,
