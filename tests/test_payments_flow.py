@@ -503,6 +503,7 @@ def off_session(
             selection=chosen,
             initiated_by=Initiator.STAFF,
             client=flow.client,
+            link_for=lambda payment: f"https://shop.example/account#frontdesk=for-{payment.id}",
         )
 
 
@@ -528,6 +529,10 @@ def test_a_declined_off_session_charge_fails_cleanly(flow: Flow) -> None:
 def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> None:
     charged = off_session(flow, "pm_card_authenticationRequired")
     assert charged.needs_customer
+    with flow.db.session(flow.business.id) as session:
+        [mail] = [i for i in session.exec(select(OutboxItem)).all() if i.kind == "email"]
+    assert mail.payload["to"] == flow.customer.email
+    assert f"#frontdesk=for-{charged.payment.id}" in mail.payload["text"]
     waiting = flow.payment(charged.payment.id)
     assert waiting.status == PaymentStatus.PENDING and waiting.processor_reference
     intents_before = [k for k, o in flow.store.objects.items() if o["object"] == "payment_intent"]
@@ -625,3 +630,17 @@ def test_payments_that_succeeded_while_we_were_down_are_reconciled(flow: Flow) -
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
     assert runner.reconcile() == 0  # already recorded: nothing applies twice
     flow.app.start()
+
+
+def test_a_customer_payment_racing_a_business_charge_pays_once(flow: Flow) -> None:
+    customer_payment, _ = flow.start(numbers=["INV-A"])
+    charged = off_session(flow, "pm_card_visa")  # the business charges INV-A meanwhile
+    assert flow.payment(charged.payment.id).status == PaymentStatus.SUCCEEDED
+    flow.confirm(customer_payment)  # ...and the customer's own payment goes through too
+    flow.wait(lambda: flow.payment(customer_payment.id).status == PaymentStatus.SUCCEEDED)
+    with flow.db.session(flow.business.id) as session:
+        [refund] = session.exec(select(Refund)).all()
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        assert customers.balance(session, business=business, customer=customer).amount == 6000
+    assert (refund.payment_id, refund.amount) == (customer_payment.id, 4000)

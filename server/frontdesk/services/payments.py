@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,13 +213,7 @@ def start(
     """
     if not business.processor_account:
         raise Invalid(f"{business.name} does not take online payments yet.")
-    # A no-op write on the customer's row: a lock on PostgreSQL and SQLite alike, held until commit.
-    session.execute(
-        update(Customer)
-        .where(col(Customer.id) == customer.id)
-        .values(link_version=Customer.link_version)
-        .execution_options(synchronize_session=False)
-    )
+    _lock_customer(session, customer.id)
     invoice_ids = [invoice.id for invoice, _ in selection.allocations]
     stale = session.exec(
         select(Payment)
@@ -381,6 +376,17 @@ def remove_method(
         remaining[0].is_default = True
 
 
+def _lock_customer(session: Session, customer_id: str) -> None:
+    """A no-op write on the customer's row: a lock on PostgreSQL and SQLite alike, held until
+    commit, so one customer's payments start and settle one at a time."""
+    session.execute(
+        update(Customer)
+        .where(col(Customer.id) == customer_id)
+        .values(link_version=Customer.link_version)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _allocations(session: Session, payment: Payment) -> list[tuple[str, int]]:
     rows = session.exec(
         select(PaymentAllocation.invoice_id, PaymentAllocation.amount).where(
@@ -446,12 +452,17 @@ def _succeed(
     client: stripe.StripeClient,
     intent_method: str | None = None,
 ) -> None:
+    # Two successes for one invoice (a customer paying while the business charges) settle in turn:
+    # the second finds the invoice paid and is refunded below.
+    _lock_customer(session, payment.customer_id)
     allocations = session.exec(
         select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id)
     ).all()
     targets = [
         invoices.get(session, business=business, invoice_id=a.invoice_id) for a in allocations
     ]
+    for invoice in targets:
+        session.refresh(invoice)  # read again under the lock, not from earlier in this session
     payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, utcnow()
     if any(invoice.status != InvoiceStatus.OPEN for invoice in targets):
         # Those invoices were settled meanwhile (another tab, a staff charge): give this back.
@@ -600,7 +611,7 @@ def refund(
 @dataclass(frozen=True)
 class OffSessionCharge:
     payment: Payment
-    # The bank wants the customer to authenticate: email them `portal.action_link`.
+    # The bank wants the customer to authenticate; they have been emailed a link back to it.
     needs_customer: bool
 
 
@@ -613,6 +624,7 @@ def charge_saved(
     selection: Selection,
     initiated_by: Initiator,
     client: stripe.StripeClient,
+    link_for: Callable[[Payment], str],
 ) -> OffSessionCharge:
     """Charge a saved card while the customer is away (the business's dashboard or API).
 
@@ -662,6 +674,13 @@ def charge_saved(
         payment.processor_reference = failed.id if failed else None
         if declined.code == "authentication_required" and failed is not None:
             payment.failure_message = "Waiting for the customer to confirm with their bank."
+            ask_customer_to_authenticate(
+                session,
+                business=business,
+                customer=customer,
+                payment=payment,
+                link=link_for(payment),
+            )
             return OffSessionCharge(payment, needs_customer=True)
         payment.status = PaymentStatus.FAILED
         payment.failure_message = declined.user_message or "The card was declined."
