@@ -1,7 +1,13 @@
-"""The local Stripe sandbox, driven by the official stripe library over real HTTP."""
+"""The local Stripe sandbox, driven by the official stripe library over real HTTP.
+
+Set FRONTDESK_TEST_STRIPE_SECRET_KEY (a Stripe test-mode key) and FRONTDESK_TEST_STRIPE_ACCOUNT (a
+connected test account) to run the same tests against real Stripe as well, so the sandbox's
+shapes stay honest. Tests that need Stripe to reach a local webhook run on the sandbox only.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +26,18 @@ from frontdesk.payments.sandbox.forms import decode
 from tests.conftest import LiveServer
 
 SECRET, PUBLISHABLE, WEBHOOK_SECRET = "sk_test_sandbox", "pk_test_sandbox", "whsec_sandbox"
+LIVE_KEY = os.environ.get("FRONTDESK_TEST_STRIPE_SECRET_KEY", "")
+LIVE_ACCOUNT = os.environ.get("FRONTDESK_TEST_STRIPE_ACCOUNT", "")
+TIERS = [
+    "sandbox",
+    pytest.param(
+        "stripe",
+        marks=pytest.mark.skipif(
+            not (LIVE_KEY and LIVE_ACCOUNT),
+            reason="FRONTDESK_TEST_STRIPE_SECRET_KEY and FRONTDESK_TEST_STRIPE_ACCOUNT are not set",
+        ),
+    ),
+]
 
 
 @dataclass
@@ -63,8 +81,21 @@ def receiver() -> Iterator[Receiver]:
     server.stop()
 
 
+@pytest.fixture(params=TIERS)
+def tier(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def client(receiver: Receiver) -> Iterator[stripe.StripeClient]:
+def account(tier: str) -> str:
+    return LIVE_ACCOUNT if tier == "stripe" else "acct_a"
+
+
+@pytest.fixture
+def client(tier: str, receiver: Receiver) -> Iterator[stripe.StripeClient]:
+    if tier == "stripe":
+        yield stripe.StripeClient(LIVE_KEY, max_network_retries=2)
+        return
     app = create_app(
         secret_key=SECRET,
         publishable_key=PUBLISHABLE,
@@ -108,9 +139,11 @@ def test_4242_succeeds_and_sends_a_signed_event(
     assert event.account == "acct_a"
 
 
-def test_declines_raise_card_errors_with_the_reason(client: stripe.StripeClient) -> None:
+def test_declines_raise_card_errors_with_the_reason(
+    client: stripe.StripeClient, account: str
+) -> None:
     with pytest.raises(stripe.CardError) as caught:
-        pay(client, "pm_card_visa_chargeDeclinedInsufficientFunds")
+        pay(client, "pm_card_visa_chargeDeclinedInsufficientFunds", account)
     assert caught.value.code == "card_declined"
     assert (
         caught.value.error is not None and caught.value.error.decline_code == "insufficient_funds"
@@ -118,11 +151,11 @@ def test_declines_raise_card_errors_with_the_reason(client: stripe.StripeClient)
     assert caught.value.user_message == "Your card has insufficient funds."
 
 
-def test_3ds_cards_need_the_customer_on_session(client: stripe.StripeClient) -> None:
-    intent = pay(client, "pm_card_authenticationRequired")
+def test_3ds_cards_need_the_customer_on_session(client: stripe.StripeClient, account: str) -> None:
+    intent = pay(client, "pm_card_authenticationRequired", account)
     assert intent.status == "requires_action"
     with pytest.raises(stripe.CardError) as caught:
-        pay(client, "pm_card_authenticationRequired", off_session=True)
+        pay(client, "pm_card_authenticationRequired", account, off_session=True)
     assert caught.value.code == "authentication_required"
     assert caught.value.error is not None and caught.value.error.payment_intent is not None
 
@@ -141,16 +174,20 @@ def test_idempotent_requests_replay_and_refuse_other_parameters(
         )
 
 
-def test_connected_accounts_see_only_their_own_objects(client: stripe.StripeClient) -> None:
-    intent = pay(client, "pm_card_visa", account="acct_a")
+def test_connected_accounts_see_only_their_own_objects(
+    client: stripe.StripeClient, tier: str
+) -> None:
+    if tier != "sandbox":
+        pytest.skip("needs two connected accounts")
+    intent = pay(client, "pm_card_visa", "acct_a")
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.retrieve(intent.id, options={"stripe_account": "acct_b"})
     assert caught.value.code == "resource_missing"
 
 
-def test_refunds_never_exceed_what_was_captured(client: stripe.StripeClient) -> None:
-    intent = pay(client, "pm_card_visa")
-    options: Any = {"stripe_account": "acct_a"}
+def test_refunds_never_exceed_what_was_captured(client: stripe.StripeClient, account: str) -> None:
+    intent = pay(client, "pm_card_visa", account)
+    options: Any = {"stripe_account": account}
     refund = client.v1.refunds.create(
         params={"payment_intent": intent.id, "amount": 1000}, options=options
     )
@@ -162,17 +199,18 @@ def test_refunds_never_exceed_what_was_captured(client: stripe.StripeClient) -> 
     assert caught.value.code == "amount_too_large"
 
 
-def test_saving_a_card_attaches_it_to_the_customer(client: stripe.StripeClient) -> None:
-    options: Any = {"stripe_account": "acct_a"}
+def test_saving_a_card_attaches_it_to_the_customer(
+    client: stripe.StripeClient, account: str
+) -> None:
+    options: Any = {"stripe_account": account}
     customer = client.v1.customers.create(params={"email": "c@example.com"}, options=options)
-    pay(client, "pm_card_visa", customer=customer.id, setup_future_usage="off_session")
+    pay(client, "pm_card_visa", account, customer=customer.id, setup_future_usage="off_session")
     methods = client.v1.customers.payment_methods.list(customer.id, options=options)
     assert [(m.card.brand, m.card.last4) for m in methods.data if m.card] == [("visa", "4242")]
 
 
 def test_a_wrong_key_is_refused(client: stripe.StripeClient) -> None:
-    wrong = stripe.StripeClient(
-        "sk_test_wrong", base_addresses={"api": client._requestor.base_addresses["api"]}
-    )  # type: ignore[attr-defined]
+    base = client._requestor.base_addresses  # type: ignore[attr-defined]
+    wrong = stripe.StripeClient("sk_test_wrong", base_addresses=base)
     with pytest.raises(stripe.AuthenticationError):
         wrong.v1.customers.create(params={})
