@@ -644,3 +644,25 @@ def test_a_customer_payment_racing_a_business_charge_pays_once(flow: Flow) -> No
         customer = customers.get(session, business=business, customer_id=flow.customer.id)
         assert customers.balance(session, business=business, customer=customer).amount == 6000
     assert (refund.payment_id, refund.amount) == (customer_payment.id, 4000)
+
+
+def test_one_business_can_neither_see_nor_charge_anothers_saved_cards(flow: Flow) -> None:
+    theirs = saved_card(flow, "pm_card_visa")
+    other = make_business(flow.db, processor_account="acct_other_flow").business
+    with flow.db.session(other.id) as session:
+        business = businesses.get(session, other.id)
+        stranger = make_customer(session, business)
+        assert session.get(PaymentMethod, theirs.id) is None
+        assert payments.saved_methods(session, business=business, customer=stranger) == []
+        invoice = make_invoice(session, business, stranger, amounts=(1000,))
+        with pytest.raises(NotFound):
+            payments.charge_saved(
+                session,
+                business=business,
+                customer=stranger,
+                method=theirs,
+                selection=payments.Selection([(invoice, 1000)]),
+                initiated_by=Initiator.API,
+                client=flow.client,
+                link_for=lambda payment: "",
+            )

@@ -248,3 +248,33 @@ def test_the_secure_pay_page_takes_the_card_in_its_own_window(page: Page, stage:
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
     # The card step never ran on the business's website: no Stripe.js there.
     assert not [url for url in host_requests if url.endswith("/v3/stripe.js")]
+
+
+def test_a_partial_payment_where_the_business_allows_it(page: Page, stage: Stage) -> None:
+    with stage.db.unscoped("the test allows partial payments") as session:
+        from frontdesk.models import Business
+
+        business = session.get(Business, stage.seeded.business.id)
+        assert business is not None
+        business.allow_partial_payments, business.partial_payment_minimum = True, 2000
+    portal, frame = card_step(page, stage, "#pay/INV-1002")
+    amount = portal.locator("#fd-pay input[name=amount]")
+    amount.fill("5")
+    amount.dispatch_event("change")
+    expect(portal.locator("#fd-pay-summary")).to_have_text("Pay between $20.00 and $221.91.")
+    amount.fill("100.00")
+    amount.dispatch_event("change")
+    expect(portal.locator(".fd-pay-total")).to_have_attribute("data-amount", "10000")
+    enter_card(portal, frame, "4242 4242 4242 4242")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    with stage.db.session(stage.seeded.business.id) as session:
+        business = businesses.get(session, stage.seeded.business.id)
+        customer = customers.get(
+            session, business=business, customer_id=stage.seeded.signed_in_customer.id
+        )
+        views = {
+            v.invoice.number: v
+            for v in customers.balance(session, business=business, customer=customer).open_invoices
+        }
+    assert views["INV-1002"].amount_due == 22191 - 10000
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.OPEN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk import money
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.payments import stripe_api
 from frontdesk.routes import visits
@@ -18,30 +20,51 @@ from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings
 
 
-def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> tuple[list[str] | None, int]:
+@dataclass(frozen=True)
+class Wanted:
+    """What the customer asked to pay, as sent; every figure is worked out again on the server."""
+
+    numbers: list[str] | None
+    tip_bp: int
+    amount: str  # a typed partial amount, where the business allows one
+
+
+def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> Wanted:
     numbers = [str(n) for n in params.getlist("invoice")] or None
     try:
         tip = int(str(params.get("tip", "0")))
     except ValueError:
         tip = -1
-    return numbers, tip
+    return Wanted(numbers, tip, str(params.get("amount", "")).strip())
 
 
 def _choice(
-    session: Session, business: Business, customer: Customer, numbers: list[str] | None, tip_bp: int
+    session: Session, business: Business, customer: Customer, wanted: Wanted
 ) -> dict[str, Any]:
-    selection = payments.choose(session, business=business, customer=customer, numbers=numbers)
-    tip = payments.tip_for(business, selection.amount, tip_bp)
+    partial = None
+    if wanted.amount and business.allow_partial_payments:
+        try:
+            partial = money.parse(wanted.amount, business.currency)
+        except money.MoneyError as exc:
+            raise Invalid(
+                "Choose another amount.", {"amount": str(exc).capitalize() + "."}
+            ) from None
+    selection = payments.choose(
+        session, business=business, customer=customer, numbers=wanted.numbers, partial=partial
+    )
+    tip = payments.tip_for(business, selection.amount, wanted.tip_bp)
     saved = payments.saved_methods(session, business=business, customer=customer)
     return {
         "default_method": next((m for m in saved if m.is_default), None),
         "save_consent": payments.SAVE_CONSENT.format(business=business.name),
         "selection": selection,
-        "tip_bp": tip_bp,
+        "tip_bp": wanted.tip_bp,
         "tip": tip,
         "total": selection.amount + tip,
         "tips": business.tip_basis_points if business.tips_enabled else [],
-        "numbers": numbers or [],
+        "numbers": wanted.numbers or [],
+        "amount_text": wanted.amount,
+        "partial_allowed": business.allow_partial_payments,
         "current": "home",
     }
 
@@ -51,13 +74,13 @@ def choose_context(
 ) -> dict[str, Any]:
     """The first pay step; the #pay deep link opens it on the whole balance."""
     try:
-        return {**_choice(session, business, customer, numbers, 0), "problem": ""}
+        return {**_choice(session, business, customer, Wanted(numbers, 0, "")), "problem": ""}
     except Invalid as invalid:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
 
 async def portal_pay(request: Request) -> Response:
-    numbers, _ = _wanted(request.query_params)
+    numbers = _wanted(request.query_params).numbers
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
         return choose_context(session, business, customer, numbers)
@@ -66,10 +89,14 @@ async def portal_pay(request: Request) -> Response:
 
 
 async def portal_pay_summary(request: Request) -> Response:
-    numbers, tip_bp = _wanted(request.query_params)
+    wanted = _wanted(request.query_params)
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        return _choice(session, business, customer, numbers, tip_bp)
+        try:
+            return _choice(session, business, customer, wanted)
+        except Invalid as invalid:
+            # The total cannot be worked out yet: say why beside the amount field.
+            return {"problem": invalid.fields.get("amount", invalid.message), "selection": None}
 
     return await visits.view(request, "fragments/pay/summary.html", build, section="pay")
 
@@ -80,8 +107,7 @@ async def portal_pay_start(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        numbers, tip_bp = _wanted(form)
-        choice = _choice(session, business, customer, numbers, tip_bp)
+        choice = _choice(session, business, customer, _wanted(form))
         payment, client_secret = payments.start(
             session,
             business=business,
@@ -118,10 +144,10 @@ def _pay_page(request: Request, business: Business, customer: Customer, payment:
 
 async def portal_pay_confirm(request: Request) -> Response:
     """One-click pay, step one: the amount and the card, to confirm."""
-    numbers, tip_bp = _wanted(request.query_params)
+    wanted = _wanted(request.query_params)
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        choice = _choice(session, business, customer, numbers, tip_bp)
+        choice = _choice(session, business, customer, wanted)
         if choice["default_method"] is None:
             raise NotFound("no saved card")
         return choice
@@ -136,8 +162,7 @@ async def portal_pay_one_click(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        numbers, tip_bp = _wanted(form)
-        choice = _choice(session, business, customer, numbers, tip_bp)
+        choice = _choice(session, business, customer, _wanted(form))
         if choice["default_method"] is None:
             raise Invalid("There is no saved card to pay with.")
         payment, client_secret = payments.start(
