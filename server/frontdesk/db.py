@@ -57,10 +57,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
 
-    @property
-    def is_postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     @contextmanager
     def session(self, business_id: str) -> Iterator[Session]:
         """One transaction scoped to one business: commits on success, rolls back on error."""
