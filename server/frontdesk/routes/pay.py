@@ -119,10 +119,7 @@ async def portal_pay_start(request: Request) -> Response:
         )
         return {
             **choice,
-            "payment": payment,
-            "client_secret": client_secret,
-            "publishable_key": settings.stripe_publishable_key,
-            "stripe_js": settings.stripe_js_url,
+            **_card_step(settings, payment, client_secret),
             "popup": _pay_page(request, business, customer, payment),
         }
 
@@ -132,6 +129,16 @@ async def portal_pay_start(request: Request) -> Response:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
     return await visits.action(request, "fragments/pay/card.html", act, rebuild, section="pay")
+
+
+def _card_step(settings: Settings, payment: Payment, client_secret: str) -> dict[str, Any]:
+    """What the browser needs to take a card (or a bank's check) for this payment."""
+    return {
+        "payment": payment,
+        "client_secret": client_secret,
+        "publishable_key": settings.stripe_publishable_key,
+        "stripe_js": settings.stripe_js_url,
+    }
 
 
 def _pay_page(request: Request, business: Business, customer: Customer, payment: Payment) -> str:
@@ -176,10 +183,7 @@ async def portal_pay_one_click(request: Request) -> Response:
         )
         return {
             **choice,
-            "payment": payment,
-            "client_secret": client_secret,
-            "publishable_key": settings.stripe_publishable_key,
-            "stripe_js": settings.stripe_js_url,
+            **_card_step(settings, payment, client_secret),
         }
 
     def rebuild(
@@ -201,14 +205,7 @@ def complete_context(payment_id: str, settings: Settings) -> visits.Build:
             payment_id=payment_id,
             client=stripe_api.client(settings),
         )
-        return {
-            "payment": payment,
-            "client_secret": client_secret,
-            "publishable_key": settings.stripe_publishable_key,
-            "stripe_js": settings.stripe_js_url,
-            "problem": "",
-            "current": "home",
-        }
+        return {**_card_step(settings, payment, client_secret), "problem": "", "current": "home"}
 
     return build
 

@@ -255,24 +255,16 @@ def start(
             except stripe.InvalidRequestError:
                 continue  # it moved on (succeeded or already cancelled); its webhook settles it
         old.status = PaymentStatus.CANCELED
-    payment = Payment(
-        business_id=business.id,
-        customer_id=customer.id,
-        amount=selection.amount,
+    payment = _pending(
+        session,
+        business=business,
+        customer=customer,
+        selection=selection,
         tip=tip,
-        currency=business.currency,
         method=PaymentMethodKind.CARD,
-        status=PaymentStatus.PENDING,
-        idempotency_key=f"portal:{customer.id}:{new_id('try')}",
+        initiated_by=Initiator.CUSTOMER,
         save_consent_text=consent,
     )
-    session.add(payment)
-    for invoice, amount in selection.allocations:
-        session.add(
-            PaymentAllocation(
-                business_id=business.id, payment_id=payment.id, invoice_id=invoice.id, amount=amount
-            )
-        )
     account = business.processor_account
     if not customer.processor_customer_id:
         created = client.v1.customers.create(
@@ -374,6 +366,40 @@ def remove_method(
     remaining = saved_methods(session, business=business, customer=customer)
     if remaining and not any(m.is_default for m in remaining):
         remaining[0].is_default = True
+
+
+def _pending(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    selection: Selection,
+    tip: int,
+    method: PaymentMethodKind,
+    initiated_by: Initiator,
+    save_consent_text: str = "",
+) -> Payment:
+    """A new pending payment and its allocations, before any processor call."""
+    payment = Payment(
+        business_id=business.id,
+        customer_id=customer.id,
+        amount=selection.amount,
+        tip=tip,
+        currency=business.currency,
+        method=method,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"{initiated_by}:{customer.id}:{new_id('try')}",
+        initiated_by=initiated_by,
+        save_consent_text=save_consent_text,
+    )
+    session.add(payment)
+    for invoice, amount in selection.allocations:
+        session.add(
+            PaymentAllocation(
+                business_id=business.id, payment_id=payment.id, invoice_id=invoice.id, amount=amount
+            )
+        )
+    return payment
 
 
 def _lock_customer(session: Session, customer_id: str) -> None:
@@ -637,23 +663,15 @@ def charge_saved(
         raise Invalid("This card was not saved for charges made without the customer.")
     if not business.processor_account:
         raise Invalid(f"{business.name} does not take online payments yet.")
-    payment = Payment(
-        business_id=business.id,
-        customer_id=customer.id,
-        amount=selection.amount,
-        currency=business.currency,
+    payment = _pending(
+        session,
+        business=business,
+        customer=customer,
+        selection=selection,
+        tip=0,
         method=method.kind,
-        status=PaymentStatus.PENDING,
-        idempotency_key=f"{initiated_by}:{customer.id}:{new_id('try')}",
         initiated_by=initiated_by,
     )
-    session.add(payment)
-    for invoice, amount in selection.allocations:
-        session.add(
-            PaymentAllocation(
-                business_id=business.id, payment_id=payment.id, invoice_id=invoice.id, amount=amount
-            )
-        )
     params: PaymentIntentCreateParams = {
         "amount": payment.amount,
         "currency": business.currency.lower(),
