@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from frontdesk import money
@@ -31,6 +31,12 @@ def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US"
 
 
 templates = Jinja2Templates(
-    env=Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True)
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        # A missing variable is a bug in the handler, not an empty string on a customer's screen.
+        undefined=StrictUndefined,
+    )
 )
 templates.env.filters.update(money=format_money, day=format_day, moment=format_moment)

@@ -64,6 +64,7 @@ def _choice(
         "tips": business.tip_basis_points if business.tips_enabled else [],
         "numbers": wanted.numbers or [],
         "amount_text": wanted.amount,
+        "problem": "",
         "partial_allowed": business.allow_partial_payments,
         "current": "home",
     }

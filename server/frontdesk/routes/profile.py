@@ -22,6 +22,7 @@ def form_context(session: Session, business: Business, customer: Customer) -> di
         "values": {**values, "sms_consent": customer.sms_consent},
         "errors": {},
         "saved": False,
+        "unchanged": False,
         "consent_text": customers.SMS_CONSENT_TEXT.format(business=business.name),
         "current": "profile",
     }

@@ -118,6 +118,8 @@ def fragment(
             "business": business,
             "customer": customer,
             "demo": settings.environment == "demo",
+            # Views rendered on their own update the nav out of band; the shell draws it itself.
+            "oob_nav": False,
             "sections": portal.sections(business),
             "pay_on": portal.payments_on(business),
             "today": businesses.today(business),
