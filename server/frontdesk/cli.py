@@ -22,7 +22,7 @@ from frontdesk.app import create_app
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
-from frontdesk.services import businesses, customers
+from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import SANDBOX_KEYS, Settings, SettingsError, default_data_dir, load
 
@@ -221,15 +221,7 @@ def cmd_customer_token(args: argparse.Namespace) -> int:
         customer = customers.get(session, business=business, customer_id=args.customer)
         if not customer.portal_enabled:
             raise CommandError(f"customer {customer.id} has portal access turned off")
-    print(
-        tokens.mint(
-            settings.secret_key,
-            tokens.Purpose.EMBED,
-            business_id=business.id,
-            customer_id=customer.id,
-            link_version=customer.link_version,
-        )
-    )
+    print(portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, customer))
     return 0
 
 

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from frontdesk import tokens
 from frontdesk.models import Business
-from frontdesk.services import businesses, customers
+from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Forbidden, NotFound, Unauthenticated
 
 
@@ -38,13 +38,7 @@ async def api_portal_session_create(request: Request) -> Response:
             )
             if not customer.portal_enabled:
                 raise Forbidden("Portal access is turned off for this customer.")
-        token = tokens.mint(
-            settings.secret_key,
-            tokens.Purpose.EMBED,
-            business_id=business.id,
-            customer_id=customer.id,
-            link_version=customer.link_version,
-        )
+        token = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, customer)
         lifetime = tokens.LIFETIME[tokens.Purpose.EMBED] or 0
         expires = datetime.now(UTC) + timedelta(seconds=lifetime)
         return {

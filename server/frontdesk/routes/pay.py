@@ -102,13 +102,17 @@ async def portal_pay_summary(request: Request) -> Response:
     return await visits.view(request, "fragments/pay/summary.html", build, section="pay")
 
 
-async def portal_pay_start(request: Request) -> Response:
+async def _start(request: Request, template: str, *, one_click: bool) -> Response:
+    """Start paying what the form names: with new card details, or at once with the default card."""
     settings = request.app.state.settings
 
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
         choice = _choice(session, business, customer, _wanted(form))
+        saved = choice["default_method"] if one_click else None
+        if one_click and saved is None:
+            raise Invalid("There is no saved card to pay with.")
         payment, client_secret = payments.start(
             session,
             business=business,
@@ -116,7 +120,8 @@ async def portal_pay_start(request: Request) -> Response:
             selection=choice["selection"],
             tip=choice["tip"],
             client=stripe_api.client(settings),
-            save_method=form.get("save_method") == "yes",
+            save_method=not one_click and form.get("save_method") == "yes",
+            saved=saved,
         )
         return {
             **choice,
@@ -129,7 +134,11 @@ async def portal_pay_start(request: Request) -> Response:
     ) -> dict[str, Any]:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
-    return await visits.action(request, "fragments/pay/card.html", act, rebuild, section="pay")
+    return await visits.action(request, template, act, rebuild, section="pay")
+
+
+async def portal_pay_start(request: Request) -> Response:
+    return await _start(request, "fragments/pay/card.html", one_click=False)
 
 
 def _card_step(settings: Settings, payment: Payment, client_secret: str) -> dict[str, Any]:
@@ -165,34 +174,7 @@ async def portal_pay_confirm(request: Request) -> Response:
 
 async def portal_pay_one_click(request: Request) -> Response:
     """One-click pay, step two: charge the default card now, with the customer present."""
-    settings = request.app.state.settings
-
-    def act(
-        session: Session, business: Business, customer: Customer, form: FormData
-    ) -> dict[str, Any]:
-        choice = _choice(session, business, customer, _wanted(form))
-        if choice["default_method"] is None:
-            raise Invalid("There is no saved card to pay with.")
-        payment, client_secret = payments.start(
-            session,
-            business=business,
-            customer=customer,
-            selection=choice["selection"],
-            tip=choice["tip"],
-            client=stripe_api.client(settings),
-            saved=choice["default_method"],
-        )
-        return {
-            **choice,
-            **_card_step(settings, payment, client_secret),
-        }
-
-    def rebuild(
-        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
-    ) -> dict[str, Any]:
-        return {"problem": invalid.message, "selection": None, "current": "home"}
-
-    return await visits.action(request, "fragments/pay/charged.html", act, rebuild, section="pay")
+    return await _start(request, "fragments/pay/charged.html", one_click=True)
 
 
 def complete_context(payment_id: str, settings: Settings) -> visits.Build:

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from frontdesk import tokens
 from frontdesk.models import Business, Customer
+from frontdesk.services import portal
 from frontdesk.settings import Settings
 
 HERE = Path(__file__).parent
@@ -36,13 +37,7 @@ def create_app(settings: Settings, business: Business, customer: Customer) -> St
         return page("home.html")
 
     def embed_token() -> str:
-        return tokens.mint(
-            settings.secret_key,
-            tokens.Purpose.EMBED,
-            business_id=business.id,
-            customer_id=customer.id,
-            link_version=customer.link_version,
-        )
+        return portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, customer)
 
     async def account(request: Request) -> HTMLResponse:
         return page("account.html", customer=customer, token=embed_token())

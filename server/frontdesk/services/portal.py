@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -44,6 +45,20 @@ def exchange(
     raise InvalidToken("this link is not valid")
 
 
+def customer_token(
+    secret_keys: tuple[str, ...], purpose: Purpose, customer: Customer, **extra: Any
+) -> str:
+    """A token of this purpose naming the customer, their business and their link version."""
+    return tokens.mint(
+        secret_keys,
+        purpose,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        link_version=customer.link_version,
+        **extra,
+    )
+
+
 def action_link(
     secret_keys: tuple[str, ...],
     base_url: str,
@@ -53,37 +68,17 @@ def action_link(
 ) -> str:
     """The emailed link back to a payment waiting for the customer, on the business's own page
     (token in the fragment, never sent to its server), or on our hosted page."""
-    token = tokens.mint(
-        secret_keys,
-        Purpose.PAYMENT_ACTION,
-        business_id=business.id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-        p=payment_id,
-    )
+    token = customer_token(secret_keys, Purpose.PAYMENT_ACTION, customer, p=payment_id)
     page = business.portal_page_url or f"{base_url}/p/{business.slug}"
     return f"{page}#frontdesk={token}"
 
 
 def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id: str) -> str:
-    return tokens.mint(
-        secret_keys,
-        Purpose.PAY_PAGE,
-        business_id=customer.business_id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-        p=payment_id,
-    )
+    return customer_token(secret_keys, Purpose.PAY_PAGE, customer, p=payment_id)
 
 
 def session_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
-    return tokens.mint(
-        secret_keys,
-        Purpose.PORTAL_SESSION,
-        business_id=customer.business_id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-    )
+    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer)
 
 
 def from_session(
@@ -125,14 +120,7 @@ def sections(business: Business) -> list[str]:
 
 def download_token(secret_keys: tuple[str, ...], customer: Customer, document: str) -> str:
     """A five-minute link to one document (`invoice:INV-1042`, `receipt:pay_...`)."""
-    return tokens.mint(
-        secret_keys,
-        Purpose.DOWNLOAD,
-        business_id=customer.business_id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-        d=document,
-    )
+    return customer_token(secret_keys, Purpose.DOWNLOAD, customer, d=document)
 
 
 def from_download_token(
