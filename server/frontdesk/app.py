@@ -12,13 +12,15 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from frontdesk import htmx
+from frontdesk.api.operations import problem
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
+from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
@@ -26,6 +28,7 @@ from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
 from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.routes import api, dashboard, health, portal, webhooks
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from frontdesk.services.rate_limits import TokenBucket
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.app")
@@ -37,10 +40,7 @@ def _error(
 ) -> Response:
     title = HTTPStatus(status).phrase
     if request.url.path.startswith("/api/"):
-        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
-        if fields:
-            problem["errors"] = [{"field": k, "detail": v} for k, v in fields.items()]
-        return JSONResponse(problem, status_code=status, media_type="application/problem+json")
+        return problem(status, title, message, fields)
     return htmx.render(
         request,
         page="pages/errors/error.html",
@@ -131,6 +131,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestLogMiddleware),
+            Middleware(BodyLimitMiddleware),
             Middleware(PortalCORSMiddleware, db=database),
             Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         ],
@@ -146,4 +147,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.api_rate_limiter = TokenBucket(
+        burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
+    )
     return app

@@ -28,7 +28,15 @@ from frontdesk import money
 from frontdesk.db import Database
 from frontdesk.models import Business, OutboxItem, OutboxStatus, Payment, utcnow
 from frontdesk.payments import stripe_api
-from frontdesk.services import businesses, customers, documents, payments, processor_events
+from frontdesk.services import (
+    businesses,
+    customers,
+    documents,
+    payments,
+    processor_events,
+    webhooks,
+)
+from frontdesk.services.outbox import backoff
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.jobs")
@@ -42,15 +50,7 @@ class JobContext:
 
 Handler = Callable[[OutboxItem, JobContext], None]
 
-FIRST_RETRY = timedelta(seconds=30)
-MAX_RETRY = timedelta(hours=6)
 LEASE = timedelta(minutes=5)
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... doubling up to six hours between attempts."""
-    delay: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 20)
-    return min(delay, MAX_RETRY)
 
 
 def _message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
@@ -131,17 +131,35 @@ def deliver(smtp_url: str, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def deliver_event(item: OutboxItem, context: JobContext) -> None:
-    """An event for the business's own system. Outbound webhook endpoints (the integration API's
-    part) fan each one out; a business with none configured has nothing to deliver, so the item
-    completes and stays listed with its payload."""
-    log.debug("event %s has no webhook endpoints to go to", item.payload.get("type"))
+def fan_out_event(item: OutboxItem, context: JobContext) -> None:
+    """An event for the business's own system becomes one delivery per subscribed endpoint."""
+    with context.db.session(item.business_id) as session:
+        business = businesses.get(session, item.business_id)
+        webhooks.fan_out(session, business=business, event=item.payload)
+
+
+def deliver_webhook(item: OutboxItem, context: JobContext) -> None:
+    delivery_id = item.payload["delivery"]
+    keys = context.settings.secret_key
+    with context.db.session(item.business_id) as session:
+        request = webhooks.prepare(session, delivery_id=delivery_id, secret_keys=keys)
+    if request is None:
+        return
+    status_code, error = webhooks.post(request)
+    with context.db.session(item.business_id) as session:
+        final = item.attempts >= item.max_attempts
+        webhooks.record(
+            session, delivery_id=delivery_id, status_code=status_code, error=error, final=final
+        )
+    if error:
+        raise webhooks.DeliveryFailed(error)
 
 
 HANDLERS: dict[str, Handler] = {
     "email": send_email,
     "receipt": send_receipt,
-    "event": deliver_event,
+    "event": fan_out_event,
+    "webhook": deliver_webhook,
 }
 
 

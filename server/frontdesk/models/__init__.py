@@ -12,6 +12,12 @@ from frontdesk.models.billing import (
 )
 from frontdesk.models.business import ApiKey, Business, StaffRole, StaffUser
 from frontdesk.models.customers import Customer
+from frontdesk.models.integrations import (
+    DeliveryStatus,
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from frontdesk.models.payments import (
     Initiator,
     Payment,
@@ -29,9 +35,11 @@ __all__ = [
     "Business",
     "CreditNote",
     "Customer",
+    "DeliveryStatus",
     "Estimate",
     "EstimateLine",
     "EstimateStatus",
+    "IdempotencyRecord",
     "Initiator",
     "Invoice",
     "InvoiceLine",
@@ -48,6 +56,8 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "TenantScoped",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "new_id",
     "utcnow",
 ]

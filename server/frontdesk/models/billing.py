@@ -46,6 +46,7 @@ class LineBase(TenantScoped):
 class Invoice(TenantScoped, table=True):
     __table_args__ = (
         UniqueConstraint("business_id", "number"),
+        UniqueConstraint("business_id", "external_id", name="uq_invoice_external_id"),
         Index("ix_invoice_business_customer_status", "business_id", "customer_id", "status"),
     )
 
@@ -60,6 +61,8 @@ class Invoice(TenantScoped, table=True):
     tax_total: int = 0
     total: int = 0
     notes: str = Field(default="", max_length=4000)
+    # The business's own id for it, for lookups from its system.
+    external_id: str | None = Field(default=None, max_length=255)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -76,6 +79,7 @@ class InvoiceLine(LineBase, table=True):
 class Estimate(TenantScoped, table=True):
     __table_args__ = (
         UniqueConstraint("business_id", "number"),
+        UniqueConstraint("business_id", "external_id", name="uq_estimate_external_id"),
         Index("ix_estimate_business_customer_status", "business_id", "customer_id", "status"),
     )
 
@@ -90,6 +94,8 @@ class Estimate(TenantScoped, table=True):
     tax_total: int = 0
     total: int = 0
     notes: str = Field(default="", max_length=4000)
+    # The business's own id for it, for lookups from its system.
+    external_id: str | None = Field(default=None, max_length=255)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signer_name: str = Field(default="", max_length=200)

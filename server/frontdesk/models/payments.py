@@ -51,6 +51,8 @@ class Payment(TenantScoped, table=True):
     idempotency_key: str = Field(max_length=255)
     initiated_by: Initiator = status_field(Initiator.CUSTOMER)
     failure_message: str = Field(default="", max_length=1000)
+    # What a charge made by the business was for, shown to the customer.
+    description: str = Field(default="", max_length=500)
     # The wording the customer agreed to when asking to save the card; it moves to the saved
     # PaymentMethod once the payment succeeds.
     save_consent_text: str = Field(default="", max_length=2000)

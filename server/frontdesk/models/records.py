@@ -50,7 +50,7 @@ class OutboxItem(TenantScoped, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: OutboxStatus = status_field(OutboxStatus.PENDING)
     attempts: int = 0
-    max_attempts: int = 12
+    max_attempts: int = 12  # services/outbox.py sets it per kind
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # A claim is a lease: a runner that dies mid-item lets it become due again when this passes.
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

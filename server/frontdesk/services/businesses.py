@@ -7,7 +7,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -142,12 +142,15 @@ def by_slug(session: Session, slug: str) -> Business:
     return business
 
 
-def by_api_key(session: Session, key: str) -> Business:
+def by_api_key(session: Session, key: str) -> tuple[Business, ApiKey]:
     """The business a secret API key belongs to, if the key is live. Needs an unscoped session."""
     if not key.startswith(SECRET_KEY_PREFIX):
         raise NotFound("no such key")
     api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
     if api_key is None or api_key.revoked_at is not None:
         raise NotFound("no such key")
-    api_key.last_used_at = datetime.now(UTC)
-    return get(session, api_key.business_id)
+    now = datetime.now(UTC)
+    # Minute precision is enough for "last used", and spares a write on every request.
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        api_key.last_used_at = now
+    return get(session, api_key.business_id), api_key

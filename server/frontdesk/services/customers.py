@@ -85,6 +85,34 @@ def create(
     return customer
 
 
+def update(
+    session: Session, *, business: Business, customer: Customer, changes: dict[str, Any]
+) -> Customer:
+    """The business's own edit (dashboard or API); only the fields given change."""
+    errors = {}
+    if "name" in changes and not str(changes["name"]).strip():
+        errors["name"] = "Enter the customer's name."
+    if "email" in changes and not _EMAIL.match(str(changes["email"]).strip()):
+        errors["email"] = "Enter an email address like name@example.com."
+    external_id = changes.get("external_id")
+    if external_id and external_id != customer.external_id:
+        taken = session.exec(select(Customer.id).where(Customer.external_id == external_id))
+        if taken.first():
+            errors["external_id"] = "Another customer already has this external id."
+    if errors:
+        raise Invalid("The customer needs fixing.", errors)
+    for field, value in changes.items():
+        if field == "email":
+            value = str(value).strip().lower()
+        setattr(customer, field, value)
+    return customer
+
+
+def revoke_links(customer: Customer) -> None:
+    """Every link, token and portal session this customer holds stops working at once."""
+    customer.link_version += 1
+
+
 def get(session: Session, *, business: Business, customer_id: str) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None or customer.business_id != business.id:

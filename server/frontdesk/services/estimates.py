@@ -40,11 +40,19 @@ def create(
     expires_on: date,
     notes: str = "",
     send: bool = False,
+    external_id: str | None = None,
 ) -> Estimate:
     line_pricing.validate(lines)
     if expires_on < issue_date:
         raise Invalid(
             "expires before issue", {"expires_on": "The estimate expires before it is issued."}
+        )
+    if (
+        external_id
+        and session.exec(select(Estimate.id).where(Estimate.external_id == external_id)).first()
+    ):
+        raise Invalid(
+            "external id taken", {"external_id": "Another estimate already has this external id."}
         )
     count = session.exec(select(func.count()).select_from(Estimate)).one()
     estimate = Estimate(
@@ -55,6 +63,7 @@ def create(
         issue_date=issue_date,
         expires_on=expires_on,
         notes=notes,
+        external_id=external_id,
     )
     rows = line_pricing.build(
         lines,
@@ -101,6 +110,26 @@ def get_for_customer(
     ).first()
     if estimate is None:
         raise NotFound("no such estimate")
+    return estimate
+
+
+def get_by_reference(session: Session, *, business: Business, reference: str) -> Estimate:
+    """An estimate by our id, or by the business's own id written as `external:<id>`."""
+    if reference.startswith("external:"):
+        found = session.exec(
+            select(Estimate).where(Estimate.external_id == reference.removeprefix("external:"))
+        ).first()
+    else:
+        found = session.get(Estimate, reference)
+    if found is None or found.business_id != business.id:
+        raise NotFound("no such estimate")
+    return found
+
+
+def send(session: Session, *, business: Business, estimate: Estimate) -> Estimate:
+    """A draft goes to the customer, who can then accept or reject it in the portal."""
+    if estimate.status == EstimateStatus.DRAFT:
+        estimate.status, estimate.sent_at = EstimateStatus.SENT, utcnow()
     return estimate
 
 

@@ -7,12 +7,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, StaffRole, StaffUser
-from frontdesk.services import outbox
+from frontdesk.services import outbox, webhooks
 
 
 def emit(session: Session, *, business: Business, type: str, data: dict[str, Any]) -> None:
-    """An event for the business's system (`estimate.accepted`, `customer.updated`, ...)."""
-    outbox.enqueue(session, business=business, kind="event", payload={"type": type, "data": data})
+    """An event for the business's system (`estimate.accepted`, `customer.updated`, ...), sent to
+    its webhook endpoints once this transaction commits."""
+    outbox.enqueue(
+        session, business=business, kind="event", payload=webhooks.event(business, type, data)
+    )
 
 
 def email_owners(session: Session, *, business: Business, subject: str, text: str) -> None:

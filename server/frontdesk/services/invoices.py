@@ -81,6 +81,7 @@ def create(
     number: str | None = None,
     notes: str = "",
     send: bool = False,
+    external_id: str | None = None,
 ) -> Invoice:
     line_pricing.validate(lines)
     if due_date < issue_date:
@@ -88,6 +89,13 @@ def create(
     number = number or next_number(session, business=business)
     if session.exec(select(Invoice.id).where(Invoice.number == number)).first():
         raise Invalid("number taken", {"number": f"Invoice {number} already exists."})
+    if (
+        external_id
+        and session.exec(select(Invoice.id).where(Invoice.external_id == external_id)).first()
+    ):
+        raise Invalid(
+            "external id taken", {"external_id": "Another invoice already has this external id."}
+        )
     invoice = Invoice(
         business_id=business.id,
         customer_id=customer.id,
@@ -96,6 +104,7 @@ def create(
         issue_date=issue_date,
         due_date=due_date,
         notes=notes,
+        external_id=external_id,
     )
     rows = line_pricing.build(
         lines,
@@ -109,6 +118,47 @@ def create(
         invoice.sent_at = utcnow()
     session.add(invoice)
     session.add_all(rows)
+    return invoice
+
+
+def get_by_reference(session: Session, *, business: Business, reference: str) -> Invoice:
+    """An invoice by our id, or by the business's own id written as `external:<id>`."""
+    if reference.startswith("external:"):
+        found = session.exec(
+            select(Invoice).where(Invoice.external_id == reference.removeprefix("external:"))
+        ).first()
+        if found is None:
+            raise NotFound("no such invoice")
+        return found
+    return get(session, business=business, invoice_id=reference)
+
+
+def send(session: Session, *, business: Business, invoice: Invoice) -> Invoice:
+    """Open a draft: the customer sees it in the portal and it counts towards their balance."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        invoice.status, invoice.sent_at = InvoiceStatus.OPEN, utcnow()
+    elif invoice.status == InvoiceStatus.VOID:
+        raise Invalid("A void invoice cannot be sent.")
+    return invoice
+
+
+def void(session: Session, *, business: Business, invoice: Invoice) -> Invoice:
+    """Cancel an invoice nothing has been paid on; paid money is refunded instead."""
+    if invoice.status == InvoiceStatus.VOID:
+        return invoice
+    if invoice.status == InvoiceStatus.PAID or paid_amounts(session, [invoice.id])[invoice.id]:
+        raise Invalid("Money has been paid on this invoice: refund the payment instead.")
+    pending = session.exec(
+        select(Payment.id)
+        .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
+        .where(
+            PaymentAllocation.invoice_id == invoice.id,
+            col(Payment.status).in_([PaymentStatus.PENDING, PaymentStatus.PROCESSING]),
+        )
+    ).first()
+    if pending:
+        raise Invalid("A payment on this invoice is under way; wait for it to finish.")
+    invoice.status, invoice.voided_at = InvoiceStatus.VOID, utcnow()
     return invoice
 
 

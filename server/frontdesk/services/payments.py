@@ -33,7 +33,7 @@ from frontdesk.services import events, invoices, outbox
 from frontdesk.services.errors import Invalid, NotFound
 
 
-def settle(session: Session, *, invoice: Invoice) -> None:
+def settle(session: Session, *, business: Business, invoice: Invoice) -> None:
     """Mark an open invoice paid once succeeded payments and credit cover its total."""
     if invoice.status != InvoiceStatus.OPEN:
         return
@@ -41,6 +41,40 @@ def settle(session: Session, *, invoice: Invoice) -> None:
     if invoices.paid_amounts(session, [invoice.id])[invoice.id] >= invoice.total:
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = utcnow()
+        events.emit(
+            session,
+            business=business,
+            type="invoice.paid",
+            data={
+                "invoice": invoice.id,
+                "number": invoice.number,
+                "external_id": invoice.external_id,
+                "customer": invoice.customer_id,
+                "total": invoice.total,
+                "currency": invoice.currency,
+            },
+        )
+
+
+def _failed(session: Session, *, business: Business, payment: Payment, message: str) -> None:
+    """Record why a payment attempt failed and tell the business's system which invoices."""
+    payment.failure_message = message[:1000]
+    invoice_ids = session.exec(
+        select(PaymentAllocation.invoice_id).where(PaymentAllocation.payment_id == payment.id)
+    ).all()
+    events.emit(
+        session,
+        business=business,
+        type="invoice.payment_failed",
+        data={
+            "payment": payment.id,
+            "customer": payment.customer_id,
+            "invoices": list(invoice_ids),
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "message": payment.failure_message,
+        },
+    )
 
 
 def record_succeeded(
@@ -78,7 +112,7 @@ def record_succeeded(
             )
         )
     for invoice, _ in allocations:
-        settle(session, invoice=invoice)
+        settle(session, business=business, invoice=invoice)
     return payment
 
 
@@ -146,8 +180,10 @@ def choose(
     customer: Customer,
     numbers: list[str] | None = None,
     partial: int | None = None,
+    by_business: bool = False,
 ) -> Selection:
-    """The amount is always the server's: the open invoices' due amounts, or a checked partial."""
+    """The amount is always the server's: the open invoices' due amounts, or a checked partial.
+    The business charging a saved card may take less than is due without the portal's rules."""
     views = [
         view
         for view in invoices.open_for_customers(
@@ -168,9 +204,9 @@ def choose(
     total = sum(view.amount_due for view in views)
     if partial is None or partial == total:
         return Selection([(view.invoice, view.amount_due) for view in views])
-    if not business.allow_partial_payments:
+    if not (business.allow_partial_payments or by_business):
         raise Invalid("Partial payments are not accepted.", {"amount": "Pay the full amount."})
-    minimum = max(business.partial_payment_minimum, 50)
+    minimum = 1 if by_business else max(business.partial_payment_minimum, 50)
     if not minimum <= partial <= total:
         low, high = (
             money.format_amount(minimum, business.currency, business.locale),
@@ -296,7 +332,8 @@ def start(
         )
     except stripe.CardError as declined:
         payment.status = PaymentStatus.FAILED
-        payment.failure_message = declined.user_message or "The card was declined."
+        message = declined.user_message or "The card was declined."
+        _failed(session, business=business, payment=payment, message=message)
         failed = declined.error.payment_intent if declined.error else None
         payment.processor_reference = failed.id if failed else None
         return payment, ""
@@ -378,6 +415,7 @@ def _pending(
     method: PaymentMethodKind,
     initiated_by: Initiator,
     save_consent_text: str = "",
+    description: str = "",
 ) -> Payment:
     """A new pending payment and its allocations, before any processor call."""
     payment = Payment(
@@ -391,6 +429,7 @@ def _pending(
         idempotency_key=f"{initiated_by}:{customer.id}:{new_id('try')}",
         initiated_by=initiated_by,
         save_consent_text=save_consent_text,
+        description=description,
     )
     session.add(payment)
     for invoice, amount in selection.allocations:
@@ -458,13 +497,14 @@ def apply_intent(
     elif status == "processing" and payment.status == PaymentStatus.PENDING:
         payment.status, payment.method = PaymentStatus.PROCESSING, PaymentMethodKind.US_BANK_ACCOUNT
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
-        message = str(intent["last_payment_error"].get("message", ""))[:1000]
+        message = str(intent["last_payment_error"].get("message", ""))
         if payment.status == PaymentStatus.PROCESSING:
             # A bank debit that bounced: this attempt is over.
-            payment.status, payment.failure_message = PaymentStatus.FAILED, message
-        elif payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.FAILED
+            _failed(session, business=business, payment=payment, message=message)
+        elif payment.status == PaymentStatus.PENDING and payment.failure_message != message[:1000]:
             # A declined card: the same intent can still be paid with another one.
-            payment.failure_message = message
+            _failed(session, business=business, payment=payment, message=message)
     elif status == "canceled" and payment.status == PaymentStatus.PENDING:
         payment.status = PaymentStatus.CANCELED
     return payment
@@ -515,7 +555,7 @@ def _succeed(
         )
         return
     for invoice in targets:
-        settle(session, invoice=invoice)
+        settle(session, business=business, invoice=invoice)
     outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
     events.emit(
         session,
@@ -651,6 +691,7 @@ def charge_saved(
     initiated_by: Initiator,
     client: stripe.StripeClient,
     link_for: Callable[[Payment], str],
+    description: str = "",
 ) -> OffSessionCharge:
     """Charge a saved card while the customer is away (the business's dashboard or API).
 
@@ -671,6 +712,7 @@ def charge_saved(
         tip=0,
         method=method.kind,
         initiated_by=initiated_by,
+        description=description,
     )
     params: PaymentIntentCreateParams = {
         "amount": payment.amount,
@@ -701,7 +743,8 @@ def charge_saved(
             )
             return OffSessionCharge(payment, needs_customer=True)
         payment.status = PaymentStatus.FAILED
-        payment.failure_message = declined.user_message or "The card was declined."
+        message = declined.user_message or "The card was declined."
+        _failed(session, business=business, payment=payment, message=message)
         return OffSessionCharge(payment, needs_customer=False)
     payment.processor_reference = intent.id
     apply_intent(session, business=business, intent=intent.to_dict(), client=client)
@@ -737,7 +780,8 @@ def complete_on_session(
             )
         except stripe.CardError as declined:
             payment.status = PaymentStatus.FAILED
-            payment.failure_message = declined.user_message or "The card was declined."
+            message = declined.user_message or "The card was declined."
+            _failed(session, business=business, payment=payment, message=message)
             return payment, ""
     apply_intent(session, business=business, intent=intent.to_dict(), client=client)
     return payment, str(intent.client_secret)

@@ -15,7 +15,7 @@ from frontdesk.services.customers import Balance
 from frontdesk.tokens import InvalidToken, Purpose
 
 # Tokens a customer can arrive with; each is exchanged for a short-lived portal session.
-EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION)
+EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION, Purpose.PAY_LINK)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ def exchange(
         customer = customers.for_token(session, business=business, claims=claims)
         if purpose == Purpose.PAYMENT_ACTION:
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
+        if purpose == Purpose.PAY_LINK:
+            return Arrival(customer, "pay")
         return Arrival(customer)
     if expired:
         raise InvalidToken("this link has expired", expired=True)
@@ -69,8 +71,19 @@ def action_link(
     """The emailed link back to a payment waiting for the customer, on the business's own page
     (token in the fragment, never sent to its server), or on our hosted page."""
     token = customer_token(secret_keys, Purpose.PAYMENT_ACTION, customer, p=payment_id)
-    page = business.portal_page_url or f"{base_url}/p/{business.slug}"
-    return f"{page}#frontdesk={token}"
+    return f"{_portal_page(base_url, business)}#frontdesk={token}"
+
+
+def _portal_page(base_url: str, business: Business) -> str:
+    return business.portal_page_url or f"{base_url}/p/{business.slug}"
+
+
+def payment_link(
+    secret_keys: tuple[str, ...], base_url: str, business: Business, customer: Customer
+) -> str:
+    """The customer's permanent link to the pay step; revoking their links ends every copy."""
+    token = customer_token(secret_keys, Purpose.PAY_LINK, customer)
+    return f"{_portal_page(base_url, business)}#frontdesk={token}"
 
 
 def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id: str) -> str:
