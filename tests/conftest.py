@@ -22,6 +22,9 @@ from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.settings import Settings, load
 
+# The payments test bed (`flow`), shared by the payment, API and dashboard tests.
+pytest_plugins = ["tests.flow"]
+
 POSTGRES_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
 TEST_KEYS = (secrets.token_urlsafe(48),)
 

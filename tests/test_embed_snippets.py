@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,68 @@ def test_the_node_snippet(customer_env: tuple[dict[str, str], str], settings: Se
     )
     assert result.returncode == 0, result.stderr
     check(settings, result.stdout.strip(), customer_id)
+
+
+WEBHOOKS = SNIPPETS.parent / "webhooks"
+
+
+def signed_delivery() -> tuple[bytes, str, str]:
+    from frontdesk.services import webhooks
+
+    secret = "whsec_snippet_test"
+    body = b'{"id":"evt_1","type":"invoice.paid","data":{"invoice":"inv_1"}}'
+    return body, webhooks.sign(secret, body.decode(), int(time.time())), secret
+
+
+def test_the_python_webhook_check() -> None:
+    sys.path.insert(0, str(WEBHOOKS))
+    try:
+        import verify_webhook
+    finally:
+        sys.path.remove(str(WEBHOOKS))
+    body, header, secret = signed_delivery()
+    assert verify_webhook.verify(body, header, secret)
+    assert not verify_webhook.verify(body + b" ", header, secret)
+    assert not verify_webhook.verify(body, header, "whsec_other")
+    assert not verify_webhook.verify(body, header, secret, now=time.time() + 301)
+    assert not verify_webhook.verify(body, "t=1,v1=", secret)
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_the_node_webhook_check() -> None:
+    body, header, secret = signed_delivery()
+    code = (
+        f"import({str(WEBHOOKS / 'verify-webhook.mjs')!r}).then(m => console.log(JSON.stringify(["
+        f"m.verify(Buffer.from(process.argv[1]), process.argv[2], process.argv[3]),"
+        f"m.verify(Buffer.from(process.argv[1] + ' '), process.argv[2], process.argv[3]),"
+        f"m.verify(Buffer.from(process.argv[1]), process.argv[2], 'whsec_other'),"
+        f"m.verify(Buffer.from(process.argv[1]), process.argv[2], process.argv[3],"
+        f" Date.now() / 1000 + 301)"
+        "])))"
+    )
+    result = subprocess.run(
+        ["node", "-e", code, body.decode(), header, secret],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[true,false,false,false]"
+
+
+@pytest.mark.skipif(not shutil.which("php"), reason="php is not installed (Debian: php-cli)")
+def test_the_php_webhook_check() -> None:
+    body, header, secret = signed_delivery()
+    code = (
+        f"require {str(WEBHOOKS / 'verify-webhook.php')!r};"
+        "echo json_encode([frontdesk_verify_webhook($argv[1], $argv[2], $argv[3]),"
+        "frontdesk_verify_webhook($argv[1] . ' ', $argv[2], $argv[3])]);"
+    )
+    result = subprocess.run(
+        ["php", "-r", code, body.decode(), header, secret],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[true,false]"

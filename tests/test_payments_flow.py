@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
 
 import httpx
 import pytest
 import stripe
 from sqlmodel import select
 
-from frontdesk.app import create_app
-from frontdesk.db import Database
 from frontdesk.models import (
-    Business,
-    Customer,
     Initiator,
     Invoice,
     InvoiceStatus,
@@ -30,139 +22,11 @@ from frontdesk.models import (
     ProcessorEvent,
     Refund,
 )
-from frontdesk.payments import stripe_api
-from frontdesk.payments.sandbox import create_app as create_sandbox
 from frontdesk.payments.sandbox.app import sign
-from frontdesk.payments.sandbox.store import Store
 from frontdesk.services import businesses, customers, payments
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.settings import Settings
-from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
-
-SECRET, PUBLISHABLE, WEBHOOK_SECRET = "sk_test_flow", "pk_test_flow", "whsec_flow"
-
-
-@dataclass
-class Flow:
-    db: Database
-    settings: Settings
-    app: LiveServer
-    store: Store
-    business: Business
-    customer: Customer
-    invoices: list[Invoice]
-    client: stripe.StripeClient
-
-    def start(self, numbers: list[str] | None = None, tip: int = 0) -> tuple[Payment, str]:
-        with self.db.session(self.business.id) as session:
-            business = businesses.get(session, self.business.id)
-            customer = customers.get(session, business=business, customer_id=self.customer.id)
-            chosen = payments.choose(session, business=business, customer=customer, numbers=numbers)
-            return payments.start(
-                session,
-                business=business,
-                customer=customer,
-                selection=chosen,
-                tip=tip,
-                client=self.client,
-            )
-
-    def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:
-        """What the customer's browser does through Stripe.js."""
-        return self.client.v1.payment_intents.confirm(
-            str(payment.processor_reference),
-            params={"payment_method": method},
-            options={"stripe_account": str(self.business.processor_account)},
-        )
-
-    def invoice(self, invoice_id: str) -> Invoice:
-        with self.db.session(self.business.id) as session:
-            found = session.get(Invoice, invoice_id)
-            assert found is not None
-            return found
-
-    def payment(self, payment_id: str) -> Payment:
-        with self.db.session(self.business.id) as session:
-            found = session.get(Payment, payment_id)
-            assert found is not None
-            return found
-
-    def wait(self, check: Any, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            assert time.monotonic() < deadline, "the webhook did not settle it in time"
-            time.sleep(0.05)
-
-    def post_event(
-        self, event: dict[str, Any], timestamp: int | None = None, secret: str = WEBHOOK_SECRET
-    ) -> httpx.Response:
-        payload = json.dumps(event).encode()
-        return httpx.post(
-            f"{self.app.url}/webhooks/stripe",
-            content=payload,
-            headers={
-                "Stripe-Signature": sign(secret, payload, timestamp),
-                "Content-Type": "application/json",
-            },
-        )
-
-    def event(self, kind: str, intent_id: str) -> dict[str, Any]:
-        found = [
-            e
-            for e in self.store.events
-            if e["type"] == kind and e["data"]["object"]["id"] == intent_id
-        ]
-        assert found, f"the sandbox sent no {kind} for {intent_id}"
-        return json.loads(json.dumps({k: v for k, v in found[-1].items()}, default=str))
-
-
-@pytest.fixture
-def flow(db: Database, settings: Settings) -> Iterator[Flow]:
-    app_server, sandbox_server = LiveServer(), LiveServer()
-    store = Store()
-    sandbox_server.start(
-        create_sandbox(
-            secret_key=SECRET,
-            publishable_key=PUBLISHABLE,
-            webhook_url=f"{app_server.url}/webhooks/stripe",
-            webhook_secret=WEBHOOK_SECRET,
-            store=store,
-        )
-    )
-    configured = settings.model_copy(
-        update={
-            "stripe_secret_key": SECRET,
-            "stripe_api_base": sandbox_server.url,
-            "stripe_webhook_secret": WEBHOOK_SECRET,
-        }
-    )
-    business = make_business(db, processor_account="acct_flowtest", tips_enabled=True).business
-    with db.session(business.id) as session:
-        customer = make_customer(session, business)
-        older = make_invoice(
-            session,
-            business,
-            customer,
-            amounts=(4000,),
-            number="INV-A",
-            issue_date=date.today() - timedelta(days=20),
-            due_date=date.today() - timedelta(days=5),
-        )
-        newer = make_invoice(session, business, customer, amounts=(6000,), number="INV-B")
-    app_server.start(create_app(configured, db))
-    yield Flow(
-        db,
-        configured,
-        app_server,
-        store,
-        business,
-        customer,
-        [older, newer],
-        stripe_api.client(configured),
-    )
-    app_server.stop()
-    sandbox_server.stop()
+from tests.flow import WEBHOOK_SECRET, Flow
 
 
 def test_choosing_pays_oldest_first_and_checks_partial_amounts(flow: Flow) -> None:

@@ -1,0 +1,73 @@
+"""Schemathesis against the live server: no 5xx, every response matches the OpenAPI document,
+and no operation answers without a key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from frontdesk.api import openapi
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.routes.api import OPERATIONS
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import make_business, make_customer, make_invoice
+
+CHECKS = [
+    checks.not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.ignored_auth,
+]
+
+
+class Target:
+    def __init__(self, url: str, key: str) -> None:
+        self.url, self.key = url, key
+
+
+@pytest.fixture
+def target(db: Database, settings: Settings) -> Iterator[Target]:
+    roomy = settings.model_copy(update={"api_rate_burst": 100_000})
+    made = make_business(db)
+    with db.session(made.business.id) as session:
+        customer = make_customer(session, made.business, external_id="crm-1")
+        make_invoice(session, made.business, customer, external_id="inv-1")
+    server = LiveServer(create_app(roomy, db)).start()
+    yield Target(server.url, made.secret_api_key)
+    server.stop()
+
+
+# The document the server serves at /api/v1/openapi.json (a test below checks they are the same),
+# read at import so that pytest can make one test per operation.
+DOCUMENT = openapi.document(OPERATIONS, server="http://127.0.0.1/api/v1")
+schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+def test_the_served_document_is_the_one_under_test(target: Target) -> None:
+    served = httpx.get(f"{target.url}/api/v1/openapi.json").json()
+    assert served["paths"] == DOCUMENT["paths"]
+    assert served["components"] == DOCUMENT["components"]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_the_api_keeps_its_documented_promises(case: schemathesis.Case, target: Target) -> None:
+    case.call_and_validate(
+        base_url=f"{target.url}/api/v1",
+        headers={"Authorization": f"Bearer {target.key}"},
+        checks=CHECKS,
+    )
