@@ -23,7 +23,7 @@ from frontdesk.models import (
     Refund,
 )
 from frontdesk.payments.sandbox.app import sign
-from frontdesk.services import businesses, customers, payments
+from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.errors import Invalid, NotFound
 from tests.factories import make_business, make_customer, make_invoice
 from tests.flow import WEBHOOK_SECRET, Flow
@@ -530,3 +530,60 @@ def test_one_business_can_neither_see_nor_charge_anothers_saved_cards(flow: Flow
                 client=flow.client,
                 link_for=lambda payment: "",
             )
+
+
+def test_a_card_saved_without_paying_is_kept_once_with_consent(flow: Flow) -> None:
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        first = card_setup.start(
+            session,
+            business=business,
+            customer=customer,
+            consent_text="I agree to save it",
+            attempt="form1",
+            client=flow.client,
+        )
+        # The same form sent twice (a double click) starts one setup.
+        again = card_setup.start(
+            session,
+            business=business,
+            customer=customer,
+            consent_text="I agree to save it",
+            attempt="form1",
+            client=flow.client,
+        )
+    assert first == again
+    setup_id, _ = first
+    flow.client.v1.setup_intents.confirm(
+        setup_id,
+        params={"payment_method": "pm_card_visa"},
+        options={"stripe_account": str(flow.business.processor_account)},
+    )
+
+    def saved() -> list[PaymentMethod]:
+        with flow.db.session(flow.business.id) as session:
+            return list(session.exec(select(PaymentMethod)).all())
+
+    flow.wait(lambda: len(saved()) == 1)  # the setup_intent.succeeded webhook kept it
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        status = card_setup.finish(
+            session, business=business, customer=customer, setup_id=setup_id, client=flow.client
+        )
+        other = make_customer(session, business)
+        with pytest.raises(NotFound):
+            card_setup.finish(
+                session, business=business, customer=other, setup_id=setup_id, client=flow.client
+            )
+    [method] = saved()
+    assert status == "succeeded"
+    assert (method.consent_text, method.is_default, method.last4) == (
+        "I agree to save it",
+        True,
+        "4242",
+    )
+    event = flow.event("setup_intent.succeeded", setup_id)
+    assert flow.post_event({**event, "id": "evt_replayed"}).status_code == 200
+    assert len(saved()) == 1

@@ -218,7 +218,8 @@ function payment(el) {
     button.onclick = function () {
       button.disabled = true;
       error.textContent = '';
-      stripe.confirmPayment({ elements: elements, redirect: 'if_required' }).then(function (result) {
+      var confirm = 'fdSetup' in data ? stripe.confirmSetup : stripe.confirmPayment;
+      confirm.call(stripe, { elements: elements, redirect: 'if_required' }).then(function (result) {
         if (result.error) {
           error.textContent = result.error.message;
           button.disabled = false;

@@ -1,10 +1,10 @@
 """Check a Frontdesk webhook before trusting it (Python, standard library).
 
-    body = request.get_data()            # the raw bytes, before any JSON parsing
-    header = request.headers["Frontdesk-Signature"]
-    if not verify(body, header, os.environ["FRONTDESK_WEBHOOK_SECRET"]):
-        return "bad signature", 400
-    event = json.loads(body)             # then skip it if you already handled event["id"]
+body = request.get_data()            # the raw bytes, before any JSON parsing
+header = request.headers["Frontdesk-Signature"]
+if not verify(body, header, os.environ["FRONTDESK_WEBHOOK_SECRET"]):
+    return "bad signature", 400
+event = json.loads(body)             # then skip it if you already handled event["id"]
 """
 
 import hashlib

@@ -278,3 +278,32 @@ def test_a_partial_payment_where_the_business_allows_it(page: Page, stage: Stage
         }
     assert views["INV-1002"].amount_due == 22191 - 10000
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.OPEN
+
+
+def test_a_card_added_without_paying_is_saved_with_consent_and_charges_nothing(
+    page: Page, stage: Stage
+) -> None:
+    page.goto(f"{stage.site.url}/account#payments")
+    portal = page.locator("frontdesk-portal")
+    # The seeded customer has a Visa ending 4242 already.
+    portal.get_by_role("button", name="Add another card").click()
+    portal.get_by_role("button", name="Continue").click()
+    expect(portal.locator("#fd-err-consent")).to_have_text("Tick the box to save a card.")
+    portal.locator("input[name=consent]").check()
+    portal.get_by_role("button", name="Continue").click()
+    expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+    frame = page.frame_locator("frontdesk-portal [slot=payment] iframe")
+    frame.locator("input[name=number]").fill("4000 0025 0000 3155")
+    frame.locator("input[name=expiry]").fill("12 / 34")
+    frame.locator("input[name=cvc]").fill("123")
+    portal.locator("[data-fd-confirm]").click()
+    page.frame_locator('[data-stripe-sandbox="3ds"] iframe').locator("#pass").click()
+    expect(portal.locator("#fd-payments .fd-saved")).to_have_text("Your card is saved.")
+    expect(portal.locator("#fd-methods")).to_contain_text("•••• 3155")
+    page.screenshot(path="docs/screens/portal-card-added.png")
+    with stage.db.session(stage.seeded.business.id) as session:
+        method = session.exec(select(PaymentMethod).where(PaymentMethod.last4 == "3155")).one()
+        pending = session.exec(select(Payment).where(Payment.status != PaymentStatus.SUCCEEDED))
+    assert not method.is_default  # the card saved earlier stays the default
+    assert method.consent_text.startswith("I authorise") and method.consented_at is not None
+    assert pending.all() == []  # nothing was charged

@@ -1,7 +1,9 @@
-"""The customer's payment history in the portal, and each payment's receipt."""
+"""The customer's payment history in the portal, each payment's receipt, and saved cards:
+adding one without paying (a SetupIntent), making one the default, removing one."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlmodel import Session
@@ -13,7 +15,7 @@ from starlette.routing import Route
 from frontdesk.models import Business, Customer
 from frontdesk.payments import stripe_api
 from frontdesk.routes import visits
-from frontdesk.services import documents, payments
+from frontdesk.services import card_setup, documents, payments
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -22,7 +24,85 @@ def history_context(session: Session, business: Business, customer: Customer) ->
         "payments": payments.history(session, business=business, customer=customer),
         "methods": payments.saved_methods(session, business=business, customer=customer),
         "current": "payments",
+        "notice": "",
     }
+
+
+def add_card_context(
+    session: Session, business: Business, customer: Customer, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "consent": payments.SAVE_CONSENT.format(business=business.name),
+        # Names this form: submitting it twice (a double click) starts one setup, not two.
+        "attempt": secrets.token_hex(16),
+        "errors": errors or {},
+        "setup_id": "",
+    }
+
+
+async def portal_card_form(request: Request) -> Response:
+    return await visits.view(
+        request, "fragments/payments/add_card.html", add_card_context, section="pay"
+    )
+
+
+async def portal_card_start(request: Request) -> Response:
+    """Consent given: a SetupIntent, and the card fields to confirm it (the loader mounts them)."""
+    settings = request.app.state.settings
+
+    def act(
+        session: Session, business: Business, customer: Customer, form: FormData
+    ) -> dict[str, Any]:
+        if form.get("consent") != "yes":
+            raise Invalid("Tick the box to agree.", {"consent": "Tick the box to save a card."})
+        consent = payments.SAVE_CONSENT.format(business=business.name)
+        setup_id, secret = card_setup.start(
+            session,
+            business=business,
+            customer=customer,
+            consent_text=consent,
+            attempt=str(form.get("attempt", "")),
+            client=stripe_api.client(settings),
+        )
+        return {
+            "setup_id": setup_id,
+            "client_secret": secret,
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js": settings.stripe_js_url,
+        }
+
+    def rebuild(
+        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        return add_card_context(
+            session, business, customer, invalid.fields or {"": invalid.message}
+        )
+
+    return await visits.action(
+        request, "fragments/payments/add_card.html", act, rebuild, section="pay"
+    )
+
+
+async def portal_card_added(request: Request) -> Response:
+    """Stripe.js says the card is confirmed: check with the processor, then show the cards."""
+    settings = request.app.state.settings
+    setup_id = request.path_params["setup"]
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        status = card_setup.finish(
+            session,
+            business=business,
+            customer=customer,
+            setup_id=setup_id,
+            client=stripe_api.client(settings),
+        )
+        context = history_context(session, business, customer)
+        context["notice"] = (
+            "Your card is saved." if status == "succeeded" else "The card was not saved."
+        )
+        return context
+
+    return await visits.view(request, "fragments/payments/history.html", build, section="pay")
 
 
 async def portal_payment_method_change(request: Request) -> Response:
@@ -72,6 +152,16 @@ async def portal_payments(request: Request) -> Response:
 
 routes = [
     Route("/portal/{key}/payments", portal_payments, name="portal_payments"),
+    Route("/portal/{key}/payment-methods/new", portal_card_form, name="portal_card_form"),
+    Route(
+        "/portal/{key}/payment-methods/new",
+        portal_card_start,
+        methods=["POST"],
+        name="portal_card_start",
+    ),
+    Route(
+        "/portal/{key}/payment-methods/added/{setup}", portal_card_added, name="portal_card_added"
+    ),
     Route(
         "/portal/{key}/payment-methods/{method}/{change}",
         portal_payment_method_change,

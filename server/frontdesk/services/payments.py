@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import stripe
@@ -302,20 +303,10 @@ def start(
         save_consent_text=consent,
     )
     account = business.processor_account
-    if not customer.processor_customer_id:
-        created = client.v1.customers.create(
-            params={
-                "email": customer.email,
-                "name": customer.name,
-                "metadata": {"frontdesk_customer": customer.id},
-            },
-            options={"stripe_account": account, "idempotency_key": f"{customer.id}:customer"},
-        )
-        customer.processor_customer_id = created.id
     params: PaymentIntentCreateParams = {
         "amount": payment.amount + payment.tip,
         "currency": business.currency.lower(),
-        "customer": customer.processor_customer_id,
+        "customer": processor_customer(business=business, customer=customer, client=client),
         "automatic_payment_methods": {"enabled": True},
         "metadata": {"frontdesk_payment": payment.id, "frontdesk_business": business.id},
     }
@@ -342,6 +333,26 @@ def start(
         payment.method = saved.kind
         apply_intent(session, business=business, intent=intent.to_dict(), client=client)
     return payment, str(intent.client_secret)
+
+
+def processor_customer(
+    *, business: Business, customer: Customer, client: stripe.StripeClient
+) -> str:
+    """The customer's id on the business's connected account, created the first time."""
+    if not customer.processor_customer_id:
+        created = client.v1.customers.create(
+            params={
+                "email": customer.email,
+                "name": customer.name,
+                "metadata": {"frontdesk_customer": customer.id},
+            },
+            options={
+                "stripe_account": business.processor_account or "",
+                "idempotency_key": f"{customer.id}:customer",
+            },
+        )
+        customer.processor_customer_id = created.id
+    return customer.processor_customer_id
 
 
 SAVE_CONSENT = (
@@ -569,57 +580,70 @@ def _succeed(
         },
     )
     if payment.save_consent_text and intent_method:
-        _save_method(
-            session, business=business, payment=payment, method_id=intent_method, client=client
+        save_method(
+            session,
+            business=business,
+            customer_id=payment.customer_id,
+            method_id=intent_method,
+            consent_text=payment.save_consent_text,
+            consented_at=payment.created_at,
+            client=client,
         )
 
 
-def _save_method(
+def save_method(
     session: Session,
     *,
     business: Business,
-    payment: Payment,
+    customer_id: str,
     method_id: str,
+    consent_text: str,
+    consented_at: datetime,
     client: stripe.StripeClient,
-) -> None:
+) -> PaymentMethod | None:
+    """Keep a card the customer agreed to save (once per processor id), default if first."""
+    # The webhook and the customer's browser both report a saved card, often at the same moment:
+    # under the customer's lock the second one finds the card kept and stops.
+    _lock_customer(session, customer_id)
     if session.exec(select(PaymentMethod).where(PaymentMethod.processor_id == method_id)).first():
-        return
+        return None
     found = client.v1.payment_methods.retrieve(
         method_id, options={"stripe_account": business.processor_account or ""}
     )
     card = found.card
     has_default = session.exec(
         select(PaymentMethod.id).where(
-            PaymentMethod.customer_id == payment.customer_id,
+            PaymentMethod.customer_id == customer_id,
             PaymentMethod.is_default == True,  # noqa: E712
             col(PaymentMethod.removed_at).is_(None),
         )
     ).first()
-    session.add(
-        PaymentMethod(
-            business_id=business.id,
-            customer_id=payment.customer_id,
-            processor_id=method_id,
-            kind=PaymentMethodKind.CARD,
-            brand=card.brand if card else "",
-            last4=card.last4 if card else "",
-            exp_month=card.exp_month if card else None,
-            exp_year=card.exp_year if card else None,
-            is_default=not has_default,
-            consent_text=payment.save_consent_text,
-            consented_at=payment.created_at,
-        )
+    method = PaymentMethod(
+        business_id=business.id,
+        customer_id=customer_id,
+        processor_id=method_id,
+        kind=PaymentMethodKind.CARD,
+        brand=card.brand if card else "",
+        last4=card.last4 if card else "",
+        exp_month=card.exp_month if card else None,
+        exp_year=card.exp_year if card else None,
+        is_default=not has_default,
+        consent_text=consent_text,
+        consented_at=consented_at,
     )
+    session.add(method)
     events.emit(
         session,
         business=business,
         type="payment_method.saved",
         data={
-            "customer": payment.customer_id,
-            "brand": card.brand if card else "",
-            "last4": card.last4 if card else "",
+            "customer": customer_id,
+            "payment_method": method.id,
+            "brand": method.brand,
+            "last4": method.last4,
         },
     )
+    return method
 
 
 def refund(

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from frontdesk.db import Database
 from frontdesk.models import Business, ProcessorEvent
-from frontdesk.services import payments
+from frontdesk.services import card_setup, payments
 
 log = logging.getLogger("frontdesk.processor")
 INTENT_EVENTS = {
@@ -52,6 +52,10 @@ def record_and_apply(db: Database, event: dict[str, Any], client: stripe.StripeC
             )
             if event["type"] in INTENT_EVENTS:
                 payments.apply_intent(
+                    session, business=business, intent=event["data"]["object"], client=client
+                )
+            elif event["type"] == "setup_intent.succeeded":
+                card_setup.apply(
                     session, business=business, intent=event["data"]["object"], client=client
                 )
     except IntegrityError:

@@ -34,6 +34,9 @@ PUBLIC = {
     "payment_intent_confirm",
     "payment_intent_authenticate",
     "payment_intent_retrieve",
+    "setup_intent_confirm",
+    "setup_intent_authenticate",
+    "setup_intent_retrieve",
 }
 
 
@@ -165,16 +168,27 @@ def create_app(
         return serve
 
     def client_secret_matches(
-        store: Store, account: str, pi_id: str, params: dict[str, Any]
+        store: Store, account: str, obj_id: str, params: dict[str, Any]
     ) -> None:
+        # Publishable-key calls must show the intent's secret; the kind is in the id's prefix.
+        kind = "setup_intent" if obj_id.startswith("seti_") else "payment_intent"
         secret = params.pop("_client_secret", None)
-        if (
-            secret is not None
-            and secret != store.get(account, "payment_intent", pi_id)["client_secret"]
-        ):
+        if secret is not None and secret != store.get(account, kind, obj_id)["client_secret"]:
             raise StripeError(
                 400, "invalid_request_error", "The client_secret provided does not match."
             )
+
+    def confirm_setup(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        client_secret_matches(s, a, r.path_params["id"], p)
+        return s.confirm_setup(a, r.path_params["id"], p)
+
+    def authenticate_setup(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        client_secret_matches(s, a, r.path_params["id"], p)
+        return s.authenticate_setup(a, r.path_params["id"], p.get("result") == "pass")
+
+    def retrieve_setup(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+        client_secret_matches(s, a, r.path_params["id"], p)
+        return s.get(a, "setup_intent", r.path_params["id"])
 
     def confirm(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
         pi_id = r.path_params["id"]
@@ -258,6 +272,20 @@ def create_app(
             "/v1/payment_intents/{id}/sandbox_authenticate",
             "payment_intent_authenticate",
             authenticate,
+        ),
+        (
+            "POST",
+            "/v1/setup_intents",
+            "setup_intent_create",
+            lambda s, a, p, r: s.create_setup_intent(a, p),
+        ),
+        ("GET", "/v1/setup_intents/{id}", "setup_intent_retrieve", retrieve_setup),
+        ("POST", "/v1/setup_intents/{id}/confirm", "setup_intent_confirm", confirm_setup),
+        (
+            "POST",
+            "/v1/setup_intents/{id}/sandbox_authenticate",
+            "setup_intent_authenticate",
+            authenticate_setup,
         ),
         ("POST", "/v1/refunds", "refund_create", lambda s, a, p, r: s.create_refund(a, p)),
         ("GET", "/v1/events", "event_list", list_events),

@@ -340,6 +340,105 @@ class Store:
             402, "card_error", message, code=code, payment_intent=dict(intent), **extra
         )
 
+    # -- setup intents (saving a card without paying) ----------------------------------------
+
+    def create_setup_intent(self, account: str, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("customer"):
+            self.get(account, "customer", params["customer"])
+        seti_id = _id("seti")
+        intent = self.put(
+            account,
+            {
+                "id": seti_id,
+                "object": "setup_intent",
+                "customer": params.get("customer"),
+                "payment_method": None,
+                "payment_method_types": params.get("allowed_payment_method_types") or ["card"],
+                "usage": params.get("usage", "off_session"),
+                "metadata": params.get("metadata", {}),
+                "status": "requires_payment_method",
+                "client_secret": f"{seti_id}_secret_{secrets.token_hex(12)}",
+                "last_setup_error": None,
+                "next_action": None,
+                "created": int(time.time()),
+                "livemode": False,
+            },
+        )
+        self.emit(account, "setup_intent.created", intent)
+        return intent
+
+    def confirm_setup(self, account: str, seti_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        intent = self.get(account, "setup_intent", seti_id)
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"This SetupIntent's status is {intent['status']}; it cannot be confirmed.",
+                code="setup_intent_unexpected_state",
+            )
+        if params.get("payment_method"):
+            intent["payment_method"] = self.payment_method(account, params["payment_method"])["id"]
+        if not intent["payment_method"]:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "You must provide a payment method.",
+                param="payment_method",
+            )
+        method = self.payment_method(account, intent["payment_method"])
+        behaviour = TEST_CARDS.get(method.get("_number", ""), ("", "succeeds"))[1]
+        if behaviour == "authenticate":
+            intent["status"] = "requires_action"
+            intent["next_action"] = {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {"type": "three_d_secure_redirect"},
+            }
+            self.emit(account, "setup_intent.requires_action", intent)
+            return intent
+        if behaviour in DECLINES:
+            error = {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": behaviour,
+                "message": DECLINES[behaviour],
+            }
+            intent.update(status="requires_payment_method", last_setup_error=error)
+            self.emit(account, "setup_intent.setup_failed", intent)
+            raise StripeError(
+                402,
+                "card_error",
+                DECLINES[behaviour],
+                code="card_declined",
+                decline_code=behaviour,
+                setup_intent=dict(intent),
+            )
+        return self._setup_succeeded(account, intent)
+
+    def authenticate_setup(self, account: str, seti_id: str, passed: bool) -> dict[str, Any]:
+        intent = self.get(account, "setup_intent", seti_id)
+        if intent["status"] != "requires_action":
+            raise StripeError(
+                400, "invalid_request_error", "This SetupIntent needs no authentication."
+            )
+        intent["next_action"] = None
+        if passed:
+            return self._setup_succeeded(account, intent)
+        error = {
+            "type": "card_error",
+            "code": "setup_intent_authentication_failure",
+            "message": "Authentication failed.",
+        }
+        intent.update(status="requires_payment_method", last_setup_error=error)
+        self.emit(account, "setup_intent.setup_failed", intent)
+        return intent
+
+    def _setup_succeeded(self, account: str, intent: dict[str, Any]) -> dict[str, Any]:
+        intent.update(status="succeeded", last_setup_error=None)
+        if intent["customer"]:
+            self.attach(account, intent["payment_method"], intent["customer"])
+        self.emit(account, "setup_intent.succeeded", intent)
+        return intent
+
     # -- refunds ---------------------------------------------------------------------------
 
     def create_refund(self, account: str, params: dict[str, Any]) -> dict[str, Any]:

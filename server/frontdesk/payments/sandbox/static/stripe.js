@@ -1,6 +1,6 @@
 /* A stand-in for Stripe.js v3, served by the Frontdesk Stripe sandbox. It implements the calls
-   Frontdesk makes: Stripe(), elements(), create('payment'), mount(), confirmPayment() and
-   handleNextAction(). As with the real thing, card fields live in an iframe on the processor's
+   Frontdesk makes: Stripe(), elements(), create('payment'), mount(), confirmPayment(),
+   confirmSetup() and handleNextAction(). As with the real thing, card fields live in an iframe on the processor's
    origin, so the embedding page never sees a card number; 3-D Secure opens the bank's page. */
 (function () {
   'use strict';
@@ -19,7 +19,10 @@
     return fetch(BASE + path, init).then(function (r) { return r.json(); });
   }
 
-  function intentPath(secret) { return '/v1/payment_intents/' + secret.split('_secret_')[0]; }
+  function intentPath(secret) {
+    var id = secret.split('_secret_')[0];
+    return (id.indexOf('seti_') === 0 ? '/v1/setup_intents/' : '/v1/payment_intents/') + id;
+  }
 
   function ask(frame, message, kind) {
     // One round trip to one of our frames; only answers from that frame on our origin count.
@@ -56,10 +59,19 @@
     if (intent.status === 'requires_action') {
       return authenticate(group, intent, secret).then(function (after) { return outcome(group, after, secret); });
     }
-    if (intent.last_payment_error && intent.status === 'requires_payment_method') {
-      return { error: intent.last_payment_error };
-    }
-    return { paymentIntent: intent };
+    var failed = intent.last_payment_error || intent.last_setup_error;
+    if (failed && intent.status === 'requires_payment_method') return { error: failed };
+    return intent.object === 'setup_intent' ? { setupIntent: intent } : { paymentIntent: intent };
+  }
+
+  function confirmWith(group, args) {
+    var secret = args.clientSecret || group.clientSecret;
+    return ask(group.frame, { stripeSandbox: 'tokenise', key: group.key, account: group.account }, 'pm')
+      .then(function (method) {
+        if (method.error) return { error: method.error };
+        return api(group, 'POST', intentPath(secret) + '/confirm', { client_secret: secret, payment_method: method.id })
+          .then(function (intent) { return outcome(group, intent, secret); });
+      });
   }
 
   window.Stripe = function (key, options) {
@@ -91,15 +103,8 @@
           }
         };
       },
-      confirmPayment: function (args) {
-        var secret = args.clientSecret || group.clientSecret;
-        return ask(group.frame, { stripeSandbox: 'tokenise', key: group.key, account: group.account }, 'pm')
-          .then(function (method) {
-            if (method.error) return { error: method.error };
-            return api(group, 'POST', intentPath(secret) + '/confirm', { client_secret: secret, payment_method: method.id })
-              .then(function (intent) { return outcome(group, intent, secret); });
-          });
-      },
+      confirmPayment: function (args) { return confirmWith(group, args); },
+      confirmSetup: function (args) { return confirmWith(group, args); },
       handleNextAction: function (args) {
         return api(group, 'GET', intentPath(args.clientSecret), { client_secret: args.clientSecret })
           .then(function (intent) { return outcome(group, intent, args.clientSecret); });
