@@ -26,7 +26,16 @@ from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
 from frontdesk.payments.sandbox import create_app as create_sandbox
-from frontdesk.routes import api, dashboard, health, portal, webhooks
+from frontdesk.routes import (
+    api,
+    dashboard,
+    dashboard_billing,
+    dashboard_customers,
+    dashboard_settings,
+    health,
+    portal,
+    webhooks,
+)
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.services.rate_limits import TokenBucket
 from frontdesk.settings import Settings
@@ -119,7 +128,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",
-                routes=dashboard.routes,
+                routes=[
+                    *dashboard.routes,
+                    *dashboard_customers.routes,
+                    *dashboard_billing.routes,
+                    *dashboard_settings.routes,
+                ],
                 middleware=[
                     Middleware(
                         CSRFCookieMiddleware, secure=settings.is_production, path="/dashboard"
@@ -150,4 +164,5 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.api_rate_limiter = TokenBucket(
         burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )
+    app.state.sign_in_limits = dashboard.SignInLimits.make()
     return app

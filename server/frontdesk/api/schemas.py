@@ -83,7 +83,7 @@ class Customer(Output):
 class LineIn(Input):
     description: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     quantity: Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=3)] = Decimal(1)
-    unit_amount: Annotated[int, Field(ge=-99_999_999_999, le=99_999_999_999)]
+    unit_amount: Minor
     tax_rate_bp: Annotated[int, Field(ge=0, le=10_000, description="825 = 8.25 %.")] | None = None
     tax_amount: Minor | None = Field(
         default=None, description="A fixed tax figure instead of a rate."

@@ -1,30 +1,184 @@
-"""The business dashboard: staff sign-in and the overview of customers and balances."""
+"""The business dashboard's frame: staff sign-in and sign-out, and the helpers every dashboard
+page and form goes through (who is signed in, their role, CSRF, page or fragment)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from frontdesk import htmx
 from frontdesk.middleware import csrf
-from frontdesk.models import Business, StaffUser
-from frontdesk.services import businesses, customers, staff
+from frontdesk.models import Business, StaffRole, StaffUser
+from frontdesk.services import audit, businesses, staff
+from frontdesk.services.errors import Forbidden, Invalid
+from frontdesk.services.rate_limits import Limited, TokenBucket
 from frontdesk.tokens import InvalidToken
 
 SESSION_COOKIE = "fd_staff"
+PAGE = "pages/dashboard/base.html"
 
 
-def _signed_in(request: Request) -> StaffUser | None:
+@dataclass(frozen=True)
+class Staff:
+    user: StaffUser
+    business: Business
+    session: Session
+    ip: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.user.role == StaffRole.OWNER
+
+    def audit(self, action: str, target_type: str = "", target_id: str = "", **detail: Any) -> None:
+        audit.record(
+            self.session,
+            business=self.business,
+            actor_type="staff",
+            actor_id=self.user.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail,
+            ip=self.ip,
+        )
+
+
+Build = Callable[[Staff], dict[str, Any]]
+Act = Callable[[Staff, FormData], dict[str, Any]]
+Rebuild = Callable[[Staff, FormData, Invalid], dict[str, Any]]
+
+
+class SignedOut(Exception):
+    """No valid staff session: full pages redirect to sign-in, htmx requests are told to."""
+
+
+def signed_in(request: Request) -> StaffUser:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return None
+        raise SignedOut
     with request.app.state.db.unscoped("finding who holds a staff session") as session:
         try:
-            return staff.from_session_token(session, request.app.state.settings.secret_key, token)
+            user: StaffUser = staff.from_session_token(
+                session, request.app.state.settings.secret_key, token
+            )
         except InvalidToken:
-            return None
+            raise SignedOut from None
+    return user
+
+
+def _to_sign_in(request: Request) -> Response:
+    target = str(request.url_for("dashboard_sign_in_form"))
+    if htmx.wants_fragment(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def go(request: Request, url: str) -> Response:
+    """After a form that made something: to its page (htmx follows HX-Location)."""
+    if htmx.wants_fragment(request):
+        return Response(status_code=204, headers={"HX-Location": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _render(
+    request: Request, fragment: str, staff_: Staff, context: dict[str, Any], status: int = 200
+) -> Response:
+    return htmx.render(
+        request,
+        page=PAGE,
+        fragment=fragment,
+        context={
+            "fragment": fragment,
+            "user": staff_.user,
+            "business": staff_.business,
+            "is_owner": staff_.is_owner,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+async def page(
+    request: Request, fragment: str, build: Build, *, title: str, section: str
+) -> Response:
+    """A dashboard page (or, for htmx, just its fragment) for the signed-in staff member."""
+
+    def run() -> Response:
+        try:
+            user = signed_in(request)
+        except SignedOut:
+            return _to_sign_in(request)
+        with request.app.state.db.session(user.business_id) as session:
+            business = businesses.get(session, user.business_id)
+            who = Staff(user, business, session, _client_ip(request))
+            context = build(who)
+        context.setdefault("title", title)
+        context.setdefault("section", section)
+        return _render(request, fragment, who, context)
+
+    return await run_in_threadpool(run)
+
+
+async def action(
+    request: Request,
+    fragment: str,
+    act: Act,
+    rebuild: Rebuild,
+    *,
+    section: str,
+    owners_only: bool = False,
+) -> Response:
+    """A form post: CSRF checked, run in one transaction; bad input rolls back and the form comes
+    back with its messages (422)."""
+    await csrf.verify(request)
+    form = await request.form()
+
+    def run() -> Response:
+        try:
+            user = signed_in(request)
+        except SignedOut:
+            return _to_sign_in(request)
+        if owners_only and user.role != StaffRole.OWNER:
+            raise Forbidden("Only the business's owners can change this.")
+        db = request.app.state.db
+        status = 200
+        try:
+            with db.session(user.business_id) as session:
+                business = businesses.get(session, user.business_id)
+                who = Staff(user, business, session, _client_ip(request))
+                context = act(who, form)
+        except Invalid as invalid:
+            with db.session(user.business_id) as session:
+                business = businesses.get(session, user.business_id)
+                who = Staff(user, business, session, _client_ip(request))
+                context = rebuild(who, form, invalid)
+            status = 422
+        if "redirect" in context:
+            return go(request, str(context["redirect"]))
+        context.setdefault("section", section)
+        context.setdefault("title", section.capitalize())
+        return _render(request, fragment, who, context, status)
+
+    return await run_in_threadpool(run)
+
+
+def field_errors(invalid: Invalid) -> dict[str, str]:
+    return invalid.fields or {"": invalid.message}
+
+
+# --- sign-in -------------------------------------------------------------------------------------
 
 
 async def dashboard_sign_in_form(request: Request) -> Response:
@@ -36,10 +190,38 @@ async def dashboard_sign_in_form(request: Request) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class SignInLimits:
+    """Guessing passwords: five tries per address, then one every ten seconds; an office behind
+    one address gets thirty at once."""
+
+    by_email: TokenBucket
+    by_ip: TokenBucket
+
+    @classmethod
+    def make(cls) -> SignInLimits:
+        return cls(TokenBucket(burst=5, per_second=0.1), TokenBucket(burst=30, per_second=0.5))
+
+
 async def dashboard_sign_in(request: Request) -> Response:
     await csrf.verify(request)
     form = await request.form()
-    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    email, password = str(form.get("email", "")).strip().lower(), str(form.get("password", ""))
+    limits: SignInLimits = request.app.state.sign_in_limits
+    try:
+        limits.by_email.take(email)
+        limits.by_ip.take(_client_ip(request))
+    except Limited as limited:
+        return htmx.render(
+            request,
+            page="pages/dashboard/sign_in.html",
+            fragment="fragments/dashboard/sign_in_form.html",
+            context={
+                "error": f"Too many attempts. Try again in {limited.retry_after} seconds.",
+                "email": email,
+            },
+            status_code=429,
+        )
 
     def authenticate() -> StaffUser | None:
         with request.app.state.db.unscoped("sign-in looks staff up by email") as session:
@@ -55,7 +237,7 @@ async def dashboard_sign_in(request: Request) -> Response:
             status_code=401,
         )
     settings = request.app.state.settings
-    response = RedirectResponse(request.url_for("dashboard_home"), status_code=303)
+    response = RedirectResponse(request.url_for("dashboard_customers"), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         staff.session_token(settings.secret_key, user),
@@ -74,26 +256,8 @@ async def dashboard_sign_out(request: Request) -> Response:
     return response
 
 
-def _overview(request: Request, user: StaffUser) -> dict[str, object]:
-    db = request.app.state.db
-    with db.session(user.business_id) as session:
-        business: Business = businesses.get(session, user.business_id)
-        page = customers.list_page(session, business=business)
-        balances = customers.balances(session, business=business, customers=page)
-    return {"user": user, "business": business, "customers": page, "balances": balances}
-
-
 async def dashboard_home(request: Request) -> Response:
-    user = await run_in_threadpool(_signed_in, request)
-    if user is None:
-        return RedirectResponse(request.url_for("dashboard_sign_in_form"), status_code=303)
-    context = await run_in_threadpool(_overview, request, user)
-    return htmx.render(
-        request,
-        page="pages/dashboard/home.html",
-        fragment="fragments/dashboard/customer_table.html",
-        context=context,
-    )
+    return RedirectResponse(request.url_for("dashboard_customers"), status_code=303)
 
 
 routes = [

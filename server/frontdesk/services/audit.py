@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from frontdesk.models import AuditEvent, Business
 
@@ -33,3 +33,28 @@ def record(
     )
     session.add(event)
     return event
+
+
+def recent(
+    session: Session,
+    *,
+    target_id: str | None = None,
+    action: str = "",
+    actor_type: str = "",
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """The latest events, newest first: about one record, or of one kind (`invoice.` prefix)."""
+    statement = select(AuditEvent)
+    if target_id:
+        statement = statement.where(AuditEvent.target_id == target_id)
+    if action:
+        statement = statement.where(col(AuditEvent.action).startswith(action, autoescape=True))
+    if actor_type:
+        statement = statement.where(AuditEvent.actor_type == actor_type)
+    return list(
+        session.exec(
+            statement.order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc()).limit(
+                limit
+            )
+        ).all()
+    )

@@ -8,11 +8,12 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from frontdesk import money
 from frontdesk.models import ApiKey, Business, StaffRole, StaffUser
@@ -154,3 +155,101 @@ def by_api_key(session: Session, key: str) -> tuple[Business, ApiKey]:
     if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
         api_key.last_used_at = now
     return get(session, api_key.business_id), api_key
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    allow_payments: bool
+    allow_invoices: bool
+    allow_estimates: bool
+    allow_profile_updates: bool
+    tips_enabled: bool
+    tip_percents: str  # "18, 20, 25" as typed
+    allow_partial_payments: bool
+    partial_payment_minimum: int
+    secure_pay_page: bool
+
+
+def update_portal(business: Business, wanted: PortalSettings) -> list[str]:
+    """Apply the portal switches; the portal honours them on its next request. Returns what
+    changed."""
+    try:
+        tips = sorted(
+            {
+                int((Decimal(part.strip()) * 100).to_integral_value())
+                for part in wanted.tip_percents.replace("%", "").split(",")
+                if part.strip()
+            }
+        )
+    except InvalidOperation:
+        raise Invalid(
+            "Tips need fixing.", {"tip_percents": "List percentages like 18, 20, 25."}
+        ) from None
+    if wanted.tips_enabled and not tips:
+        raise Invalid("Tips need fixing.", {"tip_percents": "List at least one percentage."})
+    if any(not 0 < bp <= 10_000 for bp in tips) or len(tips) > 5:
+        raise Invalid(
+            "Tips need fixing.", {"tip_percents": "Up to five percentages between 0 and 100."}
+        )
+    if wanted.partial_payment_minimum < 0:
+        raise Invalid("The minimum needs fixing.", {"partial_payment_minimum": "Not below 0."})
+    changed = []
+    values: dict[str, Any] = {
+        "allow_payments": wanted.allow_payments,
+        "allow_invoices": wanted.allow_invoices,
+        "allow_estimates": wanted.allow_estimates,
+        "allow_profile_updates": wanted.allow_profile_updates,
+        "tips_enabled": wanted.tips_enabled,
+        "tip_basis_points": tips or business.tip_basis_points,
+        "allow_partial_payments": wanted.allow_partial_payments,
+        "partial_payment_minimum": wanted.partial_payment_minimum,
+        "secure_pay_page": wanted.secure_pay_page,
+    }
+    for name, value in values.items():
+        if getattr(business, name) != value:
+            setattr(business, name, value)
+            changed.append(name)
+    return changed
+
+
+def update_embed(business: Business, *, origins: list[str], portal_page_url: str) -> list[str]:
+    """Where the portal may load (exact origins) and the page it lives on (for emailed links)."""
+    cleaned = []
+    for origin in origins:
+        if origin.strip():
+            cleaned.append(normalise_origin(origin))
+    page = portal_page_url.strip()
+    if page:
+        parts = urlsplit(page)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Invalid(
+                "The page address needs fixing.",
+                {"portal_page_url": "Enter the full address, like https://example.com/account."},
+            )
+        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        if origin not in cleaned:
+            raise Invalid(
+                "The page address needs fixing.",
+                {"portal_page_url": f"Add {origin} to the allowed websites first."},
+            )
+    changed = []
+    if business.allowed_origins != sorted(set(cleaned)):
+        business.allowed_origins = sorted(set(cleaned))
+        changed.append("allowed_origins")
+    if (business.portal_page_url or "") != page:
+        business.portal_page_url = page or None
+        changed.append("portal_page_url")
+    return changed
+
+
+def api_keys(session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all())
+
+
+def revoke_api_key(session: Session, key_id: str) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("no such key")
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+    return key

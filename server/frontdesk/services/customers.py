@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from frontdesk.models import Business, CreditNote, Customer, utcnow
+from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus, utcnow
 from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
@@ -170,6 +170,42 @@ def list_page(
             .offset(offset)
         ).all()
     )
+
+
+def search(
+    session: Session, *, business: Business, query: str, page: int, per_page: int = 25
+) -> tuple[list[Customer], bool]:
+    """A page of customers by name whose name or email holds `query`; and whether more follow."""
+    statement = select(Customer)
+    wanted = query.strip().lower()
+    if wanted:
+        pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                func.lower(Customer.name).like(pattern, escape="\\"),
+                col(Customer.email).like(pattern, escape="\\"),
+                col(Customer.external_id) == query.strip(),
+            )
+        )
+    rows = session.exec(
+        statement.order_by(func.lower(Customer.name), col(Customer.id))
+        .limit(per_page + 1)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows[:per_page]), len(rows) > per_page
+
+
+def last_payments(session: Session, customer_ids: list[str]) -> dict[str, datetime]:
+    """When each customer last paid, in one query."""
+    rows = session.exec(
+        select(Payment.customer_id, func.max(Payment.succeeded_at))
+        .where(
+            col(Payment.customer_id).in_(customer_ids),
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+        .group_by(Payment.customer_id)
+    ).all()
+    return {customer_id: when for customer_id, when in rows if when is not None}
 
 
 def get_by_reference(session: Session, *, business: Business, reference: str) -> Customer:

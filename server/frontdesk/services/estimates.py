@@ -113,6 +113,17 @@ def get_for_customer(
     return estimate
 
 
+def for_customer(session: Session, *, customer: Customer) -> list[Estimate]:
+    """Every estimate of one customer, drafts too, newest first (the dashboard)."""
+    return list(
+        session.exec(
+            select(Estimate)
+            .where(Estimate.customer_id == customer.id)
+            .order_by(col(Estimate.issue_date).desc(), col(Estimate.created_at).desc())
+        ).all()
+    )
+
+
 def get_by_reference(session: Session, *, business: Business, reference: str) -> Estimate:
     """An estimate by our id, or by the business's own id written as `external:<id>`."""
     if reference.startswith("external:"):

@@ -121,6 +121,65 @@ def create(
     return invoice
 
 
+def for_customer(session: Session, *, customer: Customer) -> list[InvoiceView]:
+    """Every invoice of one customer, drafts and void ones too, newest first (the dashboard)."""
+    rows = session.exec(
+        select(Invoice)
+        .where(Invoice.customer_id == customer.id)
+        .order_by(col(Invoice.issue_date).desc(), col(Invoice.created_at).desc())
+    ).all()
+    return views(session, list(rows))
+
+
+def recent(
+    session: Session, *, status: str | None, page: int, per_page: int = 25
+) -> tuple[list[tuple[InvoiceView, Customer]], bool]:
+    """A page of the business's invoices, newest first, with their customers (the dashboard)."""
+    statement = select(Invoice, Customer).join(Customer, col(Customer.id) == Invoice.customer_id)
+    if status in {s.value for s in InvoiceStatus}:
+        statement = statement.where(Invoice.status == status)
+    rows = session.exec(
+        statement.order_by(col(Invoice.created_at).desc(), col(Invoice.id).desc())
+        .limit(per_page + 1)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    shown = rows[:per_page]
+    seen = views(session, [invoice for invoice, _ in shown])
+    return [(view, customer) for view, (_, customer) in zip(seen, shown, strict=True)], len(
+        rows
+    ) > per_page
+
+
+def replace_draft(
+    session: Session,
+    *,
+    business: Business,
+    invoice: Invoice,
+    lines: list[LineInput],
+    issue_date: date,
+    due_date: date,
+    notes: str,
+) -> Invoice:
+    """Edit a draft: its lines are written again and its totals worked out again."""
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Invalid("Only a draft can be edited; this invoice was already sent.")
+    line_pricing.validate(lines)
+    if due_date < issue_date:
+        raise Invalid("due before issue", {"due_date": "The due date is before the issue date."})
+    for old in session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)):
+        session.delete(old)
+    rows = line_pricing.build(
+        lines,
+        lambda: InvoiceLine(
+            business_id=business.id, invoice_id=invoice.id, description="", unit_amount=0
+        ),
+    )
+    line_pricing.set_totals(invoice, rows)
+    invoice.issue_date, invoice.due_date, invoice.notes = issue_date, due_date, notes
+    session.add_all(rows)
+    return invoice
+
+
 def get_by_reference(session: Session, *, business: Business, reference: str) -> Invoice:
     """An invoice by our id, or by the business's own id written as `external:<id>`."""
     if reference.startswith("external:"):

@@ -117,6 +117,44 @@ def record_succeeded(
     return payment
 
 
+OFFLINE_METHODS = (PaymentMethodKind.CASH, PaymentMethodKind.CHEQUE)
+
+
+def record_offline(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    invoice: Invoice,
+    amount: int,
+    method: PaymentMethodKind,
+    reference: str,
+) -> Payment:
+    """Cash or a cheque the business received, applied to one invoice (never above what is due)."""
+    if method not in OFFLINE_METHODS:
+        raise Invalid("Choose cash or cheque.", {"method": "Choose cash or cheque."})
+    _lock_customer(session, customer.id)
+    session.refresh(invoice)
+    due = invoices.views(session, [invoice])[0].amount_due
+    if invoice.customer_id != customer.id or invoice.status != InvoiceStatus.OPEN or due == 0:
+        raise Invalid("This invoice is not open for payment.")
+    if not 0 < amount <= due:
+        shown = money.format_amount(due, business.currency, business.locale)
+        raise Invalid("Choose another amount.", {"amount": f"Enter up to {shown}."})
+    payment = record_succeeded(
+        session,
+        business=business,
+        customer=customer,
+        allocations=[(invoice, amount)],
+        method=method,
+        idempotency_key=f"offline:{new_id('rec')}",
+        initiated_by=Initiator.STAFF,
+    )
+    payment.description = reference[:500]
+    outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
+    return payment
+
+
 @dataclass(frozen=True)
 class PaymentView:
     payment: Payment
@@ -129,13 +167,20 @@ class PaymentView:
 
 
 def history(
-    session: Session, *, business: Business, customer: Customer, payment_id: str | None = None
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    payment_id: str | None = None,
+    attempts: bool = False,
 ) -> list[PaymentView]:
-    """The customer's payments (or one of them), newest first, with invoices paid and refunds."""
-    query = select(Payment).where(
-        Payment.customer_id == customer.id,
-        col(Payment.status).in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING]),
-    )
+    """The customer's payments (or one of them), newest first, with invoices paid and refunds.
+    `attempts` adds the pending, failed and cancelled ones (the business sees those)."""
+    query = select(Payment).where(Payment.customer_id == customer.id)
+    if not attempts:
+        query = query.where(
+            col(Payment.status).in_([PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING])
+        )
     if payment_id is not None:
         query = query.where(Payment.id == payment_id)
     rows = list(session.exec(query.order_by(col(Payment.created_at).desc())).all())

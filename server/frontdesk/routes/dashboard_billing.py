@@ -1,0 +1,463 @@
+"""Dashboard: invoices (list, draft with lines, edit, send, void, offline payment, PDF) and
+payments (list, one payment with its refunds, refunding)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk import money
+from frontdesk.models import Customer, Invoice, InvoiceStatus, Payment, PaymentMethodKind
+from frontdesk.payments import stripe_api
+from frontdesk.routes.dashboard import SignedOut, Staff, action, field_errors, page, signed_in
+from frontdesk.routes.dashboard_customers import page_number
+from frontdesk.services import businesses, customers, documents, invoices, payments
+from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.lines import LineInput
+
+INVOICE_PAGE = "fragments/dashboard/invoice.html"
+EDITOR = "fragments/dashboard/invoice_editor.html"
+PAYMENT_PAGE = "fragments/dashboard/payment.html"
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+async def dashboard_invoices(request: Request) -> Response:
+    status = request.query_params.get("status", "")
+    number = page_number(request)
+
+    def build(who: Staff) -> dict[str, Any]:
+        rows, more = invoices.recent(who.session, status=status or None, page=number)
+        return {
+            "rows": rows,
+            "status": status,
+            "page_number": number,
+            "more": more,
+            "today": businesses.today(who.business),
+        }
+
+    return await page(
+        request, "fragments/dashboard/invoices.html", build, title="Invoices", section="invoices"
+    )
+
+
+def _lines(form: FormData, currency: str) -> tuple[list[LineInput], list[dict[str, str]]]:
+    """The typed rows (for the form again) and the lines they make; blank rows are skipped."""
+    columns = ["description", "quantity", "unit_price", "tax_rate"]
+    typed = [
+        dict(zip(columns, values, strict=False))
+        for values in zip(*(form.getlist(name) for name in columns), strict=False)
+    ]
+    rows = [{k: str(v).strip() for k, v in row.items()} for row in typed]
+    lines, errors = [], {}
+    for i, row in enumerate(r for r in rows if r.get("description") or r.get("unit_price")):
+        try:
+            unit = money.parse(row.get("unit_price") or "0", currency)
+        except money.MoneyError as exc:
+            errors[f"lines[{i}].unit_amount"] = str(exc).capitalize()
+            unit = 0
+        try:
+            quantity = Decimal(row.get("quantity") or "1")
+            rate = row.get("tax_rate")
+            tax_bp = int((Decimal(rate) * 100).to_integral_value()) if rate else None
+        except InvalidOperation:
+            errors[f"lines[{i}].quantity"] = "Quantity and tax rate must be numbers."
+            quantity, tax_bp = Decimal(1), None
+        lines.append(LineInput(row.get("description", ""), unit, quantity, tax_rate_bp=tax_bp))
+    if errors:
+        raise Invalid("Some lines need fixing.", errors)
+    return lines, rows
+
+
+def _dates(form: FormData, today: date) -> tuple[date, date]:
+    try:
+        issued = date.fromisoformat(str(form.get("issue_date") or today.isoformat()))
+        due = date.fromisoformat(str(form.get("due_date") or (today + timedelta(14)).isoformat()))
+    except ValueError:
+        raise Invalid("Dates need fixing.", {"due_date": "Use a date like 2026-12-31."}) from None
+    return issued, due
+
+
+def editor_context(
+    who: Staff,
+    *,
+    customer: Customer | None,
+    invoice: Invoice | None = None,
+    form: FormData | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    today = businesses.today(who.business)
+    rows: list[dict[str, str]] = []
+    if form is not None:
+        columns = ["description", "quantity", "unit_price", "tax_rate"]
+        rows = [
+            dict(zip(columns, map(str, values), strict=False))
+            for values in zip(*(form.getlist(name) for name in columns), strict=False)
+        ]
+    elif invoice is not None:
+        for line in invoices.lines(who.session, invoice=invoice):
+            rows.append(
+                {
+                    "description": line.description,
+                    "quantity": f"{line.quantity.normalize():f}",
+                    "unit_price": f"{money.to_decimal(line.unit_amount, invoice.currency)}",
+                    "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
+                }
+            )
+    rows += [{"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}] * max(
+        3 - len(rows), 1
+    )
+    values = {
+        "issue_date": str(form.get("issue_date", ""))
+        if form
+        else (invoice.issue_date.isoformat() if invoice else today.isoformat()),
+        "due_date": str(form.get("due_date", ""))
+        if form
+        else (invoice.due_date.isoformat() if invoice else (today + timedelta(14)).isoformat()),
+        "notes": str(form.get("notes", "")) if form else (invoice.notes if invoice else ""),
+        "customer": customer.id if customer else "",
+    }
+    choices = (
+        []
+        if customer
+        else customers.search(who.session, business=who.business, query="", page=1, per_page=500)[0]
+    )
+    return {
+        "customer": customer,
+        "invoice": invoice,
+        "rows": rows,
+        "values": values,
+        "choices": choices,
+        "errors": errors or {},
+        "title": f"Edit {invoice.number}" if invoice else "New invoice",
+        "section": "invoices",
+    }
+
+
+async def dashboard_invoice_new(request: Request) -> Response:
+    customer_id = request.query_params.get("customer", "")
+
+    def build(who: Staff) -> dict[str, Any]:
+        customer = (
+            customers.get(who.session, business=who.business, customer_id=customer_id)
+            if customer_id
+            else None
+        )
+        return editor_context(who, customer=customer)
+
+    return await page(request, EDITOR, build, title="New invoice", section="invoices")
+
+
+async def dashboard_invoice_create(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        try:
+            customer = customers.get(
+                who.session, business=who.business, customer_id=str(form.get("customer", ""))
+            )
+        except NotFound:
+            raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+        lines, _ = _lines(form, who.business.currency)
+        issued, due = _dates(form, businesses.today(who.business))
+        invoice = invoices.create(
+            who.session,
+            business=who.business,
+            customer=customer,
+            lines=lines,
+            issue_date=issued,
+            due_date=due,
+            notes=str(form.get("notes", ""))[:4000],
+        )
+        who.session.flush()
+        who.audit("invoice.created", "customer", customer.id, invoice=invoice.number)
+        return {"redirect": request.url_for("dashboard_invoice", invoice=invoice.id)}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        customer_id = str(form.get("customer", ""))
+        customer = who.session.get(Customer, customer_id) if customer_id else None
+        return editor_context(who, customer=customer, form=form, errors=field_errors(invalid))
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+def _invoice(who: Staff, invoice_id: str) -> Invoice:
+    return invoices.get(who.session, business=who.business, invoice_id=invoice_id)
+
+
+def invoice_context(who: Staff, invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    view = invoices.views(who.session, [invoice])[0]
+    context: dict[str, Any] = {
+        "view": view,
+        "invoice": invoice,
+        "customer": customers.get(
+            who.session, business=who.business, customer_id=invoice.customer_id
+        ),
+        "lines": invoices.lines(who.session, invoice=invoice),
+        "applied": invoices.applied(who.session, invoice=invoice),
+        "due_input": f"{money.to_decimal(view.amount_due, invoice.currency)}",
+        "today": businesses.today(who.business),
+        "title": invoice.number,
+        "section": "invoices",
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_invoice(request: Request) -> Response:
+    invoice_id = request.path_params["invoice"]
+
+    def build(who: Staff) -> dict[str, Any]:
+        invoice = _invoice(who, invoice_id)
+        if invoice.status == InvoiceStatus.DRAFT and request.query_params.get("edit"):
+            customer = customers.get(
+                who.session, business=who.business, customer_id=invoice.customer_id
+            )
+            return editor_context(who, customer=customer, invoice=invoice)
+        return invoice_context(who, invoice)
+
+    fragment = EDITOR if request.query_params.get("edit") else INVOICE_PAGE
+    return await page(request, fragment, build, title="Invoice", section="invoices")
+
+
+async def dashboard_invoice_update(request: Request) -> Response:
+    invoice_id = request.path_params["invoice"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        invoice = _invoice(who, invoice_id)
+        lines, _ = _lines(form, who.business.currency)
+        issued, due = _dates(form, businesses.today(who.business))
+        invoices.replace_draft(
+            who.session,
+            business=who.business,
+            invoice=invoice,
+            lines=lines,
+            issue_date=issued,
+            due_date=due,
+            notes=str(form.get("notes", ""))[:4000],
+        )
+        who.audit("invoice.edited", "customer", invoice.customer_id, invoice=invoice.number)
+        return {"redirect": request.url_for("dashboard_invoice", invoice=invoice.id)}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        invoice = _invoice(who, invoice_id)
+        customer = customers.get(
+            who.session, business=who.business, customer_id=invoice.customer_id
+        )
+        return editor_context(
+            who, customer=customer, invoice=invoice, form=form, errors=field_errors(invalid)
+        )
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+async def dashboard_invoice_change(request: Request) -> Response:
+    """Send a draft, void an invoice, or record cash or a cheque against it."""
+    invoice_id, change = request.path_params["invoice"], request.path_params["change"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        invoice = _invoice(who, invoice_id)
+        if change == "send":
+            invoices.send(who.session, business=who.business, invoice=invoice)
+            notice = f"{invoice.number} is sent: the customer sees it in their portal."
+        elif change == "void":
+            invoices.void(who.session, business=who.business, invoice=invoice)
+            notice = f"{invoice.number} is void."
+        elif change == "payment":
+            customer = customers.get(
+                who.session, business=who.business, customer_id=invoice.customer_id
+            )
+            try:
+                amount = money.parse(str(form.get("amount", "")), invoice.currency)
+            except money.MoneyError as exc:
+                raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+            method = str(form.get("method", ""))
+            payments.record_offline(
+                who.session,
+                business=who.business,
+                customer=customer,
+                invoice=invoice,
+                amount=amount,
+                method=PaymentMethodKind(method)
+                if method in ("cash", "cheque")
+                else PaymentMethodKind.CARD,
+                reference=str(form.get("reference", "")),
+            )
+            shown = money.format_amount(amount, invoice.currency, who.business.locale)
+            notice = f"Recorded {shown} paid by {method}."
+        else:
+            raise NotFound("no such change")
+        who.audit(f"invoice.{change}", "customer", invoice.customer_id, invoice=invoice.number)
+        return invoice_context(who, invoice, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return invoice_context(who, _invoice(who, invoice_id), errors=field_errors(invalid))
+
+    return await action(request, INVOICE_PAGE, act, rebuild, section="invoices")
+
+
+async def dashboard_invoice_pdf(request: Request) -> Response:
+    """The PDF as the customer will get it, drafts included (a preview)."""
+    invoice_id = request.path_params["invoice"]
+
+    def render() -> Response:
+        try:
+            user = signed_in(request)
+        except SignedOut:
+            return Response("Sign in again.", status_code=401)
+        with request.app.state.db.session(user.business_id) as session:
+            business = businesses.get(session, user.business_id)
+            invoice = invoices.get(session, business=business, invoice_id=invoice_id)
+            customer = customers.get(session, business=business, customer_id=invoice.customer_id)
+            document = documents.invoice_pdf(
+                business,
+                customer,
+                invoices.views(session, [invoice])[0],
+                invoices.lines(session, invoice=invoice),
+                invoices.applied(session, invoice=invoice),
+            )
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
+        )
+
+    return await run_in_threadpool(render)
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+async def dashboard_payments(request: Request) -> Response:
+    number = page_number(request)
+
+    def build(who: Staff) -> dict[str, Any]:
+        rows = who.session.exec(
+            select(Payment, Customer)
+            .join(Customer, col(Customer.id) == Payment.customer_id)
+            .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+            .limit(26)
+            .offset((number - 1) * 25)
+        ).all()
+        return {"rows": rows[:25], "more": len(rows) > 25, "page_number": number}
+
+    return await page(
+        request, "fragments/dashboard/payments.html", build, title="Payments", section="payments"
+    )
+
+
+def _payment(who: Staff, payment_id: str) -> Payment:
+    found = who.session.get(Payment, payment_id)
+    if found is None or found.business_id != who.business.id:
+        raise NotFound("no such payment")
+    return found
+
+
+def payment_context(who: Staff, payment: Payment, **extra: Any) -> dict[str, Any]:
+    customer = customers.get(who.session, business=who.business, customer_id=payment.customer_id)
+    [view] = payments.history(
+        who.session,
+        business=who.business,
+        customer=customer,
+        payment_id=payment.id,
+        attempts=True,
+    )
+    refunded = sum(r.amount for r in view.refunds if r.status == "succeeded")
+    context: dict[str, Any] = {
+        "view": view,
+        "payment": payment,
+        "customer": customer,
+        "refundable": payment.amount + payment.tip - refunded
+        if payment.status == "succeeded" and payment.processor_reference
+        else 0,
+        "title": "Payment",
+        "section": "payments",
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_payment(request: Request) -> Response:
+    payment_id = request.path_params["payment"]
+
+    def build(who: Staff) -> dict[str, Any]:
+        return payment_context(who, _payment(who, payment_id))
+
+    return await page(request, PAYMENT_PAGE, build, title="Payment", section="payments")
+
+
+async def dashboard_payment_refund(request: Request) -> Response:
+    payment_id = request.path_params["payment"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        payment = _payment(who, payment_id)
+        typed = str(form.get("amount", "")).strip()
+        try:
+            amount = money.parse(typed, payment.currency) if typed else None
+        except money.MoneyError as exc:
+            raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+        refund = payments.refund(
+            who.session,
+            business=who.business,
+            payment=payment,
+            amount=amount,
+            reason=str(form.get("reason", ""))[:1000],
+            client=stripe_api.client(settings),
+        )
+        who.session.flush()
+        who.audit(
+            "payment.refunded",
+            "customer",
+            payment.customer_id,
+            payment=payment.id,
+            refund=refund.id,
+            amount=refund.amount,
+        )
+        shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
+        return payment_context(who, payment, notice=f"Refunded {shown}.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return payment_context(who, _payment(who, payment_id), errors=field_errors(invalid))
+
+    return await action(request, PAYMENT_PAGE, act, rebuild, section="payments")
+
+
+routes = [
+    Route("/invoices", dashboard_invoices, name="dashboard_invoices"),
+    Route("/invoices/new", dashboard_invoice_new, name="dashboard_invoice_new"),
+    Route("/invoices", dashboard_invoice_create, methods=["POST"], name="dashboard_invoice_create"),
+    Route("/invoices/{invoice}", dashboard_invoice, name="dashboard_invoice"),
+    Route(
+        "/invoices/{invoice}",
+        dashboard_invoice_update,
+        methods=["POST"],
+        name="dashboard_invoice_update",
+    ),
+    Route("/invoices/{invoice}/pdf", dashboard_invoice_pdf, name="dashboard_invoice_pdf"),
+    Route(
+        "/invoices/{invoice}/{change}",
+        dashboard_invoice_change,
+        methods=["POST"],
+        name="dashboard_invoice_change",
+    ),
+    Route("/payments", dashboard_payments, name="dashboard_payments"),
+    Route("/payments/{payment}", dashboard_payment, name="dashboard_payment"),
+    Route(
+        "/payments/{payment}/refunds",
+        dashboard_payment_refund,
+        methods=["POST"],
+        name="dashboard_payment_refund",
+    ),
+]

@@ -1,0 +1,340 @@
+"""Dashboard: the customer list and search, a customer's page (details, invoices, estimates,
+payments, saved cards, activity), creating and editing customers, portal access and links, and
+charging a saved card or refunding a payment on their behalf."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk import money
+from frontdesk.models import Customer, Initiator
+from frontdesk.payments import stripe_api
+from frontdesk.routes.dashboard import Staff, action, field_errors, page
+from frontdesk.services import (
+    audit,
+    businesses,
+    customers,
+    estimates,
+    invoices,
+    payments,
+    portal,
+)
+from frontdesk.services.errors import Invalid
+
+EDITABLE = (
+    "name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "external_id",
+)
+CUSTOMER_PAGE = "fragments/dashboard/customer.html"
+
+
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+async def dashboard_customers(request: Request) -> Response:
+    query = request.query_params.get("q", "")[:200]
+    number = page_number(request)
+
+    def build(who: Staff) -> dict[str, Any]:
+        rows, more = customers.search(who.session, business=who.business, query=query, page=number)
+        return {
+            "customers": rows,
+            "balances": customers.balances(who.session, business=who.business, customers=rows),
+            "last_paid": customers.last_payments(who.session, [row.id for row in rows]),
+            "query": query,
+            "page_number": number,
+            "more": more,
+        }
+
+    # Typing in the search box swaps only the table.
+    fragment = (
+        "fragments/dashboard/customer_table.html"
+        if request.headers.get("HX-Target") == "customers"
+        else "fragments/dashboard/customers.html"
+    )
+    return await page(request, fragment, build, title="Customers", section="customers")
+
+
+def customer_context(who: Staff, customer: Customer, **extra: Any) -> dict[str, Any]:
+    session, business = who.session, who.business
+    saved = payments.saved_methods(session, business=business, customer=customer)
+    context: dict[str, Any] = {
+        "customer": customer,
+        "title": customer.name,
+        "section": "customers",
+        "balance": customers.balance(session, business=business, customer=customer),
+        "invoices": invoices.for_customer(session, customer=customer),
+        "estimates": estimates.for_customer(session, customer=customer),
+        "estimate_status": lambda e: estimates.status(e, businesses.today(business)),
+        "payments": payments.history(session, business=business, customer=customer, attempts=True),
+        "methods": saved,
+        "chargeable": [m for m in saved if m.consent_text],
+        "events": audit.recent(session, target_id=customer.id, limit=30),
+        "today": businesses.today(business),
+        "link": "",
+        "errors": {},
+        "notice": "",
+        "form": {},
+    }
+    context.update(extra)
+    return context
+
+
+def _customer(who: Staff, customer_id: str) -> Customer:
+    return customers.get(who.session, business=who.business, customer_id=customer_id)
+
+
+async def dashboard_customer(request: Request) -> Response:
+    customer_id = request.path_params["customer"]
+
+    def build(who: Staff) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id))
+
+    return await page(request, CUSTOMER_PAGE, build, title="Customer", section="customers")
+
+
+async def dashboard_customer_live(request: Request) -> Response:
+    """The balance, invoices and payments of the customer page, polled so a payment made in the
+    portal shows up without a reload."""
+    customer_id = request.path_params["customer"]
+
+    def build(who: Staff) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id))
+
+    return await page(
+        request,
+        "fragments/dashboard/customer_money.html",
+        build,
+        title="Customer",
+        section="customers",
+    )
+
+
+def _form_fields(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in EDITABLE}
+    values["country"] = values["country"].upper()
+    values["external_id"] = values["external_id"] or None
+    return values
+
+
+async def dashboard_customer_new(request: Request) -> Response:
+    def build(who: Staff) -> dict[str, Any]:
+        return {"errors": {}, "form": {}}
+
+    return await page(
+        request,
+        "fragments/dashboard/customer_new.html",
+        build,
+        title="New customer",
+        section="customers",
+    )
+
+
+async def dashboard_customer_create(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        values = _form_fields(form)
+        customer = customers.create(
+            who.session,
+            business=who.business,
+            name=values.pop("name"),
+            email=values.pop("email"),
+            external_id=values.pop("external_id"),
+            **values,
+        )
+        who.session.flush()
+        who.audit("customer.created", "customer", customer.id, name=customer.name)
+        return {"redirect": request.url_for("dashboard_customer", customer=customer.id)}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return {"errors": field_errors(invalid), "form": _form_fields(form)}
+
+    return await action(
+        request, "fragments/dashboard/customer_new.html", act, rebuild, section="customers"
+    )
+
+
+async def dashboard_customer_update(request: Request) -> Response:
+    customer_id = request.path_params["customer"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        values = _form_fields(form)
+        changed = {k: v for k, v in values.items() if getattr(customer, k) != v}
+        customers.update(who.session, business=who.business, customer=customer, changes=changed)
+        if changed:
+            who.audit("customer.updated", "customer", customer.id, changed=sorted(changed))
+        return customer_context(who, customer, notice="Saved." if changed else "Nothing changed.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        return customer_context(
+            who, customer, errors=field_errors(invalid), form=_form_fields(form)
+        )
+
+    return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
+
+
+async def dashboard_customer_access(request: Request) -> Response:
+    """Turn portal access on or off; off ends every session and link of the customer."""
+    customer_id = request.path_params["customer"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        enable = form.get("enabled") == "yes"
+        if customer.portal_enabled != enable:
+            customer.portal_enabled = enable
+            if not enable:
+                customers.revoke_links(customer)
+            who.audit(
+                "customer.portal_" + ("enabled" if enable else "disabled"), "customer", customer.id
+            )
+        notice = "Portal access is on." if enable else "Portal access is off; sessions ended."
+        return customer_context(who, customer, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))
+
+    return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
+
+
+async def dashboard_customer_link(request: Request) -> Response:
+    """Show the customer's permanent payment link; `regenerate` kills every earlier copy."""
+    customer_id = request.path_params["customer"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        if not customer.portal_enabled:
+            raise Invalid("Turn portal access on first.")
+        notice = "Here is the payment link."
+        if form.get("regenerate") == "yes":
+            customers.revoke_links(customer)
+            who.audit("customer.links_regenerated", "customer", customer.id)
+            notice = "New link made: the old one and every open session stopped working."
+        link = portal.payment_link(settings.secret_key, settings.base_url, who.business, customer)
+        return customer_context(who, customer, link=link, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))
+
+    return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
+
+
+async def dashboard_customer_charge(request: Request) -> Response:
+    """Charge a card the customer saved with consent, for chosen invoices or an amount."""
+    customer_id = request.path_params["customer"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        method = payments.saved_method(
+            who.session,
+            business=who.business,
+            customer=customer,
+            method_id=str(form.get("method", "")),
+        )
+        numbers = [str(n) for n in form.getlist("invoice")] or None
+        typed = str(form.get("amount", "")).strip()
+        amount = None
+        if typed:
+            try:
+                amount = money.parse(typed, who.business.currency)
+            except money.MoneyError as exc:
+                raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+        selection = payments.choose(
+            who.session,
+            business=who.business,
+            customer=customer,
+            numbers=numbers,
+            partial=amount,
+            by_business=True,
+        )
+        charged = payments.charge_saved(
+            who.session,
+            business=who.business,
+            customer=customer,
+            method=method,
+            selection=selection,
+            initiated_by=Initiator.STAFF,
+            client=stripe_api.client(settings),
+            link_for=lambda p: portal.action_link(
+                settings.secret_key, settings.base_url, who.business, customer, p.id
+            ),
+            description=str(form.get("description", ""))[:500],
+        )
+        shown = money.format_amount(
+            charged.payment.amount, who.business.currency, who.business.locale
+        )
+        who.audit(
+            "payment.charged",
+            "customer",
+            customer.id,
+            payment=charged.payment.id,
+            amount=charged.payment.amount,
+            status=str(charged.payment.status),
+        )
+        if charged.needs_customer:
+            notice = (
+                f"The bank wants {customer.name} to confirm the {shown} charge; "
+                "we emailed them a link. It shows here once they do."
+            )
+        elif charged.payment.failure_message:
+            raise Invalid(f"The charge of {shown} failed: {charged.payment.failure_message}")
+        else:
+            notice = f"Charged {shown}."
+        return customer_context(who, customer, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))
+
+    return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
+
+
+routes = [
+    Route("/customers", dashboard_customers, name="dashboard_customers"),
+    Route("/customers/new", dashboard_customer_new, name="dashboard_customer_new"),
+    Route(
+        "/customers", dashboard_customer_create, methods=["POST"], name="dashboard_customer_create"
+    ),
+    Route("/customers/{customer}", dashboard_customer, name="dashboard_customer"),
+    Route("/customers/{customer}/live", dashboard_customer_live, name="dashboard_customer_live"),
+    Route(
+        "/customers/{customer}",
+        dashboard_customer_update,
+        methods=["POST"],
+        name="dashboard_customer_update",
+    ),
+    Route(
+        "/customers/{customer}/access",
+        dashboard_customer_access,
+        methods=["POST"],
+        name="dashboard_customer_access",
+    ),
+    Route(
+        "/customers/{customer}/link",
+        dashboard_customer_link,
+        methods=["POST"],
+        name="dashboard_customer_link",
+    ),
+    Route(
+        "/customers/{customer}/charges",
+        dashboard_customer_charge,
+        methods=["POST"],
+        name="dashboard_customer_charge",
+    ),
+]

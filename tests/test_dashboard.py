@@ -1,0 +1,353 @@
+"""The business dashboard over real HTTP: forms with CSRF, roles, isolation, charges, refunds."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+from starlette.routing import Mount, Route
+
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.models import (
+    ApiKey,
+    AuditEvent,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    StaffRole,
+)
+from frontdesk.routes.dashboard import SignInLimits
+from frontdesk.services import businesses, staff
+from frontdesk.services.businesses import NewBusiness
+from frontdesk.services.rate_limits import TokenBucket
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import PASSWORD, make_business, make_customer, make_invoice
+from tests.flow import Flow
+
+
+class Desk:
+    """A signed-in browser session on the dashboard, posting forms as htmx does."""
+
+    def __init__(self, url: str, email: str, password: str = PASSWORD) -> None:
+        self.client = httpx.Client(base_url=f"{url}/dashboard")
+        form = self.client.get("/sign-in")
+        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        self.signed = self.client.post(
+            "/sign-in", data={"email": email, "password": password, "csrf_token": self.csrf}
+        )
+
+    def get(self, path: str, **params: str) -> httpx.Response:
+        return self.client.get(path, params=params)
+
+    def post(
+        self, path: str, data: dict[str, str | list[str]] | None = None, csrf: bool = True
+    ) -> httpx.Response:
+        headers = {"HX-Request": "true", **({"X-CSRF-Token": self.csrf} if csrf else {})}
+        return self.client.post(path, data=data or {}, headers=headers)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def owner_desk(live_server: LiveServer, db: Database) -> tuple[Desk, NewBusiness]:
+    made = make_business(db)
+    return Desk(live_server.url, made.owner.email), made
+
+
+def add_manager(db: Database, made: NewBusiness) -> str:
+    email = f"manager-{made.business.id[-6:]}@example.com"
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        staff.create(
+            session,
+            business=business,
+            email=email,
+            password=PASSWORD,
+            role=StaffRole.MANAGER,
+            name="Morgan Manager",
+        )
+    return email
+
+
+def test_an_owner_creates_a_customer_and_a_draft_then_sends_it(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    bad = desk.post("/customers", {"name": "", "email": "nope"})
+    assert bad.status_code == 422 and "Enter the customer" in bad.text
+    created = desk.post("/customers", {"name": "Robin Hill", "email": "robin@example.com"})
+    assert created.status_code == 204
+    page = created.headers["HX-Location"]
+    customer_id = page.rsplit("/", 1)[1]
+    due = (date.today() + timedelta(days=10)).isoformat()
+    draft = desk.post(
+        "/invoices",
+        {
+            "customer": customer_id,
+            "due_date": due,
+            "description": ["Hedge trimming", "Green waste", ""],
+            "quantity": ["2", "1", "1"],
+            "unit_price": ["45.50", "20", ""],
+            "tax_rate": ["8.25", "", ""],
+        },
+    )
+    assert draft.status_code == 204, draft.text
+    invoice_id = draft.headers["HX-Location"].rsplit("/", 1)[1]
+    with db.session(made.business.id) as session:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        # 2 x 45.50 = 91.00, tax 8.25 % = 7.51 (half up); + 20.00
+        assert (invoice.subtotal, invoice.tax_total, invoice.total) == (11100, 751, 11851)
+        assert invoice.status == InvoiceStatus.DRAFT
+    shown = desk.get(f"/invoices/{invoice_id}")
+    assert "Send to Robin Hill" in shown.text
+    sent = desk.post(f"/invoices/{invoice_id}/send")
+    assert sent.status_code == 200 and "is sent" in sent.text
+    customer_page = desk.get(f"/customers/{customer_id}")
+    assert "$118.51</strong> owed" in customer_page.text
+    with db.session(made.business.id) as session:
+        actions = [e.action for e in session.exec(select(AuditEvent))]
+    assert {"customer.created", "invoice.created", "invoice.send"} <= set(actions)
+    desk.close()
+
+
+def test_offline_payments_settle_and_void_is_refused_after_money(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        customer = make_customer(session, made.business)
+        invoice = make_invoice(session, made.business, customer, amounts=(5000,))
+    too_much = desk.post(f"/invoices/{invoice.id}/payment", {"amount": "50.01", "method": "cash"})
+    assert too_much.status_code == 422 and "Enter up to $50.00" in too_much.text
+    part = desk.post(
+        f"/invoices/{invoice.id}/payment",
+        {"amount": "20", "method": "cheque", "reference": "#1001"},
+    )
+    assert part.status_code == 200 and "Recorded $20.00" in part.text
+    assert desk.post(f"/invoices/{invoice.id}/void").status_code == 422
+    desk.post(f"/invoices/{invoice.id}/payment", {"amount": "30", "method": "cash"})
+    with db.session(made.business.id) as session:
+        assert session.get(Invoice, invoice.id).status == InvoiceStatus.PAID  # type: ignore[union-attr]
+    desk.close()
+
+
+def test_search_finds_customers_by_name_or_email(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        make_customer(session, made.business, name="Ada Lovelace", email="ada@example.com")
+        make_customer(session, made.business, name="Bob 100% Real", email="bob@example.com")
+    found = desk.client.get("/customers", params={"q": "LOVE"}, headers={"HX-Target": "customers"})
+    assert "Ada Lovelace" in found.text and "Bob" not in found.text
+    assert 'id="customers-page"' not in found.text  # only the table
+    assert "Bob 100% Real" in desk.get("/customers", q="100%").text
+    assert "Ada" not in desk.get("/customers", q="%").text
+    desk.close()
+
+
+def test_a_manager_sees_settings_but_cannot_change_them_or_keys(
+    live_server: LiveServer, db: Database
+) -> None:
+    made = make_business(db)
+    desk = Desk(live_server.url, add_manager(db, made))
+    assert desk.get("/settings").status_code == 200
+    for path, data in [
+        ("/settings/portal", {"allow_payments": "yes"}),
+        ("/settings/embed", {"allowed_origins": "https://evil.example"}),
+        ("/developers/key", {"name": "mine"}),
+        ("/developers/endpoint", {"url": "https://hooks.example"}),
+    ]:
+        response = desk.post(path, data)
+        assert response.status_code == 403, path
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        assert business.allowed_origins == []
+        assert len(session.exec(select(ApiKey)).all()) == 1  # the one made with the business
+    desk.close()
+
+
+def test_owners_change_portal_settings_and_the_portal_follows(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    bad = desk.post("/settings/portal", {"tips_enabled": "yes", "tip_percents": "lots"})
+    assert bad.status_code == 422
+    saved = desk.post(
+        "/settings/portal",
+        {
+            "allow_payments": "yes",
+            "allow_invoices": "yes",
+            "tips_enabled": "yes",
+            "tip_percents": "15, 20",
+            "allow_partial_payments": "yes",
+            "partial_payment_minimum": "25",
+        },
+    )
+    assert saved.status_code == 200 and "Saved" in saved.text
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        assert business.tip_basis_points == [1500, 2000]
+        assert business.partial_payment_minimum == 2500
+        assert not business.allow_estimates and not business.allow_profile_updates
+    embed = desk.post(
+        "/settings/embed",
+        {
+            "allowed_origins": "https://shop.example\nhttps://www.shop.example",
+            "portal_page_url": "https://shop.example/account",
+        },
+    )
+    assert embed.status_code == 200
+    check = desk.post("/settings/check", {"site": "https://www.shop.example/pay"})
+    assert "may show the portal" in check.text
+    check = desk.post("/settings/check", {"site": "https://other.example/"})
+    assert "is not allowed" in check.text
+    desk.close()
+
+
+def test_keys_are_shown_once_and_revoked(
+    owner_desk: tuple[Desk, NewBusiness], db: Database, live_server: LiveServer
+) -> None:
+    desk, made = owner_desk
+    made_key = desk.post("/developers/key", {"name": "Sync"})
+    key = re.search(r'value="(sk_[^"]+)"', made_key.text).group(1)  # type: ignore[union-attr]
+    assert key not in desk.get("/developers").text
+    api = httpx.get(
+        f"{live_server.url}/api/v1/customers", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert api.status_code == 200
+    with db.session(made.business.id) as session:
+        row = session.exec(select(ApiKey).where(ApiKey.name == "Sync")).one()
+        assert key not in row.key_hash
+    desk.post("/developers/revoke", {"id": row.id})
+    api = httpx.get(
+        f"{live_server.url}/api/v1/customers", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert api.status_code == 401
+    desk.close()
+
+
+def dashboard_routes() -> list[Route]:
+    app = create_app(Settings(environment="test", secret_key=("x" * 40,), run_jobs=False))
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/dashboard")
+    return [r for r in mount.routes if isinstance(r, Route)]
+
+
+def test_every_dashboard_form_refuses_a_missing_csrf_token(
+    owner_desk: tuple[Desk, NewBusiness],
+) -> None:
+    desk, _ = owner_desk
+    posts = [r for r in dashboard_routes() if "POST" in (r.methods or set())]
+    assert len(posts) >= 14
+    for route in posts:
+        path = re.sub(r"{(\w+)}", "x", route.path)
+        response = desk.post(path, {"name": "x"}, csrf=False)
+        assert response.status_code == 403, route.path
+        assert "This form has expired" in response.text
+    desk.close()
+
+
+def test_every_dashboard_route_refuses_another_business_ids(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, _ = owner_desk
+    theirs = make_business(db)
+    with db.session(theirs.business.id) as session:
+        customer = make_customer(session, theirs.business, name="Secret Person")
+        invoice = make_invoice(session, theirs.business, customer)
+        from tests.factories import make_payment
+
+        payment = make_payment(session, theirs.business, customer, invoice, 1000)
+    ids = {
+        "customer": customer.id,
+        "invoice": invoice.id,
+        "payment": payment.id,
+        "change": "send",
+    }
+    walked = 0
+    for route in dashboard_routes():
+        names = re.findall(r"{(\w+)}", route.path)
+        if not set(names) & {"customer", "invoice", "payment"}:
+            continue
+        path = route.path.format(**{name: ids[name] for name in names})
+        method = "POST" if "POST" in (route.methods or set()) else "GET"
+        response = (
+            desk.post(path, {"amount": "1", "method": "cash", "enabled": "no"})
+            if method == "POST"
+            else desk.get(path)
+        )
+        assert response.status_code == 404, (method, route.path)
+        assert "Secret Person" not in response.text
+        walked += 1
+    assert walked >= 10
+    with db.session(theirs.business.id) as session:
+        assert session.get(Invoice, invoice.id).status == InvoiceStatus.OPEN  # type: ignore[union-attr]
+        assert session.get(Customer, customer.id).portal_enabled  # type: ignore[union-attr]
+    desk.close()
+
+
+def test_sign_in_is_rate_limited_and_recovers(settings: Settings, db: Database) -> None:
+    made = make_business(db)
+    app = create_app(settings, db)
+    app.state.sign_in_limits = SignInLimits(
+        TokenBucket(burst=3, per_second=0.5), TokenBucket(burst=50, per_second=10.0)
+    )
+    server = LiveServer(app).start()
+    try:
+        desks = [Desk(server.url, made.owner.email, "wrong password") for _ in range(4)]
+        assert [d.signed.status_code for d in desks] == [401, 401, 401, 429]
+        desks.append(Desk(server.url, made.owner.email))
+        assert desks[-1].signed.status_code == 429  # even the right password waits
+        time.sleep(2.1)
+        desks.append(Desk(server.url, made.owner.email))
+        assert desks[-1].signed.status_code == 303
+        for desk in desks:
+            desk.close()
+    finally:
+        server.stop()
+
+
+def test_the_dashboard_charges_a_saved_card_and_refunds_it(flow: Flow) -> None:
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        owner = session.exec(select(staff.StaffUser)).first()  # type: ignore[attr-defined]
+        method = PaymentMethod(
+            business_id=business.id,
+            customer_id=flow.customer.id,
+            processor_id="pm_card_visa",
+            brand="visa",
+            last4="4242",
+            is_default=True,
+            consent_text="I authorise it",
+        )
+        session.add(method)
+    desk = Desk(flow.app.url, owner.email)
+    page = desk.get(f"/customers/{flow.customer.id}")
+    assert "Charge a saved card" in page.text and "Visa •••• 4242" in page.text
+    charged = desk.post(
+        f"/customers/{flow.customer.id}/charges",
+        {"method": method.id, "invoice": ["INV-A"], "description": "Spring visit"},
+    )
+    assert charged.status_code == 200 and "Charged $40.00" in charged.text
+    with flow.db.session(flow.business.id) as session:
+        payment = session.exec(select(Payment)).one()
+    assert (payment.status, payment.description) == (PaymentStatus.SUCCEEDED, "Spring visit")
+    too_much = desk.post(f"/payments/{payment.id}/refunds", {"amount": "40.01"})
+    assert too_much.status_code == 422
+    refunded = desk.post(f"/payments/{payment.id}/refunds", {"amount": "15", "reason": "Late"})
+    assert "Refunded $15.00" in refunded.text
+    rest = desk.post(f"/payments/{payment.id}/refunds", {})
+    assert "Refunded $25.00" in rest.text
+    assert "Refund</h2>" not in rest.text  # nothing left to refund
+    desk.close()
