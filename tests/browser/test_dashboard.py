@@ -1,0 +1,74 @@
+"""The dashboard end to end: an owner bills a new customer, who pays through the link on the
+business's website in another browser, and the dashboard shows it without a reload."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Stage
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_owner_bills_a_customer_who_pays_through_the_link(
+    page: Page, browser: Browser, stage: Stage
+) -> None:
+    dashboard = stage.portal.url + "/dashboard"
+    page.goto(f"{dashboard}/sign-in")
+    page.get_by_label("Email").fill("owner@greenleaf.example")
+    page.get_by_label("Password").fill("greenleaf-demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Customers")).to_be_visible()
+
+    page.get_by_role("link", name="New customer").click()
+    page.get_by_label("Name").fill("Sam Okafor")
+    page.get_by_label("Email").fill("sam@example.com")
+    page.get_by_role("button", name="Create customer").click()
+    expect(page.get_by_role("heading", name="Sam Okafor")).to_be_visible()
+
+    page.get_by_role("link", name="New invoice").click()
+    page.get_by_label("Description of line 1").fill("Lawn aeration")
+    page.get_by_label("Unit price of line 1").fill("85")
+    page.get_by_label("Description of line 2").fill("Seed")
+    page.get_by_label("Quantity of line 2").fill("3")
+    page.get_by_label("Unit price of line 2").fill("12.50")
+    page.get_by_label("Due date").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Create draft").click()
+    expect(page.locator("[data-due]")).to_have_text("$0.00")  # a draft asks nothing yet
+    page.get_by_role("button", name="Send to Sam Okafor").click()
+    expect(page.locator(".notice")).to_contain_text("is sent")
+    expect(page.locator("[data-due]")).to_have_text("$122.50")
+
+    page.get_by_role("link", name="Sam Okafor").click()
+    page.get_by_role("button", name="Show the payment link").click()
+    link = page.locator("#payment-link").input_value()
+    assert link.startswith(f"{stage.site.url}/account#frontdesk=")
+    page.screenshot(path="docs/dashboard-customer.png", full_page=True)
+
+    customer_browser = browser.new_context()
+    try:
+        payer = customer_browser.new_page()
+        payer.goto(link)
+        portal = payer.locator("frontdesk-portal")
+        expect(portal.locator("#fd-pay")).to_be_visible()
+        expect(portal.locator(".fd-pay-total")).to_have_attribute("data-amount", "12250")
+        portal.locator("#fd-pay button[type=submit]").click()
+        expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+        frame = payer.frame_locator("frontdesk-portal [slot=payment] iframe")
+        frame.locator("input[name=number]").fill("4242 4242 4242 4242")
+        frame.locator("input[name=expiry]").fill("12 / 34")
+        frame.locator("input[name=cvc]").fill("123")
+        portal.locator("[data-fd-confirm]").click()
+        expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+        assert "#frontdesk=" not in payer.url  # the token left the address bar
+    finally:
+        customer_browser.close()
+
+    # No reload: the customer page polls its money section.
+    money = page.locator("#customer-money")
+    expect(money.locator(".badge-paid")).to_have_text("Paid", timeout=10_000)
+    expect(money.locator("[data-payment]")).to_contain_text("$122.50")
+    expect(money.locator(".balance")).to_contain_text("Settled")
