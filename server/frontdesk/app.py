@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -104,6 +105,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Handlers are mostly CPU (Python): a few threads beat anyio's forty, which only take
+        # turns at the GIL (bench/throughput.py shows the difference).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         runner = OutboxRunner(database, settings) if settings.run_jobs else None
         if runner:
             runner.start()

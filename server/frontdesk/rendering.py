@@ -35,6 +35,8 @@ templates = Jinja2Templates(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         trim_blocks=True,
+        # Templates ship with the package: checking their files' times on every render is waste.
+        auto_reload=False,
         # A missing variable is a bug in the handler, not an empty string on a customer's screen.
         undefined=StrictUndefined,
     )

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     reconcile_seconds: int = Field(default=300, ge=0)
     # How long a portal session lasts without activity; every portal response renews it.
     portal_session_seconds: int = Field(default=3600, ge=5, le=86400)
+    # Worker threads per process for database and rendering work.
+    threads: int = Field(default=4, ge=1, le=256)
     # Per secret API key: a burst of this many requests, refilled at the steady rate below.
     api_rate_burst: int = Field(default=100, ge=1)
     api_rate_per_second: float = Field(default=25.0, gt=0)

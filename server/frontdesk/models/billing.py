@@ -48,6 +48,8 @@ class Invoice(TenantScoped, table=True):
         UniqueConstraint("business_id", "number"),
         UniqueConstraint("business_id", "external_id", name="uq_invoice_external_id"),
         Index("ix_invoice_business_customer_status", "business_id", "customer_id", "status"),
+        # The customer's invoices newest first (lists, recent charges) without a sort.
+        Index("ix_invoice_customer_issued", "customer_id", "issue_date", "number"),
     )
 
     id: str = Field(default_factory=lambda: new_id("inv"), primary_key=True, max_length=40)
