@@ -50,24 +50,25 @@ def seed(db: Database, n_businesses: int, n_invoices: int) -> tuple[Business, Cu
         session.add(customer)
         session.flush()
         _invoices(session, business.id, customer.id, n_invoices)
-    filler: list[Any] = []
-    for i in range(n_businesses - 1):
-        other = Business(
-            name=f"Filler {i}", slug=f"filler-{i}-{secrets.token_hex(3)}", currency="USD"
-        )
-        filler.append(other)
+    # Ids are made in Python, so the filler goes in with one flush per table.
+    filler = [
+        Business(name=f"Filler {i}", slug=f"filler-{i}-{secrets.token_hex(3)}", currency="USD")
+        for i in range(n_businesses - 1)
+    ]
+    people = [Customer(business_id=b.id, name="Filler", email="f@x.test") for b in filler]
     with db.unscoped("filler businesses for scale") as session:
         session.add_all(filler)
         session.flush()
-        for other in filler:
-            c = Customer(business_id=other.id, name="Filler", email="f@x.test")
-            session.add(c)
-            session.flush()
-            _invoices(session, other.id, c.id, 3)
+        session.add_all(people)
+        session.flush()
+        for person in people:
+            _invoices(session, person.business_id, person.id, 3, flush=False)
     return business, customer
 
 
-def _invoices(session: Any, business_id: str, customer_id: str, count: int) -> None:
+def _invoices(
+    session: Any, business_id: str, customer_id: str, count: int, *, flush: bool = True
+) -> None:
     today = date.today()
     rows, lines = [], []
     for n in range(count):
@@ -97,9 +98,11 @@ def _invoices(session: Any, business_id: str, customer_id: str, count: int) -> N
             )
         )
     session.add_all(rows)
-    session.flush()
+    if flush:
+        session.flush()
     session.add_all(lines)
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def measure(url: str, shape: tuple[int, int]) -> dict[str, Any]:

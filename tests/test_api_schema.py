@@ -9,6 +9,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
 from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
@@ -50,6 +51,16 @@ def target(db: Database, settings: Settings) -> Iterator[Target]:
 # read at import so that pytest can make one test per operation.
 DOCUMENT = openapi.document(OPERATIONS, server="http://127.0.0.1/api/v1")
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(DOCUMENT)
+    assert DOCUMENT["openapi"] == "3.1.0"
+    # Every operation needs the key; nothing is documented as open.
+    assert DOCUMENT["security"] == [{"secretKey": []}]
+    for path in DOCUMENT["paths"].values():
+        for operation in path.values():
+            assert "401" in operation["responses"]
 
 
 def test_the_served_document_is_the_one_under_test(target: Target) -> None:

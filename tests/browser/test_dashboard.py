@@ -3,9 +3,11 @@ business's website in another browser, and the dashboard shows it without a relo
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Stage
@@ -72,3 +74,58 @@ def test_an_owner_bills_a_customer_who_pays_through_the_link(
     expect(money.locator(".badge-paid")).to_have_text("Paid", timeout=10_000)
     expect(money.locator("[data-payment]")).to_contain_text("$122.50")
     expect(money.locator(".balance")).to_contain_text("Settled")
+
+
+def sign_in(page: Page, stage: Stage) -> None:
+    page.goto(f"{stage.portal.url}/dashboard/sign-in")
+    page.get_by_label("Email").fill("owner@greenleaf.example")
+    page.get_by_label("Password").fill("greenleaf-demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Customers")).to_be_visible()
+
+
+def test_the_theme_preview_renders_exactly_as_the_live_portal(page: Page, stage: Stage) -> None:
+    sign_in(page, stage)
+    page.goto(f"{stage.portal.url}/dashboard/theme")
+    page.get_by_label("Theme pack").select_option("citrus")
+    page.get_by_label("Accent", exact=True).fill("#0b6e4f")
+    page.get_by_label("Corner radius").fill("4px")
+    page.get_by_label("Custom CSS").fill(".fd-business { letter-spacing: .02em; }")
+    preview = page.frame_locator("#theme-preview")
+    # The frame follows the form before anything is published.
+    expect(preview.locator("#preview")).to_be_attached()
+    page.wait_for_function("document.querySelector('#theme-preview').src.includes('0b6e4f')")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".notice")).to_contain_text("Published")
+    page.set_viewport_size({"width": 900, "height": 1400})
+    page.screenshot(path="docs/dashboard-theme.png", full_page=True)
+
+    customer = stage.seeded.signed_in_customer.id
+    page.goto(
+        f"{stage.portal.url}/dashboard/theme/preview?theme=citrus&accent=%230b6e4f&radius=4px"
+        f"&custom_css=.fd-business+%7B+letter-spacing%3A+.02em%3B+%7D&customer={customer}"
+    )
+    shadow = page.locator("#preview")
+    expect(shadow.locator("#fd-home")).to_be_visible()
+    page.evaluate("document.fonts.ready")
+    previewed = shadow.screenshot()
+
+    live = page.context.new_page()
+    live.set_viewport_size({"width": 900, "height": 1400})
+    key, token = stage.seeded.business.publishable_key, stage.embed_token()
+    live.goto(
+        stage.host_page(f'<frontdesk-portal business="{key}" token="{token}"></frontdesk-portal>')
+    )
+    portal = live.locator("frontdesk-portal")
+    expect(portal.locator("#fd-home")).to_be_visible()
+    live.evaluate("document.fonts.ready")
+    published = portal.screenshot()
+    live.close()
+
+    a, b = (
+        Image.open(io.BytesIO(previewed)).convert("RGB"),
+        Image.open(io.BytesIO(published)).convert("RGB"),
+    )
+    assert a.size == b.size, (a.size, b.size)
+    changed = sum(1 for pixel in ImageChops.difference(a, b).getdata() if max(pixel) > 16)
+    assert changed / (a.size[0] * a.size[1]) < 0.001, f"{changed} pixels differ"

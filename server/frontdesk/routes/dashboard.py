@@ -17,6 +17,7 @@ from starlette.routing import Route
 from frontdesk import htmx
 from frontdesk.middleware import csrf
 from frontdesk.models import Business, StaffRole, StaffUser
+from frontdesk.rendering import templates
 from frontdesk.services import audit, businesses, staff
 from frontdesk.services.errors import Forbidden, Invalid
 from frontdesk.services.rate_limits import Limited, TokenBucket
@@ -172,6 +173,34 @@ async def action(
         return _render(request, fragment, who, context, status)
 
     return await run_in_threadpool(run)
+
+
+def _staff_run(request: Request, work: Callable[[Staff], Response]) -> Response:
+    try:
+        user = signed_in(request)
+    except SignedOut:
+        return Response("Sign in again.", status_code=401)
+    with request.app.state.db.session(user.business_id) as session:
+        business = businesses.get(session, user.business_id)
+        return work(Staff(user, business, session, _client_ip(request)))
+
+
+async def preview_page(request: Request, build: Build) -> Response:
+    """The theme editor's preview: a document of its own, shown in the editor's frame."""
+
+    def work(who: Staff) -> Response:
+        return templates.TemplateResponse(
+            request, "pages/dashboard/theme_preview.html", {"business": who.business, **build(who)}
+        )
+
+    return await run_in_threadpool(_staff_run, request, work)
+
+
+async def stylesheet(request: Request, build: Callable[[Staff], str]) -> Response:
+    def work(who: Staff) -> Response:
+        return Response(build(who), media_type="text/css")
+
+    return await run_in_threadpool(_staff_run, request, work)
 
 
 def field_errors(invalid: Invalid) -> dict[str, str]:

@@ -152,6 +152,18 @@ def record_offline(
     )
     payment.description = reference[:500]
     outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
+    events.emit(
+        session,
+        business=business,
+        type="payment.succeeded",
+        data={
+            "payment": payment.id,
+            "amount": payment.amount,
+            "tip": 0,
+            "currency": payment.currency,
+            "method": str(method),
+        },
+    )
     return payment
 
 

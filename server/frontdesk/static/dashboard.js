@@ -21,3 +21,18 @@ document.addEventListener('click', function (event) {
     row.querySelector('input').focus();
   }
 });
+
+// The theme editor's preview follows the form as it is edited (the logo shows once published).
+var previewTimer;
+document.addEventListener('input', function (event) {
+  var form = event.target.form;
+  if (!form || !form.dataset.preview) return;
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(function () {
+    var query = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === 'string' && name !== 'csrf_token') query.append(name, value);
+    });
+    document.querySelector(form.dataset.preview).src = form.dataset.previewUrl + '?' + query;
+  }, 300);
+});

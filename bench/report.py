@@ -1,0 +1,68 @@
+"""The latest figures of every benchmark as one Markdown summary (what the README shows).
+
+.venv/bin/python bench/report.py
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from common import RESULTS
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def main() -> None:
+    weight, ttp = load("weight"), load("time_to_portal")
+    thr, scale, memory = load("throughput"), load("scale"), load("memory")
+    m = weight["machine"]
+    print(
+        f"Measured {m['date'][:10]} on {m['platform']}, {m['cpus']} CPUs, Python {m['python']}.\n"
+    )
+    print("| figure | measured | goal |")
+    print("|---|---|---|")
+    own = weight["own_js"]["gzip"]
+    print(f"| our own JavaScript (loader, minified, gzip) | {own:,} B | < 4,096 B |")
+    print(
+        f"| everything before first paint (gzip) | {weight['first_paint']['gzip']:,} B "
+        f"({weight['first_paint']['raw']:,} B raw) | < 25,600 B |"
+    )
+    pay = weight["pay_step_before_stripe"]["gzip"]
+    print(f"| payment step before Stripe.js (gzip) | {pay:,} B | |")
+    for name, found in weight["competitors"].items():
+        label = f"{name} {found['version']}: its loader files alone (gzip)"
+        print(f"| {label} | {found['gzip']:,} B | |")
+    for cache in ("cold", "warm"):
+        f = ttp[f"{cache}_ms"]
+        figures = f"{f['median']:.0f} / {f['p95']:.0f} ms"
+        print(f"| time to portal, {cache} cache, median / p95 | {figures} | median < 150 ms |")
+    results = thr["results"]
+    ceiling = results["bare Starlette"]
+    for name in ("home fragment", "invoice list", "pay step"):
+        cells = []
+        for c in ("1", "16", "64"):
+            f = results[name][c]
+            cells.append(
+                f"{c}: {f['rps']:.0f} req/s ({f['rps'] / ceiling[c]['rps']:.3f} of "
+                f"{ceiling[c]['rps']:,.0f}), p50 {f['p50_ms']:.0f} / p99 {f['p99_ms']:.0f} ms"
+            )
+        goal = "≥ 1/3 of ceiling, p99 < 50 ms at 64" if name == "home fragment" else ""
+        print(f"| {name}, by connections | {'; '.join(cells)} | {goal} |")
+    for r in scale["results"]:
+        home, listed = r["home"], r["invoice_list"]
+        print(
+            f"| scale: {r['database']}, {r['businesses']:,} businesses, {r['invoices']:,} invoices "
+            f"| home p50 {home['median_ms']:.1f} ms ({home['statements']} SQL), "
+            f"list p50 {listed['median_ms']:.1f} ms ({listed['statements']} SQL) | flat |"
+        )
+    print(
+        f"| memory of one process: idle / after {memory['requests']:,} requests "
+        f"| {memory['idle_mib']:.0f} / {memory['after_mib']:.0f} MiB | |"
+    )
+
+
+if __name__ == "__main__":
+    main()
