@@ -168,6 +168,7 @@ def test_a_manager_sees_settings_but_cannot_change_them_or_keys(
         ("/settings/embed", {"allowed_origins": "https://evil.example"}),
         ("/developers/key", {"name": "mine"}),
         ("/developers/endpoint", {"url": "https://hooks.example"}),
+        ("/theme", {"theme": "dark"}),
     ]:
         response = desk.post(path, data)
         assert response.status_code == 403, path
@@ -350,4 +351,26 @@ def test_the_dashboard_charges_a_saved_card_and_refunds_it(flow: Flow) -> None:
     rest = desk.post(f"/payments/{payment.id}/refunds", {})
     assert "Refunded $25.00" in rest.text
     assert "Refund</h2>" not in rest.text  # nothing left to refund
+    desk.close()
+
+
+def test_the_theme_is_checked_before_it_is_published(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    for bad in (
+        {"theme": "citrus", "custom_css": "@import url(https://evil.example/x.css);"},
+        {"theme": "citrus", "custom_css": ".fd-frame { background: url(https://evil.example/p) }"},
+        {"theme": "citrus", "accent": "red; } :host { display: none"},
+        {"theme": "no-such-pack"},
+    ):
+        assert desk.post("/theme", bad).status_code == 422, bad
+    preview = desk.get("/theme/preview.css", theme="dark", accent="#123456")
+    assert "--fd-accent:var(--frontdesk-accent,#123456)" in preview.text
+    assert desk.get("/theme/preview.css", custom_css="@import url(x)").status_code == 422
+    saved = desk.post("/theme", {"theme": "dark", "radius": "2px"})
+    assert saved.status_code == 200 and "Published" in saved.text
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        assert (business.theme, business.theme_overrides) == ("dark", {"radius": "2px"})
     desk.close()

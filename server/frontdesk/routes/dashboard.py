@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from frontdesk import htmx
 from frontdesk.middleware import csrf
+from frontdesk.middleware.security_headers import DEFAULT_CSP
 from frontdesk.models import Business, StaffRole, StaffUser
 from frontdesk.rendering import templates
 from frontdesk.services import audit, businesses, staff
@@ -172,7 +173,10 @@ async def action(
         context.setdefault("title", section.capitalize())
         return _render(request, fragment, who, context, status)
 
-    return await run_in_threadpool(run)
+    try:
+        return await run_in_threadpool(run)
+    finally:
+        await form.close()  # uploaded files are spooled to disk
 
 
 def _staff_run(request: Request, work: Callable[[Staff], Response]) -> Response:
@@ -189,9 +193,14 @@ async def preview_page(request: Request, build: Build) -> Response:
     """The theme editor's preview: a document of its own, shown in the editor's frame."""
 
     def work(who: Staff) -> Response:
-        return templates.TemplateResponse(
+        response = templates.TemplateResponse(
             request, "pages/dashboard/theme_preview.html", {"business": who.business, **build(who)}
         )
+        # Framed by the editor (our own page); every other page of ours refuses frames.
+        response.headers["Content-Security-Policy"] = DEFAULT_CSP.replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'"
+        )
+        return response
 
     return await run_in_threadpool(_staff_run, request, work)
 

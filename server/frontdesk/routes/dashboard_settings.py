@@ -176,9 +176,10 @@ def theme_context(who: Staff, request: Request, **extra: Any) -> dict[str, Any]:
         "section": "settings",
         "packs": themes.packs(),
         "fonts": FONTS,
-        "values": {
-            name: business.theme_overrides.get(name, values.get(name, "")) for name in EDITABLE
-        },
+        # Only what the business set; the pack's own values show as placeholders, so choosing
+        # another pack later changes everything not overridden.
+        "values": {name: business.theme_overrides.get(name, "") for name in EDITABLE},
+        "pack_values": values,
         "preview_query": urlencode(
             {"theme": business.theme, **business.theme_overrides, "custom_css": business.custom_css}
         ),
