@@ -19,6 +19,7 @@ from frontdesk.models import (
     Customer,
     Invoice,
     InvoiceStatus,
+    OutboxItem,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -169,6 +170,7 @@ def test_a_manager_sees_settings_but_cannot_change_them_or_keys(
         ("/developers/key", {"name": "mine"}),
         ("/developers/endpoint", {"url": "https://hooks.example"}),
         ("/theme", {"theme": "dark"}),
+        ("/staff", {"email": "friend@example.com"}),
     ]:
         response = desk.post(path, data)
         assert response.status_code == 403, path
@@ -373,4 +375,53 @@ def test_the_theme_is_checked_before_it_is_published(
     with db.session(made.business.id) as session:
         business = businesses.get(session, made.business.id)
         assert (business.theme, business.theme_overrides) == ("dark", {"radius": "2px"})
+    desk.close()
+
+
+def test_an_invited_manager_joins_once_and_cannot_change_settings(
+    owner_desk: tuple[Desk, NewBusiness], db: Database, live_server: LiveServer
+) -> None:
+    desk, made = owner_desk
+    assert desk.post("/staff", {"email": made.owner.email}).status_code == 422  # already in
+    invited = desk.post("/staff", {"email": "Pat@Example.com", "role": "manager"})
+    assert invited.status_code == 200 and "Invitation sent" in invited.text
+    with db.session(made.business.id) as session:
+        [mail] = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    assert mail.payload["to"] == "pat@example.com"
+    link = re.search(r"(http\S+/dashboard/join\?t=\S+)", mail.payload["text"]).group(1)  # type: ignore[union-attr]
+    token = link.split("t=", 1)[1]
+    with httpx.Client(base_url=f"{live_server.url}/dashboard") as browser:
+        form = browser.get(f"/join?t={token}")
+        assert form.status_code == 200
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        short = browser.post(
+            "/join", data={"token": token, "name": "Pat", "password": "short", "csrf_token": csrf}
+        )
+        assert short.status_code == 422 and "at least 10" in short.text
+        joined = browser.post(
+            "/join",
+            data={
+                "token": token,
+                "name": "Pat",
+                "password": "a long enough password",
+                "csrf_token": csrf,
+            },
+        )
+        assert joined.status_code == 303
+        assert browser.get("/settings").status_code == 200
+        again = browser.post(
+            "/join",
+            data={
+                "token": token,
+                "name": "Pat",
+                "password": "a long enough password",
+                "csrf_token": csrf,
+            },
+        )
+        assert again.status_code == 422 and "already used" in again.text
+        tampered = browser.get(f"/join?t={token[:-2]}xx")
+        assert tampered.status_code == 400
+    manager = Desk(live_server.url, "pat@example.com", "a long enough password")
+    assert manager.post("/settings/portal", {"allow_payments": "yes"}).status_code == 403
+    manager.close()
     desk.close()

@@ -26,6 +26,8 @@ class Purpose(StrEnum):
     PAYMENT_ACTION = "payment-action"
     # Our own pay page for one payment, opened from the portal in its own window.
     PAY_PAGE = "pay-page"
+    # An emailed invitation to join a business's dashboard.
+    STAFF_INVITE = "staff-invite"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -38,6 +40,7 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.DOWNLOAD: 5 * 60,
     Purpose.PAYMENT_ACTION: 7 * 24 * 60 * 60,
     Purpose.PAY_PAGE: 30 * 60,
+    Purpose.STAFF_INVITE: 7 * 24 * 60 * 60,
 }
 
 

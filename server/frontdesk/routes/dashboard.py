@@ -274,16 +274,8 @@ async def dashboard_sign_in(request: Request) -> Response:
             context={"error": "That email and password do not match.", "email": email},
             status_code=401,
         )
-    settings = request.app.state.settings
     response = RedirectResponse(request.url_for("dashboard_customers"), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        staff.session_token(settings.secret_key, user),
-        httponly=True,
-        secure=settings.is_production,
-        samesite="lax",
-        path="/dashboard",
-    )
+    _start_session(response, request.app.state.settings, user)
     return response
 
 
@@ -292,6 +284,77 @@ async def dashboard_sign_out(request: Request) -> Response:
     response = RedirectResponse(request.url_for("dashboard_sign_in_form"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/dashboard")
     return response
+
+
+def _join_form(request: Request, token: str, error: str = "", status: int = 200) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "pages/dashboard/join.html",
+        {"token": token, "error": error},
+        status_code=status,
+    )
+
+
+async def dashboard_join_form(request: Request) -> Response:
+    token = request.query_params.get("t", "")
+    try:
+        staff.invitation(request.app.state.settings.secret_key, token)
+    except InvalidToken as exc:
+        return _join_form(request, "", f"This invitation does not work: {exc}.", 400)
+    return _join_form(request, token)
+
+
+async def dashboard_join(request: Request) -> Response:
+    """Accept an invitation: choose a name and password, and arrive signed in."""
+    await csrf.verify(request)
+    form = await request.form()
+    token = str(form.get("token", ""))
+    settings = request.app.state.settings
+
+    def accept() -> StaffUser:
+        business_id, email, role = staff.invitation(settings.secret_key, token)
+        with request.app.state.db.session(business_id) as session:
+            business = businesses.get(session, business_id)
+            user = staff.join(
+                session,
+                business=business,
+                email=email,
+                role=role,
+                name=str(form.get("name", ""))[:200],
+                password=str(form.get("password", "")),
+            )
+            audit.record(
+                session,
+                business=business,
+                actor_type="staff",
+                actor_id=user.id,
+                action="staff.joined",
+                target_type="staff",
+                target_id=user.id,
+            )
+            return user
+
+    try:
+        user = await run_in_threadpool(accept)
+    except InvalidToken as exc:
+        return _join_form(request, "", f"This invitation does not work: {exc}.", 400)
+    except Invalid as invalid:
+        message = next(iter(invalid.fields.values()), invalid.message)
+        return _join_form(request, token, message, 422)
+    response = RedirectResponse(request.url_for("dashboard_customers"), status_code=303)
+    _start_session(response, settings, user)
+    return response
+
+
+def _start_session(response: Response, settings: Any, user: StaffUser) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        staff.session_token(settings.secret_key, user),
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+        path="/dashboard",
+    )
 
 
 async def dashboard_home(request: Request) -> Response:
@@ -303,4 +366,6 @@ routes = [
     Route("/sign-in", dashboard_sign_in_form, name="dashboard_sign_in_form"),
     Route("/sign-in", dashboard_sign_in, methods=["POST"], name="dashboard_sign_in"),
     Route("/sign-out", dashboard_sign_out, methods=["POST"], name="dashboard_sign_out"),
+    Route("/join", dashboard_join_form, name="dashboard_join_form"),
+    Route("/join", dashboard_join, methods=["POST"], name="dashboard_join"),
 ]

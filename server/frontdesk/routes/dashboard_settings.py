@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import money
-from frontdesk.models import Business, OutboxItem
+from frontdesk.models import Business, OutboxItem, StaffRole
 from frontdesk.routes import portal as portal_routes
 from frontdesk.routes import visits
 from frontdesk.routes.dashboard import (
@@ -26,7 +26,7 @@ from frontdesk.routes.dashboard import (
     preview_page,
     stylesheet,
 )
-from frontdesk.services import audit, businesses, customers, themes, webhooks
+from frontdesk.services import audit, businesses, customers, staff, themes, webhooks
 from frontdesk.services.errors import Invalid
 
 SETTINGS_PAGE = "fragments/dashboard/settings.html"
@@ -46,6 +46,7 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "tip_percents": ", ".join(f"{bp / 100:g}" for bp in business.tip_basis_points),
         "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
         "origin_check": None,
+        "team": staff.team(who.session),
         "notice": "",
         "errors": {},
     }
@@ -108,6 +109,29 @@ async def dashboard_settings_embed(request: Request) -> Response:
         if changed:
             who.audit("settings.embed_changed", "business", who.business.id, changed=changed)
         return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+
+
+async def dashboard_staff_invite(request: Request) -> Response:
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        role = str(form.get("role", "manager"))
+        staff.invite(
+            who.session,
+            business=who.business,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+            email=str(form.get("email", "")),
+            role=StaffRole.OWNER if role == "owner" else StaffRole.MANAGER,
+            invited_by=who.user,
+        )
+        who.audit("staff.invited", "business", who.business.id, email=str(form.get("email")))
+        return settings_context(who, request, notice="Invitation sent.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return settings_context(who, request, errors=field_errors(invalid))
@@ -388,6 +412,7 @@ routes = [
         methods=["POST"],
         name="dashboard_settings_embed",
     ),
+    Route("/staff", dashboard_staff_invite, methods=["POST"], name="dashboard_staff_invite"),
     Route(
         "/settings/check",
         dashboard_settings_check,

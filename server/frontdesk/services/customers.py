@@ -17,7 +17,7 @@ from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccessDisabled(InvalidToken):
@@ -65,7 +65,7 @@ def create(
     errors = {}
     if not name.strip():
         errors["name"] = "Enter the customer's name."
-    if not _EMAIL.match(email.strip()):
+    if not EMAIL_PATTERN.match(email.strip()):
         errors["email"] = "Enter an email address like name@example.com."
     if (
         external_id is not None
@@ -92,7 +92,7 @@ def update(
     errors = {}
     if "name" in changes and not str(changes["name"]).strip():
         errors["name"] = "Enter the customer's name."
-    if "email" in changes and not _EMAIL.match(str(changes["email"]).strip()):
+    if "email" in changes and not EMAIL_PATTERN.match(str(changes["email"]).strip()):
         errors["email"] = "Enter an email address like name@example.com."
     external_id = changes.get("external_id")
     if external_id and external_id != customer.external_id:
@@ -263,7 +263,7 @@ class ProfileInput:
 
 def _profile_errors(profile: ProfileInput) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not _EMAIL.match(profile.email):
+    if not EMAIL_PATTERN.match(profile.email):
         errors["email"] = "Enter an email address like name@example.com."
     if profile.phone and not _PHONE.match(profile.phone):
         errors["phone"] = "Enter a phone number with 7 to 15 digits, like +1 555 010 2200."

@@ -6,10 +6,12 @@ import hashlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.models import Business, StaffRole, StaffUser
+from frontdesk.services import outbox
+from frontdesk.services.customers import EMAIL_PATTERN
 from frontdesk.services.errors import Invalid
 from frontdesk.tokens import InvalidToken, Purpose
 
@@ -70,3 +72,64 @@ def from_session_token(session: Session, secret_keys: tuple[str, ...], token: st
     if user is None or user.disabled or payload.get("f") != _fingerprint(user):
         raise InvalidToken("signed out")
     return user
+
+
+def team(session: Session) -> list[StaffUser]:
+    return list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all())
+
+
+def invite(
+    session: Session,
+    *,
+    business: Business,
+    secret_keys: tuple[str, ...],
+    base_url: str,
+    email: str,
+    role: StaffRole,
+    invited_by: StaffUser,
+) -> str:
+    """Email a link to join the dashboard; the invitee chooses a password. Returns the link."""
+    address = email.strip().lower()
+    if not EMAIL_PATTERN.match(address):
+        raise Invalid("The address needs fixing.", {"email": "Enter an email address."})
+    with_us = session.exec(select(StaffUser.id).where(StaffUser.email == address)).first()
+    if with_us:
+        raise Invalid("Already on the team.", {"email": "This person already has access."})
+    token = tokens.sign(
+        secret_keys, Purpose.STAFF_INVITE, {"b": business.id, "e": address, "r": str(role)}
+    )
+    link = f"{base_url}/dashboard/join?t={token}"
+    outbox.email(
+        session,
+        business=business,
+        to=address,
+        subject=f"{invited_by.email} invited you to {business.name}'s Frontdesk dashboard",
+        text=(
+            f"Hello,\n\n{invited_by.email} invited you to manage {business.name}'s customer "
+            f"portal as {role}. Choose your password here within seven days:\n\n{link}\n"
+        ),
+        reply_to=invited_by.email,
+    )
+    return link
+
+
+def invitation(secret_keys: tuple[str, ...], token: str) -> tuple[str, str, StaffRole]:
+    """The business, email and role an invitation names, or InvalidToken."""
+    payload = tokens.unsign(secret_keys, Purpose.STAFF_INVITE, token)
+    try:
+        return str(payload["b"]), str(payload["e"]), StaffRole(payload["r"])
+    except (KeyError, ValueError):
+        raise InvalidToken("this invitation is not valid") from None
+
+
+def join(
+    session: Session, *, business: Business, email: str, role: StaffRole, name: str, password: str
+) -> StaffUser:
+    """Accept an invitation: once only, since an address belongs to one staff member."""
+    if session.exec(select(StaffUser.id).where(StaffUser.email == email)).first():
+        raise Invalid("This invitation was already used. Sign in instead.")
+    if not name.strip():
+        raise Invalid("Tell us your name.", {"name": "Enter your name."})
+    return create(
+        session, business=business, email=email, password=password, role=role, name=name.strip()
+    )
