@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 from starlette.routing import Mount, Route
 
+from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import (
@@ -81,7 +82,7 @@ def add_manager(db: Database, made: NewBusiness) -> str:
 
 
 def test_an_owner_creates_a_customer_and_a_draft_then_sends_it(
-    owner_desk: tuple[Desk, NewBusiness], db: Database
+    owner_desk: tuple[Desk, NewBusiness], db: Database, settings: Settings
 ) -> None:
     desk, made = owner_desk
     bad = desk.post("/customers", {"name": "", "email": "nope"})
@@ -116,6 +117,16 @@ def test_an_owner_creates_a_customer_and_a_draft_then_sends_it(
     assert sent.status_code == 200 and "is sent" in sent.text
     customer_page = desk.get(f"/customers/{customer_id}")
     assert "$118.51</strong> owed" in customer_page.text
+    with db.session(made.business.id) as session:
+        [mail] = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+        number = session.get(Invoice, invoice_id).number  # type: ignore[union-attr]
+    assert mail["to"] == "robin@example.com" and number in mail["subject"]
+    token = re.search(r"#frontdesk=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
+    claims = tokens.read(settings.secret_key, tokens.Purpose.PAY_LINK, token)
+    assert (claims.customer_id, claims.extra["d"]) == (customer_id, f"pay/{number}")
+    assert desk.post(f"/invoices/{invoice_id}/send").status_code == 200  # again: no second mail
+    with db.session(made.business.id) as session:
+        assert len([i for i in session.exec(select(OutboxItem)) if i.kind == "email"]) == 1
     with db.session(made.business.id) as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
     assert {"customer.created", "invoice.created", "invoice.send"} <= set(actions)

@@ -23,6 +23,7 @@ from frontdesk.services import (
     customers,
     estimates,
     invoices,
+    notices,
     payments,
     portal,
     webhooks,
@@ -232,6 +233,8 @@ def create_invoice(call: Call) -> schemas.Invoice:
         external_id=body.external_id,
     )
     call.session.flush()
+    if body.send:
+        _tell_customer(call, row)
     return convert.invoice(call.session, call.business, row)
 
 
@@ -245,8 +248,25 @@ def get_invoice(call: Call) -> schemas.Invoice:
     return convert.invoice(call.session, call.business, _invoice(call))
 
 
+def _tell_customer(call: Call, document: models.Invoice | models.Estimate) -> None:
+    notices.document_sent(
+        call.session,
+        business=call.business,
+        customer=customers.get(
+            call.session, business=call.business, customer_id=document.customer_id
+        ),
+        document=document,
+        secret_keys=call.settings.secret_key,
+        base_url=call.settings.base_url,
+    )
+
+
 def send_invoice(call: Call) -> schemas.Invoice:
-    row = invoices.send(call.session, business=call.business, invoice=_invoice(call))
+    invoice = _invoice(call)
+    was_draft = invoice.status == models.InvoiceStatus.DRAFT
+    row = invoices.send(call.session, business=call.business, invoice=invoice)
+    if was_draft:
+        _tell_customer(call, row)
     return convert.invoice(call.session, call.business, row)
 
 
@@ -282,6 +302,8 @@ def create_estimate(call: Call) -> schemas.Estimate:
         external_id=body.external_id,
     )
     call.session.flush()
+    if body.send:
+        _tell_customer(call, row)
     return convert.estimate(call.session, call.business, row)
 
 
@@ -296,7 +318,11 @@ def get_estimate(call: Call) -> schemas.Estimate:
 
 
 def send_estimate(call: Call) -> schemas.Estimate:
-    row = estimates.send(call.session, business=call.business, estimate=_estimate(call))
+    estimate = _estimate(call)
+    was_draft = estimate.status == models.EstimateStatus.DRAFT
+    row = estimates.send(call.session, business=call.business, estimate=estimate)
+    if was_draft:
+        _tell_customer(call, row)
     return convert.estimate(call.session, call.business, row)
 
 

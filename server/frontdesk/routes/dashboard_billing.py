@@ -19,7 +19,7 @@ from frontdesk.models import Customer, Invoice, InvoiceStatus, Payment, PaymentM
 from frontdesk.payments import stripe_api
 from frontdesk.routes.dashboard import SignedOut, Staff, action, field_errors, page, signed_in
 from frontdesk.routes.dashboard_customers import page_number
-from frontdesk.services import businesses, customers, documents, invoices, payments
+from frontdesk.services import businesses, customers, documents, invoices, notices, payments
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
 
@@ -263,12 +263,25 @@ async def dashboard_invoice_update(request: Request) -> Response:
 async def dashboard_invoice_change(request: Request) -> Response:
     """Send a draft, void an invoice, or record cash or a cheque against it."""
     invoice_id, change = request.path_params["invoice"], request.path_params["change"]
+    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         invoice = _invoice(who, invoice_id)
         if change == "send":
+            was_draft = invoice.status == InvoiceStatus.DRAFT
             invoices.send(who.session, business=who.business, invoice=invoice)
-            notice = f"{invoice.number} is sent: the customer sees it in their portal."
+            if was_draft:
+                notices.document_sent(
+                    who.session,
+                    business=who.business,
+                    customer=customers.get(
+                        who.session, business=who.business, customer_id=invoice.customer_id
+                    ),
+                    document=invoice,
+                    secret_keys=settings.secret_key,
+                    base_url=settings.base_url,
+                )
+            notice = f"{invoice.number} is sent: the customer has it by email and in the portal."
         elif change == "void":
             invoices.void(who.session, business=who.business, invoice=invoice)
             notice = f"{invoice.number} is void."

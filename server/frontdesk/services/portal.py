@@ -40,7 +40,7 @@ def exchange(
         if purpose == Purpose.PAYMENT_ACTION:
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
         if purpose == Purpose.PAY_LINK:
-            return Arrival(customer, "pay")
+            return Arrival(customer, str(claims.extra.get("d", "pay")))
         return Arrival(customer)
     if expired:
         raise InvalidToken("this link has expired", expired=True)
@@ -79,10 +79,16 @@ def _portal_page(base_url: str, business: Business) -> str:
 
 
 def payment_link(
-    secret_keys: tuple[str, ...], base_url: str, business: Business, customer: Customer
+    secret_keys: tuple[str, ...],
+    base_url: str,
+    business: Business,
+    customer: Customer,
+    view: str = "pay",
 ) -> str:
-    """The customer's permanent link to the pay step; revoking their links ends every copy."""
-    token = customer_token(secret_keys, Purpose.PAY_LINK, customer)
+    """The customer's permanent link to the pay step (or another view, `invoice/INV-1042`);
+    revoking their links ends every copy."""
+    extra = {} if view == "pay" else {"d": view}
+    token = customer_token(secret_keys, Purpose.PAY_LINK, customer, **extra)
     return f"{_portal_page(base_url, business)}#frontdesk={token}"
 
 

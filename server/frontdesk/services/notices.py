@@ -1,0 +1,42 @@
+"""Telling a customer that something new awaits them, with their link into the portal."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from frontdesk import money
+from frontdesk.models import Business, Customer, Estimate, Invoice
+from frontdesk.services import outbox, portal
+
+
+def document_sent(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    document: Invoice | Estimate,
+    secret_keys: tuple[str, ...],
+    base_url: str,
+) -> None:
+    """Email the customer about a new invoice or estimate, with a link that signs them in at it
+    (so the first one is also their invitation). A customer without portal access gets nothing."""
+    if not customer.portal_enabled:
+        return
+    total = money.format_amount(document.total, document.currency, business.locale)
+    if isinstance(document, Invoice):
+        kind, view = "invoice", f"pay/{document.number}"
+        ask = f"It is due on {document.due_date:%B %-d, %Y}. View and pay it here:"
+    else:
+        kind, view = "estimate", f"estimate/{document.number}"
+        ask = f"It is valid until {document.expires_on:%B %-d, %Y}. Review and approve it here:"
+    link = portal.payment_link(secret_keys, base_url, business, customer, view=view)
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"{kind.capitalize()} {document.number} from {business.name}: {total}",
+        text=(
+            f"Hello {customer.name},\n\n{business.name} sent you {kind} {document.number} for "
+            f"{total}. {ask}\n\n{link}\n\nThe link opens your account: keep it to yourself.\n"
+        ),
+    )
