@@ -131,3 +131,19 @@ def test_the_theme_preview_renders_exactly_as_the_live_portal(page: Page, stage:
     strong = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 16 else 0)
     changed = strong.histogram()[255]
     assert changed / (a.size[0] * a.size[1]) < 0.001, f"{changed} pixels differ"
+
+
+def test_the_business_views_a_customers_portal_but_cannot_pay_or_change_it(
+    page: Page, stage: Stage
+) -> None:
+    sign_in(page, stage)
+    customer = stage.seeded.signed_in_customer
+    page.goto(f"{stage.portal.url}/dashboard/customers/{customer.id}")
+    page.get_by_role("link", name="View their portal").click()
+    portal = page.locator("frontdesk-portal")
+    expect(portal.locator("#fd-home")).to_be_visible()
+    expect(portal.locator(".fd-saved")).to_contain_text("Nothing can be paid or changed here")
+    portal.locator("#fd-nav a[href='#profile']").click()
+    portal.get_by_role("button", name="Save details").click()
+    expect(portal.get_by_text("nothing can be paid or changed from here")).to_be_visible()
+    page.screenshot(path="docs/dashboard-view-portal.png")

@@ -125,6 +125,29 @@ async def dashboard_customer_live(request: Request) -> Response:
     )
 
 
+async def dashboard_customer_portal(request: Request) -> Response:
+    """The customer's portal as they see it, read-only: nothing can be paid or changed."""
+    customer_id = request.path_params["customer"]
+    settings = request.app.state.settings
+
+    def build(who: Staff) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        who.audit("customer.portal_viewed", "customer", customer.id)
+        return {
+            "customer": customer,
+            "title": f"{customer.name}'s portal",
+            "token": portal.view_only_token(settings.secret_key, customer),
+        }
+
+    return await page(
+        request,
+        "fragments/dashboard/customer_portal.html",
+        build,
+        title="Portal",
+        section="customers",
+    )
+
+
 def _form_fields(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in EDITABLE}
     values["country"] = values["country"].upper()
@@ -313,6 +336,9 @@ routes = [
     ),
     Route("/customers/{customer}", dashboard_customer, name="dashboard_customer"),
     Route("/customers/{customer}/live", dashboard_customer_live, name="dashboard_customer_live"),
+    Route(
+        "/customers/{customer}/portal", dashboard_customer_portal, name="dashboard_customer_portal"
+    ),
     Route(
         "/customers/{customer}",
         dashboard_customer_update,

@@ -97,6 +97,7 @@ async def portal_session(request: Request) -> Response:
                     session, business=business, token=token, secret_keys=settings.secret_key
                 )
                 customer = arrival.customer
+                request.state.read_only = arrival.read_only
             except customers.AccessDisabled:
                 raise visits.no_access(business) from None
             except InvalidToken as exc:

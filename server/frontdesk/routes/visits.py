@@ -78,7 +78,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     if scheme.lower() != "bearer" or not token:
         raise Refused(401, "Please sign in", "Sign in again to see your account.")
     try:
-        return portal.from_session(
+        customer, read_only = portal.from_session(
             session,
             business=business,
             token=token,
@@ -91,6 +91,22 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
         raise Refused(
             401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
         ) from None
+    request.state.read_only = read_only
+    return customer
+
+
+def read_only(request: Request) -> bool:
+    return bool(getattr(request.state, "read_only", False))
+
+
+def refuse_if_read_only(request: Request, business: Business) -> None:
+    if read_only(request):
+        raise Refused(
+            403,
+            "Viewing only",
+            f"This is {business.name}'s view of the customer's portal: nothing can be paid or "
+            "changed from here.",
+        )
 
 
 def notice(request: Request, refused: Refused) -> HTMLResponse:
@@ -121,6 +137,7 @@ def fragment(
             # Views rendered on their own update the nav out of band; the shell draws it itself.
             "oob_nav": False,
             "sections": portal.sections(business),
+            "read_only": read_only(request),
             "pay_on": portal.payments_on(business),
             "today": businesses.today(business),
             "download": lambda document: request.url_for(
@@ -133,7 +150,9 @@ def fragment(
         status_code=status_code,
     )
     # Every answer renews the session, so it only ends after a quiet hour.
-    response.headers["Frontdesk-Session"] = portal.session_token(settings.secret_key, customer)
+    response.headers["Frontdesk-Session"] = portal.session_token(
+        settings.secret_key, customer, read_only=read_only(request)
+    )
     return response
 
 
@@ -181,6 +200,7 @@ async def action(
         try:
             with request.app.state.db.session(business.id) as session:
                 customer = signed_in(request, session, business)
+                refuse_if_read_only(request, business)
                 context = act(session, business, customer, form)
         except Invalid as invalid:
             with request.app.state.db.session(business.id) as session:

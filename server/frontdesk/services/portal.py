@@ -23,6 +23,8 @@ class Arrival:
     customer: Customer
     # Where the token itself sends the customer ("complete/pay_..."), if anywhere.
     destination: str = ""
+    # The business looking at the customer's portal from its dashboard: nothing can change.
+    read_only: bool = False
 
 
 def exchange(
@@ -41,7 +43,7 @@ def exchange(
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
         if purpose == Purpose.PAY_LINK:
             return Arrival(customer, str(claims.extra.get("d", "pay")))
-        return Arrival(customer)
+        return Arrival(customer, read_only=bool(claims.extra.get("ro")))
     if expired:
         raise InvalidToken("this link has expired", expired=True)
     raise InvalidToken("this link is not valid")
@@ -96,8 +98,16 @@ def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id:
     return customer_token(secret_keys, Purpose.PAY_PAGE, customer, p=payment_id)
 
 
-def session_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
-    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer)
+def session_token(
+    secret_keys: tuple[str, ...], customer: Customer, *, read_only: bool = False
+) -> str:
+    extra = {"ro": 1} if read_only else {}
+    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer, **extra)
+
+
+def view_only_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
+    """An embed token for the business's own look at the customer's portal (dashboard)."""
+    return customer_token(secret_keys, Purpose.EMBED, customer, ro=1)
 
 
 def from_session(
@@ -107,9 +117,11 @@ def from_session(
     token: str,
     secret_keys: tuple[str, ...],
     max_age: int,
-) -> Customer:
+) -> tuple[Customer, bool]:
+    """The session's customer, and whether the session only looks (the business viewing)."""
     claims = tokens.read(secret_keys, Purpose.PORTAL_SESSION, token, max_age=max_age)
-    return customers.for_token(session, business=business, claims=claims)
+    customer = customers.for_token(session, business=business, claims=claims)
+    return customer, bool(claims.extra.get("ro"))
 
 
 # The portal's sections, in navigation order, and the business switch each depends on.
