@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 import time
 from datetime import date, timedelta
 
@@ -61,9 +62,11 @@ class Desk:
 
 
 @pytest.fixture
-def owner_desk(live_server: LiveServer, db: Database) -> tuple[Desk, NewBusiness]:
+def owner_desk(live_server: LiveServer, db: Database) -> Iterator[tuple[Desk, NewBusiness]]:
     made = make_business(db)
-    return Desk(live_server.url, made.owner.email), made
+    desk = Desk(live_server.url, made.owner.email)
+    yield desk, made
+    desk.close()
 
 
 def add_manager(db: Database, made: NewBusiness) -> str:
@@ -436,3 +439,72 @@ def test_an_invited_manager_joins_once_and_cannot_change_settings(
     assert manager.post("/settings/portal", {"allow_payments": "yes"}).status_code == 403
     manager.close()
     desk.close()
+
+
+def test_estimate_drafts_are_written_edited_and_sent(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        customer = make_customer(session, made.business)
+    assert desk.get("/estimates/new", customer=customer.id).status_code == 200
+    expires = (date.today() + timedelta(days=30)).isoformat()
+    bad = desk.post(
+        "/estimates",
+        {
+            "customer": customer.id,
+            "expires_on": "2000-01-01",
+            "description": ["Patio"],
+            "unit_price": ["4500"],
+            "quantity": ["1"],
+            "tax_rate": [""],
+        },
+    )
+    assert bad.status_code == 422 and "expires before it is issued" in bad.text
+    made_one = desk.post(
+        "/estimates",
+        {
+            "customer": customer.id,
+            "expires_on": expires,
+            "description": ["Patio"],
+            "unit_price": ["4500"],
+            "quantity": ["1"],
+            "tax_rate": [""],
+        },
+    )
+    estimate_id = made_one.headers["HX-Location"].rsplit("/", 1)[1]
+    edited = desk.post(
+        f"/estimates/{estimate_id}",
+        {
+            "expires_on": expires,
+            "description": ["Patio", "Steps"],
+            "unit_price": ["4500", "800"],
+            "quantity": ["1", "2"],
+            "tax_rate": ["", ""],
+        },
+    )
+    assert edited.status_code == 204
+    sent = desk.post(f"/estimates/{estimate_id}/send")
+    assert sent.status_code == 200 and "$6,100.00" in sent.text
+    assert desk.post(f"/estimates/{estimate_id}", {"expires_on": expires}).status_code == 422
+    with db.session(made.business.id) as session:
+        [mail] = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    assert "Estimate EST-" in mail["subject"] and "#frontdesk=" in mail["text"]
+
+
+def test_a_customer_is_invited_by_hand_unless_their_access_is_off(
+    owner_desk: tuple[Desk, NewBusiness], db: Database, settings: Settings
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        customer = make_customer(session, made.business)
+    invited = desk.post(f"/customers/{customer.id}/invite")
+    assert invited.status_code == 200 and "Invitation emailed" in invited.text
+    with db.session(made.business.id) as session:
+        [mail] = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    token = re.search(r"#frontdesk=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
+    assert tokens.read(settings.secret_key, tokens.Purpose.PAY_LINK, token).extra["d"] == "home"
+    desk.post(f"/customers/{customer.id}/access", {"enabled": "no"})
+    assert desk.post(f"/customers/{customer.id}/invite").status_code == 422
+    with db.session(made.business.id) as session:
+        assert len([i for i in session.exec(select(OutboxItem)) if i.kind == "email"]) == 1

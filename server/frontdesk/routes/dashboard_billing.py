@@ -15,16 +15,32 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import money
-from frontdesk.models import Customer, Invoice, InvoiceStatus, Payment, PaymentMethodKind
+from frontdesk.models import (
+    Customer,
+    Estimate,
+    EstimateStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethodKind,
+)
 from frontdesk.payments import stripe_api
 from frontdesk.routes.dashboard import SignedOut, Staff, action, field_errors, page, signed_in
 from frontdesk.routes.dashboard_customers import page_number
-from frontdesk.services import businesses, customers, documents, invoices, notices, payments
+from frontdesk.services import (
+    businesses,
+    customers,
+    documents,
+    estimates,
+    invoices,
+    notices,
+    payments,
+)
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
 
 INVOICE_PAGE = "fragments/dashboard/invoice.html"
-EDITOR = "fragments/dashboard/invoice_editor.html"
+EDITOR = "fragments/dashboard/document_editor.html"
 PAYMENT_PAGE = "fragments/dashboard/payment.html"
 
 
@@ -78,24 +94,32 @@ def _lines(form: FormData, currency: str) -> tuple[list[LineInput], list[dict[st
     return lines, rows
 
 
-def _dates(form: FormData, today: date) -> tuple[date, date]:
+# The second date of each kind of document: when an invoice is due, when an estimate expires.
+END = {"invoice": "due_date", "estimate": "expires_on"}
+
+
+def _dates(form: FormData, today: date, kind: str = "invoice") -> tuple[date, date]:
+    end = END[kind]
     try:
         issued = date.fromisoformat(str(form.get("issue_date") or today.isoformat()))
-        due = date.fromisoformat(str(form.get("due_date") or (today + timedelta(14)).isoformat()))
+        ends = date.fromisoformat(str(form.get(end) or (today + timedelta(14)).isoformat()))
     except ValueError:
-        raise Invalid("Dates need fixing.", {"due_date": "Use a date like 2026-12-31."}) from None
-    return issued, due
+        raise Invalid("Dates need fixing.", {end: "Use a date like 2026-12-31."}) from None
+    return issued, ends
 
 
 def editor_context(
     who: Staff,
     *,
     customer: Customer | None,
-    invoice: Invoice | None = None,
+    kind: str = "invoice",
+    document: Invoice | Estimate | None = None,
     form: FormData | None = None,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The draft editor for an invoice or an estimate: its lines, dates and notes."""
     today = businesses.today(who.business)
+    end = END[kind]
     rows: list[dict[str, str]] = []
     if form is not None:
         columns = ["description", "quantity", "unit_price", "tax_rate"]
@@ -103,42 +127,50 @@ def editor_context(
             dict(zip(columns, map(str, values), strict=False))
             for values in zip(*(form.getlist(name) for name in columns), strict=False)
         ]
-    elif invoice is not None:
-        for line in invoices.lines(who.session, invoice=invoice):
+    elif document is not None:
+        stored = (
+            invoices.lines(who.session, invoice=document)
+            if isinstance(document, Invoice)
+            else estimates.lines(who.session, estimate=document)
+        )
+        for line in stored:
             rows.append(
                 {
                     "description": line.description,
                     "quantity": f"{line.quantity.normalize():f}",
-                    "unit_price": f"{money.to_decimal(line.unit_amount, invoice.currency)}",
+                    "unit_price": f"{money.to_decimal(line.unit_amount, document.currency)}",
                     "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
                 }
             )
     rows += [{"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}] * max(
         3 - len(rows), 1
     )
-    values = {
-        "issue_date": str(form.get("issue_date", ""))
-        if form
-        else (invoice.issue_date.isoformat() if invoice else today.isoformat()),
-        "due_date": str(form.get("due_date", ""))
-        if form
-        else (invoice.due_date.isoformat() if invoice else (today + timedelta(14)).isoformat()),
-        "notes": str(form.get("notes", "")) if form else (invoice.notes if invoice else ""),
-        "customer": customer.id if customer else "",
-    }
+    if form is not None:
+        values = {name: str(form.get(name, "")) for name in ("issue_date", "notes")}
+        values["ends"] = str(form.get(end, ""))
+    elif document is not None:
+        values = {"issue_date": document.issue_date.isoformat(), "notes": document.notes}
+        values["ends"] = getattr(document, end).isoformat()
+    else:
+        values = {"issue_date": today.isoformat(), "notes": ""}
+        values["ends"] = (today + timedelta(14 if kind == "invoice" else 30)).isoformat()
+    values["customer"] = customer.id if customer else ""
     choices = (
         []
         if customer
         else customers.search(who.session, business=who.business, query="", page=1, per_page=500)[0]
     )
+    label = "invoice" if kind == "invoice" else "estimate"
     return {
+        "kind": kind,
+        "end_field": end,
         "customer": customer,
-        "invoice": invoice,
+        "document": document,
         "rows": rows,
         "values": values,
         "choices": choices,
         "errors": errors or {},
-        "title": f"Edit {invoice.number}" if invoice else "New invoice",
+        "title": f"Edit {document.number}" if document else f"New {label}",
         "section": "invoices",
     }
 
@@ -222,7 +254,7 @@ async def dashboard_invoice(request: Request) -> Response:
             customer = customers.get(
                 who.session, business=who.business, customer_id=invoice.customer_id
             )
-            return editor_context(who, customer=customer, invoice=invoice)
+            return editor_context(who, customer=customer, document=invoice)
         return invoice_context(who, invoice)
 
     fragment = EDITOR if request.query_params.get("edit") else INVOICE_PAGE
@@ -254,7 +286,7 @@ async def dashboard_invoice_update(request: Request) -> Response:
             who.session, business=who.business, customer_id=invoice.customer_id
         )
         return editor_context(
-            who, customer=customer, invoice=invoice, form=form, errors=field_errors(invalid)
+            who, customer=customer, document=invoice, form=form, errors=field_errors(invalid)
         )
 
     return await action(request, EDITOR, act, rebuild, section="invoices")
@@ -345,6 +377,162 @@ async def dashboard_invoice_pdf(request: Request) -> Response:
         )
 
     return await run_in_threadpool(render)
+
+
+# --- estimates -----------------------------------------------------------------------------------
+
+ESTIMATE_PAGE = "fragments/dashboard/estimate.html"
+
+
+def _estimate(who: Staff, estimate_id: str) -> Estimate:
+    return estimates.get_by_reference(who.session, business=who.business, reference=estimate_id)
+
+
+def estimate_context(who: Staff, estimate: Estimate, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "estimate": estimate,
+        "status": estimates.status(estimate, businesses.today(who.business)),
+        "customer": customers.get(
+            who.session, business=who.business, customer_id=estimate.customer_id
+        ),
+        "lines": estimates.lines(who.session, estimate=estimate),
+        "title": estimate.number,
+        "section": "invoices",
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_estimate_new(request: Request) -> Response:
+    customer_id = request.query_params.get("customer", "")
+
+    def build(who: Staff) -> dict[str, Any]:
+        customer = (
+            customers.get(who.session, business=who.business, customer_id=customer_id)
+            if customer_id
+            else None
+        )
+        return editor_context(who, customer=customer, kind="estimate")
+
+    return await page(request, EDITOR, build, title="New estimate", section="invoices")
+
+
+async def dashboard_estimate_create(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        try:
+            customer = customers.get(
+                who.session, business=who.business, customer_id=str(form.get("customer", ""))
+            )
+        except NotFound:
+            raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+        lines, _ = _lines(form, who.business.currency)
+        issued, expires = _dates(form, businesses.today(who.business), "estimate")
+        estimate = estimates.create(
+            who.session,
+            business=who.business,
+            customer=customer,
+            lines=lines,
+            issue_date=issued,
+            expires_on=expires,
+            notes=str(form.get("notes", ""))[:4000],
+        )
+        who.session.flush()
+        who.audit("estimate.created", "customer", customer.id, estimate=estimate.number)
+        return {"redirect": request.url_for("dashboard_estimate", estimate=estimate.id)}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        customer_id = str(form.get("customer", ""))
+        customer = who.session.get(Customer, customer_id) if customer_id else None
+        return editor_context(
+            who, customer=customer, kind="estimate", form=form, errors=field_errors(invalid)
+        )
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+async def dashboard_estimate(request: Request) -> Response:
+    estimate_id = request.path_params["estimate"]
+    editing = bool(request.query_params.get("edit"))
+
+    def build(who: Staff) -> dict[str, Any]:
+        estimate = _estimate(who, estimate_id)
+        if editing and estimate.status == EstimateStatus.DRAFT:
+            customer = customers.get(
+                who.session, business=who.business, customer_id=estimate.customer_id
+            )
+            return editor_context(who, customer=customer, kind="estimate", document=estimate)
+        return estimate_context(who, estimate)
+
+    return await page(
+        request, EDITOR if editing else ESTIMATE_PAGE, build, title="Estimate", section="invoices"
+    )
+
+
+async def dashboard_estimate_update(request: Request) -> Response:
+    estimate_id = request.path_params["estimate"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        estimate = _estimate(who, estimate_id)
+        lines, _ = _lines(form, who.business.currency)
+        issued, expires = _dates(form, businesses.today(who.business), "estimate")
+        estimates.replace_draft(
+            who.session,
+            business=who.business,
+            estimate=estimate,
+            lines=lines,
+            issue_date=issued,
+            expires_on=expires,
+            notes=str(form.get("notes", ""))[:4000],
+        )
+        who.audit("estimate.edited", "customer", estimate.customer_id, estimate=estimate.number)
+        return {"redirect": request.url_for("dashboard_estimate", estimate=estimate.id)}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        estimate = _estimate(who, estimate_id)
+        customer = customers.get(
+            who.session, business=who.business, customer_id=estimate.customer_id
+        )
+        return editor_context(
+            who,
+            customer=customer,
+            kind="estimate",
+            document=estimate,
+            form=form,
+            errors=field_errors(invalid),
+        )
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+async def dashboard_estimate_send(request: Request) -> Response:
+    estimate_id = request.path_params["estimate"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        estimate = _estimate(who, estimate_id)
+        was_draft = estimate.status == EstimateStatus.DRAFT
+        estimates.send(who.session, business=who.business, estimate=estimate)
+        if was_draft:
+            notices.document_sent(
+                who.session,
+                business=who.business,
+                customer=customers.get(
+                    who.session, business=who.business, customer_id=estimate.customer_id
+                ),
+                document=estimate,
+                secret_keys=settings.secret_key,
+                base_url=settings.base_url,
+            )
+            who.audit("estimate.send", "customer", estimate.customer_id, estimate=estimate.number)
+        notice = f"{estimate.number} is sent: the customer has it by email and in the portal."
+        return estimate_context(who, estimate, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return estimate_context(who, _estimate(who, estimate_id), errors=field_errors(invalid))
+
+    return await action(request, ESTIMATE_PAGE, act, rebuild, section="invoices")
 
 
 # --- payments ------------------------------------------------------------------------------------
@@ -464,6 +652,23 @@ routes = [
         dashboard_invoice_change,
         methods=["POST"],
         name="dashboard_invoice_change",
+    ),
+    Route("/estimates/new", dashboard_estimate_new, name="dashboard_estimate_new"),
+    Route(
+        "/estimates", dashboard_estimate_create, methods=["POST"], name="dashboard_estimate_create"
+    ),
+    Route("/estimates/{estimate}", dashboard_estimate, name="dashboard_estimate"),
+    Route(
+        "/estimates/{estimate}",
+        dashboard_estimate_update,
+        methods=["POST"],
+        name="dashboard_estimate_update",
+    ),
+    Route(
+        "/estimates/{estimate}/send",
+        dashboard_estimate_send,
+        methods=["POST"],
+        name="dashboard_estimate_send",
     ),
     Route("/payments", dashboard_payments, name="dashboard_payments"),
     Route("/payments/{payment}", dashboard_payment, name="dashboard_payment"),

@@ -21,6 +21,7 @@ from frontdesk.services import (
     customers,
     estimates,
     invoices,
+    notices,
     payments,
     portal,
 )
@@ -258,6 +259,30 @@ async def dashboard_customer_link(request: Request) -> Response:
     return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
 
 
+async def dashboard_customer_invite(request: Request) -> Response:
+    """Email the customer an invitation to their portal (again, if they lost the first)."""
+    customer_id = request.path_params["customer"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _customer(who, customer_id)
+        if not notices.invitation(
+            who.session,
+            business=who.business,
+            customer=customer,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+        ):
+            raise Invalid("Turn portal access on first.")
+        who.audit("customer.invited", "customer", customer.id)
+        return customer_context(who, customer, notice=f"Invitation emailed to {customer.email}.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))
+
+    return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
+
+
 async def dashboard_customer_charge(request: Request) -> Response:
     """Charge a card the customer saved with consent, for chosen invoices or an amount."""
     customer_id = request.path_params["customer"]
@@ -356,6 +381,12 @@ routes = [
         dashboard_customer_link,
         methods=["POST"],
         name="dashboard_customer_link",
+    ),
+    Route(
+        "/customers/{customer}/invite",
+        dashboard_customer_invite,
+        methods=["POST"],
+        name="dashboard_customer_invite",
     ),
     Route(
         "/customers/{customer}/charges",

@@ -137,6 +137,38 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
     return found
 
 
+def replace_draft(
+    session: Session,
+    *,
+    business: Business,
+    estimate: Estimate,
+    lines: list[LineInput],
+    issue_date: date,
+    expires_on: date,
+    notes: str,
+) -> Estimate:
+    """Edit a draft: its lines are written again and its totals worked out again."""
+    if estimate.status != EstimateStatus.DRAFT:
+        raise Invalid("Only a draft can be edited; this estimate was already sent.")
+    line_pricing.validate(lines)
+    if expires_on < issue_date:
+        raise Invalid(
+            "expires before issue", {"expires_on": "The estimate expires before it is issued."}
+        )
+    for old in session.exec(select(EstimateLine).where(EstimateLine.estimate_id == estimate.id)):
+        session.delete(old)
+    rows = line_pricing.build(
+        lines,
+        lambda: EstimateLine(
+            business_id=business.id, estimate_id=estimate.id, description="", unit_amount=0
+        ),
+    )
+    line_pricing.set_totals(estimate, rows)
+    estimate.issue_date, estimate.expires_on, estimate.notes = issue_date, expires_on, notes
+    session.add_all(rows)
+    return estimate
+
+
 def send(session: Session, *, business: Business, estimate: Estimate) -> Estimate:
     """A draft goes to the customer, who can then accept or reject it in the portal."""
     if estimate.status == EstimateStatus.DRAFT:

@@ -40,3 +40,30 @@ def document_sent(
             f"{total}. {ask}\n\n{link}\n\nThe link opens your account: keep it to yourself.\n"
         ),
     )
+
+
+def invitation(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    secret_keys: tuple[str, ...],
+    base_url: str,
+) -> bool:
+    """Invite the customer to their portal (sent by hand from the dashboard). False, and nothing
+    sent, when their access is off."""
+    if not customer.portal_enabled:
+        return False
+    link = portal.payment_link(secret_keys, base_url, business, customer, view="home")
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"Your account with {business.name}",
+        text=(
+            f"Hello {customer.name},\n\n{business.name} invites you to your account: see your "
+            f"balance, invoices and estimates, pay, and keep your details up to date.\n\n"
+            f"{link}\n\nThe link opens your account: keep it to yourself.\n"
+        ),
+    )
+    return True
