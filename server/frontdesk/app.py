@@ -169,4 +169,5 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )
     app.state.sign_in_limits = dashboard.SignInLimits.make()
+    app.state.sign_in_link_limits = portal.SignInLinkLimits.make()
     return app

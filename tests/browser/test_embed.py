@@ -291,3 +291,29 @@ def test_designers_theme_from_the_host_page(page: Page, stage: Stage) -> None:
     assert current_tab.evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(1, 2, 3)"
     card = page.locator("frontdesk-portal .fd-card").first
     assert card.evaluate("e => getComputedStyle(e).borderTopWidth") == "5px"
+
+
+def test_a_customer_signs_in_with_an_emailed_link_once(page: Page, stage: Stage) -> None:
+    from frontdesk.models import Customer, OutboxItem
+
+    with stage.db.session(stage.seeded.business.id) as session:
+        other = session.exec(
+            select(Customer).where(Customer.id != stage.seeded.signed_in_customer.id)
+        ).first()
+        assert other is not None
+    key = stage.seeded.business.publishable_key
+    page.goto(stage.host_page(f'<frontdesk-portal business="{key}"></frontdesk-portal>'))
+    portal = page.locator("frontdesk-portal")
+    portal.get_by_label("Your email address").fill(other.email.upper())
+    portal.get_by_role("button", name="Email me a sign-in link").click()
+    expect(portal.locator("#fd-sign-in [role=status]")).to_contain_text("we have emailed it")
+    with stage.db.session(stage.seeded.business.id) as session:
+        [mail] = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    link = re.search(r"(http\S+#frontdesk=\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
+    page.goto(link)
+    expect(portal.locator(".fd-who")).to_contain_text(other.name)
+    assert "frontdesk=" not in page.url
+    page.goto("about:blank")
+    page.goto(link)
+    expect(portal.locator("#fd-sign-in .fd-error")).to_have_text("This link was already used.")
+    expect(portal.get_by_role("button", name="Send a new link")).to_be_visible()

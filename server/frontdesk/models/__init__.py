@@ -11,7 +11,7 @@ from frontdesk.models.billing import (
     InvoiceStatus,
 )
 from frontdesk.models.business import ApiKey, Business, StaffRole, StaffUser
-from frontdesk.models.customers import Customer
+from frontdesk.models.customers import Customer, SignInRequest
 from frontdesk.models.integrations import (
     DeliveryStatus,
     IdempotencyRecord,
@@ -53,6 +53,7 @@ __all__ = [
     "PaymentStatus",
     "ProcessorEvent",
     "Refund",
+    "SignInRequest",
     "StaffRole",
     "StaffUser",
     "TenantScoped",

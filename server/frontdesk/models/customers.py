@@ -37,3 +37,19 @@ class Customer(TenantScoped, table=True):
     # The customer's id at the payment processor, on the business's connected account.
     processor_customer_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = created_at_field()
+
+
+class SignInRequest(TenantScoped, table=True):
+    """An emailed sign-in: a link (its nonce, used once) and a 6-digit code, for 15 minutes."""
+
+    __tablename__ = "sign_in_request"
+
+    id: str = Field(default_factory=lambda: new_id("sir"), primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=40)
+    nonce: str = Field(unique=True, max_length=64)
+    # HMAC of the code with the server's key: a database read alone does not reveal it.
+    code_hash: str = Field(max_length=64)
+    attempts: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()

@@ -23,12 +23,25 @@ from frontdesk.routes import pay as pay_routes
 from frontdesk.routes import pay_page, visits
 from frontdesk.routes import payments as payment_routes
 from frontdesk.routes import profile as profile_routes
-from frontdesk.services import businesses, customers, documents, portal, themes
+from frontdesk.services import businesses, customers, documents, portal, sign_in, themes
 from frontdesk.services.errors import NotFound
+from frontdesk.services.rate_limits import Limited, TokenBucket
 from frontdesk.settings import Settings
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[3] / "widget" / "dist" / "frontdesk.min.js"
+
+
+@dataclass(frozen=True)
+class SignInLinkLimits:
+    """Emailed sign-ins: three per address, then one every five minutes; twenty per client."""
+
+    by_email: TokenBucket
+    by_ip: TokenBucket
+
+    @classmethod
+    def make(cls) -> SignInLinkLimits:
+        return cls(TokenBucket(burst=3, per_second=1 / 300), TokenBucket(burst=20, per_second=0.2))
 
 
 @dataclass(frozen=True)
@@ -101,10 +114,8 @@ async def portal_session(request: Request) -> Response:
             except customers.AccessDisabled:
                 raise visits.no_access(business) from None
             except InvalidToken as exc:
-                title = "This link has expired" if exc.expired else "This link does not work"
-                raise visits.Refused(
-                    401, title, f"{str(exc).capitalize()}. Ask {business.name} for a new one."
-                ) from None
+                # Expired, used or replaced: the way forward is a fresh link by email.
+                return sign_in_form(request, business, problem=f"{str(exc).capitalize()}.")
             wanted = _place(arrival.destination, settings) if arrival.destination else place
             home = _place("", settings)
             current = wanted if portal.section_enabled(business, wanted.section) else home
@@ -133,14 +144,93 @@ async def portal_home(request: Request) -> Response:
     return await visits.view(request, "fragments/portal/home.html", home_context)
 
 
+def sign_in_form(
+    request: Request,
+    business: Business,
+    *,
+    problem: str = "",
+    sent_to: str = "",
+    status: int = 401,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "fragments/portal/sign_in.html",
+        {"business": business, "problem": problem, "sent_to": sent_to},
+        status_code=status,
+    )
+
+
 async def portal_sign_in(request: Request) -> Response:
     def render() -> Response:
-        business = visits.business_for(request)
-        return templates.TemplateResponse(
-            request, "fragments/portal/sign_in.html", {"business": business}
-        )
+        return sign_in_form(request, visits.business_for(request), status=200)
 
     return await run_in_threadpool(visits.guarded, request, render)
+
+
+async def portal_sign_in_request(request: Request) -> Response:
+    """Email a sign-in link and code. The answer is the same for any address."""
+    form = await request.form()
+    email = str(form.get("email", "")).strip()[:320]
+    limits: SignInLinkLimits = request.app.state.sign_in_link_limits
+
+    def send() -> Response:
+        settings = request.app.state.settings
+        business = visits.business_for(request)
+        if "@" not in email:
+            return sign_in_form(request, business, problem="Enter your email address.", status=422)
+        try:
+            limits.by_email.take(f"{business.id}:{email.lower()}")
+            limits.by_ip.take(visits.client_ip(request))
+        except Limited as limited:
+            return sign_in_form(
+                request,
+                business,
+                problem=f"Too many requests. Try again in {limited.retry_after} seconds.",
+                status=429,
+            )
+        with request.app.state.db.session(business.id) as session:
+            sign_in.request(
+                session,
+                business=business,
+                email=email,
+                secret_keys=settings.secret_key,
+                base_url=settings.base_url,
+            )
+        return sign_in_form(request, business, sent_to=email, status=200)
+
+    return await run_in_threadpool(visits.guarded, request, send)
+
+
+async def portal_sign_in_code(request: Request) -> Response:
+    """The code from the email, typed in: the portal opens, as a link would have opened it."""
+    form = await request.form()
+    email, code = str(form.get("email", ""))[:320], str(form.get("code", ""))[:12]
+
+    def check() -> Response:
+        settings = request.app.state.settings
+        business = visits.business_for(request)
+        # The attempt is counted in its own transaction, so a wrong code still uses up a try.
+        with request.app.state.db.session(business.id) as session:
+            try:
+                customer = sign_in.check_code(
+                    session, email=email, code=code, secret_keys=settings.secret_key
+                )
+            except InvalidToken as exc:
+                problem = f"{str(exc).capitalize()}."
+                customer = None
+        if customer is None:
+            return sign_in_form(request, business, problem=problem, sent_to=email, status=422)
+        with request.app.state.db.session(business.id) as session:
+            context = home_context(session, business, customer)
+        return visits.fragment(
+            request,
+            business,
+            customer,
+            "fragments/portal/shell.html",
+            {"view_template": "fragments/portal/home.html", **context},
+        )
+
+    return await run_in_threadpool(visits.guarded, request, check)
 
 
 async def portal_download(request: Request) -> Response:
@@ -276,6 +366,18 @@ routes = [
     Route("/portal/{key}/session", portal_session, methods=["POST"], name="portal_session"),
     Route("/portal/{key}/home", portal_home, name="portal_home"),
     Route("/portal/{key}/go/{place:path}", portal_go, name="portal_go"),
+    Route(
+        "/portal/{key}/sign-in",
+        portal_sign_in_request,
+        methods=["POST"],
+        name="portal_sign_in_request",
+    ),
+    Route(
+        "/portal/{key}/sign-in/code",
+        portal_sign_in_code,
+        methods=["POST"],
+        name="portal_sign_in_code",
+    ),
     Route("/portal/{key}/sign-in", portal_sign_in, name="portal_sign_in"),
     Route("/portal/{key}/download/{token}", portal_download, name="portal_download"),
     Route("/portal/{key}/portal.css", portal_stylesheet, name="portal_stylesheet"),

@@ -10,12 +10,12 @@ from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.models import Business, Customer, Estimate, EstimateStatus
-from frontdesk.services import customers, invoices
+from frontdesk.services import customers, invoices, sign_in
 from frontdesk.services.customers import Balance
 from frontdesk.tokens import InvalidToken, Purpose
 
 # Tokens a customer can arrive with; each is exchanged for a short-lived portal session.
-EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION, Purpose.PAY_LINK)
+EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION, Purpose.PAY_LINK, Purpose.MAGIC_LINK)
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ def exchange(
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
         if purpose == Purpose.PAY_LINK:
             return Arrival(customer, str(claims.extra.get("d", "pay")))
+        if purpose == Purpose.MAGIC_LINK:
+            sign_in.consume_link(session, customer=customer, claims=claims)
+            return Arrival(customer)
         return Arrival(customer, read_only=bool(claims.extra.get("ro")))
     if expired:
         raise InvalidToken("this link has expired", expired=True)

@@ -1,0 +1,158 @@
+"""Signing in without a password: a link used once, a code with five tries, the same answer for
+any address, limits, and the email arriving over real SMTP."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.jobs import OutboxRunner
+from frontdesk.models import OutboxItem, SignInRequest, utcnow
+from frontdesk.services.businesses import NewBusiness
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import make_business, make_customer
+from tests.test_jobs import free_port, start_smtp
+
+
+@pytest.fixture
+def shop(db: Database) -> NewBusiness:
+    made = make_business(db, portal_page_url=None)
+    with db.session(made.business.id) as session:
+        make_customer(session, made.business, name="Casey", email="casey@example.com")
+    return made
+
+
+def ask(server: LiveServer, made: NewBusiness, email: str) -> httpx.Response:
+    key = made.business.publishable_key
+    return httpx.post(f"{server.url}/portal/{key}/sign-in", data={"email": email})
+
+
+def mails(db: Database, made: NewBusiness) -> list[dict[str, str]]:
+    with db.session(made.business.id) as session:
+        return [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+
+
+def link_and_code(mail: dict[str, str]) -> tuple[str, str]:
+    token = re.search(r"#frontdesk=(\S+)", mail["text"]).group(1)  # type: ignore[union-attr]
+    code = re.search(r"this code where you asked: (\d{6})", mail["text"]).group(1)  # type: ignore[union-attr]
+    return token, code
+
+
+def exchange(server: LiveServer, made: NewBusiness, token: str) -> httpx.Response:
+    key = made.business.publishable_key
+    return httpx.post(f"{server.url}/portal/{key}/session", data={"token": token})
+
+
+def test_any_address_gets_the_same_answer(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    known = ask(live_server, shop, "Casey@Example.com")
+    unknown = ask(live_server, shop, "nobody@example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert known.text.replace("Casey@Example.com", "X") == unknown.text.replace(
+        "nobody@example.com", "X"
+    )
+    [mail] = mails(db, shop)
+    assert mail["to"] == "casey@example.com"
+    assert f"/p/{shop.business.slug}#frontdesk=" in mail["text"]
+
+
+def test_the_link_signs_in_once(live_server: LiveServer, db: Database, shop: NewBusiness) -> None:
+    ask(live_server, shop, "casey@example.com")
+    token, _ = link_and_code(mails(db, shop)[0])
+    first = exchange(live_server, shop, token)
+    assert first.status_code == 200 and 'id="fd-shell"' in first.text
+    assert first.headers["Frontdesk-Session"]
+    again = exchange(live_server, shop, token)
+    assert again.status_code == 401
+    assert "This link was already used" in again.text and "Send a new link" in again.text
+
+
+def test_an_expired_or_foreign_link_is_refused(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    ask(live_server, shop, "casey@example.com")
+    token, _ = link_and_code(mails(db, shop)[0])
+    other = make_business(db)
+    foreign = exchange(live_server, other, token)
+    assert foreign.status_code == 401 and "another business" in foreign.text
+    assert exchange(live_server, shop, token[:-3] + "abc").status_code == 401
+    with db.session(shop.business.id) as session:
+        session.execute(update(SignInRequest).values(expires_at=utcnow() - timedelta(seconds=1)))
+    expired = exchange(live_server, shop, token)
+    assert expired.status_code == 401 and "expired" in expired.text
+
+
+def test_the_code_works_once_with_five_tries(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    key = shop.business.publishable_key
+
+    def enter(code: str) -> httpx.Response:
+        return httpx.post(
+            f"{live_server.url}/portal/{key}/sign-in/code",
+            data={"email": "casey@example.com", "code": code},
+        )
+
+    ask(live_server, shop, "casey@example.com")
+    _, code = link_and_code(mails(db, shop)[0])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        refused = enter(wrong)
+        assert refused.status_code == 422 and "That code is not right" in refused.text
+    assert "expired" in enter(code).text  # five tries spent: the right code no longer works
+    ask(live_server, shop, "casey@example.com")
+    _, fresh = link_and_code(mails(db, shop)[-1])
+    opened = enter(fresh)
+    assert opened.status_code == 200 and 'id="fd-shell"' in opened.text
+    assert opened.headers["Frontdesk-Session"]
+    assert enter(fresh).status_code == 422  # once
+
+
+def test_asking_is_rate_limited_per_address(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    codes = [ask(live_server, shop, "casey@example.com").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert len(mails(db, shop)) == 3
+    assert ask(live_server, shop, "someone.else@example.com").status_code == 200
+
+
+def test_a_disabled_customer_gets_nothing(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    from frontdesk.models import Customer
+
+    with db.session(shop.business.id) as session:
+        session.execute(update(Customer).values(portal_enabled=False))
+    assert ask(live_server, shop, "casey@example.com").status_code == 200
+    assert mails(db, shop) == []
+
+
+def test_the_sign_in_email_arrives_over_smtp(
+    db: Database, settings: Settings, shop: NewBusiness
+) -> None:
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    server = LiveServer(create_app(settings, db)).start()
+    try:
+        ask(server, shop, "casey@example.com")
+        smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
+        assert OutboxRunner(db, smtp).run_once() == 1
+        [message] = inbox.messages
+        body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        assert message["To"] == "casey@example.com"
+        assert re.search(r"#frontdesk=\S+", body) and re.search(r": \d{6}\b", body)
+        token = re.search(r"#frontdesk=(\S+)", body).group(1)  # type: ignore[union-attr]
+        assert exchange(server, shop, token).status_code == 200
+    finally:
+        server.stop()
+        controller.stop()
