@@ -108,8 +108,8 @@ def test_the_session_exchange_shows_the_customer_and_exposes_the_session_header(
 @pytest.mark.parametrize(
     ("damage", "title"),
     [
-        (lambda t: t[:-3] + "abc", "This link does not work"),
-        (lambda t: "", "This link does not work"),
+        (lambda t: t[:-3] + "abc", "This link is not valid."),
+        (lambda t: "", "This link is not valid."),
     ],
 )
 def test_bad_tokens_are_refused_with_a_readable_fragment(
@@ -120,6 +120,7 @@ def test_bad_tokens_are_refused_with_a_readable_fragment(
     response = client.post(f"/portal/{key}/session", data={"token": token})
     assert response.status_code == 401
     assert title in response.text
+    assert "Send a new link" in response.text  # the way forward: a fresh link by email
     assert "Frontdesk-Session" not in response.headers
 
 
