@@ -140,3 +140,14 @@ def test_cards_saved_without_consent_or_of_another_business_are_not_charged(flow
     with flow.db.session(flow.business.id) as session:
         assert all(p.initiated_by != Initiator.API for p in session.exec(select(Payment)))
         assert all(p.status != PaymentStatus.SUCCEEDED for p in session.exec(select(Payment)))
+
+
+def test_a_declined_charge_by_the_business_is_emailed_to_the_customer(flow: Flow) -> None:
+    save_card(flow, "pm_card_visa_chargeDeclinedInsufficientFunds")
+    charged = call(flow, "POST", f"/customers/{flow.customer.id}/charges", {})
+    assert charged.json()["payment"]["status"] == "failed"
+    with flow.db.session(flow.business.id) as session:
+        mail = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    assert [m["to"] for m in mail] == [flow.customer.email]
+    assert "did not go through" in mail[0]["subject"]
+    assert "insufficient funds" in mail[0]["text"]

@@ -148,8 +148,16 @@ def test_the_sign_in_email_arrives_over_smtp(
         smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
         assert OutboxRunner(db, smtp).run_once() == 1
         [message] = inbox.messages
-        body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        parts = {
+            p.get_content_type(): p.get_payload(decode=True).decode()
+            for p in message.walk()
+            if not p.is_multipart()
+        }  # type: ignore[union-attr]
+        body, html = parts["text/plain"], parts["text/html"]
         assert message["To"] == "casey@example.com"
+        assert message["Reply-To"] == shop.owner.email  # answers go to the business
+        assert shop.business.name in html and ">Open your account</a>" in html
+        assert re.search(r'href="[^"]+#frontdesk=', html)
         assert re.search(r"#frontdesk=\S+", body) and re.search(r": \d{6}\b", body)
         token = re.search(r"#frontdesk=(\S+)", body).group(1)  # type: ignore[union-attr]
         assert exchange(server, shop, token).status_code == 200

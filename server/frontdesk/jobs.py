@@ -10,6 +10,7 @@ claim impossible on SQLite as well.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import threading
 import time
@@ -26,14 +27,24 @@ from sqlmodel import col, select
 
 from frontdesk import money
 from frontdesk.db import Database
-from frontdesk.models import Business, OutboxItem, OutboxStatus, Payment, utcnow
+from frontdesk.models import (
+    Business,
+    OutboxItem,
+    OutboxStatus,
+    Payment,
+    StaffRole,
+    StaffUser,
+    utcnow,
+)
 from frontdesk.payments import stripe_api
+from frontdesk.rendering import templates
 from frontdesk.services import (
     businesses,
     customers,
     documents,
     payments,
     processor_events,
+    themes,
     webhooks,
 )
 from frontdesk.services.outbox import backoff
@@ -77,8 +88,48 @@ def _send(settings: Settings, message: EmailMessage) -> None:
     deliver(settings.smtp_url, message)
 
 
+_URL_LINE = re.compile(r"^https?://\S+$")
+
+
+def branded(business_id: str, payload: dict[str, Any], context: JobContext) -> dict[str, Any]:
+    """The mail with the business's HTML part (name, logo, accent) and its Reply-To added."""
+    payload = dict(payload)
+    with context.db.session(business_id) as session:
+        business = businesses.get(session, business_id)
+        owner = session.exec(
+            select(StaffUser.email)
+            .where(StaffUser.role == StaffRole.OWNER, col(StaffUser.disabled).is_(False))
+            .order_by(col(StaffUser.created_at))
+        ).first()
+    payload.setdefault("reply_to", "")
+    payload["reply_to"] = payload["reply_to"] or owner or ""
+    if not payload.get("html"):
+        paragraphs = []
+        for block in str(payload["text"]).split("\n\n"):
+            block = block.strip()
+            if _URL_LINE.match(block):
+                paragraphs.append({"link": block, "lines": []})
+            elif block:
+                paragraphs.append({"link": "", "lines": block.splitlines()})
+        logo = (
+            f"{context.settings.base_url}/portal/{business.publishable_key}/logo"
+            if business.logo_url
+            else ""
+        )
+        payload["html"] = templates.get_template("emails/message.html").render(
+            business=business,
+            logo=logo,
+            accent=themes.values_for(business).get("accent", "#2456d6"),
+            paragraphs=paragraphs,
+        )
+    return payload
+
+
 def send_email(item: OutboxItem, context: JobContext) -> None:
-    _send(context.settings, _message(context.settings, item.payload))
+    _send(
+        context.settings,
+        _message(context.settings, branded(item.business_id, item.payload, context)),
+    )
 
 
 def send_receipt(item: OutboxItem, context: JobContext) -> None:
@@ -95,15 +146,19 @@ def send_receipt(item: OutboxItem, context: JobContext) -> None:
     total = money.format_amount(payment.amount + payment.tip, payment.currency, business.locale)
     message = _message(
         context.settings,
-        {
-            "to": customer.email,
-            "subject": f"Receipt for your payment of {total} to {business.name}",
-            "text": (
-                f"Hello {customer.name},\n\nThank you: {business.name} received {total} "
-                f"for {', '.join(view.invoice_numbers) or 'your account'}. "
-                "The receipt is attached.\n"
-            ),
-        },
+        branded(
+            item.business_id,
+            {
+                "to": customer.email,
+                "subject": f"Receipt for your payment of {total} to {business.name}",
+                "text": (
+                    f"Hello {customer.name},\n\nThank you: {business.name} received {total} "
+                    f"for {', '.join(view.invoice_numbers) or 'your account'}. "
+                    "The receipt is attached.\n"
+                ),
+            },
+            context,
+        ),
     )
     message.add_attachment(
         documents.receipt_pdf(business, customer, view),

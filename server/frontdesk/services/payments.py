@@ -58,8 +58,27 @@ def settle(session: Session, *, business: Business, invoice: Invoice) -> None:
 
 
 def _failed(session: Session, *, business: Business, payment: Payment, message: str) -> None:
-    """Record why a payment attempt failed and tell the business's system which invoices."""
+    """Record why a payment attempt failed, tell the business's system which invoices, and tell
+    the customer when they were not there to see it (a charge by the business, a bank debit)."""
     payment.failure_message = message[:1000]
+    if (
+        payment.initiated_by != Initiator.CUSTOMER
+        or payment.method == PaymentMethodKind.US_BANK_ACCOUNT
+    ):
+        customer = session.get(Customer, payment.customer_id)
+        if customer is not None and customer.portal_enabled:
+            amount = money.format_amount(payment.amount, payment.currency, business.locale)
+            outbox.email(
+                session,
+                business=business,
+                to=customer.email,
+                subject=f"Your payment of {amount} to {business.name} did not go through",
+                text=(
+                    f"Hello {customer.name},\n\nYour payment of {amount} to {business.name} "
+                    f"did not go through: {payment.failure_message}\n\nNothing was taken. "
+                    "You can pay in your account, or reply to this email.\n"
+                ),
+            )
     invoice_ids = session.exec(
         select(PaymentAllocation.invoice_id).where(PaymentAllocation.payment_id == payment.id)
     ).all()
