@@ -18,7 +18,7 @@ from frontdesk.models import OutboxItem, SignInRequest, utcnow
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
-from tests.factories import make_business, make_customer
+from tests.factories import make_business, make_customer, make_invoice
 from tests.test_jobs import free_port, start_smtp
 
 
@@ -164,3 +164,51 @@ def test_the_sign_in_email_arrives_over_smtp(
     finally:
         server.stop()
         controller.stop()
+
+
+def test_payment_links_are_scoped_and_die_together(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    with db.session(shop.business.id) as session:
+        from frontdesk.models import Customer
+
+        customer = session.exec(select(Customer)).one()
+    api = httpx.Client(
+        base_url=f"{live_server.url}/api/v1",
+        headers={"Authorization": f"Bearer {shop.secret_api_key}"},
+    )
+    key = shop.business.publishable_key
+
+    def token_of(scope: str) -> str:
+        link = api.post(f"/customers/{customer.id}/payment-links", json={"scope": scope}).json()
+        assert link["scope"] == scope
+        return str(link["url"]).split("#frontdesk=", 1)[1]
+
+    def session_for(token: str) -> httpx.Response:
+        return exchange(live_server, shop, token)
+
+    pay_only, whole = token_of("pay"), token_of("portal")
+    assert session_for(pay_only).status_code == 403  # no payments taken yet: nothing to open
+    with db.unscoped("the business connects its payment account") as session:
+        from frontdesk.models import Business
+
+        business = session.get(Business, shop.business.id)
+        business.processor_account = "acct_scoped"  # type: ignore[union-attr]
+    with db.session(shop.business.id) as session:
+        make_invoice(session, shop.business, customer)
+    opened = session_for(pay_only)
+    assert opened.status_code == 200 and 'id="fd-pay' in opened.text
+    assert 'href="#invoices"' not in opened.text  # no tabs to the rest of the account
+    bearer = {"Authorization": f"Bearer {opened.headers['Frontdesk-Session']}"}
+    home = httpx.get(f"{live_server.url}/portal/{key}/home", headers=bearer)
+    assert home.status_code == 403 and "This link is for paying" in home.text
+    assert httpx.get(f"{live_server.url}/portal/{key}/pay", headers=bearer).status_code == 200
+    full = session_for(whole)
+    bearer = {"Authorization": f"Bearer {full.headers['Frontdesk-Session']}"}
+    assert httpx.get(f"{live_server.url}/portal/{key}/home", headers=bearer).status_code == 200
+    assert api.post(f"/customers/{customer.id}/payment-links/revoke").status_code == 200
+    for token in (pay_only, whole):
+        assert session_for(token).status_code == 401
+    assert httpx.get(f"{live_server.url}/portal/{key}/home", headers=bearer).status_code == 401
+    assert session_for(token_of("portal")).status_code == 200  # a new link works
+    api.close()

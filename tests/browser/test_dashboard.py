@@ -46,7 +46,7 @@ def test_an_owner_bills_a_customer_who_pays_through_the_link(
     expect(page.locator("[data-due]")).to_have_text("$122.50")
 
     page.get_by_role("link", name="Sam Okafor").click()
-    page.get_by_role("button", name="Show the payment link").click()
+    page.get_by_role("button", name="Show the links").click()
     link = page.locator("#payment-link").input_value()
     assert link.startswith(f"{stage.site.url}/account#frontdesk=")
     page.screenshot(path="docs/dashboard-customer.png", full_page=True)

@@ -256,9 +256,17 @@ class PortalSession(Output):
     expires_at: datetime
 
 
+class PaymentLinkCreate(Input):
+    scope: Literal["portal", "pay"] = Field(
+        default="portal",
+        description="`portal`: the whole account, opening at the pay step; `pay`: paying only.",
+    )
+
+
 class PaymentLink(Output):
     object: Literal["payment_link"] = "payment_link"
     customer: str
+    scope: Literal["portal", "pay"]
     url: str = Field(description="Never expires; revoking the customer's links ends every copy.")
 
 

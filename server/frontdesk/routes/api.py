@@ -167,13 +167,18 @@ def create_portal_session(call: Call) -> schemas.PortalSession:
 
 
 def create_payment_link(call: Call) -> schemas.PaymentLink:
+    body: schemas.PaymentLinkCreate = call.body
     customer = _customer(call)
     if not customer.portal_enabled:
         raise Forbidden("Portal access is turned off for this customer.")
     url = portal.payment_link(
-        call.settings.secret_key, call.settings.base_url, call.business, customer
+        call.settings.secret_key,
+        call.settings.base_url,
+        call.business,
+        customer,
+        pay_only=body.scope == "pay",
     )
-    return schemas.PaymentLink(customer=customer.id, url=url)
+    return schemas.PaymentLink(customer=customer.id, scope=body.scope, url=url)
 
 
 def revoke_links(call: Call) -> schemas.LinksRevoked:
@@ -493,6 +498,7 @@ OPERATIONS = [
         create_payment_link,
         S.PaymentLink,
         201,
+        body=S.PaymentLinkCreate,
         description="A link that opens the portal at the pay step; it never expires.",
     ),
     Operation(

@@ -88,6 +88,7 @@ def customer_context(who: Staff, customer: Customer, **extra: Any) -> dict[str, 
         "events": audit.recent(session, target_id=customer.id, limit=30),
         "today": businesses.today(business),
         "link": "",
+        "pay_link": "",
         "errors": {},
         "notice": "",
         "form": {},
@@ -237,21 +238,35 @@ async def dashboard_customer_access(request: Request) -> Response:
 
 
 async def dashboard_customer_link(request: Request) -> Response:
-    """Show the customer's permanent payment link; `regenerate` kills every earlier copy."""
+    """Show the customer's permanent links (whole account, pay only); `regenerate` makes new ones
+    and `revoke` ends every copy without making new ones."""
     customer_id = request.path_params["customer"]
     settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
+        change = str(form.get("change", "show"))
+        if change in ("regenerate", "revoke"):
+            customers.revoke_links(customer)
+            who.audit(f"customer.links_{change}d", "customer", customer.id)
+        if change == "revoke":
+            return customer_context(
+                who, customer, notice="Every link and open session of theirs stopped working."
+            )
         if not customer.portal_enabled:
             raise Invalid("Turn portal access on first.")
-        notice = "Here is the payment link."
-        if form.get("regenerate") == "yes":
-            customers.revoke_links(customer)
-            who.audit("customer.links_regenerated", "customer", customer.id)
-            notice = "New link made: the old one and every open session stopped working."
-        link = portal.payment_link(settings.secret_key, settings.base_url, who.business, customer)
-        return customer_context(who, customer, link=link, notice=notice)
+
+        def make(pay_only: bool) -> str:
+            return portal.payment_link(
+                settings.secret_key, settings.base_url, who.business, customer, pay_only=pay_only
+            )
+
+        notice = (
+            "New links made: the old ones and every open session stopped working."
+            if change == "regenerate"
+            else "Here are the links."
+        )
+        return customer_context(who, customer, link=make(False), pay_link=make(True), notice=notice)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))

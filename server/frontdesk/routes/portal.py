@@ -110,7 +110,7 @@ async def portal_session(request: Request) -> Response:
                     session, business=business, token=token, secret_keys=settings.secret_key
                 )
                 customer = arrival.customer
-                request.state.read_only = arrival.read_only
+                request.state.limits = arrival.limits
             except customers.AccessDisabled:
                 raise visits.no_access(business) from None
             except InvalidToken as exc:
@@ -119,6 +119,12 @@ async def portal_session(request: Request) -> Response:
             wanted = _place(arrival.destination, settings) if arrival.destination else place
             home = _place("", settings)
             current = wanted if portal.section_enabled(business, wanted.section) else home
+            if arrival.limits.pay_only and current.section != "pay":
+                raise visits.Refused(
+                    403,
+                    "Payments are off",
+                    f"{business.name} is not taking payments here right now.",
+                )
             try:
                 context = current.build(session, business, customer)
             except NotFound:

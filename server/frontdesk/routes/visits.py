@@ -78,7 +78,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     if scheme.lower() != "bearer" or not token:
         raise Refused(401, "Please sign in", "Sign in again to see your account.")
     try:
-        customer, read_only = portal.from_session(
+        customer, limits = portal.from_session(
             session,
             business=business,
             token=token,
@@ -91,21 +91,31 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
         raise Refused(
             401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
         ) from None
-    request.state.read_only = read_only
+    request.state.limits = limits
     return customer
 
 
-def read_only(request: Request) -> bool:
-    return bool(getattr(request.state, "read_only", False))
+def limits(request: Request) -> portal.Limits:
+    found: portal.Limits = getattr(request.state, "limits", portal.Limits())
+    return found
 
 
-def refuse_if_read_only(request: Request, business: Business) -> None:
-    if read_only(request):
+def refuse_beyond_limits(
+    request: Request, business: Business, section: str | None, *, changes: bool
+) -> None:
+    if changes and limits(request).read_only:
         raise Refused(
             403,
             "Viewing only",
             f"This is {business.name}'s view of the customer's portal: nothing can be paid or "
             "changed from here.",
+        )
+    if limits(request).pay_only and section != "pay":
+        raise Refused(
+            403,
+            "Payment link",
+            f"This link is for paying {business.name}. Ask {business.name} for a link to your "
+            "whole account.",
         )
 
 
@@ -136,8 +146,9 @@ def fragment(
             "demo": settings.environment == "demo",
             # Views rendered on their own update the nav out of band; the shell draws it itself.
             "oob_nav": False,
-            "sections": portal.sections(business),
-            "read_only": read_only(request),
+            "sections": [] if limits(request).pay_only else portal.sections(business),
+            "read_only": limits(request).read_only,
+            "pay_only": limits(request).pay_only,
             "pay_on": portal.payments_on(business),
             "today": businesses.today(business),
             "download": lambda document: request.url_for(
@@ -151,7 +162,7 @@ def fragment(
     )
     # Every answer renews the session, so it only ends after a quiet hour.
     response.headers["Frontdesk-Session"] = portal.session_token(
-        settings.secret_key, customer, read_only=read_only(request)
+        settings.secret_key, customer, limits(request)
     )
     return response
 
@@ -182,6 +193,7 @@ async def view(
         business = business_for(request, section)
         with request.app.state.db.session(business.id) as session:
             customer = signed_in(request, session, business)
+            refuse_beyond_limits(request, business, section, changes=False)
             context = build(session, business, customer)
         return fragment(request, business, customer, template, {"oob_nav": True, **context})
 
@@ -200,7 +212,7 @@ async def action(
         try:
             with request.app.state.db.session(business.id) as session:
                 customer = signed_in(request, session, business)
-                refuse_if_read_only(request, business)
+                refuse_beyond_limits(request, business, section, changes=True)
                 context = act(session, business, customer, form)
         except Invalid as invalid:
             with request.app.state.db.session(business.id) as session:

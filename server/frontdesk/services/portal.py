@@ -19,12 +19,28 @@ EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION, Purpose.PAY_LINK, Purpose
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a session may not do, carried by its token from arrival to every renewal."""
+
+    # The business looking at the customer's portal from its dashboard: nothing can change.
+    read_only: bool = False
+    # A pay-only link: the pay step and nothing else of the account.
+    pay_only: bool = False
+
+    def claims(self) -> dict[str, int]:
+        return {k: 1 for k, on in (("ro", self.read_only), ("po", self.pay_only)) if on}
+
+    @classmethod
+    def of(cls, claims: tokens.Claims) -> Limits:
+        return cls(read_only=bool(claims.extra.get("ro")), pay_only=bool(claims.extra.get("po")))
+
+
+@dataclass(frozen=True)
 class Arrival:
     customer: Customer
     # Where the token itself sends the customer ("complete/pay_..."), if anywhere.
     destination: str = ""
-    # The business looking at the customer's portal from its dashboard: nothing can change.
-    read_only: bool = False
+    limits: Limits = Limits()
 
 
 def exchange(
@@ -42,11 +58,11 @@ def exchange(
         if purpose == Purpose.PAYMENT_ACTION:
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
         if purpose == Purpose.PAY_LINK:
-            return Arrival(customer, str(claims.extra.get("d", "pay")))
+            return Arrival(customer, str(claims.extra.get("d", "pay")), Limits.of(claims))
         if purpose == Purpose.MAGIC_LINK:
             sign_in.consume_link(session, customer=customer, claims=claims)
             return Arrival(customer)
-        return Arrival(customer, read_only=bool(claims.extra.get("ro")))
+        return Arrival(customer, limits=Limits.of(claims))
     if expired:
         raise InvalidToken("this link has expired", expired=True)
     raise InvalidToken("this link is not valid")
@@ -89,10 +105,13 @@ def payment_link(
     business: Business,
     customer: Customer,
     view: str = "pay",
+    *,
+    pay_only: bool = False,
 ) -> str:
     """The customer's permanent link to the pay step (or another view, `invoice/INV-1042`);
-    revoking their links ends every copy."""
-    extra = {} if view == "pay" else {"d": view}
+    `pay_only` keeps its session to paying. Revoking their links ends every copy."""
+    extra: dict[str, object] = {} if view == "pay" else {"d": view}
+    extra.update(Limits(pay_only=pay_only).claims())
     token = customer_token(secret_keys, Purpose.PAY_LINK, customer, **extra)
     return f"{_portal_page(base_url, business)}#frontdesk={token}"
 
@@ -102,15 +121,14 @@ def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id:
 
 
 def session_token(
-    secret_keys: tuple[str, ...], customer: Customer, *, read_only: bool = False
+    secret_keys: tuple[str, ...], customer: Customer, limits: Limits = Limits()
 ) -> str:
-    extra = {"ro": 1} if read_only else {}
-    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer, **extra)
+    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer, **limits.claims())
 
 
 def view_only_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
     """An embed token for the business's own look at the customer's portal (dashboard)."""
-    return customer_token(secret_keys, Purpose.EMBED, customer, ro=1)
+    return customer_token(secret_keys, Purpose.EMBED, customer, **Limits(read_only=True).claims())
 
 
 def from_session(
@@ -120,11 +138,11 @@ def from_session(
     token: str,
     secret_keys: tuple[str, ...],
     max_age: int,
-) -> tuple[Customer, bool]:
-    """The session's customer, and whether the session only looks (the business viewing)."""
+) -> tuple[Customer, Limits]:
+    """The session's customer, and what the session may not do."""
     claims = tokens.read(secret_keys, Purpose.PORTAL_SESSION, token, max_age=max_age)
     customer = customers.for_token(session, business=business, claims=claims)
-    return customer, bool(claims.extra.get("ro"))
+    return customer, Limits.of(claims)
 
 
 # The portal's sections, in navigation order, and the business switch each depends on.
