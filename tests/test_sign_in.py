@@ -212,3 +212,36 @@ def test_payment_links_are_scoped_and_die_together(
     assert httpx.get(f"{live_server.url}/portal/{key}/home", headers=bearer).status_code == 401
     assert session_for(token_of("portal")).status_code == 200  # a new link works
     api.close()
+
+
+def test_an_invitation_arrives_over_smtp_and_its_link_opens_the_account(
+    db: Database, settings: Settings, shop: NewBusiness
+) -> None:
+    from frontdesk.models import Customer
+    from frontdesk.services import businesses, notices
+
+    with db.session(shop.business.id) as session:
+        business = businesses.get(session, shop.business.id)
+        customer = session.exec(select(Customer)).one()
+        assert notices.invitation(
+            session,
+            business=business,
+            customer=customer,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+        )
+    port = free_port()
+    controller, inbox = start_smtp(port)
+    server = LiveServer(create_app(settings, db)).start()
+    try:
+        smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
+        assert OutboxRunner(db, smtp).run_once() == 1
+        [message] = inbox.messages
+        assert message["Subject"] == f"Your account with {shop.business.name}"
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+        token = re.search(r"#frontdesk=(\S+)", text.get_payload(decode=True).decode()).group(1)  # type: ignore[union-attr]
+        opened = exchange(server, shop, token)
+        assert opened.status_code == 200 and 'id="fd-home"' in opened.text
+    finally:
+        server.stop()
+        controller.stop()
