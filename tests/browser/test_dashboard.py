@@ -49,7 +49,6 @@ def test_an_owner_bills_a_customer_who_pays_through_the_link(
     page.get_by_role("button", name="Show the links").click()
     link = page.locator("#payment-link").input_value()
     assert link.startswith(f"{stage.site.url}/account#frontdesk=")
-    page.screenshot(path="docs/dashboard-customer.png", full_page=True)
 
     customer_browser = browser.new_context()
     try:
@@ -98,9 +97,8 @@ def test_the_theme_preview_renders_exactly_as_the_live_portal(page: Page, stage:
     expect(page.locator("#theme-preview")).to_have_attribute("src", re.compile("0b6e4f"))
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".notice")).to_contain_text("Published")
-    page.set_viewport_size({"width": 900, "height": 1400})
-    page.screenshot(path="docs/dashboard-theme.png", full_page=True)
 
+    page.set_viewport_size({"width": 900, "height": 1400})
     customer = stage.seeded.signed_in_customer.id
     page.goto(
         f"{stage.portal.url}/dashboard/theme/preview?theme=citrus&accent=%230b6e4f&radius=4px"
@@ -146,4 +144,3 @@ def test_the_business_views_a_customers_portal_but_cannot_pay_or_change_it(
     portal.locator("#fd-nav a[href='#profile']").click()
     portal.get_by_role("button", name="Save details").click()
     expect(portal.get_by_text("nothing can be paid or changed from here")).to_be_visible()
-    page.screenshot(path="docs/dashboard-view-portal.png")

@@ -300,7 +300,6 @@ def test_a_card_added_without_paying_is_saved_with_consent_and_charges_nothing(
     page.frame_locator('[data-stripe-sandbox="3ds"] iframe').locator("#pass").click()
     expect(portal.locator("#fd-payments .fd-saved")).to_have_text("Your card is saved.")
     expect(portal.locator("#fd-methods")).to_contain_text("•••• 3155")
-    page.screenshot(path="docs/screens/portal-card-added.png")
     with stage.db.session(stage.seeded.business.id) as session:
         method = session.exec(select(PaymentMethod).where(PaymentMethod.last4 == "3155")).one()
         pending = session.exec(select(Payment).where(Payment.status != PaymentStatus.SUCCEEDED))
