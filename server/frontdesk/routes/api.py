@@ -7,6 +7,7 @@ idempotency and the transaction); OPERATIONS is also what the OpenAPI document i
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlmodel import select
 from starlette.requests import Request
@@ -203,6 +204,21 @@ def _line_inputs(lines: list[schemas.LineIn]) -> list[LineInput]:
     ]
 
 
+Owned = TypeVar("Owned", models.Invoice, models.Estimate, models.Payment)
+
+
+def _customers_page(call: Call, model: type[Owned]) -> tuple[list[Owned], bool, str | None]:
+    """A page of invoices, estimates or payments, of one customer when the query names one."""
+    query: schemas.DocumentListQuery = call.query
+    statement = select(model)
+    if query.customer:
+        customer = customers.get_by_reference(
+            call.session, business=call.business, reference=query.customer
+        )
+        statement = statement.where(model.customer_id == customer.id)
+    return page(call.session, statement, model, query)
+
+
 def _document_customer(call: Call, reference: str) -> models.Customer:
     try:
         return customers.get_by_reference(call.session, business=call.business, reference=reference)
@@ -211,14 +227,7 @@ def _document_customer(call: Call, reference: str) -> models.Customer:
 
 
 def list_invoices(call: Call) -> schemas.Page[schemas.Invoice]:
-    query: schemas.DocumentListQuery = call.query
-    statement = select(models.Invoice)
-    if query.customer:
-        customer = customers.get_by_reference(
-            call.session, business=call.business, reference=query.customer
-        )
-        statement = statement.where(models.Invoice.customer_id == customer.id)
-    rows, more, cursor = page(call.session, statement, models.Invoice, query)
+    rows, more, cursor = _customers_page(call, models.Invoice)
     data = convert.invoice_list(call.session, call.business, rows)
     return schemas.Page[schemas.Invoice](data=data, has_more=more, next_cursor=cursor)
 
@@ -281,14 +290,7 @@ def void_invoice(call: Call) -> schemas.Invoice:
 
 
 def list_estimates(call: Call) -> schemas.Page[schemas.Estimate]:
-    query: schemas.DocumentListQuery = call.query
-    statement = select(models.Estimate)
-    if query.customer:
-        customer = customers.get_by_reference(
-            call.session, business=call.business, reference=query.customer
-        )
-        statement = statement.where(models.Estimate.customer_id == customer.id)
-    rows, more, cursor = page(call.session, statement, models.Estimate, query)
+    rows, more, cursor = _customers_page(call, models.Estimate)
     data = convert.estimate_list(call.session, call.business, rows)
     return schemas.Page[schemas.Estimate](data=data, has_more=more, next_cursor=cursor)
 
@@ -335,14 +337,7 @@ def send_estimate(call: Call) -> schemas.Estimate:
 
 
 def list_payments(call: Call) -> schemas.Page[schemas.Payment]:
-    query: schemas.DocumentListQuery = call.query
-    statement = select(models.Payment)
-    if query.customer:
-        customer = customers.get_by_reference(
-            call.session, business=call.business, reference=query.customer
-        )
-        statement = statement.where(models.Payment.customer_id == customer.id)
-    rows, more, cursor = page(call.session, statement, models.Payment, query)
+    rows, more, cursor = _customers_page(call, models.Payment)
     data = convert.payment_list(call.session, rows)
     return schemas.Page[schemas.Payment](data=data, has_more=more, next_cursor=cursor)
 

@@ -108,6 +108,23 @@ def _dates(form: FormData, today: date, kind: str = "invoice") -> tuple[date, da
     return issued, ends
 
 
+def _chosen_customer(who: Staff, form: FormData) -> Customer:
+    try:
+        return customers.get(
+            who.session, business=who.business, customer_id=str(form.get("customer", ""))
+        )
+    except NotFound:
+        raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+
+
+def _typed_customer(who: Staff, form: FormData) -> Customer | None:
+    """The customer the form named, if it is one of this business's (to show the form again)."""
+    try:
+        return _chosen_customer(who, form)
+    except Invalid:
+        return None
+
+
 def editor_context(
     who: Staff,
     *,
@@ -191,12 +208,7 @@ async def dashboard_invoice_new(request: Request) -> Response:
 
 async def dashboard_invoice_create(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        try:
-            customer = customers.get(
-                who.session, business=who.business, customer_id=str(form.get("customer", ""))
-            )
-        except NotFound:
-            raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+        customer = _chosen_customer(who, form)
         lines, _ = _lines(form, who.business.currency)
         issued, due = _dates(form, businesses.today(who.business))
         invoice = invoices.create(
@@ -213,8 +225,7 @@ async def dashboard_invoice_create(request: Request) -> Response:
         return {"redirect": request.url_for("dashboard_invoice", invoice=invoice.id)}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        customer_id = str(form.get("customer", ""))
-        customer = who.session.get(Customer, customer_id) if customer_id else None
+        customer = _typed_customer(who, form)
         return editor_context(who, customer=customer, form=form, errors=field_errors(invalid))
 
     return await action(request, EDITOR, act, rebuild, section="invoices")
@@ -421,12 +432,7 @@ async def dashboard_estimate_new(request: Request) -> Response:
 
 async def dashboard_estimate_create(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        try:
-            customer = customers.get(
-                who.session, business=who.business, customer_id=str(form.get("customer", ""))
-            )
-        except NotFound:
-            raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+        customer = _chosen_customer(who, form)
         lines, _ = _lines(form, who.business.currency)
         issued, expires = _dates(form, businesses.today(who.business), "estimate")
         estimate = estimates.create(
@@ -443,8 +449,7 @@ async def dashboard_estimate_create(request: Request) -> Response:
         return {"redirect": request.url_for("dashboard_estimate", estimate=estimate.id)}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        customer_id = str(form.get("customer", ""))
-        customer = who.session.get(Customer, customer_id) if customer_id else None
+        customer = _typed_customer(who, form)
         return editor_context(
             who, customer=customer, kind="estimate", form=form, errors=field_errors(invalid)
         )

@@ -182,14 +182,6 @@ def create_app(
         client_secret_matches(s, a, r.path_params["id"], p)
         return s.confirm_setup(a, r.path_params["id"], p)
 
-    def authenticate_setup(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
-        client_secret_matches(s, a, r.path_params["id"], p)
-        return s.authenticate_setup(a, r.path_params["id"], p.get("result") == "pass")
-
-    def retrieve_setup(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
-        client_secret_matches(s, a, r.path_params["id"], p)
-        return s.get(a, "setup_intent", r.path_params["id"])
-
     def confirm(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
         pi_id = r.path_params["id"]
         client_secret_matches(s, a, pi_id, p)
@@ -200,8 +192,10 @@ def create_app(
         return s.authenticate(a, r.path_params["id"], p.get("result") == "pass")
 
     def retrieve_intent(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
-        client_secret_matches(s, a, r.path_params["id"], p)
-        return s.get(a, "payment_intent", r.path_params["id"])
+        intent_id = r.path_params["id"]
+        client_secret_matches(s, a, intent_id, p)
+        kind = "setup_intent" if intent_id.startswith("seti_") else "payment_intent"
+        return s.get(a, kind, intent_id)
 
     def list_events(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
         data = [e for e in reversed(s.events) if e.get("account", PLATFORM) == a]
@@ -279,13 +273,13 @@ def create_app(
             "setup_intent_create",
             lambda s, a, p, r: s.create_setup_intent(a, p),
         ),
-        ("GET", "/v1/setup_intents/{id}", "setup_intent_retrieve", retrieve_setup),
+        ("GET", "/v1/setup_intents/{id}", "setup_intent_retrieve", retrieve_intent),
         ("POST", "/v1/setup_intents/{id}/confirm", "setup_intent_confirm", confirm_setup),
         (
             "POST",
             "/v1/setup_intents/{id}/sandbox_authenticate",
             "setup_intent_authenticate",
-            authenticate_setup,
+            authenticate,
         ),
         ("POST", "/v1/refunds", "refund_create", lambda s, a, p, r: s.create_refund(a, p)),
         ("GET", "/v1/events", "event_list", list_events),

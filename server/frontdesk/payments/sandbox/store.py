@@ -285,23 +285,30 @@ class Store:
             intent.update(status="requires_payment_method", last_payment_error=error)
             self.emit(account, "payment_intent.payment_failed", intent)
 
-    def authenticate(self, account: str, pi_id: str, passed: bool) -> dict[str, Any]:
-        """The 3-D Secure challenge's outcome, as the customer's bank would report it."""
-        intent = self.get(account, "payment_intent", pi_id)
+    def authenticate(self, account: str, intent_id: str, passed: bool) -> dict[str, Any]:
+        """The 3-D Secure challenge's outcome, as the customer's bank would report it, for a
+        PaymentIntent or a SetupIntent (`seti_...`)."""
+        setup = intent_id.startswith("seti_")
+        kind = "setup_intent" if setup else "payment_intent"
+        intent = self.get(account, kind, intent_id)
         if intent["status"] != "requires_action":
-            raise StripeError(
-                400, "invalid_request_error", "This PaymentIntent needs no authentication."
-            )
+            name = "SetupIntent" if setup else "PaymentIntent"
+            raise StripeError(400, "invalid_request_error", f"This {name} needs no authentication.")
         intent["next_action"] = None
         if passed:
-            return self._succeed(account, intent)
+            return (
+                self._setup_succeeded(account, intent) if setup else self._succeed(account, intent)
+            )
         error = {
             "type": "card_error",
-            "code": "payment_intent_authentication_failure",
+            "code": f"{kind}_authentication_failure",
             "message": "Authentication failed.",
         }
-        intent.update(status="requires_payment_method", last_payment_error=error)
-        self.emit(account, "payment_intent.payment_failed", intent)
+        failed_field = "last_setup_error" if setup else "last_payment_error"
+        intent.update({"status": "requires_payment_method", failed_field: error})
+        self.emit(
+            account, "setup_intent.setup_failed" if setup else f"{kind}.payment_failed", intent
+        )
         return intent
 
     def cancel(self, account: str, pi_id: str) -> dict[str, Any]:
@@ -413,24 +420,6 @@ class Store:
                 setup_intent=dict(intent),
             )
         return self._setup_succeeded(account, intent)
-
-    def authenticate_setup(self, account: str, seti_id: str, passed: bool) -> dict[str, Any]:
-        intent = self.get(account, "setup_intent", seti_id)
-        if intent["status"] != "requires_action":
-            raise StripeError(
-                400, "invalid_request_error", "This SetupIntent needs no authentication."
-            )
-        intent["next_action"] = None
-        if passed:
-            return self._setup_succeeded(account, intent)
-        error = {
-            "type": "card_error",
-            "code": "setup_intent_authentication_failure",
-            "message": "Authentication failed.",
-        }
-        intent.update(status="requires_payment_method", last_setup_error=error)
-        self.emit(account, "setup_intent.setup_failed", intent)
-        return intent
 
     def _setup_succeeded(self, account: str, intent: dict[str, Any]) -> dict[str, Any]:
         intent.update(status="succeeded", last_setup_error=None)
