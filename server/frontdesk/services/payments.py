@@ -170,6 +170,12 @@ def record_offline(
         initiated_by=Initiator.STAFF,
     )
     payment.description = reference[:500]
+    _announce(session, business=business, payment=payment)
+    return payment
+
+
+def _announce(session: Session, *, business: Business, payment: Payment) -> None:
+    """A succeeded payment: the customer's receipt, and the event for the business's system."""
     outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
     events.emit(
         session,
@@ -178,12 +184,11 @@ def record_offline(
         data={
             "payment": payment.id,
             "amount": payment.amount,
-            "tip": 0,
+            "tip": payment.tip,
             "currency": payment.currency,
-            "method": str(method),
+            "method": str(payment.method),
         },
     )
-    return payment
 
 
 @dataclass(frozen=True)
@@ -643,18 +648,7 @@ def _succeed(
         return
     for invoice in targets:
         settle(session, business=business, invoice=invoice)
-    outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
-    events.emit(
-        session,
-        business=business,
-        type="payment.succeeded",
-        data={
-            "payment": payment.id,
-            "amount": payment.amount,
-            "tip": payment.tip,
-            "currency": payment.currency,
-        },
-    )
+    _announce(session, business=business, payment=payment)
     if payment.save_consent_text and intent_method:
         save_method(
             session,
