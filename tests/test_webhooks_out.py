@@ -29,6 +29,7 @@ from frontdesk.models import (
 )
 from frontdesk.services import businesses, events, outbox, webhooks
 from frontdesk.services.businesses import NewBusiness
+from frontdesk.services.errors import Invalid
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business
@@ -87,7 +88,12 @@ def endpoint_for(
     with db.session(made.business.id) as session:
         business = businesses.get(session, made.business.id)
         _, secret = webhooks.create_endpoint(
-            session, business=business, secret_keys=settings.secret_key, url=url, events=kinds
+            session,
+            business=business,
+            secret_keys=settings.secret_key,
+            url=url,
+            events=kinds,
+            allow_private=True,  # the receiver is on loopback
         )
     return secret
 
@@ -139,6 +145,7 @@ def test_a_dead_receiver_is_retried_for_three_days_then_redelivered_by_hand(
             secret_keys=settings.secret_key,
             url="http://127.0.0.1:9/nothing-listens",
             events=[],
+            allow_private=True,
         )
     emit(db, made, "estimate.accepted", {"estimate": "est_1"})
     runner = OutboxRunner(db, settings)
@@ -163,3 +170,37 @@ def test_a_dead_receiver_is_retried_for_three_days_then_redelivered_by_hand(
         assert len(ok.accepted) == 1
     with db.session(made.business.id) as session:
         assert session.get(WebhookDelivery, delivery.id).status == DeliveryStatus.SUCCEEDED  # type: ignore[union-attr]
+
+
+def test_production_refuses_endpoints_on_private_networks(
+    db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    made = make_business(db)
+    production = settings.model_copy(update={"environment": "production"})
+    assert not production.webhooks_may_reach_private_hosts
+    assert settings.webhooks_may_reach_private_hosts  # tests post to loopback
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        for url in (
+            "http://127.0.0.1/x",
+            "http://10.0.0.8/x",
+            "http://[::1]/x",
+            "http://169.254.169.254/latest",
+            "http://localhost:8000/x",
+        ):
+            with pytest.raises(Invalid):
+                webhooks.create_endpoint(
+                    session, business=business, secret_keys=settings.secret_key, url=url, events=[]
+                )
+        webhooks.create_endpoint(
+            session,
+            business=business,
+            secret_keys=settings.secret_key,
+            url="https://hooks.example.com/frontdesk",
+            events=[],
+        )
+    # A public-looking name that resolves inside is caught when sending, not only when saved.
+    request = webhooks.Request(receiver.url.replace("127.0.0.1", "localhost"), "{}", "whsec_x")
+    status, error = webhooks.post(request)
+    assert status is None and "private address" in error
+    assert receiver.calls == {}

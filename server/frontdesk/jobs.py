@@ -200,7 +200,9 @@ def deliver_webhook(item: OutboxItem, context: JobContext) -> None:
         request = webhooks.prepare(session, delivery_id=delivery_id, secret_keys=keys)
     if request is None:
         return
-    status_code, error = webhooks.post(request)
+    status_code, error = webhooks.post(
+        request, allow_private=context.settings.webhooks_may_reach_private_hosts
+    )
     with context.db.session(item.business_id) as session:
         final = item.attempts >= item.max_attempts
         webhooks.record(

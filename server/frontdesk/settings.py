@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     reconcile_seconds: int = Field(default=300, ge=0)
     # How long a portal session lasts without activity; every portal response renews it.
     portal_session_seconds: int = Field(default=3600, ge=5, le=86400)
+    # May webhook endpoints be on loopback or private networks? Unset: only outside production
+    # (tests and the demo post to receivers on loopback; production must not reach them: SSRF).
+    private_webhook_hosts: bool | None = None
     # Worker threads per process for database and rendering work.
     threads: int = Field(default=4, ge=1, le=256)
     # Per secret API key: a burst of this many requests, refilled at the steady rate below.
@@ -147,6 +150,12 @@ class Settings(BaseSettings):
         js = urlsplit(self.stripe_js_url)
         api = urlsplit(self.stripe_api_base or "https://api.stripe.com")
         return f"{js.scheme}://{js.netloc}", f"{api.scheme}://{api.netloc}"
+
+    @property
+    def webhooks_may_reach_private_hosts(self) -> bool:
+        if self.private_webhook_hosts is not None:
+            return self.private_webhook_hosts
+        return self.environment != "production"
 
     @property
     def is_production(self) -> bool:

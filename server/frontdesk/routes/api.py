@@ -384,6 +384,7 @@ def create_webhook_endpoint(call: Call) -> schemas.NewWebhookEndpoint:
         url=body.url,
         events=body.events,
         description=body.description,
+        allow_private=call.settings.webhooks_may_reach_private_hosts,
     )
     call.session.flush()
     shown = convert.webhook_endpoint(row).model_dump()

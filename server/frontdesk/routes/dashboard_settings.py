@@ -350,6 +350,7 @@ async def dashboard_developers_change(request: Request) -> Response:
                 url=str(form.get("url", "")).strip(),
                 events=[str(e) for e in form.getlist("events")],
                 description=str(form.get("description", ""))[:200],
+                allow_private=settings.webhooks_may_reach_private_hosts,
             )
             who.session.flush()
             who.audit("webhook_endpoint.created", "webhook_endpoint", endpoint.id, url=endpoint.url)

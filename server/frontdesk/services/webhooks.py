@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -79,11 +81,34 @@ def verify(secret: str, body: str, header: str, *, tolerance: int = 300) -> bool
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def _check(url: str, events: list[str]) -> dict[str, str]:
+def private_address(host: str) -> bool:
+    """Loopback, private, link-local or otherwise not on the public internet."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower() == "localhost" or host.lower().endswith(".localhost")
+    return not address.is_global
+
+
+def resolves_privately(host: str) -> bool:
+    """Whether any address the name resolves to is private (checked again at each delivery, so a
+    name that later points inside is refused too)."""
+    if private_address(host):
+        return True
+    try:
+        found = socket.getaddrinfo(host, None)
+    except OSError:
+        return False  # the delivery itself reports that the name does not resolve
+    return any(private_address(str(entry[4][0])) for entry in found)
+
+
+def _check(url: str, events: list[str], allow_private: bool) -> dict[str, str]:
     errors = {}
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         errors["url"] = "Enter the full address of your endpoint, like https://example.com/hooks."
+    elif not allow_private and private_address(parts.hostname):
+        errors["url"] = "Use a public address: we do not post to private networks."
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown:
         errors["events"] = f"Unknown event types: {', '.join(unknown)}."
@@ -98,9 +123,10 @@ def create_endpoint(
     url: str,
     events: list[str],
     description: str = "",
+    allow_private: bool = False,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret, which is shown to the business only now."""
-    errors = _check(url, events)
+    errors = _check(url, events, allow_private)
     if errors:
         raise Invalid("The endpoint needs fixing.", errors)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -231,8 +257,11 @@ def prepare(session: Session, *, delivery_id: str, secret_keys: tuple[str, ...])
     return Request(endpoint.url, delivery.body, secret_of(endpoint, secret_keys))
 
 
-def post(request: Request) -> tuple[int | None, str]:
+def post(request: Request, *, allow_private: bool = False) -> tuple[int | None, str]:
     """Send once, outside any transaction: the status code (None if none came) and an error."""
+    host = urlsplit(request.url).hostname or ""
+    if not allow_private and resolves_privately(host):
+        return None, f"{host} resolves to a private address; we do not post there."
     signature = sign(request.secret, request.body, int(time.time()))
     try:
         response = httpx.post(
