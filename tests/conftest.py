@@ -106,7 +106,9 @@ class LiveServer:
         assert self.app is not None
         if self.socket.fileno() == -1:
             self.socket = self._bind(self.port)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, log_config=None, lifespan="on", access_log=False)
+        )
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
         self.thread.start()
         deadline = time.monotonic() + 10

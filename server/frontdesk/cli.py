@@ -133,7 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 async def _serve_together(apps: list[tuple[Starlette, int]], host: str) -> None:
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
         for app, port in apps
     ]
     await asyncio.gather(*(server.serve() for server in servers))
@@ -165,6 +165,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_config=None,
+        # Our request log writes each request without its query string, which can hold a token;
+        # uvicorn's own access line would not leave it out.
+        access_log=False,
         proxy_headers=True,
     )
     return 0

@@ -32,7 +32,11 @@ def configure(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # uvicorn's own access log would duplicate ours, and it prints query strings (tokens).
+    quiet_server_logs()
+
+
+def quiet_server_logs() -> None:
+    """uvicorn's own access log would duplicate ours, and it prints query strings (tokens)."""
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
