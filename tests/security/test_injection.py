@@ -1,0 +1,153 @@
+"""Names, addresses, invoice lines and notes that carry markup render as text in the portal, the
+dashboard, emails and PDFs; SQL-looking input is just text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from frontdesk import tokens
+from frontdesk.db import Database
+from frontdesk.models import Customer, OutboxItem
+from frontdesk.services import businesses, documents, estimates, invoices, notices
+from frontdesk.services.lines import LineInput
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import make_business
+from tests.security.payloads import payloads
+
+PAYLOADS = payloads()
+
+
+def test_the_list_holds_fifty_payloads() -> None:
+    assert len(PAYLOADS) >= 50
+
+
+# Bare tags our own pages are made of: finding one says nothing about the payload.
+OURS = re.compile(r"<(table|p|div|span|tr|td|button|details|textarea|a)>")
+
+
+def inert(html: str, payload: str) -> None:
+    """The payload's markup did not survive: none of its tags stands raw in the page."""
+    for tag in re.findall(r"<[a-zA-Z][^<>]*>?", payload):
+        if not OURS.fullmatch(tag):
+            assert tag not in html, f"{tag!r} came through unescaped"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS[::5] + PAYLOADS[25::7])
+def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
+    live_server: LiveServer, db: Database, settings: Settings, payload: str
+) -> None:
+    made = make_business(db)
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        customer = Customer(
+            business_id=business.id,
+            name=payload[:200],
+            email="x@example.com",
+            address_line1=payload[:200],
+            city=payload[:100],
+        )
+        session.add(customer)
+        session.flush()
+        lines = [LineInput(payload[:1000], 1000)]
+        today = date.today()
+        invoice = invoices.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=lines,
+            issue_date=today,
+            due_date=today + timedelta(days=7),
+            notes=payload,
+            send=True,
+        )
+        estimate = estimates.create(
+            session,
+            business=business,
+            customer=customer,
+            lines=lines,
+            issue_date=today,
+            expires_on=today + timedelta(days=30),
+            notes=payload,
+            send=True,
+        )
+        session.flush()
+        notices.document_sent(
+            session,
+            business=business,
+            customer=customer,
+            document=invoice,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+        )
+        view = invoices.views(session, [invoice])[0]
+        pdf = documents.invoice_pdf(
+            business, customer, view, invoices.lines(session, invoice=invoice), []
+        )
+    assert pdf.startswith(b"%PDF-")
+
+    key = made.business.publishable_key
+    token = tokens.mint(
+        settings.secret_key,
+        tokens.Purpose.EMBED,
+        business_id=made.business.id,
+        customer_id=customer.id,
+        link_version=1,
+    )
+    opened = httpx.post(f"{live_server.url}/portal/{key}/session", data={"token": token})
+    assert opened.status_code == 200
+    bearer = {"Authorization": f"Bearer {opened.headers['Frontdesk-Session']}"}
+    pages = [opened.text]
+    for path in (
+        f"invoices/{invoice.number}",
+        "invoices",
+        f"estimates/{estimate.number}",
+        "profile",
+    ):
+        answer = httpx.get(f"{live_server.url}/portal/{key}/{path}", headers=bearer)
+        assert answer.status_code == 200, path
+        pages.append(answer.text)
+    with httpx.Client(base_url=f"{live_server.url}/dashboard") as desk:
+        form = desk.get("/sign-in").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        from tests.factories import PASSWORD
+
+        desk.post(
+            "/sign-in", data={"email": made.owner.email, "password": PASSWORD, "csrf_token": csrf}
+        )
+        for path in (f"/customers/{customer.id}", f"/invoices/{invoice.id}", "/customers"):
+            answer = desk.get(path)
+            assert answer.status_code == 200, path
+            pages.append(answer.text)
+    from frontdesk.jobs import JobContext, branded
+
+    with db.session(made.business.id) as session:
+        [mail] = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    pages.append(branded(made.business.id, mail.payload, JobContext(settings, db))["html"])
+    for page in pages:
+        inert(page, payload)
+
+
+def test_sql_looking_input_is_just_text(live_server: LiveServer, db: Database) -> None:
+    made = make_business(db)
+    api = {"Authorization": f"Bearer {made.secret_api_key}"}
+    name = "Robert'); DROP TABLE customer;--"
+    created = httpx.post(
+        f"{live_server.url}/api/v1/customers",
+        headers=api,
+        json={"name": name, "email": "bobby@example.com"},
+    )
+    assert created.status_code == 201 and created.json()["name"] == name
+    found = httpx.get(
+        f"{live_server.url}/api/v1/customers", headers=api, params={"email": "x' OR '1'='1"}
+    )
+    assert found.json()["data"] == []
+    assert (
+        httpx.get(f"{live_server.url}/api/v1/customers", headers=api).json()["data"][0]["name"]
+        == name
+    )
