@@ -38,7 +38,7 @@ def inert(html: str, payload: str) -> None:
             assert tag not in html, f"{tag!r} came through unescaped"
 
 
-@pytest.mark.parametrize("payload", PAYLOADS[::5] + PAYLOADS[25::7])
+@pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
     live_server: LiveServer, db: Database, settings: Settings, payload: str
 ) -> None:
