@@ -6,28 +6,16 @@ from __future__ import annotations
 import re
 
 import httpx
-from starlette.routing import Mount, Route
 
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business
+from tests.security.routes import every_route
 
 # Files that are the same for everyone may be cached; everything else must not be.
 CACHEABLE = ("/static/", "/widget/frontdesk.js", "/portal.css", "/logo")
-
-
-def every_route(routes: list[object], prefix: str = "") -> list[tuple[str, str]]:
-    found = []
-    for route in routes:
-        if isinstance(route, Mount) and route.routes:
-            found += every_route(list(route.routes), prefix + route.path)
-        elif isinstance(route, Route):
-            for method in sorted(route.methods or {"GET"}):
-                if method != "HEAD":
-                    found.append((method, prefix + route.path))
-    return found
 
 
 def test_every_route_sends_the_security_headers(settings: Settings, db: Database) -> None:

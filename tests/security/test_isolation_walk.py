@@ -1,0 +1,136 @@
+"""Every route of the app, called with business A's credentials (API key, staff session, portal
+session) and business B's ids, answers nothing of B's. The walk takes the app's own route table,
+so a route added later is walked too."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlmodel import select
+
+from frontdesk import tokens
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.models import Customer, PaymentMethod, StaffUser
+from frontdesk.services import businesses, portal
+from frontdesk.services.businesses import NewBusiness
+from frontdesk.settings import Settings
+from tests.conftest import LiveServer
+from tests.factories import PASSWORD, make_business, make_customer, make_invoice, make_payment
+from tests.security.routes import every_route
+
+# Words only business B's records hold: none may reach A.
+SECRETS = ("Bravo Secret Customer", "bravo-secret@example.com", "Bravo secret line")
+
+
+def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        customer = make_customer(
+            session,
+            business,
+            name="Bravo Secret Customer" if secret else "Alpha Customer",
+            email="bravo-secret@example.com" if secret else "alpha@example.com",
+        )
+        invoice = make_invoice(session, business, customer, number="INV-7")
+        if secret:
+            from frontdesk.models import InvoiceLine
+
+            for line in session.exec(select(InvoiceLine)):
+                line.description = "Bravo secret line"
+        payment = make_payment(session, business, customer, invoice, 500)
+        method = PaymentMethod(
+            business_id=business.id,
+            customer_id=customer.id,
+            processor_id=f"pm_{made.business.id}",
+            last4="4242",
+            consent_text="yes",
+        )
+        session.add(method)
+        session.flush()
+        return {
+            "customer": customer.id,
+            "invoice": invoice.id,
+            "number": invoice.number,
+            "payment": payment.id,
+            "method": method.id,
+        }
+
+
+def test_business_a_gets_nothing_of_business_b_on_any_route(
+    db: Database, settings: Settings
+) -> None:
+    a, b = make_business(db), make_business(db)
+    seed(db, a, secret=False)
+    theirs = seed(db, b, secret=True)
+    with db.session(b.business.id) as session:
+        b_customer = session.get(Customer, theirs["customer"])
+        assert b_customer is not None
+        download = portal.download_token(
+            settings.secret_key, b_customer, f"invoice:{theirs['number']}"
+        )
+        b_link = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, b_customer)
+    values = {
+        **theirs,
+        "estimate": "external:none",
+        "setup": "seti_x",
+        "endpoint": "we_x",
+        "delivery": "whd_x",
+        "place": f"invoice/{theirs['number']}",
+        "token": download,
+        "change": "remove",
+        "slug": b.business.slug,
+    }
+    # With a webhook secret the Stripe route checks signatures (without one it answers 503).
+    app = create_app(settings.model_copy(update={"stripe_webhook_secret": "whsec_walk"}), db)
+    server = LiveServer(app).start()
+    try:
+        with db.session(a.business.id) as session:
+            a_customer = session.exec(
+                select(__import__("frontdesk.models", fromlist=["Customer"]).Customer)
+            ).first()
+            owner = session.exec(select(StaffUser)).first()
+        embed = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, a_customer)
+        key = a.business.publishable_key
+        session_token = httpx.post(
+            f"{server.url}/portal/{key}/session", data={"token": embed}
+        ).headers["Frontdesk-Session"]
+        desk = httpx.Client(base_url=server.url)
+        form = desk.get("/dashboard/sign-in").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        desk.post(
+            "/dashboard/sign-in",
+            data={"email": owner.email, "password": PASSWORD, "csrf_token": csrf},
+        )
+        walked = 0
+        for method, path in every_route(list(app.routes)):
+            concrete = path.replace("{key}", key)
+            concrete = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], concrete)
+            headers = {"X-CSRF-Token": csrf}
+            if path.startswith("/api/"):
+                headers["Authorization"] = f"Bearer {a.secret_api_key}"
+            elif path.startswith("/portal/"):
+                headers["Authorization"] = f"Bearer {session_token}"
+            data = {
+                "token": b_link,
+                "amount": "1",
+                "invoice": theirs["number"],
+                "email": "someone@example.com",
+            }
+            answer = desk.request(
+                method, concrete, headers=headers, data=data if method == "POST" else None
+            )
+            assert answer.status_code < 500, (method, path, answer.status_code)
+            for secret in SECRETS:
+                assert secret not in answer.text, (method, path, secret)
+            walked += 1
+        # The words are there to be found: B's own session sees them.
+        b_session = httpx.post(
+            f"{server.url}/portal/{b.business.publishable_key}/session", data={"token": b_link}
+        )
+        assert SECRETS[0] in b_session.text
+        desk.close()
+    finally:
+        server.stop()
+    assert walked == len(every_route(list(app.routes))) >= 100
