@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 
+import stripe
 from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -82,6 +83,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return await _not_found(request, exc)
     return _error(request, exc.status_code, exc.detail, None)
+
+
+async def _processor_error(request: Request, exc: Exception) -> Response:
+    # Card declines are answered where payments are made; this is the processor being away.
+    log.warning("payment processor error on %s: %s", request.url.path, type(exc).__name__)
+    return _error(
+        request, 503, "We could not reach the payment processor. Nothing was charged; try again."
+    )
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -159,6 +168,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Forbidden: _forbidden,
             Unauthenticated: _unauthenticated,
             HTTPException: _http_error,
+            stripe.StripeError: _processor_error,
             Exception: _server_error,
         },
         lifespan=lifespan,

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import stripe
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -36,6 +37,11 @@ class Refused(Exception):
 
 NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
 FAILED = Refused(500, "Something went wrong", "Something went wrong on our side. Please try again.")
+PROCESSOR_DOWN = Refused(
+    503,
+    "Payments are unavailable",
+    "We could not reach the payment processor. Nothing was charged; please try again shortly.",
+)
 
 
 def own_origin(request: Request) -> str:
@@ -179,6 +185,11 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
         return notice(request, refused)
     except NotFound:
         return notice(request, NOT_FOUND)
+    except stripe.StripeError as error:
+        # The processor is down or refused us (not the card: card errors are handled where a
+        # payment is made). The transaction rolled back, so nothing changed.
+        log.warning("payment processor error on %s: %s", request.url.path, type(error).__name__)
+        return notice(request, PROCESSOR_DOWN)
     except Exception:
         log.exception("portal request failed: %s", request.url.path)
         return notice(request, FAILED)
