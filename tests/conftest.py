@@ -51,9 +51,34 @@ def _postgres_database(name: str) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+def _application_role(owner_url: str, role: str) -> str:
+    """The URL of `role`, made as production should make the application's role: no superuser,
+    no BYPASSRLS, rights on rows only, so row-level security binds everything the suite does."""
+    engine = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        for grant in (
+            f'GRANT USAGE ON SCHEMA public TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+            # Tables the migrations test drops and makes again get the same rights.
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"',
+        ):
+            connection.execute(text(grant))
+    engine.dispose()
+    return make_url(owner_url).set(username=role).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database migrated to the newest revision, once per backend and test worker."""
+def owner_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A database migrated to the newest revision, once per backend and test worker, as the
+    role that owns the schema (migrations run as it)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontdesk.db'}"
@@ -63,14 +88,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
+@pytest.fixture(scope="session")
+def database_url(owner_database_url: str) -> str:
+    """What the application connects with: on PostgreSQL, its own unprivileged role."""
+    if owner_database_url.startswith("sqlite"):
+        return owner_database_url
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return _application_role(owner_database_url, f"frontdesk_app_{worker}")
+
+
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     # Empty every table, children first, so each test starts from nothing.
-    with database.engine.begin() as connection:
+    with database.unscoped("emptying every table between tests") as session:
         for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
+            session.execute(table.delete())
     database.dispose()
 
 

@@ -28,8 +28,8 @@ def test_every_tenant_table_is_keyed_by_business(db: Database) -> None:
         assert columns["business_id"]["nullable"] is False, table
 
 
-def test_downgrade_and_upgrade_again(database_url: str, db: Database) -> None:
-    migrations.downgrade(database_url, "base")
+def test_downgrade_and_upgrade_again(owner_database_url: str, db: Database) -> None:
+    migrations.downgrade(owner_database_url, "base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-    migrations.upgrade(database_url)
+    migrations.upgrade(owner_database_url)
     assert set(SQLModel.metadata.tables) <= set(inspect(db.engine).get_table_names())

@@ -36,6 +36,7 @@ from frontdesk.routes import (
     dashboard_settings,
     health,
     portal,
+    visits,
     webhooks,
 )
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
@@ -180,4 +181,5 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     )
     app.state.sign_in_limits = dashboard.SignInLimits.make()
     app.state.sign_in_link_limits = portal.SignInLinkLimits.make()
+    app.state.payment_attempt_limits = visits.PaymentAttemptLimits.make()
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import secrets
 import socket
@@ -156,8 +157,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db = _database(settings)
     if not _schema_is_current(db):
         raise CommandError("the database schema is not up to date: run `frontdesk migrate` first")
-    db.dispose()
     log.configure(settings.log_level)
+    if db.bypasses_row_security():
+        logging.getLogger("frontdesk").warning(
+            "the database role is a superuser or has BYPASSRLS, so row-level security does not "
+            "apply to it; connect as a role made for the application (see SECURITY.md)"
+        )
+    db.dispose()
     uvicorn.run(
         "frontdesk.cli:production_app",
         factory=True,

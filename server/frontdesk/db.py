@@ -5,6 +5,9 @@ SELECT, UPDATE and DELETE on a tenant-owned table gets `business_id = :id` added
 checked to stay inside that business; or explicitly unscoped with a reason (sign-in lookups, the
 job runner, creating a business). A query on a tenant-owned table in a session that is neither
 raises, so a forgotten scope fails loudly instead of leaking rows.
+
+On PostgreSQL each transaction also tells the database its scope, and row-level security
+policies (migrations/row_security.py) enforce it again for whatever SQL runs: a second wall.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -87,6 +90,19 @@ class Database:
                 f"cannot reach the database at {self.safe_url}: {reason}"
             ) from None
 
+    def bypasses_row_security(self) -> bool:
+        """Does our database role skip row-level security (superuser or BYPASSRLS)?"""
+        if self.engine.dialect.name != "postgresql":
+            return False
+        with self.engine.connect() as connection:
+            return bool(
+                connection.execute(
+                    text(
+                        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+                    )
+                ).scalar()
+            )
+
     @property
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
@@ -137,6 +153,27 @@ def _scope_to_business(state: ORMExecuteState) -> None:
             "query on a tenant-owned table outside a business scope: "
             "open it with db.session(business_id), or db.unscoped(reason) on purpose"
         )
+
+
+_SET_SCOPE = text(
+    "SELECT set_config('frontdesk.business_id', :business_id, true), "
+    "set_config('frontdesk.all_businesses', :all_businesses, true)"
+)
+
+
+@event.listens_for(Session, "after_begin")
+def _tell_the_database(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    # Transaction-local (true): a pooled connection carries nothing into the next transaction.
+    if connection.dialect.name != "postgresql":
+        return
+    info = session.info
+    connection.execute(
+        _SET_SCOPE,
+        {
+            "business_id": info.get("business_id", ""),
+            "all_businesses": "on" if "unscoped" in info else "off",
+        },
+    )
 
 
 @event.listens_for(Session, "before_flush")

@@ -250,7 +250,7 @@ async def dashboard_sign_in(request: Request) -> Response:
         limits.by_email.take(email)
         limits.by_ip.take(_client_ip(request))
     except Limited as limited:
-        return htmx.render(
+        refused = htmx.render(
             request,
             page="pages/dashboard/sign_in.html",
             fragment="fragments/dashboard/sign_in_form.html",
@@ -260,6 +260,8 @@ async def dashboard_sign_in(request: Request) -> Response:
             },
             status_code=429,
         )
+        refused.headers["Retry-After"] = str(limited.retry_after)
+        return refused
 
     def authenticate() -> StaffUser | None:
         with request.app.state.db.unscoped("sign-in looks staff up by email") as session:

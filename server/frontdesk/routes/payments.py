@@ -55,6 +55,7 @@ async def portal_card_start(request: Request) -> Response:
     ) -> dict[str, Any]:
         if form.get("consent") != "yes":
             raise Invalid("Tick the box to agree.", {"consent": "Tick the box to save a card."})
+        visits.count_payment_attempt(request, customer)
         consent = payments.SAVE_CONSENT.format(business=business.name)
         setup_id, secret = card_setup.start(
             session,

@@ -188,12 +188,14 @@ async def portal_sign_in_request(request: Request) -> Response:
             limits.by_email.take(f"{business.id}:{email.lower()}")
             limits.by_ip.take(visits.client_ip(request))
         except Limited as limited:
-            return sign_in_form(
+            refused = sign_in_form(
                 request,
                 business,
                 problem=f"Too many requests. Try again in {limited.retry_after} seconds.",
                 status=429,
             )
+            refused.headers["Retry-After"] = str(limited.retry_after)
+            return refused
         with request.app.state.db.session(business.id) as session:
             sign_in.request(
                 session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
@@ -21,6 +22,7 @@ from frontdesk.models import Business, Customer
 from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.rate_limits import Limited, TokenBucket
 from frontdesk.tokens import InvalidToken
 
 log = logging.getLogger("frontdesk.portal")
@@ -30,9 +32,10 @@ Rebuild = Callable[[Session, Business, Customer, FormData, Invalid], dict[str, A
 
 
 class Refused(Exception):
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, retry_after: int = 0) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
+        self.retry_after = retry_after
 
 
 NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
@@ -126,12 +129,44 @@ def refuse_beyond_limits(
 
 
 def notice(request: Request, refused: Refused) -> HTMLResponse:
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         "fragments/portal/notice.html",
         {"title": refused.title, "message": refused.message},
         status_code=refused.status,
     )
+    if refused.retry_after:
+        response.headers["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+@dataclass(frozen=True)
+class PaymentAttemptLimits:
+    """Card and bank attempts (paying, saving a card): ten per customer, then one a minute; a
+    hundred per client address, then one a second. Card testers try stolen numbers by the hundred
+    through any form that takes one, and each try costs the business a processor fee."""
+
+    by_customer: TokenBucket
+    by_ip: TokenBucket
+
+    @classmethod
+    def make(cls) -> PaymentAttemptLimits:
+        return cls(TokenBucket(burst=10, per_second=1 / 60), TokenBucket(burst=100, per_second=1))
+
+
+def count_payment_attempt(request: Request, customer: Customer) -> None:
+    """Spend one payment attempt for this customer and client, or refuse with 429."""
+    limits: PaymentAttemptLimits = request.app.state.payment_attempt_limits
+    try:
+        limits.by_customer.take(f"{customer.business_id}:{customer.id}")
+        limits.by_ip.take(client_ip(request))
+    except Limited as limited:
+        raise Refused(
+            429,
+            "Too many attempts",
+            f"Please wait {limited.retry_after} seconds before trying again. Nothing was charged.",
+            retry_after=limited.retry_after,
+        ) from None
 
 
 def fragment(
