@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from frontdesk.db import Database
-from frontdesk.jobs import LEASE, JobContext, OutboxRunner, backoff
+from frontdesk.jobs import JobContext, OutboxRunner, backoff
 from frontdesk.models import OutboxItem, OutboxStatus, utcnow
 from frontdesk.services import outbox
 from frontdesk.settings import Settings
@@ -141,7 +141,10 @@ def test_a_claim_is_a_lease_that_a_dead_runner_gives_back(db: Database, settings
     runner = OutboxRunner(db, settings)
     assert [i.id for i in runner.claim()] == [item_id]  # ...and the runner dies here
     assert runner.claim() == []
-    assert [i.id for i in runner.claim(now=utcnow() + LEASE + timedelta(seconds=1))] == [item_id]
+    assert [
+        i.id
+        for i in runner.claim(now=utcnow() + timedelta(seconds=settings.outbox_lease_seconds + 1))
+    ] == [item_id]
 
 
 def test_backoff_doubles_and_is_capped() -> None:

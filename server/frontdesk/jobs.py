@@ -61,8 +61,6 @@ class JobContext:
 
 Handler = Callable[[OutboxItem, JobContext], None]
 
-LEASE = timedelta(minutes=5)
-
 
 def _message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     message = EmailMessage()
@@ -246,6 +244,7 @@ class OutboxRunner:
             or_(col(OutboxItem.claimed_until).is_(None), col(OutboxItem.claimed_until) < now),
         )
         claimed = []
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
         with self.db.unscoped("the runner serves every business") as session:
             candidates = session.exec(
                 select(OutboxItem)
@@ -259,7 +258,7 @@ class OutboxRunner:
                     update(OutboxItem)
                     .where(col(OutboxItem.id) == item.id)
                     .where(due)
-                    .values(claimed_until=now + LEASE, attempts=OutboxItem.attempts + 1)
+                    .values(claimed_until=now + lease, attempts=OutboxItem.attempts + 1)
                     .execution_options(synchronize_session=False)
                 )
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
@@ -314,7 +313,8 @@ class OutboxRunner:
         return applied
 
     def _loop(self) -> None:
-        next_reconcile = time.monotonic() + self.settings.reconcile_seconds
+        # At once on start: a process coming back from a crash may have missed webhooks.
+        next_reconcile = time.monotonic()
         while not self._stop.is_set():
             try:
                 worked = self.run_once()

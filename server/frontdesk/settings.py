@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # May webhook endpoints be on loopback or private networks? Unset: only outside production
     # (tests and the demo post to receivers on loopback; production must not reach them: SSRF).
     private_webhook_hosts: bool | None = None
+    # How long an outbox item stays with the process that claimed it. After a crash its items
+    # are due again when this runs out, so it must outlast the slowest email or webhook.
+    outbox_lease_seconds: int = Field(default=300, ge=1)
     # Worker threads per process for database and rendering work.
     threads: int = Field(default=4, ge=1, le=256)
     # Per secret API key: a burst of this many requests, refilled at the steady rate below.

@@ -327,12 +327,17 @@ def start(
 
     Starts for one customer run one at a time. Asking again for exactly the same payment (a
     double click, a second tab) returns the same PaymentIntent; a different one for some of the
-    same invoices cancels the older intent first, so only one can ever be confirmed.
+    same invoices cancels the older intent first, so only one can ever be confirmed; when the
+    older one was confirmed already (another tab), this start is refused.
     """
     if not business.processor_account:
         raise Invalid(f"{business.name} does not take online payments yet.")
     _lock_customer(session, customer.id)
     invoice_ids = [invoice.id for invoice, _ in selection.allocations]
+    # The selection was made before the lock; a payment may have settled since.
+    paid = invoices.paid_amounts(session, invoice_ids)
+    if any(amount > invoice.total - paid[invoice.id] for invoice, amount in selection.allocations):
+        raise Invalid("This was paid a moment ago; there is nothing more to pay for it.")
     stale = session.exec(
         select(Payment)
         .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
@@ -371,7 +376,16 @@ def start(
                     },
                 )
             except stripe.InvalidRequestError:
-                continue  # it moved on (succeeded or already cancelled); its webhook settles it
+                moved_on = client.v1.payment_intents.retrieve(
+                    old.processor_reference, options={"stripe_account": business.processor_account}
+                )
+                if moved_on.status != "canceled":
+                    # Paid (or being paid) in another tab a moment ago; its webhook records it.
+                    # Starting another intent here is how an invoice gets charged twice.
+                    raise Invalid(
+                        "A payment for this is already going through. It will show here in a "
+                        "moment; nothing more is needed."
+                    ) from None
         old.status = PaymentStatus.CANCELED
     payment = _pending(
         session,
