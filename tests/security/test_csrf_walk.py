@@ -9,33 +9,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import httpx
-from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from frontdesk.db import Database
 from frontdesk.models import StaffUser
 from frontdesk.services import staff
 from tests.flow import Flow
 from tests.security.routes import every_route
+from tests.security.state import state_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 EXEMPT = {("POST", "/webhooks/stripe")}
 # Anyone may ask for a sign-in email (the answer is the same for any address, and limited).
 PUBLIC_FORMS = {("POST", "/portal/{key}/sign-in"), ("POST", "/portal/{key}/sign-in/code")}
-
-
-def state_of(db: Database) -> str:
-    """A digest of every row of every table: equal digests, nothing changed."""
-    digest = hashlib.sha256()
-    with db.unscoped("the test reads every table") as session:
-        for table in SQLModel.metadata.sorted_tables:
-            for row in session.execute(text(f'SELECT * FROM "{table.name}" ORDER BY 1')):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
 
 
 def test_no_unsafe_route_acts_on_a_cookie_alone(flow: Flow) -> None:
