@@ -14,7 +14,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "insecure"}
 MIN_SECRET_LENGTH = 32
 GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 # Keys the servers and the local Stripe sandbox agree on; they open nothing outside this machine.

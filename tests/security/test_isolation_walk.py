@@ -12,7 +12,7 @@ from sqlmodel import select
 from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Customer, PaymentMethod, StaffUser
+from frontdesk.models import Customer, InvoiceLine, PaymentMethod, StaffUser
 from frontdesk.services import businesses, portal
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
@@ -35,8 +35,6 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
         )
         invoice = make_invoice(session, business, customer, number="INV-7")
         if secret:
-            from frontdesk.models import InvoiceLine
-
             for line in session.exec(select(InvoiceLine)):
                 line.description = "Bravo secret line"
         payment = make_payment(session, business, customer, invoice, 500)
@@ -87,9 +85,7 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
     server = LiveServer(app).start()
     try:
         with db.session(a.business.id) as session:
-            a_customer = session.exec(
-                select(__import__("frontdesk.models", fromlist=["Customer"]).Customer)
-            ).first()
+            a_customer = session.exec(select(Customer)).first()
             owner = session.exec(select(StaffUser)).first()
         embed = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, a_customer)
         key = a.business.publishable_key
