@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -206,6 +207,13 @@ class Customers:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+def run_apart(crowd: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
+    """`asyncio.run(crowd())` in a thread of its own: a browser test earlier in this worker may
+    have left an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(crowd())).result()
 
 
 @contextmanager

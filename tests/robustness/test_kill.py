@@ -19,6 +19,7 @@ from tests.robustness.harness import (
     Server,
     Shop,
     Tally,
+    run_apart,
     running,
     settle,
     succeeded_intents,
@@ -80,7 +81,7 @@ def test_the_server_killed_mid_payment_loses_and_doubles_nothing(
             finally:
                 await customers.close()
 
-        outcomes = asyncio.run(everyone())
+        outcomes = run_apart(everyone)
         books = settle(db, shop.business.id, store)
         processor = succeeded_intents(store)
         kills = server.kills

@@ -16,6 +16,7 @@ from tests.robustness.harness import (
     Customers,
     Shop,
     Tally,
+    run_apart,
     running,
     settle,
     succeeded_intents,
@@ -45,7 +46,7 @@ def test_200_customers_pay_at_once_and_20_race_for_one_invoice(
             finally:
                 await customers.close()
 
-        outcomes = asyncio.run(everyone())
+        outcomes = run_apart(everyone)
         books = settle(db, shop.business.id, store)
         charged = succeeded_intents(store)
     print(f"\nload: {CROWD + RACERS} concurrent customers, {tally.figures()}")
