@@ -1,13 +1,15 @@
-"""Dashboard: invoices (list, draft with lines, edit, send, void, offline payment, PDF) and
-payments (list, one payment with its refunds, refunding)."""
+"""Dashboard: invoices (list, send, void, offline payment, PDF), estimates (send), the draft
+editor both share (new, edit), and payments (list, one payment with its refunds, refunding)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -18,12 +20,11 @@ from frontdesk import money
 from frontdesk.models import (
     Customer,
     Estimate,
-    EstimateStatus,
     Invoice,
-    InvoiceStatus,
     Payment,
     PaymentMethodKind,
 )
+from frontdesk.models.billing import LineBase
 from frontdesk.payments import stripe_api
 from frontdesk.routes.dashboard import SignedOut, Staff, action, field_errors, page, signed_in
 from frontdesk.routes.dashboard_customers import page_number
@@ -38,10 +39,268 @@ from frontdesk.services import (
 )
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
+from frontdesk.settings import Settings
 
 INVOICE_PAGE = "fragments/dashboard/invoice.html"
 EDITOR = "fragments/dashboard/document_editor.html"
 PAYMENT_PAGE = "fragments/dashboard/payment.html"
+
+
+# --- the document editor, shared by invoices and estimates ---------------------------------------
+
+
+COLUMNS = ("description", "quantity", "unit_price", "tax_rate")
+
+
+def _typed_rows(form: FormData) -> list[dict[str, str]]:
+    """The editor's line rows as typed, blank ones included."""
+    return [
+        dict(zip(COLUMNS, map(str, values), strict=False))
+        for values in zip(*(form.getlist(name) for name in COLUMNS), strict=False)
+    ]
+
+
+def _lines(form: FormData, currency: str) -> list[LineInput]:
+    """The lines the typed rows make; blank rows are skipped."""
+    rows = [{k: v.strip() for k, v in row.items()} for row in _typed_rows(form)]
+    lines, errors = [], {}
+    for i, row in enumerate(r for r in rows if r.get("description") or r.get("unit_price")):
+        try:
+            unit = money.parse(row.get("unit_price") or "0", currency)
+        except money.MoneyError as exc:
+            errors[f"lines[{i}].unit_amount"] = str(exc).capitalize()
+            unit = 0
+        try:
+            quantity = Decimal(row.get("quantity") or "1")
+            rate = row.get("tax_rate")
+            tax_bp = int((Decimal(rate) * 100).to_integral_value()) if rate else None
+        except InvalidOperation:
+            errors[f"lines[{i}].quantity"] = "Quantity and tax rate must be numbers."
+            quantity, tax_bp = Decimal(1), None
+        lines.append(LineInput(row.get("description", ""), unit, quantity, tax_rate_bp=tax_bp))
+    if errors:
+        raise Invalid("Some lines need fixing.", errors)
+    return lines
+
+
+Document = Invoice | Estimate
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the two documents the editor makes."""
+
+    name: str
+    # The second date: when an invoice is due, when an estimate expires.
+    end: str
+    # How far after the issue date the editor proposes it.
+    days: int
+    # The route that shows one.
+    page: str
+    find: Callable[[Staff, str], Document]
+    create: Callable[..., Document]
+    replace_draft: Callable[..., Document]
+    send: Callable[..., Document | None]
+    lines: Callable[[Session, Any], Sequence[LineBase]]
+
+
+def _dates(form: FormData, today: date, kind: Kind) -> tuple[date, date]:
+    try:
+        issued = date.fromisoformat(str(form.get("issue_date") or today.isoformat()))
+        ends = date.fromisoformat(str(form.get(kind.end) or (today + timedelta(14)).isoformat()))
+    except ValueError:
+        raise Invalid("Dates need fixing.", {kind.end: "Use a date like 2026-12-31."}) from None
+    return issued, ends
+
+
+def _chosen_customer(who: Staff, form: FormData) -> Customer:
+    try:
+        return customers.get(
+            who.session, business=who.business, customer_id=str(form.get("customer", ""))
+        )
+    except NotFound:
+        raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
+
+
+def _typed_customer(who: Staff, form: FormData) -> Customer | None:
+    """The customer the form named, if it is one of this business's (to show the form again)."""
+    try:
+        return _chosen_customer(who, form)
+    except Invalid:
+        return None
+
+
+def _customer_of(who: Staff, document: Document) -> Customer:
+    return customers.get(who.session, business=who.business, customer_id=document.customer_id)
+
+
+def editor_context(
+    who: Staff,
+    kind: Kind,
+    *,
+    customer: Customer | None,
+    document: Document | None = None,
+    form: FormData | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The draft editor for an invoice or an estimate: its lines, dates and notes."""
+    today = businesses.today(who.business)
+    rows: list[dict[str, str]] = []
+    if form is not None:
+        rows = _typed_rows(form)
+    elif document is not None:
+        for line in kind.lines(who.session, document):
+            rows.append(
+                {
+                    "description": line.description,
+                    "quantity": f"{line.quantity.normalize():f}",
+                    "unit_price": f"{money.to_decimal(line.unit_amount, document.currency)}",
+                    "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
+                }
+            )
+    rows += [{"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}] * max(
+        3 - len(rows), 1
+    )
+    if form is not None:
+        values = {name: str(form.get(name, "")) for name in ("issue_date", "notes")}
+        values["ends"] = str(form.get(kind.end, ""))
+    elif document is not None:
+        values = {"issue_date": document.issue_date.isoformat(), "notes": document.notes}
+        values["ends"] = getattr(document, kind.end).isoformat()
+    else:
+        values = {"issue_date": today.isoformat(), "notes": ""}
+        values["ends"] = (today + timedelta(kind.days)).isoformat()
+    values["customer"] = customer.id if customer else ""
+    choices = (
+        []
+        if customer
+        else customers.search(who.session, business=who.business, query="", page=1, per_page=500)[0]
+    )
+    return {
+        "kind": kind.name,
+        "end_field": kind.end,
+        "customer": customer,
+        "document": document,
+        "rows": rows,
+        "values": values,
+        "choices": choices,
+        "errors": errors or {},
+        "title": f"Edit {document.number}" if document else f"New {kind.name}",
+        "section": "invoices",
+    }
+
+
+async def document_new(request: Request, kind: Kind) -> Response:
+    customer_id = request.query_params.get("customer", "")
+
+    def build(who: Staff) -> dict[str, Any]:
+        customer = (
+            customers.get(who.session, business=who.business, customer_id=customer_id)
+            if customer_id
+            else None
+        )
+        return editor_context(who, kind, customer=customer)
+
+    return await page(request, EDITOR, build, title=f"New {kind.name}", section="invoices")
+
+
+async def document_create(request: Request, kind: Kind) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        customer = _chosen_customer(who, form)
+        lines = _lines(form, who.business.currency)
+        issued, ends = _dates(form, businesses.today(who.business), kind)
+        document = kind.create(
+            who.session,
+            business=who.business,
+            customer=customer,
+            lines=lines,
+            issue_date=issued,
+            notes=str(form.get("notes", ""))[:4000],
+            **{kind.end: ends},
+        )
+        who.session.flush()
+        who.audit(f"{kind.name}.created", "customer", customer.id, **{kind.name: document.number})
+        return {"redirect": request.url_for(kind.page, **{kind.name: document.id})}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        customer = _typed_customer(who, form)
+        return editor_context(who, kind, customer=customer, form=form, errors=field_errors(invalid))
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+async def document_page(
+    request: Request, kind: Kind, template: str, show: Callable[[Staff, Any], dict[str, Any]]
+) -> Response:
+    """One document: its page, or with `?edit=1` its draft in the editor."""
+    reference = request.path_params[kind.name]
+    editing = bool(request.query_params.get("edit"))
+
+    def build(who: Staff) -> dict[str, Any]:
+        document = kind.find(who, reference)
+        if editing and document.status == "draft":
+            return editor_context(
+                who, kind, customer=_customer_of(who, document), document=document
+            )
+        return show(who, document)
+
+    return await page(
+        request,
+        EDITOR if editing else template,
+        build,
+        title=kind.name.capitalize(),
+        section="invoices",
+    )
+
+
+async def document_update(request: Request, kind: Kind) -> Response:
+    reference = request.path_params[kind.name]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        document = kind.find(who, reference)
+        lines = _lines(form, who.business.currency)
+        issued, ends = _dates(form, businesses.today(who.business), kind)
+        kind.replace_draft(
+            who.session,
+            business=who.business,
+            lines=lines,
+            issue_date=issued,
+            notes=str(form.get("notes", ""))[:4000],
+            **{kind.name: document, kind.end: ends},
+        )
+        who.audit(
+            f"{kind.name}.edited", "customer", document.customer_id, **{kind.name: document.number}
+        )
+        return {"redirect": request.url_for(kind.page, **{kind.name: document.id})}
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        document = kind.find(who, reference)
+        return editor_context(
+            who,
+            kind,
+            customer=_customer_of(who, document),
+            document=document,
+            form=form,
+            errors=field_errors(invalid),
+        )
+
+    return await action(request, EDITOR, act, rebuild, section="invoices")
+
+
+def _send(who: Staff, kind: Kind, document: Document, settings: Settings) -> bool:
+    """Send the document; a draft going out for the first time is emailed. Was it a draft?"""
+    was_draft = document.status == "draft"
+    kind.send(who.session, business=who.business, **{kind.name: document})
+    if was_draft:
+        notices.document_sent(
+            who.session,
+            business=who.business,
+            customer=_customer_of(who, document),
+            document=document,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+        )
+    return was_draft
 
 
 # --- invoices ------------------------------------------------------------------------------------
@@ -64,171 +323,6 @@ async def dashboard_invoices(request: Request) -> Response:
     return await page(
         request, "fragments/dashboard/invoices.html", build, title="Invoices", section="invoices"
     )
-
-
-def _lines(form: FormData, currency: str) -> tuple[list[LineInput], list[dict[str, str]]]:
-    """The typed rows (for the form again) and the lines they make; blank rows are skipped."""
-    columns = ["description", "quantity", "unit_price", "tax_rate"]
-    typed = [
-        dict(zip(columns, values, strict=False))
-        for values in zip(*(form.getlist(name) for name in columns), strict=False)
-    ]
-    rows = [{k: str(v).strip() for k, v in row.items()} for row in typed]
-    lines, errors = [], {}
-    for i, row in enumerate(r for r in rows if r.get("description") or r.get("unit_price")):
-        try:
-            unit = money.parse(row.get("unit_price") or "0", currency)
-        except money.MoneyError as exc:
-            errors[f"lines[{i}].unit_amount"] = str(exc).capitalize()
-            unit = 0
-        try:
-            quantity = Decimal(row.get("quantity") or "1")
-            rate = row.get("tax_rate")
-            tax_bp = int((Decimal(rate) * 100).to_integral_value()) if rate else None
-        except InvalidOperation:
-            errors[f"lines[{i}].quantity"] = "Quantity and tax rate must be numbers."
-            quantity, tax_bp = Decimal(1), None
-        lines.append(LineInput(row.get("description", ""), unit, quantity, tax_rate_bp=tax_bp))
-    if errors:
-        raise Invalid("Some lines need fixing.", errors)
-    return lines, rows
-
-
-# The second date of each kind of document: when an invoice is due, when an estimate expires.
-END = {"invoice": "due_date", "estimate": "expires_on"}
-
-
-def _dates(form: FormData, today: date, kind: str = "invoice") -> tuple[date, date]:
-    end = END[kind]
-    try:
-        issued = date.fromisoformat(str(form.get("issue_date") or today.isoformat()))
-        ends = date.fromisoformat(str(form.get(end) or (today + timedelta(14)).isoformat()))
-    except ValueError:
-        raise Invalid("Dates need fixing.", {end: "Use a date like 2026-12-31."}) from None
-    return issued, ends
-
-
-def _chosen_customer(who: Staff, form: FormData) -> Customer:
-    try:
-        return customers.get(
-            who.session, business=who.business, customer_id=str(form.get("customer", ""))
-        )
-    except NotFound:
-        raise Invalid("Choose a customer.", {"customer": "Choose a customer."}) from None
-
-
-def _typed_customer(who: Staff, form: FormData) -> Customer | None:
-    """The customer the form named, if it is one of this business's (to show the form again)."""
-    try:
-        return _chosen_customer(who, form)
-    except Invalid:
-        return None
-
-
-def editor_context(
-    who: Staff,
-    *,
-    customer: Customer | None,
-    kind: str = "invoice",
-    document: Invoice | Estimate | None = None,
-    form: FormData | None = None,
-    errors: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """The draft editor for an invoice or an estimate: its lines, dates and notes."""
-    today = businesses.today(who.business)
-    end = END[kind]
-    rows: list[dict[str, str]] = []
-    if form is not None:
-        columns = ["description", "quantity", "unit_price", "tax_rate"]
-        rows = [
-            dict(zip(columns, map(str, values), strict=False))
-            for values in zip(*(form.getlist(name) for name in columns), strict=False)
-        ]
-    elif document is not None:
-        stored = (
-            invoices.lines(who.session, invoice=document)
-            if isinstance(document, Invoice)
-            else estimates.lines(who.session, estimate=document)
-        )
-        for line in stored:
-            rows.append(
-                {
-                    "description": line.description,
-                    "quantity": f"{line.quantity.normalize():f}",
-                    "unit_price": f"{money.to_decimal(line.unit_amount, document.currency)}",
-                    "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
-                }
-            )
-    rows += [{"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}] * max(
-        3 - len(rows), 1
-    )
-    if form is not None:
-        values = {name: str(form.get(name, "")) for name in ("issue_date", "notes")}
-        values["ends"] = str(form.get(end, ""))
-    elif document is not None:
-        values = {"issue_date": document.issue_date.isoformat(), "notes": document.notes}
-        values["ends"] = getattr(document, end).isoformat()
-    else:
-        values = {"issue_date": today.isoformat(), "notes": ""}
-        values["ends"] = (today + timedelta(14 if kind == "invoice" else 30)).isoformat()
-    values["customer"] = customer.id if customer else ""
-    choices = (
-        []
-        if customer
-        else customers.search(who.session, business=who.business, query="", page=1, per_page=500)[0]
-    )
-    label = "invoice" if kind == "invoice" else "estimate"
-    return {
-        "kind": kind,
-        "end_field": end,
-        "customer": customer,
-        "document": document,
-        "rows": rows,
-        "values": values,
-        "choices": choices,
-        "errors": errors or {},
-        "title": f"Edit {document.number}" if document else f"New {label}",
-        "section": "invoices",
-    }
-
-
-async def dashboard_invoice_new(request: Request) -> Response:
-    customer_id = request.query_params.get("customer", "")
-
-    def build(who: Staff) -> dict[str, Any]:
-        customer = (
-            customers.get(who.session, business=who.business, customer_id=customer_id)
-            if customer_id
-            else None
-        )
-        return editor_context(who, customer=customer)
-
-    return await page(request, EDITOR, build, title="New invoice", section="invoices")
-
-
-async def dashboard_invoice_create(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        customer = _chosen_customer(who, form)
-        lines, _ = _lines(form, who.business.currency)
-        issued, due = _dates(form, businesses.today(who.business))
-        invoice = invoices.create(
-            who.session,
-            business=who.business,
-            customer=customer,
-            lines=lines,
-            issue_date=issued,
-            due_date=due,
-            notes=str(form.get("notes", ""))[:4000],
-        )
-        who.session.flush()
-        who.audit("invoice.created", "customer", customer.id, invoice=invoice.number)
-        return {"redirect": request.url_for("dashboard_invoice", invoice=invoice.id)}
-
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        customer = _typed_customer(who, form)
-        return editor_context(who, customer=customer, form=form, errors=field_errors(invalid))
-
-    return await action(request, EDITOR, act, rebuild, section="invoices")
 
 
 def _invoice(who: Staff, invoice_id: str) -> Invoice:
@@ -256,51 +350,33 @@ def invoice_context(who: Staff, invoice: Invoice, **extra: Any) -> dict[str, Any
     return context
 
 
+INVOICE = Kind(
+    name="invoice",
+    end="due_date",
+    days=14,
+    page="dashboard_invoice",
+    find=_invoice,
+    create=invoices.create,
+    replace_draft=invoices.replace_draft,
+    send=invoices.send,
+    lines=lambda session, document: invoices.lines(session, invoice=document),
+)
+
+
+async def dashboard_invoice_new(request: Request) -> Response:
+    return await document_new(request, INVOICE)
+
+
+async def dashboard_invoice_create(request: Request) -> Response:
+    return await document_create(request, INVOICE)
+
+
 async def dashboard_invoice(request: Request) -> Response:
-    invoice_id = request.path_params["invoice"]
-
-    def build(who: Staff) -> dict[str, Any]:
-        invoice = _invoice(who, invoice_id)
-        if invoice.status == InvoiceStatus.DRAFT and request.query_params.get("edit"):
-            customer = customers.get(
-                who.session, business=who.business, customer_id=invoice.customer_id
-            )
-            return editor_context(who, customer=customer, document=invoice)
-        return invoice_context(who, invoice)
-
-    fragment = EDITOR if request.query_params.get("edit") else INVOICE_PAGE
-    return await page(request, fragment, build, title="Invoice", section="invoices")
+    return await document_page(request, INVOICE, INVOICE_PAGE, invoice_context)
 
 
 async def dashboard_invoice_update(request: Request) -> Response:
-    invoice_id = request.path_params["invoice"]
-
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        invoice = _invoice(who, invoice_id)
-        lines, _ = _lines(form, who.business.currency)
-        issued, due = _dates(form, businesses.today(who.business))
-        invoices.replace_draft(
-            who.session,
-            business=who.business,
-            invoice=invoice,
-            lines=lines,
-            issue_date=issued,
-            due_date=due,
-            notes=str(form.get("notes", ""))[:4000],
-        )
-        who.audit("invoice.edited", "customer", invoice.customer_id, invoice=invoice.number)
-        return {"redirect": request.url_for("dashboard_invoice", invoice=invoice.id)}
-
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        invoice = _invoice(who, invoice_id)
-        customer = customers.get(
-            who.session, business=who.business, customer_id=invoice.customer_id
-        )
-        return editor_context(
-            who, customer=customer, document=invoice, form=form, errors=field_errors(invalid)
-        )
-
-    return await action(request, EDITOR, act, rebuild, section="invoices")
+    return await document_update(request, INVOICE)
 
 
 async def dashboard_invoice_change(request: Request) -> Response:
@@ -311,19 +387,7 @@ async def dashboard_invoice_change(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         invoice = _invoice(who, invoice_id)
         if change == "send":
-            was_draft = invoice.status == InvoiceStatus.DRAFT
-            invoices.send(who.session, business=who.business, invoice=invoice)
-            if was_draft:
-                notices.document_sent(
-                    who.session,
-                    business=who.business,
-                    customer=customers.get(
-                        who.session, business=who.business, customer_id=invoice.customer_id
-                    ),
-                    document=invoice,
-                    secret_keys=settings.secret_key,
-                    base_url=settings.base_url,
-                )
+            _send(who, INVOICE, invoice, settings)
             notice = f"{invoice.number} is sent: the customer has it by email and in the portal."
         elif change == "void":
             invoices.void(who.session, business=who.business, invoice=invoice)
@@ -416,99 +480,33 @@ def estimate_context(who: Staff, estimate: Estimate, **extra: Any) -> dict[str, 
     return context
 
 
+ESTIMATE = Kind(
+    name="estimate",
+    end="expires_on",
+    days=30,
+    page="dashboard_estimate",
+    find=_estimate,
+    create=estimates.create,
+    replace_draft=estimates.replace_draft,
+    send=estimates.send,
+    lines=lambda session, document: estimates.lines(session, estimate=document),
+)
+
+
 async def dashboard_estimate_new(request: Request) -> Response:
-    customer_id = request.query_params.get("customer", "")
-
-    def build(who: Staff) -> dict[str, Any]:
-        customer = (
-            customers.get(who.session, business=who.business, customer_id=customer_id)
-            if customer_id
-            else None
-        )
-        return editor_context(who, customer=customer, kind="estimate")
-
-    return await page(request, EDITOR, build, title="New estimate", section="invoices")
+    return await document_new(request, ESTIMATE)
 
 
 async def dashboard_estimate_create(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        customer = _chosen_customer(who, form)
-        lines, _ = _lines(form, who.business.currency)
-        issued, expires = _dates(form, businesses.today(who.business), "estimate")
-        estimate = estimates.create(
-            who.session,
-            business=who.business,
-            customer=customer,
-            lines=lines,
-            issue_date=issued,
-            expires_on=expires,
-            notes=str(form.get("notes", ""))[:4000],
-        )
-        who.session.flush()
-        who.audit("estimate.created", "customer", customer.id, estimate=estimate.number)
-        return {"redirect": request.url_for("dashboard_estimate", estimate=estimate.id)}
-
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        customer = _typed_customer(who, form)
-        return editor_context(
-            who, customer=customer, kind="estimate", form=form, errors=field_errors(invalid)
-        )
-
-    return await action(request, EDITOR, act, rebuild, section="invoices")
+    return await document_create(request, ESTIMATE)
 
 
 async def dashboard_estimate(request: Request) -> Response:
-    estimate_id = request.path_params["estimate"]
-    editing = bool(request.query_params.get("edit"))
-
-    def build(who: Staff) -> dict[str, Any]:
-        estimate = _estimate(who, estimate_id)
-        if editing and estimate.status == EstimateStatus.DRAFT:
-            customer = customers.get(
-                who.session, business=who.business, customer_id=estimate.customer_id
-            )
-            return editor_context(who, customer=customer, kind="estimate", document=estimate)
-        return estimate_context(who, estimate)
-
-    return await page(
-        request, EDITOR if editing else ESTIMATE_PAGE, build, title="Estimate", section="invoices"
-    )
+    return await document_page(request, ESTIMATE, ESTIMATE_PAGE, estimate_context)
 
 
 async def dashboard_estimate_update(request: Request) -> Response:
-    estimate_id = request.path_params["estimate"]
-
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        estimate = _estimate(who, estimate_id)
-        lines, _ = _lines(form, who.business.currency)
-        issued, expires = _dates(form, businesses.today(who.business), "estimate")
-        estimates.replace_draft(
-            who.session,
-            business=who.business,
-            estimate=estimate,
-            lines=lines,
-            issue_date=issued,
-            expires_on=expires,
-            notes=str(form.get("notes", ""))[:4000],
-        )
-        who.audit("estimate.edited", "customer", estimate.customer_id, estimate=estimate.number)
-        return {"redirect": request.url_for("dashboard_estimate", estimate=estimate.id)}
-
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        estimate = _estimate(who, estimate_id)
-        customer = customers.get(
-            who.session, business=who.business, customer_id=estimate.customer_id
-        )
-        return editor_context(
-            who,
-            customer=customer,
-            kind="estimate",
-            document=estimate,
-            form=form,
-            errors=field_errors(invalid),
-        )
-
-    return await action(request, EDITOR, act, rebuild, section="invoices")
+    return await document_update(request, ESTIMATE)
 
 
 async def dashboard_estimate_send(request: Request) -> Response:
@@ -517,19 +515,7 @@ async def dashboard_estimate_send(request: Request) -> Response:
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         estimate = _estimate(who, estimate_id)
-        was_draft = estimate.status == EstimateStatus.DRAFT
-        estimates.send(who.session, business=who.business, estimate=estimate)
-        if was_draft:
-            notices.document_sent(
-                who.session,
-                business=who.business,
-                customer=customers.get(
-                    who.session, business=who.business, customer_id=estimate.customer_id
-                ),
-                document=estimate,
-                secret_keys=settings.secret_key,
-                base_url=settings.base_url,
-            )
+        if _send(who, ESTIMATE, estimate, settings):
             who.audit("estimate.send", "customer", estimate.customer_id, estimate=estimate.number)
         notice = f"{estimate.number} is sent: the customer has it by email and in the portal."
         return estimate_context(who, estimate, notice=notice)
