@@ -80,7 +80,6 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
         notices.document_sent(
             session,
             business=business,
-            customer=customer,
             document=invoice,
             secret_keys=settings.secret_key,
             base_url=settings.base_url,

@@ -266,9 +266,16 @@ def _tell_customer(call: Call, document: models.Invoice | models.Estimate) -> No
     notices.document_sent(
         call.session,
         business=call.business,
-        customer=customers.get(
-            call.session, business=call.business, customer_id=document.customer_id
-        ),
+        document=document,
+        secret_keys=call.settings.secret_key,
+        base_url=call.settings.base_url,
+    )
+
+
+def _send(call: Call, document: models.Invoice | models.Estimate) -> None:
+    notices.send(
+        call.session,
+        business=call.business,
         document=document,
         secret_keys=call.settings.secret_key,
         base_url=call.settings.base_url,
@@ -277,11 +284,8 @@ def _tell_customer(call: Call, document: models.Invoice | models.Estimate) -> No
 
 def send_invoice(call: Call) -> schemas.Invoice:
     invoice = _invoice(call)
-    was_draft = invoice.status == models.InvoiceStatus.DRAFT
-    row = invoices.send(call.session, business=call.business, invoice=invoice)
-    if was_draft:
-        _tell_customer(call, row)
-    return convert.invoice(call.session, call.business, row)
+    _send(call, invoice)
+    return convert.invoice(call.session, call.business, invoice)
 
 
 def void_invoice(call: Call) -> schemas.Invoice:
@@ -326,11 +330,8 @@ def get_estimate(call: Call) -> schemas.Estimate:
 
 def send_estimate(call: Call) -> schemas.Estimate:
     estimate = _estimate(call)
-    was_draft = estimate.status == models.EstimateStatus.DRAFT
-    row = estimates.send(call.session, business=call.business, estimate=estimate)
-    if was_draft:
-        _tell_customer(call, row)
-    return convert.estimate(call.session, call.business, row)
+    _send(call, estimate)
+    return convert.estimate(call.session, call.business, estimate)
 
 
 # --- payments ------------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from frontdesk.services import (
 )
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
-from frontdesk.settings import Settings
 
 INVOICE_PAGE = "fragments/dashboard/invoice.html"
 EDITOR = "fragments/dashboard/document_editor.html"
@@ -100,7 +99,6 @@ class Kind:
     find: Callable[[Staff, str], Document]
     create: Callable[..., Document]
     replace_draft: Callable[..., Document]
-    send: Callable[..., Document | None]
     lines: Callable[[Session, Any], Sequence[LineBase]]
 
 
@@ -287,22 +285,6 @@ async def document_update(request: Request, kind: Kind) -> Response:
     return await action(request, EDITOR, act, rebuild, section="invoices")
 
 
-def _send(who: Staff, kind: Kind, document: Document, settings: Settings) -> bool:
-    """Send the document; a draft going out for the first time is emailed. Was it a draft?"""
-    was_draft = document.status == "draft"
-    kind.send(who.session, business=who.business, **{kind.name: document})
-    if was_draft:
-        notices.document_sent(
-            who.session,
-            business=who.business,
-            customer=_customer_of(who, document),
-            document=document,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
-        )
-    return was_draft
-
-
 # --- invoices ------------------------------------------------------------------------------------
 
 
@@ -358,7 +340,6 @@ INVOICE = Kind(
     find=_invoice,
     create=invoices.create,
     replace_draft=invoices.replace_draft,
-    send=invoices.send,
     lines=lambda session, document: invoices.lines(session, invoice=document),
 )
 
@@ -387,7 +368,13 @@ async def dashboard_invoice_change(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         invoice = _invoice(who, invoice_id)
         if change == "send":
-            _send(who, INVOICE, invoice, settings)
+            notices.send(
+                who.session,
+                business=who.business,
+                document=invoice,
+                secret_keys=settings.secret_key,
+                base_url=settings.base_url,
+            )
             notice = f"{invoice.number} is sent: the customer has it by email and in the portal."
         elif change == "void":
             invoices.void(who.session, business=who.business, invoice=invoice)
@@ -488,7 +475,6 @@ ESTIMATE = Kind(
     find=_estimate,
     create=estimates.create,
     replace_draft=estimates.replace_draft,
-    send=estimates.send,
     lines=lambda session, document: estimates.lines(session, estimate=document),
 )
 
@@ -515,7 +501,14 @@ async def dashboard_estimate_send(request: Request) -> Response:
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         estimate = _estimate(who, estimate_id)
-        if _send(who, ESTIMATE, estimate, settings):
+        was_draft = notices.send(
+            who.session,
+            business=who.business,
+            document=estimate,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+        )
+        if was_draft:
             who.audit("estimate.send", "customer", estimate.customer_id, estimate=estimate.number)
         notice = f"{estimate.number} is sent: the customer has it by email and in the portal."
         return estimate_context(who, estimate, notice=notice)

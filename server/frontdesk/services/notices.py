@@ -6,20 +6,46 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import outbox, portal
+from frontdesk.services import customers, estimates, invoices, outbox, portal
+
+
+def send(
+    session: Session,
+    *,
+    business: Business,
+    document: Invoice | Estimate,
+    secret_keys: tuple[str, ...],
+    base_url: str,
+) -> bool:
+    """Send an invoice or an estimate; the first time a draft goes out, the customer is told.
+    Was it a draft?"""
+    was_draft = document.status == "draft"
+    if isinstance(document, Invoice):
+        invoices.send(session, business=business, invoice=document)
+    else:
+        estimates.send(session, business=business, estimate=document)
+    if was_draft:
+        document_sent(
+            session,
+            business=business,
+            document=document,
+            secret_keys=secret_keys,
+            base_url=base_url,
+        )
+    return was_draft
 
 
 def document_sent(
     session: Session,
     *,
     business: Business,
-    customer: Customer,
     document: Invoice | Estimate,
     secret_keys: tuple[str, ...],
     base_url: str,
 ) -> None:
     """Email the customer about a new invoice or estimate, with a link that signs them in at it
     (so the first one is also their invitation). A customer without portal access gets nothing."""
+    customer = customers.get(session, business=business, customer_id=document.customer_id)
     if not customer.portal_enabled:
         return
     total = money.format_amount(document.total, document.currency, business.locale)
