@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import threading
@@ -117,6 +118,13 @@ def settings(tmp_path: Path) -> Settings:
         base_url="http://127.0.0.1:8000",
         run_jobs=False,
     )
+
+
+def csrf_field(html: str) -> str:
+    """The CSRF token a dashboard form carries."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
 
 
 class LiveServer:

@@ -14,14 +14,8 @@ from starlette.responses import Response
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.settings import Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer
-
-
-def csrf_field(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
 
 
 def sign_in(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:

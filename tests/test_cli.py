@@ -18,7 +18,7 @@ import pytest
 from frontdesk import tokens
 from frontdesk.db import Database
 from frontdesk.services import businesses
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, csrf_field
 from tests.factories import make_customer
 
 FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
@@ -204,7 +204,7 @@ def test_demo_serves_the_portal_and_a_sample_website_on_another_origin(
     assert f"http://127.0.0.1:{port}/widget/frontdesk.js" in site.text
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as client:
         form = client.get("/dashboard/sign-in")
-        token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+        token = csrf_field(form.text)
         home = client.post(
             "/dashboard/sign-in",
             data={

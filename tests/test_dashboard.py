@@ -32,7 +32,7 @@ from frontdesk.services import businesses, staff
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.rate_limits import TokenBucket
 from frontdesk.settings import Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice
 from tests.flow import Flow
 
@@ -43,7 +43,7 @@ class Desk:
     def __init__(self, url: str, email: str, password: str = PASSWORD) -> None:
         self.client = httpx.Client(base_url=f"{url}/dashboard")
         form = self.client.get("/sign-in")
-        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        self.csrf = csrf_field(form.text)
         self.signed = self.client.post(
             "/sign-in", data={"email": email, "password": password, "csrf_token": self.csrf}
         )
@@ -407,7 +407,7 @@ def test_an_invited_manager_joins_once_and_cannot_change_settings(
     with httpx.Client(base_url=f"{live_server.url}/dashboard") as browser:
         form = browser.get(f"/join?t={token}")
         assert form.status_code == 200
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        csrf = csrf_field(form.text)
         short = browser.post(
             "/join", data={"token": token, "name": "Pat", "password": "short", "csrf_token": csrf}
         )

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from frontdesk.models import StaffUser
 from frontdesk.services import staff
+from tests.conftest import csrf_field
 from tests.flow import Flow
 from tests.security.routes import every_route
 from tests.security.state import state_of
@@ -30,7 +31,7 @@ def test_no_unsafe_route_acts_on_a_cookie_alone(flow: Flow) -> None:
     routes = [r for r in every_route(list(flow.app.app.routes)) if r[0] in UNSAFE]  # type: ignore[union-attr]
     desk = httpx.Client(base_url=flow.app.url)
     form = desk.get("/dashboard/sign-in").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    csrf = csrf_field(form)
     with flow.db.session(flow.business.id) as session:
         owner = session.exec(select(StaffUser)).one()
         staff_cookie = staff.session_token(flow.settings.secret_key, owner)

@@ -16,7 +16,7 @@ from frontdesk.models import Customer, OutboxItem
 from frontdesk.services import businesses, documents, estimates, invoices, notices
 from frontdesk.services.lines import LineInput
 from frontdesk.settings import Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, csrf_field
 from tests.factories import make_business
 from tests.security.payloads import payloads
 
@@ -113,7 +113,7 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
         pages.append(answer.text)
     with httpx.Client(base_url=f"{live_server.url}/dashboard") as desk:
         form = desk.get("/sign-in").text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        csrf = csrf_field(form)
         from tests.factories import PASSWORD
 
         desk.post(

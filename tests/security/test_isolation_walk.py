@@ -16,7 +16,7 @@ from frontdesk.models import Customer, InvoiceLine, PaymentMethod, StaffUser
 from frontdesk.services import businesses, portal
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice, make_payment
 from tests.security.routes import every_route
 
@@ -94,7 +94,7 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
         ).headers["Frontdesk-Session"]
         desk = httpx.Client(base_url=server.url)
         form = desk.get("/dashboard/sign-in").text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        csrf = csrf_field(form)
         desk.post(
             "/dashboard/sign-in",
             data={"email": owner.email, "password": PASSWORD, "csrf_token": csrf},

@@ -5,7 +5,6 @@ the same kind that refills in two seconds."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ from frontdesk.routes.portal import SignInLinkLimits
 from frontdesk.routes.visits import PaymentAttemptLimits
 from frontdesk.services import businesses, portal
 from frontdesk.services.rate_limits import TokenBucket
+from tests.conftest import csrf_field
 from tests.factories import PASSWORD
 from tests.flow import Flow
 
@@ -65,7 +65,7 @@ def test_dashboard_sign_in_is_limited_per_address(flow: Flow) -> None:
         email = session.exec(select(StaffUser.email)).one()
     desk = httpx.Client(base_url=flow.app.url)
     form = desk.get("/dashboard/sign-in").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    csrf = csrf_field(form)
 
     def sign_in(password: str) -> httpx.Response:
         return desk.post(

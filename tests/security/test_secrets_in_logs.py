@@ -14,6 +14,7 @@ from sqlmodel import select
 from frontdesk import log
 from frontdesk.log import JsonFormatter
 from frontdesk.models import OutboxItem, PaymentMethod, PaymentStatus
+from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_customer
 from tests.flow import Flow
 
@@ -69,7 +70,7 @@ def test_a_full_run_logs_no_secret(flow: Flow, caplog: pytest.LogCaptureFixture)
         secrets.add(re.search(r"where you asked: (\d{6})", mail[0]).group(1))  # type: ignore[union-attr]
         with httpx.Client(base_url=f"{flow.app.url}/dashboard") as desk:
             form = desk.get("/sign-in").text
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            csrf = csrf_field(form)
             desk.post(
                 "/sign-in", data={"email": owner.email, "password": PASSWORD, "csrf_token": csrf}
             )

@@ -24,6 +24,7 @@ from frontdesk import tokens
 from frontdesk.models import Customer, Payment, PaymentMethod, StaffUser
 from frontdesk.services import businesses, customers, portal, staff
 from frontdesk.tokens import Purpose
+from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_business, make_customer
 from tests.flow import Flow
 from tests.security.routes import every_route
@@ -168,10 +169,7 @@ class Walk:
             return make_customer(session, other.business, name="Stranger Elsewhere")
 
     def _csrf(self) -> str:
-        form = self.desk.get("/dashboard/sign-in").text
-        found = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert found
-        return found.group(1)
+        return csrf_field(self.desk.get("/dashboard/sign-in").text)
 
     def customer(self) -> Customer:
         with self.flow.db.session(self.flow.business.id) as session:
