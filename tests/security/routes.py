@@ -1,8 +1,12 @@
-"""Every (method, path) the app answers, found by walking its routes and mounts."""
+"""Every (method, path) the app answers, found by walking its routes and mounts, and paths filled in."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.routing import Mount, Route
+
+PARAMETER = re.compile(r"{(\w+)(:\w+)?}")
 
 
 def every_route(routes: list[object], prefix: str = "") -> list[tuple[str, str]]:
@@ -15,3 +19,13 @@ def every_route(routes: list[object], prefix: str = "") -> list[tuple[str, str]]
                 if method != "HEAD":
                     found.append((method, prefix + route.path))
     return found
+
+
+def fill(path: str, values: dict[str, str], default: str | None = None) -> str:
+    """The route's path with its parameters replaced by `values` (or `default`, if given)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return values[name] if default is None else values.get(name, default)
+
+    return PARAMETER.sub(value, path)

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from sqlmodel import select
 
@@ -18,7 +16,7 @@ from frontdesk.models import StaffUser
 from frontdesk.services import staff
 from tests.conftest import csrf_field
 from tests.flow import Flow
-from tests.security.routes import every_route
+from tests.security.routes import every_route, fill
 from tests.security.state import state_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -42,7 +40,7 @@ def test_no_unsafe_route_acts_on_a_cookie_alone(flow: Flow) -> None:
     for method, path in routes:
         if (method, path) in EXEMPT | PUBLIC_FORMS:
             continue
-        url = re.sub(r"{(\w+)(:\w+)?}", lambda m: values.get(m.group(1), "x_1"), path)
+        url = fill(path, values, default="x_1")
         # What a form on another site would send: the browser attaches our cookies, nothing else.
         cross_site = {
             "Origin": "https://attacker.example",

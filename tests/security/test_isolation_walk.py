@@ -4,8 +4,6 @@ so a route added later is walked too."""
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from sqlmodel import select
 
@@ -18,7 +16,7 @@ from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice, make_payment
-from tests.security.routes import every_route
+from tests.security.routes import every_route, fill
 
 # Words only business B's records hold: none may reach A.
 SECRETS = ("Bravo Secret Customer", "bravo-secret@example.com", "Bravo secret line")
@@ -101,8 +99,7 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
         )
         walked = 0
         for method, path in every_route(list(app.routes)):
-            concrete = path.replace("{key}", key)
-            concrete = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], concrete)
+            concrete = fill(path, {**values, "key": key})
             headers = {"X-CSRF-Token": csrf}
             if path.startswith("/api/"):
                 headers["Authorization"] = f"Bearer {a.secret_api_key}"

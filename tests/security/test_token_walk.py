@@ -8,7 +8,6 @@ Each route of the app's route table is sorted below by what it takes; a route ad
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_business, make_customer
 from tests.flow import Flow
-from tests.security.routes import every_route
+from tests.security.routes import every_route, fill
 
 # Routes that take no token or key and answer anyone: nothing personal is behind them.
 PUBLIC = {
@@ -195,7 +194,7 @@ class Walk:
             "token": token,
         }
         # API ids need no meaning: a refused key is refused before any lookup.
-        return re.sub(r"{(\w+)(:\w+)?}", lambda m: values.get(m.group(1), "x_1"), path)
+        return fill(path, values, default="x_1")
 
     def routes_of(self, kind: str) -> list[tuple[str, str]]:
         return [route for route in self.routes if sorts(*route) == kind]
