@@ -1,4 +1,4 @@
-"""Every (method, path) the app answers, found by walking its routes and mounts, and paths filled in."""
+"""Every (method, path) the app answers (its routes and mounts walked), and paths filled in."""
 
 from __future__ import annotations
 
