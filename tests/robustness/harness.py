@@ -301,6 +301,17 @@ class Books:
             )
 
 
+def assert_books_balance(books: Books, charged: dict[str, int], invoices: int) -> None:
+    """Each charge the processor made is one succeeded payment of ours; nothing paid twice."""
+    assert set(books.succeeded) == set(charged)
+    assert books.duplicates == 0
+    assert books.overpaid == []
+    assert len(charged) == invoices - len(books.unpaid)
+    assert books.stuck == []
+    assert set(books.receipts) == set(books.succeeded.values())
+    assert set(books.receipts.values()) == {1}
+
+
 def settle(db: Database, business_id: str, store: Store, timeout: float = 120) -> Books:
     """Wait until every charge the processor made is recorded and the outbox is empty."""
     deadline = time.monotonic() + timeout

@@ -19,12 +19,12 @@ from tests.robustness.harness import (
     Server,
     Shop,
     Tally,
+    assert_books_balance,
     run_apart,
     running,
     settle,
     succeeded_intents,
 )
-from tests.robustness.test_load import assert_books_balance
 
 CUSTOMERS = 60
 

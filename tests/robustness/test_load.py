@@ -12,10 +12,10 @@ import pytest
 
 from frontdesk.db import Database
 from tests.robustness.harness import (
-    Books,
     Customers,
     Shop,
     Tally,
+    assert_books_balance,
     run_apart,
     running,
     settle,
@@ -59,14 +59,3 @@ def test_200_customers_pay_at_once_and_20_race_for_one_invoice(
     assert set(race) <= {"confirmed", "confirm 400", "pay 422", "pay 429"}, race
     assert_books_balance(books, charged, invoices=CROWD + 1)
     assert len(inbox.messages) >= CROWD + 1
-
-
-def assert_books_balance(books: Books, charged: dict[str, int], invoices: int) -> None:
-    """Each charge the processor made is one succeeded payment of ours; nothing paid twice."""
-    assert set(books.succeeded) == set(charged)
-    assert books.duplicates == 0
-    assert books.overpaid == []
-    assert len(charged) == invoices - len(books.unpaid)
-    assert books.stuck == []
-    assert set(books.receipts) == set(books.succeeded.values())
-    assert set(books.receipts.values()) == {1}
