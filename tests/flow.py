@@ -16,12 +16,13 @@ import stripe
 
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Business, Customer, Invoice, Payment
-from frontdesk.payments import stripe_api
-from frontdesk.payments.sandbox import create_app as create_sandbox
-from frontdesk.payments.sandbox.app import sign
-from frontdesk.payments.sandbox.store import Store
+from frontdesk.models import Business, Customer, Invoice, Payment, utcnow
+from frontdesk.processors.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox.app import sign
+from frontdesk.processors.sandbox.store import Store
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers, payments
+from frontdesk.services.payments import ledger
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -38,7 +39,12 @@ class Flow:
     business: Business
     customer: Customer
     invoices: list[Invoice]
-    client: stripe.StripeClient
+    processor: StripeProcessor
+
+    @property
+    def client(self) -> stripe.StripeClient:
+        """The processor's own API, for what the customer's browser does through Stripe.js."""
+        return self.processor.client
 
     def start(self, numbers: list[str] | None = None, tip: int = 0) -> tuple[Payment, str]:
         with self.db.session(self.business.id) as session:
@@ -51,7 +57,7 @@ class Flow:
                 customer=customer,
                 selection=chosen,
                 tip=tip,
-                client=self.client,
+                processor=self.processor,
             )
 
     def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:
@@ -73,6 +79,12 @@ class Flow:
             found = session.get(Payment, payment_id)
             assert found is not None
             return found
+
+    def books(self) -> ledger.Report:
+        """The books check, as `frontdesk books check` runs it, against the sandbox."""
+        with self.db.session(self.business.id) as session:
+            business = businesses.get(session, self.business.id)
+            return ledger.check(session, business=business, processor=self.processor, now=utcnow())
 
     def wait(self, check: Any, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -103,15 +115,33 @@ class Flow:
         return json.loads(json.dumps({k: v for k, v in found[-1].items()}, default=str))
 
 
+def assert_books_balance(flow: Flow) -> ledger.Report:
+    """Every test that moves money ends here: the ledger invariant holds, nothing in flight."""
+    report = flow.books()
+    assert report.problems == [], "\n".join(report.problems)
+    assert report.in_flight == [], f"charges not recorded yet: {report.in_flight}"
+    return report
+
+
 @pytest.fixture
 def flow(db: Database, settings: Settings) -> Iterator[Flow]:
+    yield from _flow(db, settings, deliver=True)
+
+
+@pytest.fixture
+def quiet_flow(db: Database, settings: Settings) -> Iterator[Flow]:
+    """The same, but the sandbox keeps its webhooks: the test delivers them when it chooses."""
+    yield from _flow(db, settings, deliver=False)
+
+
+def _flow(db: Database, settings: Settings, *, deliver: bool) -> Iterator[Flow]:
     app_server, sandbox_server = LiveServer(), LiveServer()
     store = Store()
     sandbox_server.start(
         create_sandbox(
             secret_key=SECRET,
             publishable_key=PUBLISHABLE,
-            webhook_url=f"{app_server.url}/webhooks/stripe",
+            webhook_url=f"{app_server.url}/webhooks/stripe" if deliver else "",
             webhook_secret=WEBHOOK_SECRET,
             store=store,
         )
@@ -145,7 +175,7 @@ def flow(db: Database, settings: Settings) -> Iterator[Flow]:
         business,
         customer,
         [older, newer],
-        stripe_api.client(configured),
+        StripeProcessor.from_settings(configured),
     )
     app_server.stop()
     sandbox_server.stop()

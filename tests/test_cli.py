@@ -17,7 +17,9 @@ import pytest
 
 from frontdesk import tokens
 from frontdesk.db import Database
+from frontdesk.processors.sandbox.app import sign
 from frontdesk.services import businesses
+from frontdesk.settings import sandbox_secrets
 from tests.conftest import TEST_KEYS, csrf_field
 from tests.factories import make_customer
 
@@ -267,6 +269,7 @@ def test_serve_with_the_stripe_sandbox_for_staging(tmp_path: Path) -> None:
     settings = {
         "secret_key": TEST_KEYS[0],
         "database_url": f"sqlite:///{tmp_path}/fd.db",
+        "data_dir": str(tmp_path),
         "environment": "test",
     }
     assert run("migrate", **settings).returncode == 0
@@ -290,12 +293,30 @@ def test_serve_with_the_stripe_sandbox_for_staging(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "serve did not come up"
                 time.sleep(0.2)
         assert script.status_code == 200 and "window.Stripe" in script.text
+        secret, webhook_secret = sandbox_secrets(TEST_KEYS)
         created = httpx.post(
+            f"http://127.0.0.1:{port}/_stripe/v1/customers",
+            headers={"Authorization": f"Bearer {secret}"},
+            data={"email": "c@example.com"},
+        )
+        assert created.json()["object"] == "customer"
+        # The well-known keys of earlier releases open nothing: not the API...
+        guessed = httpx.post(
             f"http://127.0.0.1:{port}/_stripe/v1/customers",
             headers={"Authorization": "Bearer sk_test_sandbox"},
             data={"email": "c@example.com"},
         )
-        assert created.json()["object"] == "customer"
+        assert guessed.status_code == 401
+        # ...and not the webhook: only the derived secret signs an event we accept.
+        event = json.dumps({"id": "evt_1", "type": "payment_intent.succeeded"}).encode()
+        for key, status in (("whsec_sandbox", 400), (webhook_secret, 400)):
+            answer = httpx.post(
+                f"http://127.0.0.1:{port}/webhooks/stripe",
+                content=event,
+                headers={"Stripe-Signature": sign(key, event)},
+            )
+            assert answer.status_code == status
+            assert ("bad signature" in answer.text) == (key == "whsec_sandbox")
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -20,11 +20,14 @@ from frontdesk.models import (
     AuditEvent,
     Customer,
     Invoice,
+    InvoiceEffect,
     InvoiceStatus,
     OutboxItem,
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Refund,
+    RefundCause,
     StaffRole,
 )
 from frontdesk.routes.dashboard import SignInLimits
@@ -34,7 +37,7 @@ from frontdesk.services.rate_limits import TokenBucket
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice
-from tests.flow import Flow
+from tests.flow import Flow, assert_books_balance
 
 
 class Desk:
@@ -360,13 +363,31 @@ def test_the_dashboard_charges_a_saved_card_and_refunds_it(flow: Flow) -> None:
     with flow.db.session(flow.business.id) as session:
         payment = session.exec(select(Payment)).one()
     assert (payment.status, payment.description) == (PaymentStatus.SUCCEEDED, "Spring visit")
-    too_much = desk.post(f"/payments/{payment.id}/refunds", {"amount": "40.01"})
-    assert too_much.status_code == 422
-    refunded = desk.post(f"/payments/{payment.id}/refunds", {"amount": "15", "reason": "Late"})
-    assert "Refunded $15.00" in refunded.text
-    rest = desk.post(f"/payments/{payment.id}/refunds", {})
-    assert "Refunded $25.00" in rest.text
+    refunds = f"/payments/{payment.id}/refunds"
+    too_much = desk.post(refunds, {"amount": "40.01", "effect": "credit"})
+    assert too_much.status_code == 422 and 'value="40.01"' in too_much.text
+    unsaid = desk.post(refunds, {"amount": "15"})
+    assert unsaid.status_code == 422 and "Choose whether the customer still owes" in unsaid.text
+    # The first step only shows what would happen; nothing moves before the confirmation.
+    review = desk.post(refunds, {"amount": "15", "reason": "Late", "effect": "reopen"})
+    assert review.status_code == 200 and "Refund $15.00 to Casey Customer?" in review.text
+    assert "they owe it again (the invoice reopens)" in review.text
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    confirmed = {"amount": "15", "reason": "Late", "effect": "reopen", "confirmed": "yes"}
+    refunded = desk.post(refunds, confirmed)
+    assert "Refunded $15.00" in refunded.text and "Partially refunded" in refunded.text
+    # The customer owes the $15 again: the invoice is open for it.
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    rest = desk.post(refunds, {"effect": "credit", "confirmed": "yes"})
+    assert "Refunded $25.00" in rest.text and ">Refunded<" in rest.text
     assert "Refund</h2>" not in rest.text  # nothing left to refund
+    with flow.db.session(flow.business.id) as session:
+        causes = {(r.cause, r.actor, r.invoice_effect) for r in session.exec(select(Refund))}
+    assert causes == {
+        (RefundCause.STAFF, owner.id, InvoiceEffect.REOPEN),
+        (RefundCause.STAFF, owner.id, InvoiceEffect.CREDIT),
+    }
+    assert_books_balance(flow)
     desk.close()
 
 

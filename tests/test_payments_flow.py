@@ -21,8 +21,9 @@ from frontdesk.models import (
     PaymentStatus,
     ProcessorEvent,
     Refund,
+    RefundCause,
 )
-from frontdesk.payments.sandbox.app import sign
+from frontdesk.processors.sandbox.app import sign
 from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.errors import Invalid, NotFound
 from tests.factories import make_business, make_customer, make_invoice
@@ -207,17 +208,28 @@ def test_a_success_for_an_invoice_already_paid_is_refunded(flow: Flow) -> None:
     assert len(sandbox_refunds) == 1
 
 
-def test_events_that_do_not_match_our_records_are_refused(flow: Flow) -> None:
-    payment, _ = flow.start(numbers=["INV-A"])
+def test_a_signed_event_is_applied_only_as_the_processor_reports_it(flow: Flow) -> None:
+    payment, _ = flow.start(numbers=["INV-A"])  # not paid: the processor says so
+    intent = str(payment.processor_reference)
+    forged = {
+        "id": "evt_forged",
+        "type": "payment_intent.succeeded",
+        "account": flow.business.processor_account,
+        "data": {"object": {"id": intent, "object": "payment_intent", "status": "succeeded"}},
+    }
+    # Signed with the right secret (as anyone holding it could), yet it moves nothing: the
+    # intent is fetched from the processor, which has not been paid.
+    assert flow.post_event(forged).status_code == 200
+    assert flow.payment(payment.id).status == PaymentStatus.PENDING
+    assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    # An intent the processor does not know, or one that is none of this business's, is refused.
+    unknown = json.loads(json.dumps(forged))
+    unknown["id"], unknown["data"]["object"]["id"] = "evt_unknown", "pi_nobody"
+    assert flow.post_event(unknown).status_code == 400
     flow.confirm(payment)
     flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
-    event = flow.event("payment_intent.succeeded", str(payment.processor_reference))
-    tampered = json.loads(json.dumps(event))
-    tampered["id"], tampered["data"]["object"]["amount"] = "evt_more", 1
-    assert flow.post_event(tampered).status_code == 400
-    # A real account of another business: the payment is not among that business's records.
     make_business(flow.db, processor_account="acct_someone_else")
-    moved = json.loads(json.dumps(event))
+    moved = json.loads(json.dumps(forged))
     moved["id"], moved["account"] = "evt_moved", "acct_someone_else"
     assert flow.post_event(moved).status_code == 400
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
@@ -273,7 +285,7 @@ def test_saving_a_card_records_the_consent_and_the_card(flow: Flow) -> None:
             customer=customer,
             selection=chosen,
             tip=0,
-            client=flow.client,
+            processor=flow.processor,
             save_method=True,
         )
     flow.confirm(payment)
@@ -298,7 +310,7 @@ def test_one_click_with_a_declining_saved_card_changes_nothing(flow: Flow) -> No
             customer=customer,
             selection=chosen,
             tip=0,
-            client=flow.client,
+            processor=flow.processor,
             saved=method,
         )
     assert flow.payment(payment.id).status == PaymentStatus.FAILED
@@ -318,7 +330,7 @@ def test_one_click_pays_at_once_with_the_default_card(flow: Flow) -> None:
             customer=customer,
             selection=chosen,
             tip=0,
-            client=flow.client,
+            processor=flow.processor,
             saved=method,
         )
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
@@ -334,11 +346,19 @@ def test_saved_cards_are_only_their_customers(flow: Flow) -> None:
             payments.make_default(session, business=business, customer=other, method_id=method.id)
         with pytest.raises(NotFound):
             payments.remove_method(
-                session, business=business, customer=other, method_id=method.id, client=flow.client
+                session,
+                business=business,
+                customer=other,
+                method_id=method.id,
+                processor=flow.processor,
             )
         owner = customers.get(session, business=business, customer_id=flow.customer.id)
         payments.remove_method(
-            session, business=business, customer=owner, method_id=method.id, client=flow.client
+            session,
+            business=business,
+            customer=owner,
+            method_id=method.id,
+            processor=flow.processor,
         )
         assert payments.saved_methods(session, business=business, customer=owner) == []
 
@@ -366,7 +386,7 @@ def off_session(
             method=method,
             selection=chosen,
             initiated_by=Initiator.STAFF,
-            client=flow.client,
+            processor=flow.processor,
             link_for=lambda payment: f"https://shop.example/account#frontdesk=for-{payment.id}",
         )
 
@@ -404,7 +424,11 @@ def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> N
         business = businesses.get(session, flow.business.id)
         customer = customers.get(session, business=business, customer_id=flow.customer.id)
         _, secret = payments.complete_on_session(
-            session, business=business, customer=customer, payment_id=waiting.id, client=flow.client
+            session,
+            business=business,
+            customer=customer,
+            payment_id=waiting.id,
+            processor=flow.processor,
         )
     assert secret.startswith(str(waiting.processor_reference))
     intent = flow.client.v1.payment_intents.retrieve(
@@ -428,7 +452,10 @@ def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) ->
             payment=payment,
             amount=1500,
             reason="goodwill",
-            client=flow.client,
+            effect="credit",
+            cause=RefundCause.STAFF,
+            actor="staff-test",
+            processor=flow.processor,
         )
         with pytest.raises(Invalid) as caught:
             payments.refund(
@@ -437,11 +464,22 @@ def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) ->
                 payment=payment,
                 amount=2501,
                 reason="",
-                client=flow.client,
+                effect="credit",
+                cause=RefundCause.STAFF,
+                actor="staff-test",
+                processor=flow.processor,
             )
-        assert caught.value.fields["amount"] == "Refund between 0.01 and $25.00."
+        assert caught.value.fields["amount"] == "Refund between $0.01 and $25.00."
         rest = payments.refund(
-            session, business=business, payment=payment, amount=None, reason="", client=flow.client
+            session,
+            business=business,
+            payment=payment,
+            amount=None,
+            reason="",
+            effect="credit",
+            cause=RefundCause.STAFF,
+            actor="staff-test",
+            processor=flow.processor,
         )
     assert (first.amount, rest.amount) == (1500, 2500)
     with flow.db.session(flow.business.id) as session:
@@ -455,7 +493,10 @@ def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) ->
                 payment=payment,
                 amount=None,
                 reason="",
-                client=flow.client,
+                effect="credit",
+                cause=RefundCause.STAFF,
+                actor="staff-test",
+                processor=flow.processor,
             )
 
 
@@ -527,7 +568,7 @@ def test_one_business_can_neither_see_nor_charge_anothers_saved_cards(flow: Flow
                 method=theirs,
                 selection=payments.Selection([(invoice, 1000)]),
                 initiated_by=Initiator.API,
-                client=flow.client,
+                processor=flow.processor,
                 link_for=lambda payment: "",
             )
 
@@ -540,21 +581,21 @@ def test_a_card_saved_without_paying_is_kept_once_with_consent(flow: Flow) -> No
             session,
             business=business,
             customer=customer,
-            consent_text="I agree to save it",
+            consent_given=True,
             attempt="form1",
-            client=flow.client,
+            processor=flow.processor,
         )
         # The same form sent twice (a double click) starts one setup.
         again = card_setup.start(
             session,
             business=business,
             customer=customer,
-            consent_text="I agree to save it",
+            consent_given=True,
             attempt="form1",
-            client=flow.client,
+            processor=flow.processor,
         )
     assert first == again
-    setup_id, _ = first
+    setup_id = first.id
     flow.client.v1.setup_intents.confirm(
         setup_id,
         params={"payment_method": "pm_card_visa"},
@@ -570,17 +611,25 @@ def test_a_card_saved_without_paying_is_kept_once_with_consent(flow: Flow) -> No
         business = businesses.get(session, flow.business.id)
         customer = customers.get(session, business=business, customer_id=flow.customer.id)
         status = card_setup.finish(
-            session, business=business, customer=customer, setup_id=setup_id, client=flow.client
+            session,
+            business=business,
+            customer=customer,
+            setup_id=setup_id,
+            processor=flow.processor,
         )
         other = make_customer(session, business)
         with pytest.raises(NotFound):
             card_setup.finish(
-                session, business=business, customer=other, setup_id=setup_id, client=flow.client
+                session,
+                business=business,
+                customer=other,
+                setup_id=setup_id,
+                processor=flow.processor,
             )
     [method] = saved()
     assert status == "succeeded"
     assert (method.consent_text, method.is_default, method.last4) == (
-        "I agree to save it",
+        payments.consent_for(flow.business),
         True,
         "4242",
     )

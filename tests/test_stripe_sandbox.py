@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.payments.sandbox import create_app
-from frontdesk.payments.sandbox.forms import decode
+from frontdesk.processors.sandbox import create_app
+from frontdesk.processors.sandbox.forms import decode
 from tests.conftest import LiveServer
 
 SECRET, PUBLISHABLE, WEBHOOK_SECRET = "sk_test_sandbox", "pk_test_sandbox", "whsec_sandbox"

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 
-import stripe
 from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -27,7 +26,10 @@ from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
-from frontdesk.payments.sandbox import create_app as create_sandbox
+from frontdesk.processors import Declined, ProcessorError, Refused
+from frontdesk.processors.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox.store import Store
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.routes import (
     api,
     dashboard,
@@ -87,8 +89,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _processor_error(request: Request, exc: Exception) -> Response:
-    # Card declines are answered where payments are made; this is the processor being away.
-    log.warning("payment processor error on %s: %s", request.url.path, type(exc).__name__)
+    # Card declines are answered where payments are made; these reach here from elsewhere.
+    log.warning("payment processor error on %s: %s", request.url.path, exc)
+    if isinstance(exc, Declined):
+        return _error(request, 402, f"The card was declined: {exc.message}")
+    if isinstance(exc, Refused):
+        return _error(request, 409, f"The payment processor refused this: {exc.message}")
     return _error(
         request, 503, "We could not reach the payment processor. Nothing was charged; try again."
     )
@@ -105,11 +111,13 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     sandbox = None
     if settings.stripe_sandbox:
         settings = settings.with_sandbox()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         sandbox = create_sandbox(
             secret_key=settings.stripe_secret_key,
             publishable_key=settings.stripe_publishable_key,
             webhook_url=f"{settings.base_url}/webhooks/stripe",
             webhook_secret=settings.stripe_webhook_secret,
+            store=Store.open(settings.sandbox_state),
         )
         log.warning("serving the Stripe sandbox at /_stripe: no real money moves")
 
@@ -169,13 +177,14 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Forbidden: _forbidden,
             Unauthenticated: _unauthenticated,
             HTTPException: _http_error,
-            stripe.StripeError: _processor_error,
+            ProcessorError: _processor_error,
             Exception: _server_error,
         },
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.processor = StripeProcessor.from_settings(settings)
     app.state.api_rate_limiter = TokenBucket(
         burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )

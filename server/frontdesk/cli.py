@@ -21,11 +21,19 @@ from starlette.applications import Starlette
 from frontdesk import demo, log, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database, DatabaseUnavailable
-from frontdesk.payments.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox.store import Store
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.settings import SANDBOX_KEYS, Settings, SettingsError, default_data_dir, load
+from frontdesk.settings import (
+    SANDBOX_PUBLISHABLE_KEY,
+    Settings,
+    SettingsError,
+    default_data_dir,
+    load,
+    sandbox_secrets,
+)
 
 
 class CommandError(Exception):
@@ -78,11 +86,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sandbox_url = f"http://{host}:{sandbox_port}"
     # No Stripe key: the demo pays through the local sandbox, and says so on screen.
     uses_sandbox = not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY")
+    secret_key = (_demo_secret(data_dir),)
+    sandbox_secret, sandbox_webhooks = sandbox_secrets(secret_key)
     stripe_settings = (
         {
-            "stripe_secret_key": SANDBOX_KEYS["secret"],
-            "stripe_publishable_key": SANDBOX_KEYS["publishable"],
-            "stripe_webhook_secret": SANDBOX_KEYS["webhook"],
+            "stripe_secret_key": sandbox_secret,
+            "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
+            "stripe_webhook_secret": sandbox_webhooks,
             "stripe_api_base": sandbox_url,
         }
         if uses_sandbox
@@ -91,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load(
         environment="demo",
         data_dir=data_dir,
-        secret_key=(_demo_secret(data_dir),),
+        secret_key=secret_key,
         base_url=f"http://{host}:{port}",
         **stripe_settings,
     )
@@ -103,10 +113,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     servers: list[tuple[Starlette, int]] = []
     if uses_sandbox:
         sandbox = create_sandbox(
-            secret_key=SANDBOX_KEYS["secret"],
-            publishable_key=SANDBOX_KEYS["publishable"],
+            secret_key=sandbox_secret,
+            publishable_key=SANDBOX_PUBLISHABLE_KEY,
             webhook_url=f"{settings.base_url}/webhooks/stripe",
-            webhook_secret=SANDBOX_KEYS["webhook"],
+            webhook_secret=sandbox_webhooks,
+            # Kept beside the database, so a restarted demo's saved cards still work.
+            store=Store.open(settings.sandbox_state),
         )
         servers.append((sandbox, sandbox_port))
     print(

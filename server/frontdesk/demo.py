@@ -56,7 +56,6 @@ def _pay(
         allocations=[(invoice, amount)],
         method=PaymentMethodKind.CARD,
         idempotency_key=f"demo-seed:{tag}",
-        processor_reference=f"pi_demo_{tag}",
     )
     when = utcnow() - timedelta(days=days_ago)
     payment.created_at = payment.succeeded_at = when

@@ -36,7 +36,8 @@ from frontdesk.models import (
     StaffUser,
     utcnow,
 )
-from frontdesk.payments import stripe_api
+from frontdesk.processors import Processor
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.rendering import templates
 from frontdesk.services import (
     businesses,
@@ -48,9 +49,13 @@ from frontdesk.services import (
     webhooks,
 )
 from frontdesk.services.outbox import backoff
+from frontdesk.services.payments import ledger
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.jobs")
+# How far back the books are compared with the processor after each reconciliation;
+# `frontdesk books check` compares everything.
+BOOKS_WINDOW = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -227,9 +232,11 @@ class OutboxRunner:
         *,
         poll_interval: float = 1.0,
         batch_size: int = 20,
+        processor: Processor | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
+        self.processor = processor or StripeProcessor.from_settings(settings)
         self.handlers = HANDLERS if handlers is None else handlers
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -295,11 +302,12 @@ class OutboxRunner:
             self.perform(item)
         return len(items)
 
-    def reconcile(self) -> int:
-        """Apply succeeded payments the processor knows and we missed, for every business."""
+    def reconcile(self, now: datetime | None = None) -> int:
+        """Apply succeeded payments the processor knows and we missed, for every business, then
+        check each business's books (the last month against the processor) for the dashboard."""
         if not self.settings.stripe_secret_key:
             return 0
-        client = stripe_api.client(self.settings)
+        now = now or utcnow()
         with self.db.unscoped("reconciliation visits every business with an account") as session:
             connected = session.exec(
                 select(Business).where(col(Business.processor_account).is_not(None))
@@ -307,7 +315,22 @@ class OutboxRunner:
         applied = 0
         for business in connected:
             try:
-                applied += processor_events.reconcile(self.db, business, client)
+                applied += processor_events.reconcile(self.db, business, self.processor)
+                with self.db.session(business.id) as session:
+                    report = ledger.check(
+                        session,
+                        business=business,
+                        processor=self.processor,
+                        now=now,
+                        since=now - BOOKS_WINDOW,
+                    )
+                    ledger.record(session, business=business, report=report)
+                if report.problems:
+                    log.error(
+                        "the books of %s do not balance: %s",
+                        business.id,
+                        "; ".join(report.problems),
+                    )
             except Exception:
                 log.exception("reconciling %s failed; the next round tries again", business.id)
         return applied

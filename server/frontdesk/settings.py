@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -16,12 +18,22 @@ MIN_SECRET_LENGTH = 32
 GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
-# Keys the servers and the local Stripe sandbox agree on; they open nothing outside this machine.
-SANDBOX_KEYS = {
-    "secret": "sk_test_sandbox",
-    "publishable": "pk_test_sandbox",
-    "webhook": "whsec_sandbox",
-}
+# The local Stripe sandbox's publishable key: public by nature, as Stripe's are. Its secret key
+# and webhook signing secret are never constants (see `sandbox_secrets`).
+SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
+
+
+def sandbox_secrets(secret_keys: tuple[str, ...]) -> tuple[str, str]:
+    """The sandbox's API secret key and webhook signing secret, derived from this server's own
+    signing key: stable across restarts, different on every installation, known to no one
+    else. A well-known secret would let anyone who reaches a staging server sign events."""
+    if not secret_keys:
+        return f"sk_test_{secrets.token_hex(16)}", f"whsec_{secrets.token_hex(16)}"
+
+    def derive(purpose: str) -> str:
+        return hmac.new(secret_keys[0].encode(), purpose.encode(), "sha256").hexdigest()[:32]
+
+    return f"sk_test_{derive('stripe-sandbox-api')}", f"whsec_{derive('stripe-sandbox-webhooks')}"
 
 
 class SettingsError(Exception):
@@ -119,15 +131,22 @@ class Settings(BaseSettings):
         return self
 
     def with_sandbox(self) -> Settings:
-        """These settings pointed at the sandbox this server mounts at /_stripe."""
+        """These settings pointed at the sandbox this server mounts at /_stripe, with the
+        configured Stripe secrets when set (both sides use them) and derived ones otherwise."""
+        secret, webhook = sandbox_secrets(self.secret_key)
         return self.model_copy(
             update={
-                "stripe_secret_key": SANDBOX_KEYS["secret"],
-                "stripe_publishable_key": SANDBOX_KEYS["publishable"],
-                "stripe_webhook_secret": SANDBOX_KEYS["webhook"],
+                "stripe_secret_key": self.stripe_secret_key or secret,
+                "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
+                "stripe_webhook_secret": self.stripe_webhook_secret or webhook,
                 "stripe_api_base": f"{self.base_url}/_stripe",
             }
         )
+
+    @property
+    def sandbox_state(self) -> Path:
+        """Where a sandbox this server runs keeps its state across restarts."""
+        return self.data_dir / "stripe-sandbox.json"
 
     @property
     def resolved_database_url(self) -> str:

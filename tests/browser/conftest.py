@@ -18,9 +18,9 @@ from frontdesk import demo, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.demo import Demo
-from frontdesk.payments.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
-from frontdesk.settings import SANDBOX_KEYS, Settings, load
+from frontdesk.settings import SANDBOX_PUBLISHABLE_KEY, Settings, load, sandbox_secrets
 from tests.conftest import TEST_KEYS, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -128,6 +128,7 @@ def _host_app(pages: HostPages) -> Starlette:
 @pytest.fixture
 def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
     portal, site, host, sandbox = LiveServer(), LiveServer(), LiveServer(), LiveServer()
+    secret, webhook_secret = sandbox_secrets(TEST_KEYS)
     settings = load(
         environment="demo",
         data_dir=tmp_path,
@@ -135,9 +136,9 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
         base_url=portal.url,
         run_jobs=False,
         portal_session_seconds=5,
-        stripe_secret_key=SANDBOX_KEYS["secret"],
-        stripe_publishable_key=SANDBOX_KEYS["publishable"],
-        stripe_webhook_secret=SANDBOX_KEYS["webhook"],
+        stripe_secret_key=secret,
+        stripe_publishable_key=SANDBOX_PUBLISHABLE_KEY,
+        stripe_webhook_secret=webhook_secret,
         stripe_api_base=sandbox.url,
     )
     seeded = demo.ensure(db, sample_site_origin=site.url)
@@ -150,10 +151,10 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
     pages = HostPages()
     sandbox.start(
         create_sandbox(
-            secret_key=SANDBOX_KEYS["secret"],
-            publishable_key=SANDBOX_KEYS["publishable"],
+            secret_key=secret,
+            publishable_key=SANDBOX_PUBLISHABLE_KEY,
             webhook_url=f"{portal.url}/webhooks/stripe",
-            webhook_secret=SANDBOX_KEYS["webhook"],
+            webhook_secret=webhook_secret,
         )
     )
     portal.start(create_app(settings, db))

@@ -16,7 +16,7 @@ from frontdesk.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from frontdesk.payments import stripe_api
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers, payments, portal
 from tests.browser.conftest import Stage
 
@@ -165,7 +165,7 @@ def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
             method=method,
             selection=chosen,
             initiated_by=Initiator.STAFF,
-            client=stripe_api.client(stage.settings),
+            processor=StripeProcessor.from_settings(stage.settings),
             link_for=link_for,
         )
         assert charged.needs_customer

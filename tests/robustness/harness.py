@@ -35,8 +35,8 @@ from frontdesk.models import (
     PaymentAllocation,
     PaymentStatus,
 )
-from frontdesk.payments.sandbox import create_app as create_sandbox
-from frontdesk.payments.sandbox.store import Store
+from frontdesk.processors.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox.store import Store
 from frontdesk.services import portal
 from frontdesk.tokens import Purpose
 from tests.conftest import TEST_KEYS, LiveServer

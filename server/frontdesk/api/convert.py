@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from frontdesk import models
 from frontdesk.api import schemas
 from frontdesk.models.billing import LineBase
-from frontdesk.services import businesses, customers, estimates, invoices
+from frontdesk.services import businesses, customers, estimates, invoices, payments
 
 
 def customer_list(
@@ -143,6 +143,9 @@ def refund(row: models.Refund) -> schemas.Refund:
         currency=row.currency,
         status=str(row.status),
         reason=row.reason,
+        cause=str(row.cause),
+        invoice_effect=str(row.invoice_effect),
+        collided_with=row.collided_with or None,
         created_at=row.created_at,
     )
 
@@ -156,13 +159,7 @@ def payment_list(session: Session, rows: Sequence[models.Payment]) -> list[schem
         allocations[allocation.payment_id].append(
             schemas.Allocation(invoice=allocation.invoice_id, amount=allocation.amount)
         )
-    refunds: dict[str, list[models.Refund]] = defaultdict(list)
-    for row in session.exec(
-        select(models.Refund)
-        .where(col(models.Refund.payment_id).in_(ids))
-        .order_by(col(models.Refund.created_at))
-    ):
-        refunds[row.payment_id].append(row)
+    seen = {view.payment.id: view for view in payments.views(session, list(rows))}
     return [
         schemas.Payment(
             id=row.id,
@@ -176,10 +173,9 @@ def payment_list(session: Session, rows: Sequence[models.Payment]) -> list[schem
             description=row.description,
             failure_message=row.failure_message,
             invoices=allocations[row.id],
-            amount_refunded=sum(
-                r.amount for r in refunds[row.id] if r.status == models.PaymentStatus.SUCCEEDED
-            ),
-            refunds=[refund(r) for r in refunds[row.id]],
+            amount_refunded=seen[row.id].refunded,
+            refund_state=seen[row.id].refund_state or None,
+            refunds=[refund(r) for r in seen[row.id].refunds],
             created_at=row.created_at,
             succeeded_at=row.succeeded_at,
         )

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from frontdesk.api import schemas
 from frontdesk.models import ApiKey, Business, IdempotencyRecord, TenantScoped
+from frontdesk.processors import Processor
 from frontdesk.services import businesses, idempotency
 from frontdesk.services.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.services.rate_limits import Limited, TokenBucket
@@ -57,6 +58,7 @@ class Call:
     body: Any
     query: Any
     api_key_id: str
+    processor: Processor
 
 
 Handler = Callable[[Call], BaseModel]
@@ -181,6 +183,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
                         body=body,
                         query=query,
                         api_key_id=api_key.id,
+                        processor=request.app.state.processor,
                     )
                     result = operation.handler(call).model_dump(mode="json")
                     if claim is not None:

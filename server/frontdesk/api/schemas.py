@@ -181,6 +181,18 @@ class Refund(Output):
     currency: str
     status: Literal["pending", "processing", "succeeded", "failed", "canceled"]
     reason: str
+    cause: Literal["staff", "api", "duplicate"] = Field(
+        description="Who asked for it: staff, an API call, or the duplicate rule (a second "
+        "payment for invoices another payment had settled)."
+    )
+    invoice_effect: Literal["credit", "reopen", "none"] = Field(
+        description="credit: the customer no longer owes the refunded part (a credit note keeps "
+        "the invoice settled); reopen: they still owe it (the invoice is open again for it); "
+        "none: it settled nothing (a duplicate, a tip)."
+    )
+    collided_with: str | None = Field(
+        description="For the duplicate rule: the payment that had settled the invoices first."
+    )
     created_at: datetime
 
 
@@ -198,6 +210,9 @@ class Payment(Output):
     failure_message: str
     invoices: list[Allocation]
     amount_refunded: int
+    refund_state: Literal["refunded", "partially_refunded"] | None = Field(
+        description="Whether money went back: all of it, part of it, or (null) none."
+    )
     refunds: list[Refund]
     created_at: datetime
     succeeded_at: datetime | None
@@ -208,6 +223,12 @@ class RefundCreate(Input):
         default=None, description="Minor units; the whole remainder when left out."
     )
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    invoice_effect: Literal["credit", "reopen"] = Field(
+        default="credit",
+        description="What happens to the invoices the payment settled: credit (the customer no "
+        "longer owes the refunded part; a credit note keeps them settled) or reopen (the customer "
+        "still owes it; they are open again for that amount).",
+    )
 
 
 class PaymentMethod(Output):

@@ -20,18 +20,28 @@ from frontdesk.models.integrations import (
 )
 from frontdesk.models.payments import (
     Initiator,
+    InvoiceEffect,
     Payment,
     PaymentAllocation,
     PaymentMethod,
     PaymentMethodKind,
     PaymentStatus,
     Refund,
+    RefundAllocation,
+    RefundCause,
 )
-from frontdesk.models.records import AuditEvent, OutboxItem, OutboxStatus, ProcessorEvent
+from frontdesk.models.records import (
+    AuditEvent,
+    BooksCheck,
+    OutboxItem,
+    OutboxStatus,
+    ProcessorEvent,
+)
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "BooksCheck",
     "Business",
     "CreditNote",
     "Customer",
@@ -42,6 +52,7 @@ __all__ = [
     "IdempotencyRecord",
     "Initiator",
     "Invoice",
+    "InvoiceEffect",
     "InvoiceLine",
     "InvoiceStatus",
     "OutboxItem",
@@ -53,6 +64,8 @@ __all__ = [
     "PaymentStatus",
     "ProcessorEvent",
     "Refund",
+    "RefundAllocation",
+    "RefundCause",
     "SignInRequest",
     "StaffRole",
     "StaffUser",

@@ -32,6 +32,26 @@ class Initiator(StrEnum):
     API = "api"
 
 
+class RefundCause(StrEnum):
+    """Why money went back: someone asked (staff or the API, with who), or the duplicate rule
+    (a second payment for invoices another payment had settled)."""
+
+    STAFF = "staff"
+    API = "api"
+    DUPLICATE = "duplicate"
+
+
+class InvoiceEffect(StrEnum):
+    """What a refund does to the invoices its payment settled."""
+
+    # The customer no longer owes it: a credit note keeps the invoice settled.
+    CREDIT = "credit"
+    # The customer still owes it: the invoice reopens by the refunded amount.
+    REOPEN = "reopen"
+    # Nothing: the money refunded never settled anything (a duplicate, a tip).
+    NONE = "none"
+
+
 class Payment(TenantScoped, table=True):
     __table_args__ = (
         UniqueConstraint("business_id", "idempotency_key"),
@@ -59,6 +79,11 @@ class Payment(TenantScoped, table=True):
     created_at: datetime = created_at_field()
     succeeded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+    @property
+    def charged(self) -> int:
+        """What the processor takes: the amount applied to invoices and the tip."""
+        return self.amount + self.tip
+
 
 class PaymentAllocation(TenantScoped, table=True):
     """The part of one payment applied to one invoice (a payment may settle several)."""
@@ -81,9 +106,27 @@ class Refund(TenantScoped, table=True):
     currency: str = Field(max_length=3)
     status: PaymentStatus = status_field(PaymentStatus.PENDING)
     reason: str = Field(default="", max_length=1000)
+    cause: RefundCause = status_field(RefundCause.STAFF)
+    # Who asked: a staff user's or an API key's id (empty for the duplicate rule).
+    actor: str = Field(default="", max_length=40)
+    # For the duplicate rule: the payment (or credit note) that had settled the invoices first.
+    collided_with: str = Field(default="", max_length=40)
+    invoice_effect: InvoiceEffect = status_field(InvoiceEffect.NONE)
     processor_reference: str | None = Field(default=None, max_length=255)
     idempotency_key: str = Field(max_length=255)
     created_at: datetime = created_at_field()
+
+
+class RefundAllocation(TenantScoped, table=True):
+    """The part of one refund taken back from one invoice the payment had settled."""
+
+    __tablename__ = "refund_allocation"
+    __table_args__ = (UniqueConstraint("refund_id", "invoice_id"),)
+
+    id: str = Field(default_factory=lambda: new_id("ra"), primary_key=True, max_length=40)
+    refund_id: str = Field(foreign_key="refund.id", index=True, max_length=40)
+    invoice_id: str = Field(foreign_key="invoice.id", index=True, max_length=40)
+    amount: int
 
 
 class PaymentMethod(TenantScoped, table=True):
@@ -100,6 +143,8 @@ class PaymentMethod(TenantScoped, table=True):
     last4: str = Field(max_length=4)
     exp_month: int | None = None
     exp_year: int | None = None
+    # The processor's card fingerprint: the same card saved again replaces the older entry.
+    fingerprint: str = Field(default="", max_length=64)
     is_default: bool = False
     consent_text: str = Field(default="", max_length=2000)
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -68,3 +68,14 @@ class ProcessorEvent(TenantScoped, table=True):
     type: str = Field(max_length=80)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     received_at: datetime = created_at_field()
+
+
+class BooksCheck(TenantScoped, table=True):
+    """The newest check of one business's books (services/payments/ledger.py): when it ran
+    and what it found wrong, one line per broken record. The dashboard warns the owner."""
+
+    __tablename__ = "books_check"
+
+    id: str = Field(default_factory=lambda: new_id("bk"), primary_key=True, max_length=40)
+    checked_at: datetime = created_at_field()
+    problems: list[str] = Field(default_factory=list, sa_type=JSON)

@@ -17,7 +17,6 @@ from starlette.routing import Route
 from frontdesk import models, tokens
 from frontdesk.api import convert, openapi, schemas
 from frontdesk.api.operations import Call, Operation, endpoint, page
-from frontdesk.payments import stripe_api
 from frontdesk.rendering import templates
 from frontdesk.services import (
     businesses,
@@ -141,7 +140,7 @@ def create_charge(call: Call) -> schemas.Charge:
         method=chosen,
         selection=selection,
         initiated_by=models.Initiator.API,
-        client=stripe_api.client(settings),
+        processor=call.processor,
         link_for=lambda payment: portal.action_link(
             settings.secret_key, settings.base_url, call.business, customer, payment.id
         ),
@@ -362,7 +361,10 @@ def create_refund(call: Call) -> schemas.Refund:
         payment=_payment(call),
         amount=body.amount,
         reason=body.reason,
-        client=stripe_api.client(call.settings),
+        effect=models.InvoiceEffect(body.invoice_effect),
+        cause=models.RefundCause.API,
+        actor=call.api_key_id,
+        processor=call.processor,
     )
     call.session.flush()
     return convert.refund(row)

@@ -23,9 +23,9 @@ from frontdesk.models import (
     Invoice,
     Payment,
     PaymentMethodKind,
+    RefundCause,
 )
 from frontdesk.models.billing import LineBase
-from frontdesk.payments import stripe_api
 from frontdesk.routes.dashboard import SignedOut, Staff, action, field_errors, page, signed_in
 from frontdesk.routes.dashboard_customers import page_number
 from frontdesk.services import (
@@ -556,14 +556,18 @@ def payment_context(who: Staff, payment: Payment, **extra: Any) -> dict[str, Any
         payment_id=payment.id,
         attempts=True,
     )
-    refunded = sum(r.amount for r in view.refunds if r.status == "succeeded")
     context: dict[str, Any] = {
         "view": view,
         "payment": payment,
         "customer": customer,
-        "refundable": payment.amount + payment.tip - refunded
+        "refundable": view.kept
         if payment.status == "succeeded" and payment.processor_reference
         else 0,
+        "effects": payments.EFFECTS,
+        "confirming": None,
+        "typed": "",
+        "reason": "",
+        "effect": "",
         "title": "Payment",
         "section": "payments",
         "notice": "",
@@ -583,8 +587,9 @@ async def dashboard_payment(request: Request) -> Response:
 
 
 async def dashboard_payment_refund(request: Request) -> Response:
+    """Refund, in two steps: the business says how much and what becomes of the invoices, sees
+    exactly that, and confirms it. Nothing moves before the confirmation."""
     payment_id = request.path_params["payment"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         payment = _payment(who, payment_id)
@@ -593,13 +598,22 @@ async def dashboard_payment_refund(request: Request) -> Response:
             amount = money.parse(typed, payment.currency) if typed else None
         except money.MoneyError as exc:
             raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+        effect, reason = str(form.get("effect", "")), str(form.get("reason", ""))[:1000]
+        if form.get("confirmed") != "yes":
+            planned = payments.plan(
+                who.session, business=who.business, payment=payment, amount=amount, effect=effect
+            )
+            return payment_context(who, payment, confirming=planned, typed=typed, reason=reason)
         refund = payments.refund(
             who.session,
             business=who.business,
             payment=payment,
             amount=amount,
-            reason=str(form.get("reason", ""))[:1000],
-            client=stripe_api.client(settings),
+            reason=reason,
+            effect=effect,
+            cause=RefundCause.STAFF,
+            actor=who.user.id,
+            processor=request.app.state.processor,
         )
         who.session.flush()
         who.audit(
@@ -609,12 +623,20 @@ async def dashboard_payment_refund(request: Request) -> Response:
             payment=payment.id,
             refund=refund.id,
             amount=refund.amount,
+            invoice_effect=str(refund.invoice_effect),
         )
         shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
         return payment_context(who, payment, notice=f"Refunded {shown}.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return payment_context(who, _payment(who, payment_id), errors=field_errors(invalid))
+        return payment_context(
+            who,
+            _payment(who, payment_id),
+            errors=field_errors(invalid),
+            typed=str(form.get("amount", "")),
+            reason=str(form.get("reason", "")),
+            effect=str(form.get("effect", "")),
+        )
 
     return await action(request, PAYMENT_PAGE, act, rebuild, section="payments")
 

@@ -13,7 +13,6 @@ from starlette.routing import Route
 
 from frontdesk import money
 from frontdesk.models import Customer, Initiator
-from frontdesk.payments import stripe_api
 from frontdesk.routes.dashboard import Staff, action, field_errors, page
 from frontdesk.services import (
     audit,
@@ -334,7 +333,7 @@ async def dashboard_customer_charge(request: Request) -> Response:
             method=method,
             selection=selection,
             initiated_by=Initiator.STAFF,
-            client=stripe_api.client(settings),
+            processor=request.app.state.processor,
             link_for=lambda p: portal.action_link(
                 settings.secret_key, settings.base_url, who.business, customer, p.id
             ),

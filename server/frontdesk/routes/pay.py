@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Payment
-from frontdesk.payments import stripe_api
+from frontdesk.processors import Processor
 from frontdesk.routes import visits
 from frontdesk.services import payments, portal
 from frontdesk.services.errors import Invalid, NotFound
@@ -56,7 +56,7 @@ def _choice(
     saved = payments.saved_methods(session, business=business, customer=customer)
     return {
         "default_method": next((m for m in saved if m.is_default), None),
-        "save_consent": payments.SAVE_CONSENT.format(business=business.name),
+        "save_consent": payments.consent_for(business),
         "selection": selection,
         "tip_bp": wanted.tip_bp,
         "tip": tip,
@@ -120,7 +120,7 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
             customer=customer,
             selection=choice["selection"],
             tip=choice["tip"],
-            client=stripe_api.client(settings),
+            processor=request.app.state.processor,
             save_method=not one_click and form.get("save_method") == "yes",
             saved=saved,
         )
@@ -178,7 +178,7 @@ async def portal_pay_one_click(request: Request) -> Response:
     return await _start(request, "fragments/pay/charged.html", one_click=True)
 
 
-def complete_context(payment_id: str, settings: Settings) -> visits.Build:
+def complete_context(payment_id: str, processor: Processor, settings: Settings) -> visits.Build:
     """Back from the emailed link: the waiting payment, ready for the bank's check."""
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
@@ -187,7 +187,7 @@ def complete_context(payment_id: str, settings: Settings) -> visits.Build:
             business=business,
             customer=customer,
             payment_id=payment_id,
-            client=stripe_api.client(settings),
+            processor=processor,
         )
         return {**_card_step(settings, payment, client_secret), "problem": "", "current": "home"}
 
@@ -196,18 +196,16 @@ def complete_context(payment_id: str, settings: Settings) -> visits.Build:
 
 async def portal_pay_result(request: Request) -> Response:
     """After Stripe.js says how it went: ask the processor ourselves, never the browser."""
-    settings = request.app.state.settings
     payment_id = request.path_params["payment"]
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        payment = session.get(Payment, payment_id)
-        if payment is None or payment.customer_id != customer.id or not payment.processor_reference:
-            raise NotFound("no such payment")
-        client = stripe_api.client(settings)
-        intent = client.v1.payment_intents.retrieve(
-            payment.processor_reference, options={"stripe_account": str(business.processor_account)}
+        payment = payments.refresh(
+            session,
+            business=business,
+            customer=customer,
+            payment_id=payment_id,
+            processor=request.app.state.processor,
         )
-        payments.apply_intent(session, business=business, intent=intent.to_dict(), client=client)
         return {
             "payment": payment,
             "popup": _pay_page(request, business, customer, payment),

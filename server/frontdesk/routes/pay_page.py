@@ -8,10 +8,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import tokens
-from frontdesk.models import Payment, PaymentStatus
-from frontdesk.payments import stripe_api
 from frontdesk.rendering import templates
-from frontdesk.services import businesses, customers
+from frontdesk.services import businesses, customers, payments
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken, Purpose
 
@@ -35,20 +33,13 @@ async def pay_page(request: Request) -> Response:
                 customer = customers.for_token(session, business=business, claims=claims)
             except InvalidToken:
                 raise NotFound("no such payment") from None
-            payment = session.get(Payment, payment_id)
-            if (
-                payment is None
-                or payment.customer_id != customer.id
-                or not payment.processor_reference
-            ):
-                raise NotFound("no such payment")
-        client_secret = ""
-        if payment.status == PaymentStatus.PENDING:
-            intent = stripe_api.client(settings).v1.payment_intents.retrieve(
-                payment.processor_reference,
-                options={"stripe_account": str(business.processor_account)},
+            payment, client_secret = payments.waiting(
+                session,
+                business=business,
+                customer=customer,
+                payment_id=payment_id,
+                processor=request.app.state.processor,
             )
-            client_secret = str(intent.client_secret)
         response = templates.TemplateResponse(
             request,
             "pages/pay/page.html",

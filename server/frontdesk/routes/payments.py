@@ -13,7 +13,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.payments import stripe_api
 from frontdesk.routes import visits
 from frontdesk.services import card_setup, documents, payments
 from frontdesk.services.errors import Invalid, NotFound
@@ -32,7 +31,7 @@ def add_card_context(
     session: Session, business: Business, customer: Customer, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     return {
-        "consent": payments.SAVE_CONSENT.format(business=business.name),
+        "consent": payments.consent_for(business),
         # Names this form: submitting it twice (a double click) starts one setup, not two.
         "attempt": secrets.token_hex(16),
         "errors": errors or {},
@@ -53,21 +52,18 @@ async def portal_card_start(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        if form.get("consent") != "yes":
-            raise Invalid("Tick the box to agree.", {"consent": "Tick the box to save a card."})
         visits.count_payment_attempt(request, customer)
-        consent = payments.SAVE_CONSENT.format(business=business.name)
-        setup_id, secret = card_setup.start(
+        setup = card_setup.start(
             session,
             business=business,
             customer=customer,
-            consent_text=consent,
+            consent_given=form.get("consent") == "yes",
             attempt=str(form.get("attempt", "")),
-            client=stripe_api.client(settings),
+            processor=request.app.state.processor,
         )
         return {
-            "setup_id": setup_id,
-            "client_secret": secret,
+            "setup_id": setup.id,
+            "client_secret": setup.client_secret,
             "publishable_key": settings.stripe_publishable_key,
             "stripe_js": settings.stripe_js_url,
         }
@@ -86,7 +82,6 @@ async def portal_card_start(request: Request) -> Response:
 
 async def portal_card_added(request: Request) -> Response:
     """Stripe.js says the card is confirmed: check with the processor, then show the cards."""
-    settings = request.app.state.settings
     setup_id = request.path_params["setup"]
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
@@ -95,7 +90,7 @@ async def portal_card_added(request: Request) -> Response:
             business=business,
             customer=customer,
             setup_id=setup_id,
-            client=stripe_api.client(settings),
+            processor=request.app.state.processor,
         )
         context = history_context(session, business, customer)
         context["notice"] = (
@@ -108,7 +103,6 @@ async def portal_card_added(request: Request) -> Response:
 
 async def portal_payment_method_change(request: Request) -> Response:
     """Make a saved card the default, or remove it (at the processor too)."""
-    settings = request.app.state.settings
     method_id, change = request.path_params["method"], request.path_params["change"]
 
     def act(
@@ -124,7 +118,7 @@ async def portal_payment_method_change(request: Request) -> Response:
                 business=business,
                 customer=customer,
                 method_id=method_id,
-                client=stripe_api.client(settings),
+                processor=request.app.state.processor,
             )
         else:
             raise NotFound("no such change")

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
+from frontdesk.processors import Processor
 from frontdesk.rendering import templates
 from frontdesk.routes import estimates as estimate_routes
 from frontdesk.routes import invoices as invoice_routes
@@ -61,7 +62,7 @@ def home_context(session: Session, business: Business, customer: Customer) -> di
     }
 
 
-def _place(link: str, settings: Settings) -> Place:
+def _place(link: str, settings: Settings, processor: Processor) -> Place:
     name, _, argument = link.partition("/")
     if name == "invoice" and argument:
         return Place(
@@ -69,7 +70,9 @@ def _place(link: str, settings: Settings) -> Place:
         )
     if name == "complete" and argument:
         return Place(
-            "fragments/pay/charged.html", pay_routes.complete_context(argument, settings), "pay"
+            "fragments/pay/charged.html",
+            pay_routes.complete_context(argument, processor, settings),
+            "pay",
         )
     if name == "pay" and argument:
         return Place(
@@ -99,7 +102,9 @@ async def portal_session(request: Request) -> Response:
     """Trades an arrival token for a session, and shows the shell open at the deep link's view."""
     form = await request.form()
     token = str(form.get("token", ""))
-    place = _place(str(form.get("view", "")), request.app.state.settings)
+    place = _place(
+        str(form.get("view", "")), request.app.state.settings, request.app.state.processor
+    )
 
     def exchange() -> Response:
         settings = request.app.state.settings
@@ -116,8 +121,12 @@ async def portal_session(request: Request) -> Response:
             except InvalidToken as exc:
                 # Expired, used or replaced: the way forward is a fresh link by email.
                 return sign_in_form(request, business, problem=f"{str(exc).capitalize()}.")
-            wanted = _place(arrival.destination, settings) if arrival.destination else place
-            home = _place("", settings)
+            wanted = (
+                _place(arrival.destination, settings, request.app.state.processor)
+                if arrival.destination
+                else place
+            )
+            home = _place("", settings, request.app.state.processor)
             current = wanted if portal.section_enabled(business, wanted.section) else home
             if arrival.limits.pay_only and current.section != "pay":
                 raise visits.Refused(
@@ -142,7 +151,9 @@ async def portal_session(request: Request) -> Response:
 
 async def portal_go(request: Request) -> Response:
     """The view a deep link names, for a portal that is already open (the hash changed)."""
-    place = _place(request.path_params["place"], request.app.state.settings)
+    place = _place(
+        request.path_params["place"], request.app.state.settings, request.app.state.processor
+    )
     return await visits.view(request, place.template, place.build, section=place.section)
 
 

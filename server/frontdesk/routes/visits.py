@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import stripe
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -19,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from frontdesk.models import Business, Customer
+from frontdesk.processors import ProcessorError
+from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
@@ -40,6 +41,12 @@ class Refused(Exception):
 
 NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
 FAILED = Refused(500, "Something went wrong", "Something went wrong on our side. Please try again.")
+PROCESSOR_REFUSED = Refused(
+    409,
+    "Please try again",
+    "This payment changed while you were on this page. Go back to your account and pay again; "
+    "nothing was charged twice.",
+)
 PROCESSOR_DOWN = Refused(
     503,
     "Payments are unavailable",
@@ -220,11 +227,14 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
         return notice(request, refused)
     except NotFound:
         return notice(request, NOT_FOUND)
-    except stripe.StripeError as error:
-        # The processor is down or refused us (not the card: card errors are handled where a
-        # payment is made). The transaction rolled back, so nothing changed.
-        log.warning("payment processor error on %s: %s", request.url.path, type(error).__name__)
-        return notice(request, PROCESSOR_DOWN)
+    except ProcessorError as error:
+        # The processor is away or refused us (not the card: card errors are handled where a
+        # payment is made). The transaction rolled back, so nothing changed; its own wording
+        # is for our log, never for the customer.
+        log.warning("payment processor error on %s: %s", request.url.path, error)
+        return notice(
+            request, PROCESSOR_REFUSED if isinstance(error, ProcessorRefused) else PROCESSOR_DOWN
+        )
     except Exception:
         log.exception("portal request failed: %s", request.url.path)
         return notice(request, FAILED)

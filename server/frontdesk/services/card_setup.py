@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-import stripe
 from sqlmodel import Session
-from stripe.params import SetupIntentCreateParams
 
 from frontdesk.models import Business, Customer, PaymentMethod
+from frontdesk.processors import Missing, Processor, Setup
 from frontdesk.services import payments
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.payments import intents
 
 
 def start(
@@ -20,59 +17,56 @@ def start(
     *,
     business: Business,
     customer: Customer,
-    consent_text: str,
+    consent_given: bool,
     attempt: str,
-    client: stripe.StripeClient,
-) -> tuple[str, str]:
-    """The SetupIntent's id and client secret. `attempt` comes from the form the customer saw,
-    so a double click (same form) creates one SetupIntent."""
-    if not business.processor_account:
-        raise Invalid(f"{business.name} does not take online payments yet.")
+    processor: Processor,
+) -> Setup:
+    """A setup the customer's browser confirms. `attempt` comes from the form the customer saw,
+    so a double click (same form) creates one setup at the processor."""
+    if not consent_given:
+        raise Invalid("Tick the box to agree.", {"consent": "Tick the box to save a card."})
+    where = intents.account(business)
     if not attempt.isalnum() or len(attempt) > 64:
         raise Invalid("This form is out of date. Please open it again.")
-    processor_customer = payments.processor_customer(
-        business=business, customer=customer, client=client
+    return intents.with_processor_customer(
+        session,
+        business=business,
+        customer=customer,
+        processor=processor,
+        call=lambda processor_customer, renewed: processor.create_setup(
+            where,
+            customer=processor_customer,
+            metadata={
+                "frontdesk_business": business.id,
+                "frontdesk_customer": customer.id,
+                # The wording the customer agreed to, kept with the setup until the card is ours.
+                "frontdesk_consent": payments.consent_for(business),
+            },
+            key=f"{customer.id}:setup:{attempt}{':renewed' if renewed else ''}",
+        ),
     )
-    params: SetupIntentCreateParams = {
-        "customer": processor_customer,
-        "usage": "off_session",
-        "allowed_payment_method_types": ["card"],
-        "metadata": {
-            "frontdesk_business": business.id,
-            "frontdesk_customer": customer.id,
-            # The wording the customer agreed to, kept with the intent until the card is ours.
-            "frontdesk_consent": consent_text,
-        },
-    }
-    intent = client.v1.setup_intents.create(
-        params=params,
-        options={
-            "stripe_account": business.processor_account,
-            "idempotency_key": f"{customer.id}:setup:{attempt}",
-        },
-    )
-    return intent.id, str(intent.client_secret)
 
 
 def apply(
-    session: Session, *, business: Business, intent: dict[str, Any], client: stripe.StripeClient
+    session: Session, *, business: Business, setup: Setup, processor: Processor
 ) -> PaymentMethod | None:
-    """Keep the card of a succeeded SetupIntent that we started for this business's customer."""
-    metadata = intent.get("metadata") or {}
-    if metadata.get("frontdesk_business") != business.id or intent.get("status") != "succeeded":
-        return None
-    method_id = intent.get("payment_method")
-    customer_id = metadata.get("frontdesk_customer")
-    if not isinstance(method_id, str) or not isinstance(customer_id, str):
+    """Keep the card of a succeeded setup that we started for this business's customer."""
+    customer_id = setup.metadata.get("frontdesk_customer")
+    if (
+        setup.metadata.get("frontdesk_business") != business.id
+        or setup.status != "succeeded"
+        or not setup.payment_method
+        or not customer_id
+    ):
         return None
     return payments.save_method(
         session,
         business=business,
         customer_id=customer_id,
-        method_id=method_id,
-        consent_text=str(metadata.get("frontdesk_consent", "")),
-        consented_at=datetime.fromtimestamp(int(intent.get("created", 0)), UTC),
-        client=client,
+        method_id=setup.payment_method,
+        consent_text=setup.metadata.get("frontdesk_consent", ""),
+        consented_at=setup.created,
+        processor=processor,
     )
 
 
@@ -82,18 +76,15 @@ def finish(
     business: Business,
     customer: Customer,
     setup_id: str,
-    client: stripe.StripeClient,
+    processor: Processor,
 ) -> str:
     """The customer's browser says it is done: ask the processor (never the browser) how it went.
-    Returns the intent's status; the card is saved if it succeeded."""
+    Returns the setup's status; the card is saved if it succeeded."""
     try:
-        found = client.v1.setup_intents.retrieve(
-            setup_id, options={"stripe_account": business.processor_account or ""}
-        )
-    except stripe.InvalidRequestError:
+        setup = processor.retrieve_setup(intents.account(business), setup_id)
+    except Missing:
         raise NotFound("no such setup") from None
-    intent = found.to_dict()
-    if (intent.get("metadata") or {}).get("frontdesk_customer") != customer.id:
+    if setup.metadata.get("frontdesk_customer") != customer.id:
         raise NotFound("no such setup")
-    apply(session, business=business, intent=intent, client=client)
-    return str(intent.get("status"))
+    apply(session, business=business, setup=setup, processor=processor)
+    return setup.status

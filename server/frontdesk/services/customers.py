@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus, utcnow
@@ -111,6 +112,18 @@ def update(
 def revoke_links(customer: Customer) -> None:
     """Every link, token and portal session this customer holds stops working at once."""
     customer.link_version += 1
+
+
+def lock(session: Session, customer_id: str) -> None:
+    """Take the customer's lock until this transaction ends: a no-op write on their row, a row
+    lock on PostgreSQL and the writer's lock on SQLite. Everything that moves one customer's
+    money (starting, applying, refunding, saving a card) takes it first and reads under it."""
+    session.execute(
+        update_rows(Customer)
+        .where(col(Customer.id) == customer_id)
+        .values(link_version=Customer.link_version)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get(session: Session, *, business: Business, customer_id: str) -> Customer:

@@ -20,8 +20,11 @@ from frontdesk.models import (
     Payment,
     PaymentAllocation,
     PaymentStatus,
+    Refund,
+    RefundAllocation,
     utcnow,
 )
+from frontdesk.services import events
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
@@ -221,8 +224,13 @@ def void(session: Session, *, business: Business, invoice: Invoice) -> Invoice:
     return invoice
 
 
+# A refund counts once it is asked for; only a refund the processor failed gives nothing back.
+REFUND_COUNTS = (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING)
+
+
 def paid_amounts(session: Session, invoice_ids: Iterable[str]) -> dict[str, int]:
-    """Succeeded payments plus applied credit, per invoice, in two queries whatever the count."""
+    """Succeeded payments plus applied credit, less what was refunded from them, per invoice,
+    in three queries whatever the count."""
     ids = list(invoice_ids)
     if not ids:
         return {}
@@ -239,10 +247,49 @@ def paid_amounts(session: Session, invoice_ids: Iterable[str]) -> dict[str, int]
         .where(col(CreditNote.invoice_id).in_(ids))
         .group_by(CreditNote.invoice_id)
     ).all()
+    refund_rows = session.exec(
+        select(RefundAllocation.invoice_id, func.sum(RefundAllocation.amount))
+        .join(Refund, col(Refund.id) == RefundAllocation.refund_id)
+        .where(col(RefundAllocation.invoice_id).in_(ids))
+        .where(col(Refund.status).in_(REFUND_COUNTS))
+        .group_by(RefundAllocation.invoice_id)
+    ).all()
     for invoice_id, amount in [*payment_rows, *credit_rows]:
         if invoice_id is not None:
             paid[invoice_id] += int(amount or 0)
+    for invoice_id, amount in refund_rows:
+        paid[invoice_id] -= int(amount or 0)
     return paid
+
+
+def settle(session: Session, *, business: Business, invoice: Invoice) -> None:
+    """Bring a sent invoice's status in line with what was paid on it: paid once payments and
+    credit cover its total, open again when a refund takes part of that back."""
+    if invoice.status not in (InvoiceStatus.OPEN, InvoiceStatus.PAID):
+        return
+    session.flush()
+    covered = paid_amounts(session, [invoice.id])[invoice.id] >= invoice.total
+    if invoice.status == InvoiceStatus.OPEN and covered:
+        invoice.status, invoice.paid_at = InvoiceStatus.PAID, utcnow()
+        kind = "invoice.paid"
+    elif invoice.status == InvoiceStatus.PAID and not covered:
+        invoice.status, invoice.paid_at = InvoiceStatus.OPEN, None
+        kind = "invoice.reopened"
+    else:
+        return
+    events.emit(
+        session,
+        business=business,
+        type=kind,
+        data={
+            "invoice": invoice.id,
+            "number": invoice.number,
+            "external_id": invoice.external_id,
+            "customer": invoice.customer_id,
+            "total": invoice.total,
+            "currency": invoice.currency,
+        },
+    )
 
 
 def views(session: Session, invoices: list[Invoice]) -> list[InvoiceView]:
@@ -303,7 +350,14 @@ def _paid_expression() -> ColumnElement[int]:
         .where(CreditNote.invoice_id == Invoice.id)
         .scalar_subquery()
     )
-    return payments + credit
+    refunded = (
+        select(func.coalesce(func.sum(RefundAllocation.amount), 0))
+        .join(Refund, col(Refund.id) == RefundAllocation.refund_id)
+        .where(RefundAllocation.invoice_id == Invoice.id)
+        .where(col(Refund.status).in_(REFUND_COUNTS))
+        .scalar_subquery()
+    )
+    return payments + credit - refunded
 
 
 def list_page(
@@ -388,6 +442,11 @@ def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
         )
     ).all()
     credits = session.exec(select(CreditNote).where(CreditNote.invoice_id == invoice.id)).all()
+    refunds = session.exec(
+        select(Refund, RefundAllocation.amount)
+        .join(RefundAllocation, col(RefundAllocation.refund_id) == Refund.id)
+        .where(RefundAllocation.invoice_id == invoice.id, col(Refund.status).in_(REFUND_COUNTS))
+    ).all()
     entries = [
         Applied(
             payment.succeeded_at or payment.created_at,
@@ -395,7 +454,9 @@ def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
             amount,
         )
         for payment, amount in payment_rows
-    ] + [Applied(note.created_at, "Account credit", note.amount) for note in credits]
+    ]
+    entries += [Applied(note.created_at, "Account credit", note.amount) for note in credits]
+    entries += [Applied(refund.created_at, "Refund", -amount) for refund, amount in refunds]
     return sorted(entries, key=lambda entry: entry.when)
 
 

@@ -1,18 +1,19 @@
 """Events from the payment processor, whether pushed (webhooks) or pulled (reconciliation):
-each is recorded once per event id and applied in the same transaction."""
+each is recorded once per event id, and what it names is fetched from the processor and applied
+in the same transaction. An event's own copy of the object is never trusted for money: a signed
+event can be old, replayed or out of order, and the processor's answer now is the state."""
 
 from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Any
 
-import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from frontdesk.db import Database
 from frontdesk.models import Business, ProcessorEvent
+from frontdesk.processors import Event, Missing, Processor
 from frontdesk.services import card_setup, payments
 
 log = logging.getLogger("frontdesk.processor")
@@ -22,6 +23,7 @@ INTENT_EVENTS = {
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 }
+SETUP_EVENTS = {"setup_intent.succeeded"}
 
 
 class Outcome(StrEnum):
@@ -36,51 +38,48 @@ def business_for_account(db: Database, account: str | None) -> Business | None:
         return session.exec(select(Business).where(Business.processor_account == account)).first()
 
 
-def record_and_apply(db: Database, event: dict[str, Any], client: stripe.StripeClient) -> Outcome:
-    business = business_for_account(db, event.get("account"))
+def record_and_apply(db: Database, event: Event, processor: Processor) -> Outcome:
+    business = business_for_account(db, event.account)
     if business is None:
-        log.warning("refused event %s for an unknown account", event.get("id"))
+        log.warning("refused event %s for an unknown account", event.id)
         return Outcome.UNKNOWN_ACCOUNT
+    account = business.processor_account or ""
     try:
         with db.session(business.id) as session:
-            if session.get(ProcessorEvent, event["id"]) is not None:
+            if session.get(ProcessorEvent, event.id) is not None:
                 return Outcome.DUPLICATE
+            # Applying comes first: it starts with the customer's lock, and on SQLite a write
+            # before it would hold the database while waiting for that lock.
+            if event.type in INTENT_EVENTS:
+                intent = processor.retrieve_intent(account, event.object_id)
+                payments.apply_intent(
+                    session, business=business, intent=intent, processor=processor
+                )
+            elif event.type in SETUP_EVENTS:
+                setup = processor.retrieve_setup(account, event.object_id)
+                card_setup.apply(session, business=business, setup=setup, processor=processor)
             session.add(
                 ProcessorEvent(
-                    id=event["id"], business_id=business.id, type=event["type"], payload=event
+                    id=event.id,
+                    business_id=business.id,
+                    type=event.type,
+                    payload={"object": event.object_id, "kind": event.object_kind},
                 )
             )
-            if event["type"] in INTENT_EVENTS:
-                payments.apply_intent(
-                    session, business=business, intent=event["data"]["object"], client=client
-                )
-            elif event["type"] == "setup_intent.succeeded":
-                card_setup.apply(
-                    session, business=business, intent=event["data"]["object"], client=client
-                )
     except IntegrityError:
         return Outcome.DUPLICATE  # a concurrent copy of the same event won
-    except payments.Refused as refused:
-        log.warning("refused event %s: %s", event["id"], refused)
+    except (payments.Mismatch, Missing) as refused:
+        log.warning("refused event %s: %s", event.id, refused)
         return Outcome.REFUSED
     return Outcome.APPLIED
 
 
-def reconcile(
-    db: Database, business: Business, client: stripe.StripeClient, limit: int = 100
-) -> int:
-    """Apply the recent succeeded PaymentIntents we have no record of (we were down, or a
-    webhook was lost). Returns how many events were newly applied."""
+def reconcile(db: Database, business: Business, processor: Processor, limit: int = 100) -> int:
+    """Apply the recent succeeded intents we have no record of (we were down, or a webhook
+    was lost). Returns how many events were newly applied."""
     if not business.processor_account:
         return 0
-    listed = client.v1.events.list(
-        params={"type": "payment_intent.succeeded", "limit": limit},
-        options={"stripe_account": business.processor_account},
+    listed = processor.recent_events(
+        business.processor_account, kind="payment_intent.succeeded", limit=limit
     )
-    applied = 0
-    for event in listed.data:
-        raw = event.to_dict()
-        raw.setdefault("account", business.processor_account)
-        if record_and_apply(db, raw, client) == Outcome.APPLIED:
-            applied += 1
-    return applied
+    return sum(record_and_apply(db, event, processor) == Outcome.APPLIED for event in listed)

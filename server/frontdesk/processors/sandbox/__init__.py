@@ -6,6 +6,6 @@ Stripe's test cards and sends signed webhook events. It is never used in product
 `frontdesk serve --stripe-sandbox` asks for it.
 """
 
-from frontdesk.payments.sandbox.app import create_app
+from frontdesk.processors.sandbox.app import create_app
 
 __all__ = ["create_app"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Stripe's documented test cards, by number: what confirming a payment with each one does.
@@ -58,15 +62,51 @@ def _id(prefix: str) -> str:
 
 @dataclass
 class Store:
-    """Everything the sandbox knows. One lock: the sandbox is for correctness, not speed."""
+    """Everything the sandbox knows. One lock: the sandbox is for correctness, not speed.
+
+    With a `path`, the state is written there after every change and read back at start, so
+    a restarted demo still knows its customers, saved cards and payments, as Stripe would."""
 
     objects: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = field(
         default_factory=dict
     )
     events: list[dict[str, Any]] = field(default_factory=list)
+    # How many of `events` the webhook sender has delivered (or given up on).
+    delivered: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
     bank_settle_seconds: float = 2.0
+    path: Path | None = None
+
+    # -- keeping state across restarts -------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """The store kept at `path` (a new one if there is none yet)."""
+        store = cls(path=path)
+        if path.exists():
+            saved = json.loads(path.read_text())
+            store.objects = {(a, i): obj for a, i, obj in saved["objects"]}
+            store.idempotency = {(a, k): (f, st, b) for a, k, f, st, b in saved["idempotency"]}
+            store.events, store.delivered = saved["events"], saved["delivered"]
+        for (account, _), obj in store.objects.items():
+            if obj["object"] == "payment_intent" and obj["status"] == "processing":
+                store._settle_later(account, obj["id"])  # a bank debit still on its way
+        return store
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        with self.lock:
+            state = {
+                "objects": [[a, i, obj] for (a, i), obj in self.objects.items()],
+                "idempotency": [[a, k, *saved] for (a, k), saved in self.idempotency.items()],
+                "events": self.events,
+                "delivered": self.delivered,
+            }
+            partial = self.path.with_suffix(".partial")
+            partial.write_text(json.dumps(state))
+            os.replace(partial, self.path)  # whole or not at all, even if killed mid-write
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -126,12 +166,12 @@ class Store:
                 code="incorrect_number",
                 param="card[number]",
             )
-        return self.put(account, _card_method(_id("pm"), number, card))
+        return self.put(account, _card_method(_id("pm"), number, card, account))
 
     def payment_method(self, account: str, method_id: str) -> dict[str, Any]:
         if method_id in TEST_PAYMENT_METHODS and (account, method_id) not in self.objects:
             number = TEST_PAYMENT_METHODS[method_id]
-            self.put(account, _card_method(method_id, number, {}))
+            self.put(account, _card_method(method_id, number, {}, account))
         return self.get(account, "payment_method", method_id)
 
     def attach(self, account: str, method_id: str, customer_id: str) -> dict[str, Any]:
@@ -220,7 +260,13 @@ class Store:
         self, account: str, pi_id: str, params: dict[str, Any], *, off_session: bool = False
     ) -> dict[str, Any]:
         intent = self.get(account, "payment_intent", pi_id)
-        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+        # As Stripe does, an intent waiting for authentication can be confirmed again (another
+        # card, or the same one after the customer closed the bank's window).
+        if intent["status"] not in (
+            "requires_payment_method",
+            "requires_confirmation",
+            "requires_action",
+        ):
             raise StripeError(
                 400,
                 "invalid_request_error",
@@ -228,6 +274,7 @@ class Store:
                 code="payment_intent_unexpected_state",
                 payment_intent=intent,
             )
+        intent["next_action"] = None
         if params.get("payment_method"):
             intent["payment_method"] = self.payment_method(account, params["payment_method"])["id"]
         if not intent["payment_method"]:
@@ -241,10 +288,7 @@ class Store:
         if method["type"] == "us_bank_account":
             intent["status"] = "processing"
             self.emit(account, "payment_intent.processing", intent)
-            # A bank debit clears later; the sandbox is quick about it.
-            timer = threading.Timer(self.bank_settle_seconds, self._clear, (account, pi_id))
-            timer.daemon = True
-            timer.start()
+            self._settle_later(account, pi_id)
             return intent
         behaviour = TEST_CARDS[method["_number"]][1]
         if behaviour == "authenticate":
@@ -268,6 +312,12 @@ class Store:
             )
         return self._succeed(account, intent)
 
+    def _settle_later(self, account: str, pi_id: str) -> None:
+        # A bank debit clears later; the sandbox is quick about it.
+        timer = threading.Timer(self.bank_settle_seconds, self._clear, (account, pi_id))
+        timer.daemon = True
+        timer.start()
+
     def _clear(self, account: str, pi_id: str) -> None:
         with self.lock:
             intent = self.get(account, "payment_intent", pi_id)
@@ -276,14 +326,15 @@ class Store:
             method = self.payment_method(account, intent["payment_method"])
             if TEST_BANK_ACCOUNTS.get(method["_account_number"]) == "succeeds":
                 self._succeed(account, intent)
-                return
-            error = {
-                "type": "card_error",
-                "code": "payment_method_not_available",
-                "message": "The bank account is closed.",
-            }
-            intent.update(status="requires_payment_method", last_payment_error=error)
-            self.emit(account, "payment_intent.payment_failed", intent)
+            else:
+                error = {
+                    "type": "card_error",
+                    "code": "payment_method_not_available",
+                    "message": "The bank account is closed.",
+                }
+                intent.update(status="requires_payment_method", last_payment_error=error)
+                self.emit(account, "payment_intent.payment_failed", intent)
+            self.save()
 
     def authenticate(self, account: str, intent_id: str, passed: bool) -> dict[str, Any]:
         """The 3-D Secure challenge's outcome, as the customer's bank would report it, for a
@@ -473,7 +524,7 @@ class Store:
         return refund
 
 
-def _card_method(method_id: str, number: str, card: dict[str, Any]) -> dict[str, Any]:
+def _card_method(method_id: str, number: str, card: dict[str, Any], account: str) -> dict[str, Any]:
     brand = TEST_CARDS[number][0]
     return {
         "id": method_id,
@@ -485,6 +536,8 @@ def _card_method(method_id: str, number: str, card: dict[str, Any]) -> dict[str,
             "exp_month": int(card.get("exp_month") or 12),
             "exp_year": int(card.get("exp_year") or time.gmtime().tm_year + 3),
             "funding": "credit",
+            # Like Stripe's: the same number gives the same fingerprint on one account.
+            "fingerprint": hashlib.sha256(f"{account}:{number}".encode()).hexdigest()[:16],
         },
         "customer": None,
         "created": int(time.time()),

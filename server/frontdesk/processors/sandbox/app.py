@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from frontdesk.payments.sandbox.forms import decode
-from frontdesk.payments.sandbox.store import PLATFORM, Store, StripeError
+from frontdesk.processors.sandbox.forms import decode
+from frontdesk.processors.sandbox.store import PLATFORM, Store, StripeError
 
 log = logging.getLogger("frontdesk.sandbox")
 Handler = Callable[[Store, str, dict[str, Any], Request], dict[str, Any]]
@@ -61,7 +61,6 @@ class WebhookSender:
 
     def __init__(self, store: Store, url: str, secret: str, attempts: int = 5) -> None:
         self.store, self.url, self.secret, self.attempts = store, url, secret, attempts
-        self.sent = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
 
@@ -69,10 +68,12 @@ class WebhookSender:
         with httpx.Client(timeout=10) as client:
             while not self._stop.is_set():
                 with self.store.lock:
-                    pending = self.store.events[self.sent :]
+                    pending = self.store.events[self.store.delivered :]
                 for event in pending:
                     self._deliver(client, event)
-                    self.sent += 1
+                    with self.store.lock:
+                        self.store.delivered += 1
+                        self.store.save()
                 self._stop.wait(0.05)
 
     def _deliver(self, client: httpx.Client, event: dict[str, Any]) -> None:
@@ -156,6 +157,8 @@ def create_app(
                         status, body = error.status, _public(error.body)
                     if idempotency_key:
                         state.idempotency[(account, idempotency_key)] = (fingerprint, status, body)
+                    if request.method == "POST":
+                        state.save()
                     return status, body
 
             try:
@@ -208,6 +211,34 @@ def create_app(
             "has_more": len(data) > limit,
             "url": "/v1/events",
         }
+
+    def list_of(kind: str, path: str) -> Handler:
+        """Stripe's list: newest first, `created[gte]`, `limit` and `starting_after` pages."""
+
+        def listing(s: Store, a: str, p: dict[str, Any], r: Request) -> dict[str, Any]:
+            since = int((p.get("created") or {}).get("gte") or 0)
+            data = sorted(
+                (
+                    obj
+                    for (acct, _), obj in s.objects.items()
+                    if acct == a and obj["object"] == kind and obj["created"] >= since
+                ),
+                key=lambda obj: (obj["created"], obj["id"]),
+                reverse=True,
+            )
+            after = p.get("starting_after")
+            if after:
+                ids = [obj["id"] for obj in data]
+                data = data[ids.index(after) + 1 :] if after in ids else []
+            limit = min(int(p.get("limit") or 10), 100)
+            return {
+                "object": "list",
+                "data": data[:limit],
+                "has_more": len(data) > limit,
+                "url": path,
+            }
+
+        return listing
 
     handlers: list[tuple[str, str, str, Handler]] = [
         ("POST", "/v1/customers", "customer_create", lambda s, a, p, r: s.create_customer(a, p)),
@@ -281,7 +312,14 @@ def create_app(
             "setup_intent_authenticate",
             authenticate,
         ),
+        (
+            "GET",
+            "/v1/payment_intents",
+            "payment_intent_list",
+            list_of("payment_intent", "/v1/payment_intents"),
+        ),
         ("POST", "/v1/refunds", "refund_create", lambda s, a, p, r: s.create_refund(a, p)),
+        ("GET", "/v1/refunds", "refund_list", list_of("refund", "/v1/refunds")),
         ("GET", "/v1/events", "event_list", list_events),
     ]
 

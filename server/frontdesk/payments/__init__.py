@@ -1,1 +1,0 @@
-"""The payment processor: the Stripe client Frontdesk uses, and a local Stripe sandbox."""

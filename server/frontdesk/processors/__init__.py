@@ -1,0 +1,179 @@
+"""The payment processor interface: what our payment services ask of a processor, in our words.
+
+Services never see a processor's library or wire format: they get `Intent`, `Setup`, `Card`,
+`RefundMade` and `Event` values, and one of the errors below. Stripe is the first
+implementation (`processors/stripe.py`); its local stand-in is `processors/sandbox/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class IntentStatus:
+    """A payment intent's states, as processors name them."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+    # The customer can still pay this intent (with the same card or another).
+    PAYABLE = (REQUIRES_PAYMENT_METHOD, REQUIRES_CONFIRMATION, REQUIRES_ACTION)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One attempt to take an amount, as the processor sees it now."""
+
+    id: str
+    status: str
+    amount: int
+    amount_received: int
+    currency: str  # upper case, as we store it
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    client_secret: str = ""
+    payment_method: str | None = None
+    # Why the last attempt failed, in the processor's words for the customer.
+    error: str = ""
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Saving a card without paying."""
+
+    id: str
+    status: str
+    client_secret: str
+    payment_method: str | None
+    metadata: Mapping[str, str]
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Card:
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+    # The same card number gives the same fingerprint on one account: saved twice, kept once.
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class RefundMade:
+    id: str
+    intent_id: str
+    amount: int
+    status: str  # "succeeded", "pending" (on its way back) or "failed"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A verified notification. Its object is only named: the state is fetched, never trusted."""
+
+    id: str
+    type: str
+    account: str | None
+    object_id: str
+    object_kind: str  # "payment_intent", "setup_intent", ...
+
+
+class ProcessorError(Exception):
+    """Anything a processor call can end in other than an answer."""
+
+
+class Unavailable(ProcessorError):
+    """The processor did not answer, or answered that it cannot serve us now."""
+
+
+class Declined(ProcessorError):
+    """The customer's bank said no. `message` is meant for the customer."""
+
+    def __init__(self, message: str, code: str = "", intent: Intent | None = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.intent = message, code, intent
+
+
+class Refused(ProcessorError):
+    """The processor refused the request: our records and its disagree (a state, an amount)."""
+
+    def __init__(self, message: str, code: str = "", param: str = "") -> None:
+        super().__init__(message)
+        self.message, self.code, self.param = message, code, param
+
+
+class Missing(Refused):
+    """An object we named does not exist at the processor (any more): `kind` says which."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message, "resource_missing", kind)
+        self.kind = kind
+
+
+class BadSignature(ProcessorError):
+    """A webhook whose signature, age or body does not check out."""
+
+
+class Processor(Protocol):
+    """Everything our services ask of a processor. `account` is the business's own account
+    on it; `key` makes a creating call safe to repeat (the same key gives the same object)."""
+
+    name: str
+
+    def create_customer(
+        self, account: str, *, email: str, name: str, reference: str, key: str
+    ) -> str: ...
+
+    def create_intent(
+        self,
+        account: str,
+        *,
+        amount: int,
+        currency: str,
+        customer: str,
+        metadata: Mapping[str, str],
+        key: str,
+        save: bool = False,
+        method: str | None = None,
+        off_session: bool = False,
+    ) -> Intent:
+        """With `method`, confirmed at once (raises Declined when the bank says no)."""
+        ...
+
+    def retrieve_intent(self, account: str, intent_id: str) -> Intent: ...
+
+    def confirm_intent(
+        self, account: str, intent_id: str, *, method: str | None, key: str
+    ) -> Intent: ...
+
+    def cancel_intent(self, account: str, intent_id: str, *, key: str) -> Intent: ...
+
+    def intents(self, account: str, *, since: datetime | None = None) -> Iterator[Intent]:
+        """Every intent created on the account since then (all of them without `since`)."""
+        ...
+
+    def refund(
+        self, account: str, intent_id: str, *, amount: int, key: str, reason: str
+    ) -> RefundMade: ...
+
+    def refunds(self, account: str, *, since: datetime | None = None) -> Iterator[RefundMade]: ...
+
+    def create_setup(
+        self, account: str, *, customer: str, metadata: Mapping[str, str], key: str
+    ) -> Setup: ...
+
+    def retrieve_setup(self, account: str, setup_id: str) -> Setup: ...
+
+    def card(self, account: str, method_id: str) -> Card: ...
+
+    def detach(self, account: str, method_id: str, *, key: str) -> None: ...
+
+    def verify_event(self, payload: bytes, signature: str) -> Event: ...
+
+    def recent_events(self, account: str, *, kind: str, limit: int) -> list[Event]: ...

@@ -1,0 +1,119 @@
+"""The business charging a card its customer saved with consent, while the customer is away
+(the dashboard or the API); when the bank wants the customer, the same intent waits for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from frontdesk import money
+from frontdesk.models import Business, Customer, Initiator, Payment, PaymentMethod, PaymentStatus
+from frontdesk.processors import Declined, Missing, Processor
+from frontdesk.services import outbox
+from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.payments import apply, intents, methods
+from frontdesk.services.payments.selection import Selection
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    payment: Payment
+    # The bank wants the customer to authenticate; they have been emailed a link back to it.
+    needs_customer: bool
+
+
+def charge_saved(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method: PaymentMethod,
+    selection: Selection,
+    initiated_by: Initiator,
+    processor: Processor,
+    link_for: Callable[[Payment], str],
+    description: str = "",
+) -> OffSessionCharge:
+    """Charge a saved card while the customer is away (the business's dashboard or API).
+
+    Only cards saved with the customer's consent qualify. When the bank wants the customer to
+    authenticate, the same intent waits for them: `needs_customer` says to email a link.
+    """
+    if method.customer_id != customer.id or method.removed_at is not None:
+        raise NotFound("no such payment method")
+    if not method.consent_text:
+        raise Invalid("This card was not saved for charges made without the customer.")
+    where = intents.account(business)
+    payment = intents.pending(
+        session,
+        business=business,
+        customer=customer,
+        selection=selection,
+        tip=0,
+        method=method.kind,
+        initiated_by=initiated_by,
+        description=description,
+    )
+    try:
+        intent = intents.with_processor_customer(
+            session,
+            business=business,
+            customer=customer,
+            processor=processor,
+            call=lambda processor_customer, renewed: processor.create_intent(
+                where,
+                amount=payment.charged,
+                currency=business.currency,
+                customer=processor_customer,
+                metadata={"frontdesk_payment": payment.id, "frontdesk_business": business.id},
+                key=f"{payment.id}:intent{':renewed' if renewed else ''}",
+                method=method.processor_id,
+                off_session=True,
+            ),
+        )
+    except Missing as missing:
+        if missing.kind != "payment_method":
+            raise
+        methods.forget_lost(session, customer=customer)
+        raise Invalid(
+            f"{customer.name}'s saved card is no longer on file at the payment processor; "
+            "ask them to add it again in their account."
+        ) from None
+    except Declined as declined:
+        payment.processor_reference = declined.intent.id if declined.intent else None
+        if declined.code == "authentication_required" and declined.intent is not None:
+            payment.failure_message = "Waiting for the customer to confirm with their bank."
+            ask_customer_to_authenticate(
+                session,
+                business=business,
+                customer=customer,
+                payment=payment,
+                link=link_for(payment),
+            )
+            return OffSessionCharge(payment, needs_customer=True)
+        payment.status = PaymentStatus.FAILED
+        apply.failed(session, business=business, payment=payment, message=declined.message)
+        return OffSessionCharge(payment, needs_customer=False)
+    payment.processor_reference = intent.id
+    apply.apply_intent(session, business=business, intent=intent, processor=processor)
+    return OffSessionCharge(payment, needs_customer=False)
+
+
+def ask_customer_to_authenticate(
+    session: Session, *, business: Business, customer: Customer, payment: Payment, link: str
+) -> None:
+    amount = money.format_amount(payment.amount, payment.currency, business.locale)
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"Please confirm your payment of {amount} to {business.name}",
+        text=(
+            f"Hello {customer.name},\n\n{business.name} tried to charge {amount} to your saved "
+            "card, and your bank asked to confirm it's you. Open this link to confirm:\n\n"
+            f"{link}\n\n"
+            "Nothing has been charged yet."
+        ),
+    )

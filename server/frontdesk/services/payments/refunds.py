@@ -1,0 +1,264 @@
+"""Money going back: refunds the business asks for (saying what becomes of the invoices) and
+the duplicate rule's refund of a second payment for invoices already settled. Every refund
+records its cause and, where it touches invoices, how much of each it takes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+
+from frontdesk import money
+from frontdesk.models import (
+    Business,
+    CreditNote,
+    Invoice,
+    InvoiceEffect,
+    Payment,
+    PaymentAllocation,
+    PaymentStatus,
+    Refund,
+    RefundAllocation,
+    RefundCause,
+)
+from frontdesk.processors import Processor
+from frontdesk.services import customers, events, invoices
+from frontdesk.services.errors import Invalid
+from frontdesk.services.invoices import REFUND_COUNTS
+
+STATUS = {"succeeded": PaymentStatus.SUCCEEDED, "pending": PaymentStatus.PENDING}
+EFFECTS = {
+    InvoiceEffect.CREDIT: "The customer no longer owes it",
+    InvoiceEffect.REOPEN: "The customer still owes it",
+}
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """A refund the business asked for, checked and worked out, before anything moves."""
+
+    payment: Payment
+    amount: int
+    effect: InvoiceEffect
+    # What comes back from each invoice (by id); the rest of `amount` is the tip.
+    shares: dict[str, int]
+    numbers: dict[str, str]
+
+    @property
+    def from_tip(self) -> int:
+        return self.amount - sum(self.shares.values())
+
+
+def plan(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    amount: int | None,
+    effect: InvoiceEffect | str,
+) -> RefundPlan:
+    """Check a refund the business asks for: a full (amount None) or partial refund, never more
+    than is left of the payment; what it takes back from invoices comes first (the tip last);
+    `effect` says whether the customer still owes that (reopen) or not (credit)."""
+    if payment.status != PaymentStatus.SUCCEEDED or not payment.processor_reference:
+        raise Invalid("Only a completed card or bank payment can be refunded.")
+    left = payment.charged - _refunded(session, payment)
+    wanted = left if amount is None else amount
+    if not 0 < wanted <= left:
+        shown = money.format_amount(left, payment.currency, business.locale)
+        low = money.format_amount(1, payment.currency, business.locale)
+        raise Invalid("Choose another amount.", {"amount": f"Refund between {low} and {shown}."})
+    if effect not in EFFECTS:
+        raise Invalid(
+            "Say what happens to the invoice.",
+            {"effect": "Choose whether the customer still owes the refunded amount."},
+        )
+    shares = _from_invoices(session, payment, wanted)
+    return RefundPlan(payment, wanted, InvoiceEffect(effect), shares, _numbers(session, shares))
+
+
+def refund(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    amount: int | None,
+    reason: str,
+    effect: InvoiceEffect | str,
+    cause: RefundCause,
+    actor: str,
+    processor: Processor,
+) -> Refund:
+    """Make the refund `plan` describes, under the customer's lock so that two refunds (two
+    staff members, a retried API call) never give back more than was paid."""
+    customers.lock(session, payment.customer_id)
+    session.refresh(payment)
+    planned = plan(session, business=business, payment=payment, amount=amount, effect=effect)
+    row = _made(
+        session,
+        business=business,
+        payment=payment,
+        amount=planned.amount,
+        key=f"{payment.id}:refund:{_count(session, payment) + 1}",
+        processor=processor,
+        reason=reason or "Refunded by the business",
+        cause=cause,
+        actor=actor,
+        effect=planned.effect if planned.shares else InvoiceEffect.NONE,
+        shares=planned.shares,
+    )
+    for invoice_id, share in planned.shares.items():
+        if planned.effect == InvoiceEffect.CREDIT:
+            session.add(
+                CreditNote(
+                    business_id=business.id,
+                    customer_id=payment.customer_id,
+                    invoice_id=invoice_id,
+                    amount=share,
+                    currency=payment.currency,
+                    reason=f"Refund on {planned.numbers[invoice_id]}: no longer owed",
+                )
+            )
+    for invoice_id in planned.shares:
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        invoices.settle(session, business=business, invoice=invoice)
+    return row
+
+
+def for_duplicate(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    excess: dict[str, int],
+    collided_with: str,
+    processor: Processor,
+) -> Refund:
+    """Give back what `payment` would have paid twice (`excess` per invoice), and its tip too
+    when nothing of it is left applied. The caller holds the customer's lock."""
+    taken = sum(excess.values())
+    amount = taken + (payment.tip if taken == payment.amount else 0)
+    numbers = _numbers(session, excess)
+    return _made(
+        session,
+        business=business,
+        payment=payment,
+        amount=amount,
+        key=f"{payment.id}:duplicate-refund",
+        processor=processor,
+        reason=(
+            f"Paid twice: {', '.join(sorted(numbers.values()))} already settled by {collided_with}"
+        ),
+        cause=RefundCause.DUPLICATE,
+        actor="",
+        effect=InvoiceEffect.NONE,
+        shares=excess,
+        collided_with=collided_with,
+    )
+
+
+def _made(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    amount: int,
+    key: str,
+    processor: Processor,
+    reason: str,
+    cause: RefundCause,
+    actor: str,
+    effect: InvoiceEffect,
+    shares: dict[str, int],
+    collided_with: str = "",
+) -> Refund:
+    made = processor.refund(
+        business.processor_account or "",
+        str(payment.processor_reference),
+        amount=amount,
+        key=key,
+        reason=reason,
+    )
+    row = Refund(
+        business_id=business.id,
+        payment_id=payment.id,
+        amount=made.amount,
+        currency=payment.currency,
+        status=STATUS.get(made.status, PaymentStatus.FAILED),
+        reason=reason[:1000],
+        cause=cause,
+        actor=actor,
+        collided_with=collided_with,
+        invoice_effect=effect,
+        processor_reference=made.id,
+        idempotency_key=key,
+    )
+    session.add(row)
+    for invoice_id, share in shares.items():
+        session.add(
+            RefundAllocation(
+                business_id=business.id, refund_id=row.id, invoice_id=invoice_id, amount=share
+            )
+        )
+    events.emit(
+        session,
+        business=business,
+        type="payment.refunded",
+        data={
+            "payment": payment.id,
+            "refund": row.id,
+            "amount": row.amount,
+            "currency": row.currency,
+            "cause": str(cause),
+            "invoice_effect": str(effect),
+        },
+    )
+    return row
+
+
+def _refunded(session: Session, payment: Payment) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.payment_id == payment.id, col(Refund.status).in_(REFUND_COUNTS)
+        )
+    ).one()
+    return int(total)
+
+
+def _count(session: Session, payment: Payment) -> int:
+    return len(session.exec(select(Refund.id).where(Refund.payment_id == payment.id)).all())
+
+
+def _from_invoices(session: Session, payment: Payment, wanted: int) -> dict[str, int]:
+    """How much of `wanted` comes back from each invoice: the last-settled first, never more
+    than is still applied to it; whatever is left over comes from the tip."""
+    applied = session.exec(
+        select(PaymentAllocation.invoice_id, PaymentAllocation.amount)
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.payment_id == payment.id)
+        .order_by(col(Invoice.due_date).desc(), col(Invoice.number).desc())
+    ).all()
+    taken_back = dict(
+        session.exec(
+            select(RefundAllocation.invoice_id, func.sum(RefundAllocation.amount))
+            .join(Refund, col(Refund.id) == RefundAllocation.refund_id)
+            .where(Refund.payment_id == payment.id, col(Refund.status).in_(REFUND_COUNTS))
+            .group_by(col(RefundAllocation.invoice_id))
+        ).all()
+    )
+    shares: dict[str, int] = {}
+    for invoice_id, amount in applied:
+        share = min(wanted, amount - int(taken_back.get(invoice_id, 0)))
+        if share > 0:
+            shares[invoice_id] = share
+            wanted -= share
+    return shares
+
+
+def _numbers(session: Session, invoice_ids: dict[str, int]) -> dict[str, str]:
+    return dict(
+        session.exec(
+            select(Invoice.id, Invoice.number).where(col(Invoice.id).in_(list(invoice_ids)))
+        ).all()
+    )

@@ -1,0 +1,78 @@
+"""Choosing what a payment settles: open invoices oldest due first, a checked partial amount,
+and a tip on top. Every figure is the server's; the browser only names what it wants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from frontdesk import money
+from frontdesk.models import Business, Customer, Invoice
+from frontdesk.services import invoices
+from frontdesk.services.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a payment settles: invoices, oldest due first, and how much goes to each."""
+
+    allocations: list[tuple[Invoice, int]]
+
+    @property
+    def amount(self) -> int:
+        return sum(amount for _, amount in self.allocations)
+
+
+def choose(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    numbers: list[str] | None = None,
+    partial: int | None = None,
+    by_business: bool = False,
+) -> Selection:
+    """The amount is always the server's: the open invoices' due amounts, or a checked partial.
+    The business charging a saved card may take less than is due without the portal's rules."""
+    views = [
+        view
+        for view in invoices.open_for_customers(
+            session, business=business, customer_ids=[customer.id]
+        )
+        # An invoice with a bank payment on its way is not offered again.
+        if view.amount_due > 0
+        and not view.processing
+        and (numbers is None or view.invoice.number in numbers)
+    ]
+    if numbers is not None and len(views) != len(set(numbers)):
+        raise Invalid(
+            "Some of those invoices are already paid or do not exist.",
+            {"invoices": "Choose open invoices."},
+        )
+    if not views:
+        raise Invalid("There is nothing to pay right now.")
+    total = sum(view.amount_due for view in views)
+    if partial is None or partial == total:
+        return Selection([(view.invoice, view.amount_due) for view in views])
+    if not (business.allow_partial_payments or by_business):
+        raise Invalid("Partial payments are not accepted.", {"amount": "Pay the full amount."})
+    minimum = 1 if by_business else max(business.partial_payment_minimum, 50)
+    if not minimum <= partial <= total:
+        low, high = (
+            money.format_amount(minimum, business.currency, business.locale),
+            money.format_amount(total, business.currency, business.locale),
+        )
+        raise Invalid("Choose another amount.", {"amount": f"Pay between {low} and {high}."})
+    shares = money.fill(partial, [view.amount_due for view in views])
+    return Selection([(v.invoice, share) for v, share in zip(views, shares, strict=True) if share])
+
+
+def tip_for(business: Business, amount: int, basis_points: int) -> int:
+    """The tip on top of `amount`, rounded so the total is an amount the processor accepts."""
+    if basis_points == 0:
+        return 0
+    if not business.tips_enabled or basis_points not in business.tip_basis_points:
+        raise Invalid("That tip is not on offer.", {"tip": "Choose one of the tips shown."})
+    total = money.chargeable(amount + money.percent_of(amount, basis_points), business.currency)
+    return max(total - amount, 0)
