@@ -14,7 +14,7 @@ from sqlmodel import select
 from frontdesk.jobs import OutboxRunner
 from frontdesk.models import InvoiceStatus, OutboxItem, Payment, PaymentStatus, Refund
 from frontdesk.services import portal
-from tests.flow import Flow
+from tests.flow import Flow, assert_books_balance
 from tests.interleave import together
 
 Path = Callable[[], object]
@@ -53,6 +53,7 @@ def assert_applied_once(flow: Flow, payment: Payment) -> None:
         ]
         assert len(receipts) == 1
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    assert_books_balance(flow)  # the processor refunded nothing either
 
 
 ORDERS = list(itertools.permutations(["webhook", "poll", "reconcile"]))
