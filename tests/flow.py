@@ -16,7 +16,7 @@ import stripe
 
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Business, Customer, Invoice, Payment, utcnow
+from frontdesk.models import Business, Customer, Initiator, Invoice, Payment, PaymentMethod, utcnow
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.app import sign
 from frontdesk.processors.sandbox.store import Store
@@ -58,6 +58,39 @@ class Flow:
                 selection=chosen,
                 tip=tip,
                 processor=self.processor,
+            )
+
+    def business_charges(
+        self,
+        processor_id: str,
+        consent: str = "I authorise it",
+        numbers: tuple[str, ...] = ("INV-A",),
+    ) -> payments.OffSessionCharge:
+        """The business charges a card the customer saved (`processor_id`) for `numbers`."""
+        with self.db.session(self.business.id) as session:
+            business = businesses.get(session, self.business.id)
+            customer = customers.get(session, business=business, customer_id=self.customer.id)
+            method = PaymentMethod(
+                business_id=business.id,
+                customer_id=customer.id,
+                processor_id=processor_id,
+                brand="visa",
+                last4="0000",
+                consent_text=consent,
+            )
+            session.add(method)
+            chosen = payments.choose(
+                session, business=business, customer=customer, numbers=list(numbers)
+            )
+            return payments.charge_saved(
+                session,
+                business=business,
+                customer=customer,
+                method=method,
+                selection=chosen,
+                initiated_by=Initiator.STAFF,
+                processor=self.processor,
+                link_for=lambda payment: f"https://shop.example/account#frontdesk=for-{payment.id}",
             )
 
     def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:
@@ -115,11 +148,16 @@ class Flow:
         return json.loads(json.dumps({k: v for k, v in found[-1].items()}, default=str))
 
 
-def assert_books_balance(flow: Flow) -> ledger.Report:
-    """Every test that moves money ends here: the ledger invariant holds, nothing in flight."""
+def assert_books_balance(flow: Flow, timeout: float = 20) -> ledger.Report:
+    """Every test that moves money ends here: the ledger invariant holds and nothing the
+    processor charged is left unrecorded (webhooks still on their way are waited for)."""
+    deadline = time.monotonic() + timeout
     report = flow.books()
+    while report.in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
+        report = flow.books()
     assert report.problems == [], "\n".join(report.problems)
-    assert report.in_flight == [], f"charges not recorded yet: {report.in_flight}"
+    assert report.in_flight == [], f"charges never recorded: {report.in_flight}"
     return report
 
 

@@ -15,7 +15,7 @@ from frontdesk.models import (
 )
 from frontdesk.services.businesses import NewBusiness
 from tests.factories import make_business
-from tests.flow import Flow
+from tests.flow import Flow, assert_books_balance
 
 
 def api_key(flow: Flow) -> str:
@@ -95,6 +95,7 @@ def test_a_charge_settles_chosen_invoices_and_a_refund_never_exceeds_it(flow: Fl
     assert call(flow, "POST", refunds, {"amount": 1}).status_code == 422
     shown = call(flow, "GET", f"/payments/{payment['id']}").json()
     assert shown["amount_refunded"] == 4000 and len(shown["refunds"]) == 2
+    assert_books_balance(flow)
 
 
 def test_a_partial_charge_fills_the_oldest_invoice_first(flow: Flow) -> None:
@@ -107,6 +108,7 @@ def test_a_partial_charge_fills_the_oldest_invoice_first(flow: Flow) -> None:
     ]
     too_much = call(flow, "POST", f"/customers/{flow.customer.id}/charges", {"amount": 5001})
     assert too_much.status_code == 422
+    assert_books_balance(flow)
 
 
 def test_a_charge_needing_authentication_waits_and_emails_the_customer(flow: Flow) -> None:
@@ -119,6 +121,7 @@ def test_a_charge_needing_authentication_waits_and_emails_the_customer(flow: Flo
         mail = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
     assert mail and "#frontdesk=" in mail[0].payload["text"]
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    assert_books_balance(flow)
 
 
 def test_cards_saved_without_consent_or_of_another_business_are_not_charged(flow: Flow) -> None:
@@ -151,3 +154,4 @@ def test_a_declined_charge_by_the_business_is_emailed_to_the_customer(flow: Flow
     assert [m["to"] for m in mail] == [flow.customer.email]
     assert "did not go through" in mail[0]["subject"]
     assert "insufficient funds" in mail[0]["text"]
+    assert_books_balance(flow)

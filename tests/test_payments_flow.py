@@ -27,7 +27,7 @@ from frontdesk.processors.sandbox.app import sign
 from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.errors import Invalid, NotFound
 from tests.factories import make_business, make_customer, make_invoice
-from tests.flow import WEBHOOK_SECRET, Flow
+from tests.flow import WEBHOOK_SECRET, Flow, assert_books_balance
 
 
 def test_choosing_pays_oldest_first_and_checks_partial_amounts(flow: Flow) -> None:
@@ -78,6 +78,7 @@ def test_a_payment_settles_its_invoices_through_the_webhook(flow: Flow) -> None:
         business = businesses.get(session, flow.business.id)
         customer = customers.get(session, business=business, customer_id=flow.customer.id)
         assert customers.balance(session, business=business, customer=customer).amount == 0
+    assert_books_balance(flow)
 
 
 def test_duplicate_and_concurrent_deliveries_apply_once(flow: Flow) -> None:
@@ -107,6 +108,7 @@ def test_duplicate_and_concurrent_deliveries_apply_once(flow: Flow) -> None:
             == 1
         )
         assert session.exec(select(Refund)).all() == []
+    assert_books_balance(flow)
 
 
 @pytest.mark.parametrize("problem", ["tampered", "stale", "future", "wrong secret"])
@@ -163,6 +165,7 @@ def test_double_submits_get_one_payment_intent(flow: Flow) -> None:
     assert len({secret for _, secret in results}) == 1
     intents = [o for o in flow.store.objects.values() if o["object"] == "payment_intent"]
     assert len(intents) == 1
+    assert_books_balance(flow)
 
 
 def test_a_changed_choice_cancels_the_older_intent_and_one_charge_lands(flow: Flow) -> None:
@@ -175,6 +178,7 @@ def test_a_changed_choice_cancels_the_older_intent_and_one_charge_lands(flow: Fl
     flow.wait(lambda: flow.payment(second.id).status == PaymentStatus.SUCCEEDED)
     assert flow.payment(first.id).status == PaymentStatus.CANCELED
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    assert_books_balance(flow)
 
 
 def test_a_success_for_an_invoice_already_paid_is_refunded(flow: Flow) -> None:
@@ -206,6 +210,7 @@ def test_a_success_for_an_invoice_already_paid_is_refunded(flow: Flow) -> None:
     assert balance.amount == 6000  # INV-B still open; INV-A paid once, by the cash payment
     sandbox_refunds = [e for e in flow.store.events if e["type"] == "refund.created"]
     assert len(sandbox_refunds) == 1
+    assert_books_balance(flow)
 
 
 def test_a_signed_event_is_applied_only_as_the_processor_reports_it(flow: Flow) -> None:
@@ -233,6 +238,7 @@ def test_a_signed_event_is_applied_only_as_the_processor_reports_it(flow: Flow) 
     moved["id"], moved["account"] = "evt_moved", "acct_someone_else"
     assert flow.post_event(moved).status_code == 400
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
+    assert_books_balance(flow)
 
 
 def test_a_late_failure_never_unpays(flow: Flow) -> None:
@@ -248,6 +254,7 @@ def test_a_late_failure_never_unpays(flow: Flow) -> None:
     assert flow.post_event(late).status_code == 200
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    assert_books_balance(flow)
 
 
 def test_a_declined_card_changes_nothing(flow: Flow) -> None:
@@ -258,6 +265,7 @@ def test_a_declined_card_changes_nothing(flow: Flow) -> None:
     assert flow.payment(payment.id).failure_message == "Your card has insufficient funds."
     assert flow.payment(payment.id).status == PaymentStatus.PENDING
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    assert_books_balance(flow)
 
 
 def saved_card(flow: Flow, processor_id: str) -> PaymentMethod:
@@ -296,6 +304,7 @@ def test_saving_a_card_records_the_consent_and_the_card(flow: Flow) -> None:
     assert (method.brand, method.last4, method.is_default) == ("visa", "4242", True)
     assert method.consent_text.startswith("I authorise") and method.consented_at is not None
     assert "payment_method.saved" in queued
+    assert_books_balance(flow)
 
 
 def test_one_click_with_a_declining_saved_card_changes_nothing(flow: Flow) -> None:
@@ -316,6 +325,7 @@ def test_one_click_with_a_declining_saved_card_changes_nothing(flow: Flow) -> No
     assert flow.payment(payment.id).status == PaymentStatus.FAILED
     assert flow.payment(payment.id).failure_message == "Your card has insufficient funds."
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    assert_books_balance(flow)
 
 
 def test_one_click_pays_at_once_with_the_default_card(flow: Flow) -> None:
@@ -335,6 +345,7 @@ def test_one_click_pays_at_once_with_the_default_card(flow: Flow) -> None:
         )
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
     assert flow.invoice(flow.invoices[1].id).status == InvoiceStatus.PAID
+    assert_books_balance(flow)
 
 
 def test_saved_cards_are_only_their_customers(flow: Flow) -> None:
@@ -363,55 +374,29 @@ def test_saved_cards_are_only_their_customers(flow: Flow) -> None:
         assert payments.saved_methods(session, business=business, customer=owner) == []
 
 
-def off_session(
-    flow: Flow, processor_id: str, consent: str = "I authorise it"
-) -> payments.OffSessionCharge:
-    with flow.db.session(flow.business.id) as session:
-        business = businesses.get(session, flow.business.id)
-        customer = customers.get(session, business=business, customer_id=flow.customer.id)
-        method = PaymentMethod(
-            business_id=business.id,
-            customer_id=customer.id,
-            processor_id=processor_id,
-            brand="visa",
-            last4="0000",
-            consent_text=consent,
-        )
-        session.add(method)
-        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
-        return payments.charge_saved(
-            session,
-            business=business,
-            customer=customer,
-            method=method,
-            selection=chosen,
-            initiated_by=Initiator.STAFF,
-            processor=flow.processor,
-            link_for=lambda payment: f"https://shop.example/account#frontdesk=for-{payment.id}",
-        )
-
-
 def test_a_business_charges_a_saved_card(flow: Flow) -> None:
-    charged = off_session(flow, "pm_card_visa")
+    charged = flow.business_charges("pm_card_visa")
     assert not charged.needs_customer
     stored = flow.payment(charged.payment.id)
     assert (stored.status, stored.initiated_by) == (PaymentStatus.SUCCEEDED, Initiator.STAFF)
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
+    assert_books_balance(flow)
 
 
 def test_a_card_saved_without_consent_is_not_charged(flow: Flow) -> None:
     with pytest.raises(Invalid, match="not saved for charges"):
-        off_session(flow, "pm_card_visa", consent="")
+        flow.business_charges("pm_card_visa", consent="")
 
 
 def test_a_declined_off_session_charge_fails_cleanly(flow: Flow) -> None:
-    charged = off_session(flow, "pm_card_visa_chargeDeclinedInsufficientFunds")
+    charged = flow.business_charges("pm_card_visa_chargeDeclinedInsufficientFunds")
     assert flow.payment(charged.payment.id).status == PaymentStatus.FAILED
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.OPEN
+    assert_books_balance(flow)
 
 
 def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> None:
-    charged = off_session(flow, "pm_card_authenticationRequired")
+    charged = flow.business_charges("pm_card_authenticationRequired")
     assert charged.needs_customer
     with flow.db.session(flow.business.id) as session:
         [mail] = [i for i in session.exec(select(OutboxItem)).all() if i.kind == "email"]
@@ -438,10 +423,11 @@ def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> N
     assert [
         k for k, o in flow.store.objects.items() if o["object"] == "payment_intent"
     ] == intents_before
+    assert_books_balance(flow)
 
 
 def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) -> None:
-    charged = off_session(flow, "pm_card_visa")
+    charged = flow.business_charges("pm_card_visa")
     with flow.db.session(flow.business.id) as session:
         business = businesses.get(session, flow.business.id)
         payment = session.get(Payment, charged.payment.id)
@@ -498,6 +484,7 @@ def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) ->
                 actor="staff-test",
                 processor=flow.processor,
             )
+    assert_books_balance(flow)
 
 
 def test_a_receipt_with_its_pdf_is_emailed_after_payment(flow: Flow) -> None:
@@ -520,6 +507,7 @@ def test_a_receipt_with_its_pdf_is_emailed_after_payment(flow: Flow) -> None:
     [attachment] = [part for part in receipt.walk() if part.get_content_type() == "application/pdf"]
     assert attachment.get_filename() == f"receipt-{payment.id}.pdf"
     assert attachment.get_payload(decode=True).startswith(b"%PDF-")
+    assert_books_balance(flow)
 
 
 def test_payments_that_succeeded_while_we_were_down_are_reconciled(flow: Flow) -> None:
@@ -535,20 +523,31 @@ def test_payments_that_succeeded_while_we_were_down_are_reconciled(flow: Flow) -
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID
     assert runner.reconcile() == 0  # already recorded: nothing applies twice
     flow.app.start()
+    assert_books_balance(flow)
 
 
-def test_a_customer_payment_racing_a_business_charge_pays_once(flow: Flow) -> None:
+def test_a_business_charge_cancels_the_customers_unfinished_attempt(flow: Flow) -> None:
     customer_payment, _ = flow.start(numbers=["INV-A"])
-    charged = off_session(flow, "pm_card_visa")  # the business charges INV-A meanwhile
+    charged = flow.business_charges("pm_card_visa")  # the business charges INV-A meanwhile
     assert flow.payment(charged.payment.id).status == PaymentStatus.SUCCEEDED
-    flow.confirm(customer_payment)  # ...and the customer's own payment goes through too
-    flow.wait(lambda: flow.payment(customer_payment.id).status == PaymentStatus.SUCCEEDED)
+    assert flow.payment(customer_payment.id).status == PaymentStatus.CANCELED
+    with pytest.raises(stripe.InvalidRequestError):
+        flow.confirm(customer_payment)  # too late: the customer's card is never charged
     with flow.db.session(flow.business.id) as session:
-        [refund] = session.exec(select(Refund)).all()
-        business = businesses.get(session, flow.business.id)
-        customer = customers.get(session, business=business, customer_id=flow.customer.id)
-        assert customers.balance(session, business=business, customer=customer).amount == 6000
-    assert (refund.payment_id, refund.amount) == (customer_payment.id, 4000)
+        assert session.exec(select(Refund)).all() == []
+    assert_books_balance(flow)
+
+
+def test_a_business_charge_after_the_customer_paid_is_refused(quiet_flow: Flow) -> None:
+    customer_payment, _ = quiet_flow.start(numbers=["INV-A"])
+    quiet_flow.confirm(customer_payment)  # paid at the processor; its webhook is on the way
+    with pytest.raises(Invalid, match="already going through"):
+        quiet_flow.business_charges("pm_card_visa")
+    quiet_flow.post_event(
+        quiet_flow.event("payment_intent.succeeded", str(customer_payment.processor_reference))
+    )
+    assert quiet_flow.payment(customer_payment.id).status == PaymentStatus.SUCCEEDED
+    assert_books_balance(quiet_flow)
 
 
 def test_one_business_can_neither_see_nor_charge_anothers_saved_cards(flow: Flow) -> None:
@@ -636,3 +635,4 @@ def test_a_card_saved_without_paying_is_kept_once_with_consent(flow: Flow) -> No
     event = flow.event("setup_intent.succeeded", setup_id)
     assert flow.post_event({**event, "id": "evt_replayed"}).status_code == 200
     assert len(saved()) == 1
+    assert_books_balance(flow)

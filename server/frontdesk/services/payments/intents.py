@@ -65,12 +65,13 @@ def start(
     """
     where = account(business)
     customers.lock(session, customer.id)
-    _still_due(session, selection)
+    still_due(session, selection)
     consent = methods.consent_for(business) if save_method else ""
     wanted = sorted((invoice.id, amount) for invoice, amount in selection.allocations)
-    for old in _pending_for(session, selection):
+    for old in open_attempts(session, selection):
         same = (
             saved is None
+            and old.initiated_by == Initiator.CUSTOMER
             and (old.amount, old.tip, old.save_consent_text) == (selection.amount, tip, consent)
             and _allocations(session, old) == wanted
         )
@@ -78,7 +79,7 @@ def start(
             intent = processor.retrieve_intent(where, str(old.processor_reference))
             if intent.status in IntentStatus.PAYABLE:
                 return old, intent.client_secret
-        _cancel(processor, where, old)
+        cancel(processor, where, old)
     payment = pending(
         session,
         business=business,
@@ -125,8 +126,8 @@ def start(
     return payment, intent.client_secret
 
 
-def _still_due(session: Session, selection: Selection) -> None:
-    """The selection was made before the lock; a payment may have settled since."""
+def still_due(session: Session, selection: Selection) -> None:
+    """The selection was made before the customer's lock; a payment may have settled since."""
     ids = [invoice.id for invoice, _ in selection.allocations]
     for invoice, _ in selection.allocations:
         session.refresh(invoice)
@@ -138,22 +139,21 @@ def _still_due(session: Session, selection: Selection) -> None:
         raise Invalid("This was paid a moment ago; there is nothing more to pay for it.")
 
 
-def _pending_for(session: Session, selection: Selection) -> list[Payment]:
-    """The customer's own attempts not yet finished for any of these invoices."""
+def open_attempts(session: Session, selection: Selection) -> list[Payment]:
+    """Attempts not yet finished for any of these invoices, whoever started them."""
     found = session.exec(
         select(Payment)
         .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
         .where(
             col(PaymentAllocation.invoice_id).in_([i.id for i, _ in selection.allocations]),
             Payment.status == PaymentStatus.PENDING,
-            Payment.initiated_by == Initiator.CUSTOMER,
             col(Payment.processor_reference).is_not(None),
         )
     ).all()
     return list({payment.id: payment for payment in found}.values())
 
 
-def _cancel(processor: Processor, where: str, old: Payment) -> None:
+def cancel(processor: Processor, where: str, old: Payment) -> None:
     """End an older attempt so it can never be confirmed; refuse if it was confirmed already."""
     reference = str(old.processor_reference)
     try:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from frontdesk import money
 from frontdesk.models import Business, Customer, Initiator, Payment, PaymentMethod, PaymentStatus
 from frontdesk.processors import Declined, Missing, Processor
-from frontdesk.services import outbox
+from frontdesk.services import customers, outbox
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.payments import apply, intents, methods
 from frontdesk.services.payments.selection import Selection
@@ -46,6 +46,12 @@ def charge_saved(
     if not method.consent_text:
         raise Invalid("This card was not saved for charges made without the customer.")
     where = intents.account(business)
+    # As when the customer pays: one at a time per customer, and never beside an attempt of
+    # theirs for the same invoices (it is cancelled, or this charge is refused if it went through).
+    customers.lock(session, customer.id)
+    intents.still_due(session, selection)
+    for attempt in intents.open_attempts(session, selection):
+        intents.cancel(processor, where, attempt)
     payment = intents.pending(
         session,
         business=business,
