@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -113,11 +113,13 @@ class Flow:
             assert found is not None
             return found
 
-    def books(self) -> ledger.Report:
+    def books(self, now: datetime | None = None) -> ledger.Report:
         """The books check, as `frontdesk books check` runs it, against the sandbox."""
         with self.db.session(self.business.id) as session:
             business = businesses.get(session, self.business.id)
-            return ledger.check(session, business=business, processor=self.processor, now=utcnow())
+            return ledger.check(
+                session, business=business, processor=self.processor, now=now or utcnow()
+            )
 
     def wait(self, check: Any, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout

@@ -16,16 +16,21 @@ from pathlib import Path
 import uvicorn
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from frontdesk import demo, log, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database, DatabaseUnavailable
+from frontdesk.models import Business, utcnow
+from frontdesk.processors import ProcessorError
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.payments import ledger
 from frontdesk.settings import (
     SANDBOX_PUBLISHABLE_KEY,
     Settings,
@@ -72,6 +77,32 @@ def _demo_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _demo_data_dir(given: str | None) -> Path:
+    return Path(given or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo")
+
+
+def _demo_settings(data_dir: Path, port: int) -> Settings:
+    """The demo's settings: its own key in its data directory and, unless a Stripe key is set,
+    the local sandbox on PORT+2 with secrets derived from that key."""
+    secret_key = (_demo_secret(data_dir),)
+    stripe_settings = {}
+    if not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY"):
+        sandbox_secret, sandbox_webhooks = sandbox_secrets(secret_key)
+        stripe_settings = {
+            "stripe_secret_key": sandbox_secret,
+            "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
+            "stripe_webhook_secret": sandbox_webhooks,
+            "stripe_api_base": f"http://127.0.0.1:{port + 2}",
+        }
+    return load(
+        environment="demo",
+        data_dir=data_dir,
+        secret_key=secret_key,
+        base_url=f"http://127.0.0.1:{port}",
+        **stripe_settings,
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     host, port, site_port, sandbox_port = "127.0.0.1", args.port, args.port + 1, args.port + 2
     for taken in (p for p in (port, site_port, sandbox_port) if not _port_free(host, p)):
@@ -79,32 +110,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"port {taken} is already in use (is another `frontdesk demo` running?); "
             f"pick free ones with --port {port + 100}"
         )
-    data_dir = Path(
-        args.data_dir or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo"
-    )
+    data_dir = _demo_data_dir(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     sandbox_url = f"http://{host}:{sandbox_port}"
     # No Stripe key: the demo pays through the local sandbox, and says so on screen.
     uses_sandbox = not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY")
-    secret_key = (_demo_secret(data_dir),)
-    sandbox_secret, sandbox_webhooks = sandbox_secrets(secret_key)
-    stripe_settings = (
-        {
-            "stripe_secret_key": sandbox_secret,
-            "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
-            "stripe_webhook_secret": sandbox_webhooks,
-            "stripe_api_base": sandbox_url,
-        }
-        if uses_sandbox
-        else {}
-    )
-    settings = load(
-        environment="demo",
-        data_dir=data_dir,
-        secret_key=secret_key,
-        base_url=f"http://{host}:{port}",
-        **stripe_settings,
-    )
+    settings = _demo_settings(data_dir, port)
     log.configure(settings.log_level)
     db = _database(settings)
     migrations.upgrade(db.url)
@@ -113,10 +124,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     servers: list[tuple[Starlette, int]] = []
     if uses_sandbox:
         sandbox = create_sandbox(
-            secret_key=sandbox_secret,
+            secret_key=settings.stripe_secret_key,
             publishable_key=SANDBOX_PUBLISHABLE_KEY,
             webhook_url=f"{settings.base_url}/webhooks/stripe",
-            webhook_secret=sandbox_webhooks,
+            webhook_secret=settings.stripe_webhook_secret,
             # Kept beside the database, so a restarted demo's saved cards still work.
             store=Store.open(settings.sandbox_state),
         )
@@ -246,6 +257,50 @@ def cmd_customer_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_books_check(args: argparse.Namespace) -> int:
+    """Check the books of one business or all of them; exit 1 naming each broken record."""
+    if args.demo:
+        data_dir = _demo_data_dir(args.data_dir)
+        if not (data_dir / "secret_key").exists():
+            raise CommandError(f"there is no demo in {data_dir}: run `frontdesk demo` first")
+        settings = _demo_settings(data_dir, args.port)
+    else:
+        settings = load()
+    db = _database(settings)
+    processor = StripeProcessor.from_settings(settings) if settings.stripe_secret_key else None
+    with db.unscoped("the books check visits every business it is asked about") as session:
+        query = select(Business).order_by(col(Business.name))
+        if args.business:
+            query = query.where(Business.id == args.business)
+        chosen = list(session.exec(query).all())
+    if not chosen:
+        raise CommandError(f"no business {args.business}" if args.business else "no businesses")
+    broken = 0
+    now = utcnow()
+    for business in chosen:
+        try:
+            with db.session(business.id) as session:
+                report = ledger.check(session, business=business, processor=processor, now=now)
+                ledger.record(session, business=business, report=report)
+        except ProcessorError as error:
+            raise CommandError(f"could not ask the payment processor: {error}") from None
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(report.counts.items()))
+        if report.ok:
+            print(f"{business.name} ({business.id}): the books balance ({counts})")
+        else:
+            broken += 1
+            print(f"{business.name} ({business.id}): {len(report.problems)} problems ({counts})")
+            for problem in report.problems:
+                print(f"  {problem}")
+        if report.in_flight:
+            print(
+                f"  {len(report.in_flight)} charges still arriving: {', '.join(report.in_flight)}"
+            )
+        if processor is None:
+            print("  not compared with a payment processor: no Stripe key is set")
+    return 1 if broken else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -286,6 +341,21 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--owner-password", help="generated and printed when omitted")
     create.add_argument("--currency", default="USD")
     create.add_argument("--allowed-origin", action="append", default=[], metavar="URL")
+
+    books = commands.add_parser("books", help="the books: money moved exactly once")
+    books_commands = books.add_subparsers(dest="action", required=True)
+    check = books_commands.add_parser(
+        "check",
+        help="check every payment, refund, invoice and balance against each other and against "
+        "the payment processor; exits 1 naming each broken record",
+    )
+    check.set_defaults(func=cmd_books_check)
+    check.add_argument("--business", metavar="ID", help="only this business")
+    check.add_argument(
+        "--demo", action="store_true", help="check the demo's books (and its local sandbox)"
+    )
+    check.add_argument("--port", type=int, default=8000, help="with --demo: the demo's port")
+    check.add_argument("--data-dir", help="with --demo: the demo's data directory")
 
     customer = commands.add_parser("customer", help="customer helpers")
     customer_commands = customer.add_subparsers(dest="action", required=True)

@@ -34,10 +34,13 @@ from frontdesk.models import (
     Payment,
     PaymentAllocation,
     PaymentStatus,
+    utcnow,
 )
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
+from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import portal
+from frontdesk.services.payments import ledger
 from frontdesk.tokens import Purpose
 from tests.conftest import TEST_KEYS, LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -301,8 +304,20 @@ class Books:
             )
 
 
-def assert_books_balance(books: Books, charged: dict[str, int], invoices: int) -> None:
-    """Each charge the processor made is one succeeded payment of ours; nothing paid twice."""
+def books_check(db: Database, business_id: str, sandbox_url: str) -> ledger.Report:
+    """The whole ledger invariant (`frontdesk books check`), asked of the running sandbox."""
+    processor = StripeProcessor(SECRET, WEBHOOK_SECRET, sandbox_url)
+    with db.session(business_id) as session:
+        business = session.get(Business, business_id)
+        assert business is not None
+        return ledger.check(session, business=business, processor=processor, now=utcnow())
+
+
+def assert_books_balance(
+    books: Books, charged: dict[str, int], invoices: int, report: ledger.Report
+) -> None:
+    """Each charge the processor made is one succeeded payment of ours; nothing paid twice;
+    and the books check finds nothing wrong."""
     assert set(books.succeeded) == set(charged)
     assert books.duplicates == 0
     assert books.overpaid == []
@@ -310,6 +325,10 @@ def assert_books_balance(books: Books, charged: dict[str, int], invoices: int) -
     assert books.stuck == []
     assert set(books.receipts) == set(books.succeeded.values())
     assert set(books.receipts.values()) == {1}
+    assert report.problems == [], "\n".join(report.problems)
+    assert report.in_flight == []
+    assert report.counts["charges"] == len(charged)
+    print(f"books check: {dict(report.counts)}, no problems")
 
 
 def settle(db: Database, business_id: str, store: Store, timeout: float = 120) -> Books:

@@ -20,6 +20,7 @@ from tests.robustness.harness import (
     Shop,
     Tally,
     assert_books_balance,
+    books_check,
     run_apart,
     running,
     settle,
@@ -84,13 +85,14 @@ def test_the_server_killed_mid_payment_loses_and_doubles_nothing(
         outcomes = run_apart(everyone)
         books = settle(db, shop.business.id, store)
         processor = succeeded_intents(store)
+        report = books_check(db, shop.business.id, sandbox_url)
         kills = server.kills
     print(f"\nkills: {kills} survived; customers {tally.figures()}")
 
     assert kills == 3
     assert outcomes == ["confirmed"] * CUSTOMERS
     assert tally.server_errors == 0, tally.figures()
-    assert_books_balance(books, processor, invoices=CUSTOMERS)
+    assert_books_balance(books, processor, invoices=CUSTOMERS, report=report)
     assert books.unpaid == []
     # Delivery is at least once: a receipt sent just before a kill may go out again.
     assert len(inbox.messages) >= CUSTOMERS

@@ -21,6 +21,7 @@ from frontdesk.models import Business, StaffRole, StaffUser
 from frontdesk.rendering import templates
 from frontdesk.services import audit, businesses, staff
 from frontdesk.services.errors import Forbidden, Invalid
+from frontdesk.services.payments import ledger
 from frontdesk.services.rate_limits import Limited, TokenBucket
 from frontdesk.tokens import InvalidToken
 
@@ -106,6 +107,7 @@ def _render(
             "user": staff_.user,
             "business": staff_.business,
             "is_owner": staff_.is_owner,
+            "books": None,
             **context,
         },
         status_code=status,
@@ -126,6 +128,8 @@ async def page(
             business = businesses.get(session, user.business_id)
             who = Staff(user, business, session, _client_ip(request))
             context = build(who)
+            # The owner hears about books that do not balance on every page until they do.
+            context["books"] = ledger.last(session) if who.is_owner else None
         context.setdefault("title", title)
         context.setdefault("section", section)
         return _render(request, fragment, who, context)
