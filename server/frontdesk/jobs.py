@@ -146,7 +146,14 @@ def send_receipt(item: OutboxItem, context: JobContext) -> None:
         view = payments.get_for_customer(
             session, business=business, customer=customer, payment_id=payment.id
         )
-    total = money.format_amount(payment.amount + payment.tip, payment.currency, business.locale)
+    total = money.format_amount(payment.charged, payment.currency, business.locale)
+    # Sent after a refund (a retry, a duplicate refunded at once): say so, beside the PDF.
+    returned = (
+        f" Since then {money.format_amount(view.refunded, payment.currency, business.locale)} "
+        "went back to you; the receipt shows it."
+        if view.refunded
+        else ""
+    )
     message = _message(
         context.settings,
         branded(
@@ -157,7 +164,7 @@ def send_receipt(item: OutboxItem, context: JobContext) -> None:
                 "text": (
                     f"Hello {customer.name},\n\nThank you: {business.name} received {total} "
                     f"for {', '.join(view.invoice_numbers) or 'your account'}. "
-                    "The receipt is attached.\n"
+                    f"The receipt is attached.{returned}\n"
                 ),
             },
             context,

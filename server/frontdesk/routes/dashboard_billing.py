@@ -533,7 +533,13 @@ async def dashboard_payments(request: Request) -> Response:
             .limit(26)
             .offset((number - 1) * 25)
         ).all()
-        return {"rows": rows[:25], "more": len(rows) > 25, "page_number": number}
+        shown = rows[:25]
+        seen = payments.views(who.session, [payment for payment, _ in shown])
+        return {
+            "rows": [(view, customer) for view, (_, customer) in zip(seen, shown, strict=True)],
+            "more": len(rows) > 25,
+            "page_number": number,
+        }
 
     return await page(
         request, "fragments/dashboard/payments.html", build, title="Payments", section="payments"

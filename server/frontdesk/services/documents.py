@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from frontdesk import money
-from frontdesk.models import Business, Customer, InvoiceLine
+from frontdesk.models import Business, Customer, InvoiceLine, RefundCause
 from frontdesk.rendering import format_day
 from frontdesk.services.businesses import today
-from frontdesk.services.invoices import Applied, InvoiceView
+from frontdesk.services.invoices import REFUND_COUNTS, Applied, InvoiceView
 from frontdesk.services.payments import PaymentView
 
 FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
@@ -185,6 +185,13 @@ def invoice_pdf(
     return bytes(pdf.output())
 
 
+RECEIPT_STATES = {
+    "refunded": "Refunded",
+    "partially_refunded": "Partially refunded",
+    "processing": "Processing (a bank payment on its way)",
+}
+
+
 def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> bytes:
     payment = view.payment
     pdf = _Document(business)
@@ -192,6 +199,7 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     pdf.party("Received from", customer)
     facts = [
         ("Date", pdf.day(payment.succeeded_at or payment.created_at)),
+        ("Status", RECEIPT_STATES.get(view.state, "Paid")),
         ("Method", payment.method.replace("_", " ").capitalize()),
         ("Invoices", ", ".join(view.invoice_numbers) or "Account payment"),
     ]
@@ -203,15 +211,16 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     pdf.total_row("Paid on invoices", pdf.money(payment.amount, payment.currency))
     if payment.tip:
         pdf.total_row("Tip", pdf.money(payment.tip, payment.currency))
-    pdf.total_row(
-        "Total paid", pdf.money(payment.amount + payment.tip, payment.currency), bold=True
-    )
+    pdf.total_row("Total paid", pdf.money(payment.charged, payment.currency), bold=True)
     for refund in view.refunds:
-        if refund.status == "succeeded":
+        if refund.status in REFUND_COUNTS:
+            why = " (paid twice)" if refund.cause == RefundCause.DUPLICATE else ""
             pdf.total_row(
-                f"Refunded {pdf.day(refund.created_at)}",
+                f"Refunded {pdf.day(refund.created_at)}{why}",
                 MINUS + pdf.money(refund.amount, refund.currency),
             )
+    if view.refunded:
+        pdf.total_row("Kept", pdf.money(view.kept, payment.currency), bold=True)
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 10)
     pdf.set_text_color(*INK)

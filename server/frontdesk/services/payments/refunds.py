@@ -12,6 +12,7 @@ from frontdesk import money
 from frontdesk.models import (
     Business,
     CreditNote,
+    Customer,
     Invoice,
     InvoiceEffect,
     Payment,
@@ -22,7 +23,7 @@ from frontdesk.models import (
     RefundCause,
 )
 from frontdesk.processors import Processor
-from frontdesk.services import customers, events, invoices
+from frontdesk.services import customers, events, invoices, outbox
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import REFUND_COUNTS
 
@@ -201,6 +202,7 @@ def _made(
                 business_id=business.id, refund_id=row.id, invoice_id=invoice_id, amount=share
             )
         )
+    _tell_customer(session, business=business, payment=payment, refund=row, shares=shares)
     events.emit(
         session,
         business=business,
@@ -215,6 +217,44 @@ def _made(
         },
     )
     return row
+
+
+def _tell_customer(
+    session: Session,
+    *,
+    business: Business,
+    payment: Payment,
+    refund: Refund,
+    shares: dict[str, int],
+) -> None:
+    """The customer hears of money coming back, and why, in the business's name."""
+    customer = session.get(Customer, payment.customer_id)
+    if customer is None or not customer.portal_enabled:
+        return
+    amount = money.format_amount(refund.amount, refund.currency, business.locale)
+    numbers = ", ".join(sorted(_numbers(session, shares).values())) or "your account"
+    if refund.cause == RefundCause.DUPLICATE:
+        subject = f"{business.name} refunded {amount}: you paid twice"
+        why = (
+            f"You paid {business.name} twice for {numbers}, so the second payment, {amount}, "
+            f"went back to you. Nothing more is owed for {numbers}."
+        )
+    else:
+        subject = f"{business.name} refunded {amount}"
+        paid = money.format_amount(payment.charged, payment.currency, business.locale)
+        why = f"{business.name} refunded {amount} of your payment of {paid} for {numbers}."
+        if refund.reason and refund.reason != "Refunded by the business":
+            why += f" Their note: {refund.reason}"
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=subject,
+        text=(
+            f"Hello {customer.name},\n\n{why}\n\nIt goes back to the card or account you paid "
+            "with; banks usually take 5 to 10 business days to show it.\n"
+        ),
+    )
 
 
 def _refunded(session: Session, payment: Payment) -> int:
