@@ -189,6 +189,13 @@ function ask(section, result) {
   }, 2000);
 }
 
+// The processor's wording for the card's own problems is for the customer; anything else
+// (a payment that moved on in another tab, a state) is ours to say plainly.
+function said(problem) {
+  return /^(card|validation)_error$/.test(problem.type) ? problem.message
+    : 'This payment could not go through and nothing was charged. Go back to your account and try again.';
+}
+
 function payment(el) {
   follow(el);
   var step = el.shadowRoot.querySelector('[data-fd-pay]');
@@ -221,7 +228,7 @@ function payment(el) {
       var confirm = 'fdSetup' in data ? stripe.confirmSetup : stripe.confirmPayment;
       confirm.call(stripe, { elements: elements, redirect: 'if_required' }).then(function (result) {
         if (result.error) {
-          error.textContent = result.error.message;
+          error.textContent = said(result.error);
           button.disabled = false;
           return;
         }

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
-from sqlmodel import select
+from sqlmodel import col, select
 
 from frontdesk.models import (
     Initiator,
@@ -15,9 +15,11 @@ from frontdesk.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    utcnow,
 )
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers, payments, portal
+from frontdesk.services.payments import ledger
 from tests.browser.conftest import Stage
 
 pytestmark = pytest.mark.browser
@@ -73,6 +75,56 @@ def test_3d_secure_is_completed_in_the_banks_window(page: Page, stage: Stage) ->
     bank = page.frame_locator('[data-stripe-sandbox="3ds"] iframe')
     bank.locator("#pass").click()
     expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+
+
+def test_closing_the_banks_window_then_paying_with_another_card(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    enter_card(portal, frame, "4000 0025 0000 3155")
+    page.frame_locator('[data-stripe-sandbox="3ds"] iframe').locator("#close").click()
+    error = portal.locator("[data-fd-error]")
+    expect(error).to_contain_text("unable to authenticate your payment method")
+    expect(portal.locator("[data-fd-confirm]")).to_be_enabled()
+    frame.locator("input[name=number]").fill("4242 4242 4242 4242")
+    portal.locator("[data-fd-confirm]").click()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert_paid_once(stage)
+
+
+def test_leaving_during_3d_secure_and_paying_again_later(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    enter_card(portal, frame, "4000 0025 0000 3155")
+    expect(page.locator('[data-stripe-sandbox="3ds"]')).to_be_visible()
+    page.reload()  # the customer closes the tab mid-check and comes back later
+    for card in ("4000 0025 0000 3155", "4242 4242 4242 4242"):  # the same card, then another
+        portal, frame = card_step(page, stage)
+        enter_card(portal, frame, card)
+        if card.startswith("4000"):
+            expect(page.locator('[data-stripe-sandbox="3ds"]')).to_be_visible()
+            page.reload()
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert "requires_action" not in page.content()
+    assert_paid_once(stage)
+
+
+def assert_paid_once(stage: Stage) -> None:
+    """The balance was paid by one payment, through one intent, and the books balance."""
+    with stage.db.session(stage.seeded.business.id) as session:
+        business = businesses.get(session, stage.seeded.business.id)
+        paid = session.exec(
+            select(Payment).where(
+                Payment.status == PaymentStatus.SUCCEEDED,
+                col(Payment.processor_reference).is_not(None),
+            )
+        ).all()
+        report = ledger.check(
+            session,
+            business=business,
+            processor=StripeProcessor.from_settings(stage.settings),
+            now=utcnow(),
+        )
+    assert len(paid) == 1
+    assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
+    assert report.problems == [] and report.in_flight == [], report.problems
 
 
 def test_a_declined_card_says_why_and_changes_nothing(page: Page, stage: Stage) -> None:

@@ -18,7 +18,9 @@
       problem.textContent = '';
       stripe.confirmPayment({ elements: elements, redirect: 'if_required' }).then(function (result) {
         if (result.error) {
-          problem.textContent = result.error.message;
+          // The card's own problems in the processor's words; anything else in ours.
+          problem.textContent = /^(card|validation)_error$/.test(result.error.type) ? result.error.message
+            : 'This payment could not go through and nothing was charged. Close this window and try again.';
           button.disabled = false;
           return;
         }

@@ -353,7 +353,9 @@ class Store:
         error = {
             "type": "card_error",
             "code": f"{kind}_authentication_failure",
-            "message": "Authentication failed.",
+            # Stripe's own wording for a failed or abandoned 3-D Secure check.
+            "message": "We are unable to authenticate your payment method. Please choose a "
+            "different payment method and try again.",
         }
         failed_field = "last_setup_error" if setup else "last_payment_error"
         intent.update({"status": "requires_payment_method", failed_field: error})
