@@ -46,7 +46,9 @@ class Flow:
         """The processor's own API, for what the customer's browser does through Stripe.js."""
         return self.processor.client
 
-    def start(self, numbers: list[str] | None = None, tip: int = 0) -> tuple[Payment, str]:
+    def start(
+        self, numbers: list[str] | None = None, tip: int = 0, save: bool = False
+    ) -> tuple[Payment, str]:
         with self.db.session(self.business.id) as session:
             business = businesses.get(session, self.business.id)
             customer = customers.get(session, business=business, customer_id=self.customer.id)
@@ -58,6 +60,7 @@ class Flow:
                 selection=chosen,
                 tip=tip,
                 processor=self.processor,
+                save_method=save,
             )
 
     def business_charges(

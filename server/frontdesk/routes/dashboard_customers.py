@@ -356,7 +356,10 @@ async def dashboard_customer_charge(request: Request) -> Response:
                 "we emailed them a link. It shows here once they do."
             )
         elif charged.payment.failure_message:
-            raise Invalid(f"The charge of {shown} failed: {charged.payment.failure_message}")
+            # Kept, not rolled back: the failed attempt, the customer's email and a lost card
+            # forgotten are all part of what happened.
+            failure = f"The charge of {shown} failed: {charged.payment.failure_message}"
+            return customer_context(who, customer, errors={"": failure})
         else:
             notice = f"Charged {shown}."
         return customer_context(who, customer, notice=notice)

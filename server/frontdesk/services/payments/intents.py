@@ -116,10 +116,11 @@ def start(
     except Missing as missing:
         if missing.kind != "payment_method" or saved is None:
             raise
+        # Not an outage: the card is gone at the processor. Say so, and stop offering it.
         methods.forget_lost(session, customer=customer)
-        raise Invalid(
-            "Your saved card is no longer on file. Please pay with your card details once more."
-        ) from None
+        payment.status = PaymentStatus.FAILED
+        apply.failed(session, business=business, payment=payment, message=methods.LOST_CARD)
+        return payment, ""
     payment.processor_reference = intent.id
     if saved is not None:
         apply.apply_intent(session, business=business, intent=intent, processor=processor)

@@ -13,6 +13,9 @@ from frontdesk.processors import Processor, Refused
 from frontdesk.services import customers, events
 from frontdesk.services.errors import NotFound
 
+LOST_CARD = (
+    "The saved card is no longer on file with the payment processor; it needs to be added again."
+)
 SAVE_CONSENT = (
     "I authorise {business} to save this card and to charge it for future payments on my "
     "account. I can remove it at any time in this portal."

@@ -83,10 +83,9 @@ def charge_saved(
         if missing.kind != "payment_method":
             raise
         methods.forget_lost(session, customer=customer)
-        raise Invalid(
-            f"{customer.name}'s saved card is no longer on file at the payment processor; "
-            "ask them to add it again in their account."
-        ) from None
+        payment.status = PaymentStatus.FAILED
+        apply.failed(session, business=business, payment=payment, message=methods.LOST_CARD)
+        return OffSessionCharge(payment, needs_customer=False)
     except Declined as declined:
         payment.processor_reference = declined.intent.id if declined.intent else None
         if declined.code == "authentication_required" and declined.intent is not None:
