@@ -26,6 +26,7 @@ from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
+from frontdesk.models import utcnow
 from frontdesk.processors import Declined, ProcessorError, Refused
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
@@ -185,6 +186,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = database
     app.state.processor = StripeProcessor.from_settings(settings)
+    # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
+    app.state.clock = utcnow
     app.state.api_rate_limiter = TokenBucket(
         burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )

@@ -33,6 +33,10 @@ def configure(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     quiet_server_logs()
+    # Libraries that narrate at info level: every call to the processor, every font subset
+    # made for a PDF. Their warnings still come through.
+    for name in ("stripe", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def quiet_server_logs() -> None:

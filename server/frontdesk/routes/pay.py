@@ -110,7 +110,7 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
         choice = _choice(session, business, customer, _wanted(form))
-        visits.count_payment_attempt(request, customer)
+        visits.count_payment_attempt(request, customer, per_customer=False)
         saved = choice["default_method"] if one_click else None
         if one_click and saved is None:
             raise Invalid("There is no saved card to pay with.")
@@ -123,6 +123,7 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
             processor=request.app.state.processor,
             save_method=not one_click and form.get("save_method") == "yes",
             saved=saved,
+            now=request.app.state.clock(),
         )
         return {
             **choice,

@@ -52,7 +52,7 @@ async def portal_card_start(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        visits.count_payment_attempt(request, customer)
+        visits.count_payment_attempt(request, customer, per_customer=True)
         setup = card_setup.start(
             session,
             business=business,

@@ -149,9 +149,11 @@ def notice(request: Request, refused: Refused) -> HTMLResponse:
 
 @dataclass(frozen=True)
 class PaymentAttemptLimits:
-    """Card and bank attempts (paying, saving a card): ten per customer, then one a minute; a
-    hundred per client address, then one a second. Card testers try stolen numbers by the hundred
-    through any form that takes one, and each try costs the business a processor fee."""
+    """Card and bank attempts: a hundred per client address, then one a second; saving a card,
+    ten per customer, then one a minute. Card testers try stolen numbers by the hundred through
+    any form that takes one, and each try costs the business a processor fee. Payments are also
+    limited per customer by their unsuccessful attempts (services/payments/intents.py), so a
+    customer paying twenty invoices in a row is never stopped."""
 
     by_customer: TokenBucket
     by_ip: TokenBucket
@@ -161,19 +163,24 @@ class PaymentAttemptLimits:
         return cls(TokenBucket(burst=10, per_second=1 / 60), TokenBucket(burst=100, per_second=1))
 
 
-def count_payment_attempt(request: Request, customer: Customer) -> None:
-    """Spend one payment attempt for this customer and client, or refuse with 429."""
+def count_payment_attempt(request: Request, customer: Customer, *, per_customer: bool) -> None:
+    """Spend one attempt for this client (and customer), or refuse with 429."""
     limits: PaymentAttemptLimits = request.app.state.payment_attempt_limits
     try:
-        limits.by_customer.take(f"{customer.business_id}:{customer.id}")
+        if per_customer:
+            limits.by_customer.take(f"{customer.business_id}:{customer.id}")
         limits.by_ip.take(client_ip(request))
     except Limited as limited:
-        raise Refused(
-            429,
-            "Too many attempts",
-            f"Please wait {limited.retry_after} seconds before trying again. Nothing was charged.",
-            retry_after=limited.retry_after,
-        ) from None
+        raise too_many(limited) from None
+
+
+def too_many(limited: Limited) -> Refused:
+    return Refused(
+        429,
+        "Too many attempts",
+        f"Please wait {limited.retry_after} seconds before trying again. Nothing was charged.",
+        retry_after=limited.retry_after,
+    )
 
 
 def fragment(
@@ -225,6 +232,8 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
         return render()
     except Refused as refused:
         return notice(request, refused)
+    except Limited as limited:
+        return notice(request, too_many(limited))
     except NotFound:
         return notice(request, NOT_FOUND)
     except ProcessorError as error:

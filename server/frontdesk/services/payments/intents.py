@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from frontdesk.models import (
@@ -22,6 +24,7 @@ from frontdesk.models import (
     PaymentMethodKind,
     PaymentStatus,
     new_id,
+    utcnow,
 )
 from frontdesk.processors import Declined, Intent, IntentStatus, Missing, Processor, Refused
 from frontdesk.services import customers, invoices
@@ -29,6 +32,7 @@ from frontdesk.services.errors import Invalid
 from frontdesk.services.payments import apply, methods
 from frontdesk.services.payments.history import owned
 from frontdesk.services.payments.selection import Selection
+from frontdesk.services.rate_limits import Limited
 
 log = logging.getLogger("frontdesk.payments")
 T = TypeVar("T")
@@ -52,6 +56,7 @@ def start(
     processor: Processor,
     save_method: bool = False,
     saved: PaymentMethod | None = None,
+    now: datetime | None = None,
 ) -> tuple[Payment, str]:
     """A pending payment and its intent; returns the payment and the intent's client secret.
 
@@ -68,7 +73,8 @@ def start(
     still_due(session, selection)
     consent = methods.consent_for(business) if save_method else ""
     wanted = sorted((invoice.id, amount) for invoice, amount in selection.allocations)
-    for old in open_attempts(session, selection):
+    older = open_attempts(session, selection)
+    for old in older:
         same = (
             saved is None
             and old.initiated_by == Initiator.CUSTOMER
@@ -79,6 +85,9 @@ def start(
             intent = processor.retrieve_intent(where, str(old.processor_reference))
             if intent.status in IntentStatus.PAYABLE:
                 return old, intent.client_secret
+    # Checked before anything changes at the processor: a refusal leaves every attempt as it was.
+    _within_attempts(session, customer, now or utcnow())
+    for old in older:
         cancel(processor, where, old)
     payment = pending(
         session,
@@ -125,6 +134,31 @@ def start(
     if saved is not None:
         apply.apply_intent(session, business=business, intent=intent, processor=processor)
     return payment, intent.client_secret
+
+
+# Attempts that did not end in a payment, per customer per hour: a card tester's trail, never a
+# customer's who pays (paying twenty invoices in a row leaves none).
+UNSUCCESSFUL_PER_HOUR = 10
+
+
+def _within_attempts(session: Session, customer: Customer, now: datetime) -> None:
+    since = now - timedelta(hours=1)
+    recent = session.exec(
+        select(Payment.created_at).where(
+            Payment.customer_id == customer.id,
+            Payment.initiated_by == Initiator.CUSTOMER,
+            col(Payment.created_at) >= since,
+            or_(
+                col(Payment.status).in_([PaymentStatus.FAILED, PaymentStatus.CANCELED]),
+                and_(
+                    col(Payment.status) == PaymentStatus.PENDING, col(Payment.failure_message) != ""
+                ),
+            ),
+        )
+    ).all()
+    if len(recent) >= UNSUCCESSFUL_PER_HOUR:
+        oldest = min(recent)
+        raise Limited(max(int((oldest + timedelta(hours=1) - now).total_seconds()) + 1, 1))
 
 
 def still_due(session: Session, selection: Selection) -> None:
