@@ -195,6 +195,7 @@ def test_a_success_for_an_invoice_already_paid_is_refunded(flow: Flow) -> None:
             allocations=[(invoice, 4000)],
             method="cash",
             idempotency_key="cash-1",
+            initiated_by=Initiator.STAFF,
         )
     flow.confirm(payment)
     flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)

@@ -19,6 +19,7 @@ from frontdesk.models import (
     Customer,
     Estimate,
     EstimateStatus,
+    Initiator,
     OutboxItem,
 )
 from frontdesk.services import estimates, payments
@@ -89,6 +90,7 @@ def shop(db: Database) -> dict[str, object]:
             allocations=[(partly, 3000)],
             method="card",
             idempotency_key="p1",
+            initiated_by=Initiator.CUSTOMER,
         )
         paid = make_invoice(session, business, casey, amounts=(1500,), number="INV-3")
         payments.record_succeeded(
@@ -98,6 +100,7 @@ def shop(db: Database) -> dict[str, object]:
             allocations=[(paid, 1500)],
             method="card",
             idempotency_key="p2",
+            initiated_by=Initiator.CUSTOMER,
         )
         make_invoice(session, business, casey, amounts=(999,), number="INV-DRAFT", send=False)
         make_invoice(session, business, robin, amounts=(7777,), number="INV-ROBIN")

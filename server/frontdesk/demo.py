@@ -15,6 +15,7 @@ from frontdesk.models import (
     Business,
     CreditNote,
     Customer,
+    Initiator,
     PaymentMethod,
     PaymentMethodKind,
     StaffUser,
@@ -56,6 +57,7 @@ def _pay(
         allocations=[(invoice, amount)],
         method=PaymentMethodKind.CARD,
         idempotency_key=f"demo-seed:{tag}",
+        initiated_by=Initiator.CUSTOMER,
     )
     when = utcnow() - timedelta(days=days_ago)
     payment.created_at = payment.succeeded_at = when

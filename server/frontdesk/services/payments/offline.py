@@ -33,7 +33,7 @@ def record_succeeded(
     allocations: list[tuple[Invoice, int]],
     method: PaymentMethodKind,
     idempotency_key: str,
-    initiated_by: Initiator = Initiator.STAFF,
+    initiated_by: Initiator,
 ) -> Payment:
     """A succeeded payment applied to the given invoices, each settled when fully paid."""
     payment = Payment(
@@ -88,6 +88,7 @@ def record_offline(
         allocations=[(invoice, amount)],
         method=method,
         idempotency_key=f"offline:{new_id('rec')}",
+        initiated_by=Initiator.STAFF,
     )
     payment.description = reference[:500]
     return payment
