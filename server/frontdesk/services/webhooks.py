@@ -36,6 +36,7 @@ from frontdesk.services.errors import Invalid, NotFound
 
 EVENT_TYPES = (
     "invoice.paid",
+    "invoice.reopened",
     "invoice.payment_failed",
     "payment.succeeded",
     "payment.refunded",
