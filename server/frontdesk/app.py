@@ -43,7 +43,7 @@ from frontdesk.routes import (
     webhooks,
 )
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
-from frontdesk.services.rate_limits import TokenBucket
+from frontdesk.services.rate_limits import Limit, Limiter
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.app")
@@ -188,10 +188,12 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.processor = StripeProcessor.from_settings(settings)
     # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
     app.state.clock = utcnow
-    app.state.api_rate_limiter = TokenBucket(
-        burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
+    # Shared by every worker and machine: the buckets live in the database.
+    app.state.limiter = Limiter(database, lambda: app.state.clock())
+    app.state.api_limit = Limit(
+        "api", burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )
-    app.state.sign_in_limits = dashboard.SignInLimits.make()
-    app.state.sign_in_link_limits = portal.SignInLinkLimits.make()
-    app.state.payment_attempt_limits = visits.PaymentAttemptLimits.make()
+    app.state.sign_in_limits = dashboard.SignInLimits()
+    app.state.sign_in_link_limits = portal.SignInLinkLimits()
+    app.state.payment_attempt_limits = visits.PaymentAttemptLimits()
     return app

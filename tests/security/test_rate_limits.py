@@ -1,11 +1,11 @@
 """Each limit (sign-in emails, dashboard sign-in, payment attempts, API keys) answers 429 with
 Retry-After past its allowance, changes nothing while it does, and lets the same caller through
 again once it has refilled. The real limits refill over minutes, so each is swapped for one of
-the same kind that refills in two seconds."""
+the same kind that refills in two seconds, and the app's clock is moved past it: nothing here
+waits on the wall clock, so a busy machine cannot refill a bucket behind the test's back."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,30 +17,49 @@ from frontdesk.routes.dashboard import SignInLimits
 from frontdesk.routes.portal import SignInLinkLimits
 from frontdesk.routes.visits import PaymentAttemptLimits
 from frontdesk.services import businesses, customers, portal
-from frontdesk.services.rate_limits import TokenBucket
+from frontdesk.services.rate_limits import Limit
 from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_invoice
 from tests.flow import Flow, assert_books_balance
 
-
-def quick() -> TokenBucket:
-    """Two at once, then one more every two seconds (a slow sign-in takes a fraction of that)."""
-    return TokenBucket(burst=2, per_second=0.5)
+QUICK = dict(burst=2, per_second=0.5)  # two at once, then one more every two seconds
+GENEROUS = dict(burst=1000, per_second=1000.0)
 
 
-def generous() -> TokenBucket:
-    return TokenBucket(burst=1000, per_second=1000)
+def quick(name: str) -> Limit:
+    return Limit(name, **QUICK)  # type: ignore[arg-type]
 
 
-def limited_then_recovers(call: Callable[[], httpx.Response], ok: int) -> httpx.Response:
-    """Two calls pass, the third gets 429; after the refill the same call passes again."""
+def generous(name: str) -> Limit:
+    return Limit(name, **GENEROUS)  # type: ignore[arg-type]
+
+
+class Clock:
+    """The app's clock, moved by the test: a refill is waited for without waiting."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.now = utcnow()
+        flow.app.app.state.clock = lambda: self.now  # type: ignore[union-attr]
+
+    def move(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def limited_then_recovers(
+    flow: Flow, call: Callable[[], httpx.Response], ok: int
+) -> tuple[httpx.Response, Clock]:
+    """Two calls pass, the third gets 429; once the clock has moved past the refill, the same
+    call passes again. However slow the machine, the clock only moves when the test says."""
+    clock = Clock(flow)
     assert [call().status_code for _ in range(2)] == [ok, ok]
     refused = call()
     assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) >= 1
-    time.sleep(2.1)
+    assert int(refused.headers["Retry-After"]) == 2
+    clock.move(1.9)
+    assert call().status_code == 429  # not yet
+    clock.move(0.2)
     assert call().status_code == ok
-    return refused
+    return refused, clock
 
 
 def count(flow: Flow, model: type) -> int:
@@ -49,11 +68,11 @@ def count(flow: Flow, model: type) -> int:
 
 
 def test_sign_in_emails_are_limited_per_address(flow: Flow) -> None:
-    flow.app.app.state.sign_in_link_limits = SignInLinkLimits(quick(), generous())  # type: ignore[union-attr]
+    flow.app.app.state.sign_in_link_limits = SignInLinkLimits(quick("e"), generous("i"))  # type: ignore[union-attr]
     url = f"{flow.app.url}/portal/{flow.business.publishable_key}/sign-in"
     before = count(flow, OutboxItem)
-    refused = limited_then_recovers(
-        lambda: httpx.post(url, data={"email": flow.customer.email}), ok=200
+    refused, _ = limited_then_recovers(
+        flow, lambda: httpx.post(url, data={"email": flow.customer.email}), ok=200
     )
     assert "Too many requests" in refused.text
     # Three emails: two before the limit, one after it refilled; none for the refused ask.
@@ -61,7 +80,7 @@ def test_sign_in_emails_are_limited_per_address(flow: Flow) -> None:
 
 
 def test_dashboard_sign_in_is_limited_per_address(flow: Flow) -> None:
-    flow.app.app.state.sign_in_limits = SignInLimits(quick(), generous())  # type: ignore[union-attr]
+    flow.app.app.state.sign_in_limits = SignInLimits(quick("e"), generous("i"))  # type: ignore[union-attr]
     with flow.db.session(flow.business.id) as session:
         email = session.exec(select(StaffUser.email)).one()
     desk = httpx.Client(base_url=flow.app.url)
@@ -73,18 +92,17 @@ def test_dashboard_sign_in_is_limited_per_address(flow: Flow) -> None:
             "/dashboard/sign-in", data={"email": email, "password": password, "csrf_token": csrf}
         )
 
-    refused = limited_then_recovers(lambda: sign_in("wrong guess"), ok=401)
+    refused, clock = limited_then_recovers(flow, lambda: sign_in("wrong guess"), ok=401)
     assert "Too many attempts" in refused.text
     # Even the right password waits while the limit holds, and works after.
     assert sign_in(PASSWORD).status_code == 429
-    time.sleep(2.1)
+    clock.move(2.1)
     assert sign_in(PASSWORD).status_code == 303
     desk.close()
 
 
 def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> None:
-    now = [utcnow()]
-    flow.app.app.state.clock = lambda: now[0]  # type: ignore[union-attr]
+    clock = Clock(flow)
     with flow.db.session(flow.business.id) as session:
         business = businesses.get(session, flow.business.id)
         customer = session.get(type(flow.customer), flow.customer.id)
@@ -106,12 +124,12 @@ def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> N
     assert refused.status_code == 429 and 3000 <= int(refused.headers["Retry-After"]) <= 3601
     assert "Nothing was charged" in refused.text
     assert count(flow, Payment) == payments
-    now[0] += timedelta(hours=1, seconds=1)  # an hour later the oldest attempts have aged out
+    clock.move(3601)  # an hour later the oldest attempts have aged out
     assert attempt("INV-B").status_code == 200
 
 
 def test_saving_cards_is_limited_per_customer(flow: Flow) -> None:
-    flow.app.app.state.payment_attempt_limits = PaymentAttemptLimits(quick(), generous())  # type: ignore[union-attr]
+    flow.app.app.state.payment_attempt_limits = PaymentAttemptLimits(quick("c"), generous("i"))  # type: ignore[union-attr]
     token = portal.session_token(flow.settings.secret_key, flow.customer)
     url = f"{flow.app.url}/portal/{flow.business.publishable_key}/payment-methods/new"
     headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
@@ -119,7 +137,7 @@ def test_saving_cards_is_limited_per_customer(flow: Flow) -> None:
     def save(n: int = 0) -> httpx.Response:
         return httpx.post(url, headers=headers, data={"consent": "yes", "attempt": f"form{n}"})
 
-    limited_then_recovers(save, 200)
+    limited_then_recovers(flow, save, 200)
 
 
 def test_a_customer_paying_many_invoices_in_a_row_is_never_limited(flow: Flow) -> None:
@@ -136,13 +154,13 @@ def test_a_customer_paying_many_invoices_in_a_row_is_never_limited(flow: Flow) -
 
 
 def test_api_keys_are_limited(flow: Flow) -> None:
-    flow.app.app.state.api_rate_limiter = quick()  # type: ignore[union-attr]
+    flow.app.app.state.api_limit = quick("api")  # type: ignore[union-attr]
     with flow.db.session(flow.business.id) as session:
         business = businesses.get(session, flow.business.id)
         _, key = businesses.create_api_key(session, business=business)
     headers = {"Authorization": f"Bearer {key}"}
-    refused = limited_then_recovers(
-        lambda: httpx.get(f"{flow.app.url}/api/v1/customers", headers=headers), ok=200
+    refused, _ = limited_then_recovers(
+        flow, lambda: httpx.get(f"{flow.app.url}/api/v1/customers", headers=headers), ok=200
     )
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["status"] == 429

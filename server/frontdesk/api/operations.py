@@ -26,7 +26,7 @@ from frontdesk.models import ApiKey, Business, IdempotencyRecord, TenantScoped
 from frontdesk.processors import Processor
 from frontdesk.services import businesses, idempotency
 from frontdesk.services.errors import Invalid, NotFound, Unauthenticated
-from frontdesk.services.rate_limits import Limited, TokenBucket
+from frontdesk.services.rate_limits import Limited
 from frontdesk.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -143,9 +143,10 @@ def _json_body(raw: bytes) -> Any:
 def endpoint(operation: Operation) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
         business, api_key = await run_in_threadpool(_authenticate, request)
-        limiter: TokenBucket = request.app.state.api_rate_limiter
         try:
-            limiter.take(api_key.id)
+            await run_in_threadpool(
+                request.app.state.limiter.take, (request.app.state.api_limit, api_key.id)
+            )
         except Limited as limited:
             return problem(
                 429,

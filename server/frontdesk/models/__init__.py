@@ -36,6 +36,7 @@ from frontdesk.models.records import (
     OutboxItem,
     OutboxStatus,
     ProcessorEvent,
+    RateLimit,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "PaymentMethodKind",
     "PaymentStatus",
     "ProcessorEvent",
+    "RateLimit",
     "Refund",
     "RefundAllocation",
     "RefundCause",

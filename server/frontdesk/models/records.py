@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from frontdesk.models.base import (
     TenantScoped,
@@ -79,3 +79,16 @@ class BooksCheck(TenantScoped, table=True):
     id: str = Field(default_factory=lambda: new_id("bk"), primary_key=True, max_length=40)
     checked_at: datetime = created_at_field()
     problems: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class RateLimit(SQLModel, table=True):
+    """One token bucket (services/rate_limits.py). Not a tenant's row: limits count callers
+    (addresses, API keys, customers) whoever they belong to. The key is a hash."""
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(primary_key=True, max_length=64)
+    tokens: float
+    # Seconds since the epoch: the bucket's arithmetic runs in SQL on both databases.
+    updated_at: float
+    granted: bool = True

@@ -26,23 +26,23 @@ from frontdesk.routes import payments as payment_routes
 from frontdesk.routes import profile as profile_routes
 from frontdesk.services import businesses, customers, documents, portal, sign_in, themes
 from frontdesk.services.errors import NotFound
-from frontdesk.services.rate_limits import Limited, TokenBucket
+from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.settings import Settings
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[3] / "widget" / "dist" / "frontdesk.min.js"
 
 
+PORTAL_SIGN_IN_EMAIL = Limit("portal-sign-in-email", burst=3, per_second=1 / 300)
+PORTAL_SIGN_IN_IP = Limit("portal-sign-in-ip", burst=20, per_second=0.2)
+
+
 @dataclass(frozen=True)
 class SignInLinkLimits:
     """Emailed sign-ins: three per address, then one every five minutes; twenty per client."""
 
-    by_email: TokenBucket
-    by_ip: TokenBucket
-
-    @classmethod
-    def make(cls) -> SignInLinkLimits:
-        return cls(TokenBucket(burst=3, per_second=1 / 300), TokenBucket(burst=20, per_second=0.2))
+    by_email: Limit = PORTAL_SIGN_IN_EMAIL
+    by_ip: Limit = PORTAL_SIGN_IN_IP
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,10 @@ async def portal_sign_in_request(request: Request) -> Response:
         if "@" not in email:
             return sign_in_form(request, business, problem="Enter your email address.", status=422)
         try:
-            limits.by_email.take(f"{business.id}:{email.lower()}")
-            limits.by_ip.take(visits.client_ip(request))
+            request.app.state.limiter.take(
+                (limits.by_email, f"{business.id}:{email.lower()}"),
+                (limits.by_ip, visits.client_ip(request)),
+            )
         except Limited as limited:
             refused = sign_in_form(
                 request,

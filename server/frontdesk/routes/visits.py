@@ -23,7 +23,7 @@ from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.services.rate_limits import Limited, TokenBucket
+from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
 
 log = logging.getLogger("frontdesk.portal")
@@ -147,6 +147,10 @@ def notice(request: Request, refused: Refused) -> HTMLResponse:
     return response
 
 
+CARD_SAVES_CUSTOMER = Limit("card-saves-customer", burst=10, per_second=1 / 60)
+PAYMENT_ATTEMPTS_IP = Limit("payment-attempts-ip", burst=100, per_second=1)
+
+
 @dataclass(frozen=True)
 class PaymentAttemptLimits:
     """Card and bank attempts: a hundred per client address, then one a second; saving a card,
@@ -155,21 +159,18 @@ class PaymentAttemptLimits:
     limited per customer by their unsuccessful attempts (services/payments/intents.py), so a
     customer paying twenty invoices in a row is never stopped."""
 
-    by_customer: TokenBucket
-    by_ip: TokenBucket
-
-    @classmethod
-    def make(cls) -> PaymentAttemptLimits:
-        return cls(TokenBucket(burst=10, per_second=1 / 60), TokenBucket(burst=100, per_second=1))
+    by_customer: Limit = CARD_SAVES_CUSTOMER
+    by_ip: Limit = PAYMENT_ATTEMPTS_IP
 
 
 def count_payment_attempt(request: Request, customer: Customer, *, per_customer: bool) -> None:
     """Spend one attempt for this client (and customer), or refuse with 429."""
     limits: PaymentAttemptLimits = request.app.state.payment_attempt_limits
+    spends = [(limits.by_ip, client_ip(request))]
+    if per_customer:
+        spends.insert(0, (limits.by_customer, f"{customer.business_id}:{customer.id}"))
     try:
-        if per_customer:
-            limits.by_customer.take(f"{customer.business_id}:{customer.id}")
-        limits.by_ip.take(client_ip(request))
+        request.app.state.limiter.take(*spends)
     except Limited as limited:
         raise too_many(limited) from None
 

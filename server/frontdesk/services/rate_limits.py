@@ -1,21 +1,26 @@
-"""Token buckets in memory: a burst allowance that refills at a steady rate, per key.
+"""Rate limits as token buckets kept in the database, so every worker, process and machine
+shares one allowance: a burst that refills at a steady rate, per key.
 
-Each process keeps its own buckets, so N processes allow up to N times the rate; the limit is
-there to stop floods and runaway scripts, which one process's share already does.
+One statement takes a token: an insert that, when the key exists, refills the bucket for the
+time that passed and takes one if there is one, saying whether it did. PostgreSQL and SQLite both
+run it atomically (a row lock; the single writer), so two processes never spend the same token.
+The time is the caller's clock, so tests move it instead of waiting for a refill.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import Boolean, Float, case, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+from frontdesk.db import Database
+from frontdesk.models import RateLimit
 
 
 class Limited(Exception):
@@ -26,37 +31,58 @@ class Limited(Exception):
         self.retry_after = retry_after
 
 
-class TokenBucket:
-    def __init__(self, *, burst: int, per_second: float, max_keys: int = 100_000) -> None:
-        self.burst = burst
-        self.per_second = per_second
-        self.max_keys = max_keys
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
+@dataclass(frozen=True)
+class Limit:
+    """`burst` requests at once, then `per_second` more each second, per key."""
 
-    def take(self, key: str, now: float | None = None) -> None:
-        """Spend one token for `key`, or raise Limited."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                if len(self._buckets) >= self.max_keys:
-                    self._forget_full(now)
-                bucket = self._buckets[key] = _Bucket(float(self.burst), now)
-            bucket.tokens = min(
-                float(self.burst), bucket.tokens + (now - bucket.updated) * self.per_second
-            )
-            bucket.updated = now
-            if bucket.tokens < 1:
-                raise Limited(max(1, math.ceil((1 - bucket.tokens) / self.per_second)))
-            bucket.tokens -= 1
+    name: str
+    burst: int
+    per_second: float
 
-    def _forget_full(self, now: float) -> None:
-        # A bucket that has refilled holds nothing worth remembering.
-        full = [
-            key
-            for key, bucket in self._buckets.items()
-            if bucket.tokens + (now - bucket.updated) * self.per_second >= self.burst
-        ]
-        for key in full or list(self._buckets)[: self.max_keys // 10]:
-            del self._buckets[key]
+
+Clock = Callable[[], datetime]
+
+
+def take(session: Session, limit: Limit, key: str, now: datetime) -> None:
+    """Spend one of `limit`'s tokens for `key`, or raise Limited. Keys are stored hashed:
+    they are email and IP addresses, which a limits table has no need to show."""
+    row_key = hashlib.sha256(f"{limit.name}:{key}".encode()).hexdigest()
+    at = now.timestamp()
+    table = RateLimit.__table__  # type: ignore[attr-defined]
+    insert = postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
+    statement = insert.insert(table).values(
+        key=row_key, tokens=float(limit.burst - 1), updated_at=at, granted=True
+    )
+    refilled = case(
+        (
+            table.c.tokens + (literal(at) - table.c.updated_at) * limit.per_second > limit.burst,
+            literal(float(limit.burst), Float),
+        ),
+        else_=table.c.tokens + (literal(at) - table.c.updated_at) * limit.per_second,
+    )
+    granted = refilled >= 1
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "tokens": case((granted, refilled - 1), else_=refilled),
+            "updated_at": literal(at),
+            "granted": case((granted, literal(True, Boolean)), else_=literal(False, Boolean)),
+        },
+    ).returning(table.c.tokens, table.c.granted)
+    tokens, was_granted = session.execute(statement).one()
+    if not was_granted:
+        raise Limited(max(1, math.ceil((1 - tokens) / limit.per_second)))
+
+
+class Limiter:
+    """Takes tokens in a short transaction of its own, committed whatever the request then does:
+    a refused sign-in or a declined card still spent its attempt."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+
+    def take(self, *spends: tuple[Limit, str]) -> None:
+        """Spend one token of each (limit, key), in order; the first limit reached raises."""
+        with self.db.unscoped("rate limits count callers, not one business's records") as session:
+            for limit, key in spends:
+                take(session, limit, key, self.clock())
