@@ -149,7 +149,10 @@ class LiveServer:
         if self.socket.fileno() == -1:
             self.socket = self._bind(self.port)
         self.server = uvicorn.Server(
-            uvicorn.Config(self.app, log_config=None, lifespan="on", access_log=False)
+            # As `frontdesk serve` runs it: the app reads forwarded headers itself.
+            uvicorn.Config(
+                self.app, log_config=None, lifespan="on", access_log=False, proxy_headers=False
+            )
         )
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]})
         self.thread.start()

@@ -23,6 +23,7 @@ from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
+from frontdesk.middleware.forwarded import ForwardedMiddleware
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
@@ -167,6 +168,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *([Mount("/_stripe", app=sandbox, name="stripe_sandbox")] if sandbox else []),
         ],
         middleware=[
+            # First, so every later part (the request log, limits, audit) sees the real client.
+            Middleware(ForwardedMiddleware, trusted=settings.trusted_proxies),
             Middleware(RequestLogMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(PortalCORSMiddleware, db=database),

@@ -197,7 +197,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Our request log writes each request without its query string, which can hold a token;
         # uvicorn's own access line would not leave it out.
         access_log=False,
-        proxy_headers=True,
+        # The app reads forwarded headers itself, from FRONTDESK_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     run_jobs: bool = True
     # Staging and tests only: serve the local Stripe sandbox at /_stripe and pay through it.
     stripe_sandbox: bool = False
+    # Proxies (addresses or networks) whose X-Forwarded-For / Forwarded headers name the client;
+    # from anyone else those headers are ignored.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "::1")
     # How often each process asks the processor for payments it may have missed; 0 turns it off.
     reconcile_seconds: int = Field(default=300, ge=0)
     # How long a portal session lasts without activity; every portal response renews it.
@@ -81,7 +85,7 @@ class Settings(BaseSettings):
     api_rate_burst: int = Field(default=100, ge=1)
     api_rate_per_second: float = Field(default=25.0, gt=0)
 
-    @field_validator("secret_key", mode="before")
+    @field_validator("secret_key", "trusted_proxies", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
@@ -97,6 +101,18 @@ class Settings(BaseSettings):
             if len(key) < MIN_SECRET_LENGTH:
                 raise ValueError(f"each key must be at least {MIN_SECRET_LENGTH} characters")
         return keys
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or network like 10.0.0.0/8"
+                ) from None
+        return entries
 
     @field_validator("database_url")
     @classmethod
