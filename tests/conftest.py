@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import secrets
@@ -72,6 +73,15 @@ def _application_role(owner_url: str, role: str) -> str:
             connection.execute(text(grant))
     engine.dispose()
     return make_url(owner_url).set(username=role).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def leaks_name_their_test() -> Iterator[None]:
+    """A socket, client or server a test leaves open becomes a ResourceWarning only when the
+    garbage collector finds it; collecting at the end of each test makes it that test's failure
+    (filterwarnings = error), not the failure of whichever test happened to run then."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

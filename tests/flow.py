@@ -210,7 +210,7 @@ def _flow(db: Database, settings: Settings, *, deliver: bool) -> Iterator[Flow]:
         )
         newer = make_invoice(session, business, customer, amounts=(6000,), number="INV-B")
     app_server.start(create_app(configured, db))
-    yield Flow(
+    flow = Flow(
         db,
         configured,
         app_server,
@@ -220,5 +220,7 @@ def _flow(db: Database, settings: Settings, *, deliver: bool) -> Iterator[Flow]:
         [older, newer],
         StripeProcessor.from_settings(configured),
     )
+    yield flow
+    flow.processor.close()
     app_server.stop()
     sandbox_server.stop()

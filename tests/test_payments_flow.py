@@ -518,7 +518,7 @@ def test_payments_that_succeeded_while_we_were_down_are_reconciled(flow: Flow) -
     flow.app.stop()  # the webhook cannot reach us now
     flow.confirm(payment)
     assert flow.payment(payment.id).status == PaymentStatus.PENDING
-    runner = OutboxRunner(flow.db, flow.settings)
+    runner = OutboxRunner(flow.db, flow.settings, processor=flow.processor)
     assert runner.reconcile() == 1
     assert flow.payment(payment.id).status == PaymentStatus.SUCCEEDED
     assert flow.invoice(flow.invoices[0].id).status == InvoiceStatus.PAID

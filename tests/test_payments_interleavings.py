@@ -51,7 +51,7 @@ def paths(flow: Flow, payment: Payment) -> dict[str, Path]:
         return answer
 
     def reconcile() -> object:
-        return OutboxRunner(flow.db, flow.settings).reconcile()
+        return OutboxRunner(flow.db, flow.settings, processor=flow.processor).reconcile()
 
     return {"webhook": webhook, "poll": poll, "reconcile": reconcile}
 

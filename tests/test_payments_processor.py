@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from frontdesk.models import Customer, Payment, PaymentMethod, PaymentStatus, utcnow
@@ -55,12 +56,15 @@ def saved_cards(flow: Flow) -> list[PaymentMethod]:
         )
 
 
-def test_the_sandbox_keeps_customers_cards_and_events_across_a_restart(tmp_path: Path) -> None:
+def test_the_sandbox_keeps_customers_cards_and_events_across_a_restart(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     path = tmp_path / "stripe-sandbox.json"
     server = LiveServer().start(
         create_sandbox(secret_key=SECRET, publishable_key=PUBLISHABLE, store=Store.open(path))
     )
     processor = StripeProcessor(SECRET, "", server.url)
+    request.addfinalizer(processor.close)
     customer = processor.create_customer(
         "acct_kept", email="a@example.com", name="A", reference="cus_1", key="k1"
     )

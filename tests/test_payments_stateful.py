@@ -374,6 +374,7 @@ class Payments(RuleBasedStateMachine):
         self.db.dispose()
         self.db = self.bench.db = Database(self.bench.url)
         self.bench.restart_sandbox()
+        self.processor.close()
         self.processor = StripeProcessor(SECRET, "", self.bench.server.url)
 
     # -- the invariant -----------------------------------------------------------------------
@@ -400,6 +401,8 @@ class Payments(RuleBasedStateMachine):
             assert report.in_flight == [], f"charges never recorded: {report.in_flight}"
         except ProcessorError as error:  # pragma: no cover - says which, if it ever happens
             raise AssertionError(f"the processor failed at teardown: {error}") from None
+        finally:
+            self.processor.close()
         STEPS.append(self.steps)
 
 

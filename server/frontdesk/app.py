@@ -128,7 +128,11 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         # Handlers are mostly CPU (Python): a few threads beat anyio's forty, which only take
         # turns at the GIL (bench/throughput.py shows the difference).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        runner = OutboxRunner(database, settings) if settings.run_jobs else None
+        runner = (
+            OutboxRunner(database, settings, processor=app.state.processor)
+            if settings.run_jobs
+            else None
+        )
         if runner:
             runner.start()
         # A mounted app's lifespan does not run, so the sandbox's webhook sender starts here.
@@ -141,6 +145,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
                 sandbox.state.sender.stop()
             if runner:
                 runner.stop()
+            app.state.processor.close()
             if db is None:
                 database.dispose()
 

@@ -243,6 +243,7 @@ class OutboxRunner:
     ) -> None:
         self.db = db
         self.settings = settings
+        self._owns_processor = processor is None
         self.processor = processor or StripeProcessor.from_settings(settings)
         self.handlers = HANDLERS if handlers is None else handlers
         self.poll_interval = poll_interval
@@ -365,3 +366,5 @@ class OutboxRunner:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._owns_processor:
+            self.processor.close()

@@ -108,7 +108,10 @@ def test_leaving_during_3d_secure_and_paying_again_later(page: Page, stage: Stag
 
 def assert_paid_once(stage: Stage) -> None:
     """The balance was paid by one payment, through one intent, and the books balance."""
-    with stage.db.session(stage.seeded.business.id) as session:
+    with (
+        StripeProcessor.from_settings(stage.settings) as processor,
+        stage.db.session(stage.seeded.business.id) as session,
+    ):
         business = businesses.get(session, stage.seeded.business.id)
         paid = session.exec(
             select(Payment).where(
@@ -116,12 +119,7 @@ def assert_paid_once(stage: Stage) -> None:
                 col(Payment.processor_reference).is_not(None),
             )
         ).all()
-        report = ledger.check(
-            session,
-            business=business,
-            processor=StripeProcessor.from_settings(stage.settings),
-            now=utcnow(),
-        )
+        report = ledger.check(session, business=business, processor=processor, now=utcnow())
     assert len(paid) == 1
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
     assert report.problems == [] and report.in_flight == [], report.problems
@@ -179,7 +177,10 @@ def test_save_the_card_then_pay_the_next_invoice_with_one_click(page: Page, stag
 def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
     page: Page, stage: Stage
 ) -> None:
-    with stage.db.session(stage.seeded.business.id) as session:
+    with (
+        StripeProcessor.from_settings(stage.settings) as processor,
+        stage.db.session(stage.seeded.business.id) as session,
+    ):
         business = businesses.get(session, stage.seeded.business.id)
         customer = customers.get(
             session, business=business, customer_id=stage.seeded.signed_in_customer.id
@@ -217,7 +218,7 @@ def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
             method=method,
             selection=chosen,
             initiated_by=Initiator.STAFF,
-            processor=StripeProcessor.from_settings(stage.settings),
+            processor=processor,
             link_for=link_for,
         )
         assert charged.needs_customer

@@ -306,8 +306,10 @@ class Books:
 
 def books_check(db: Database, business_id: str, sandbox_url: str) -> ledger.Report:
     """The whole ledger invariant (`frontdesk books check`), asked of the running sandbox."""
-    processor = StripeProcessor(SECRET, WEBHOOK_SECRET, sandbox_url)
-    with db.session(business_id) as session:
+    with (
+        StripeProcessor(SECRET, WEBHOOK_SECRET, sandbox_url) as processor,
+        db.session(business_id) as session,
+    ):
         business = session.get(Business, business_id)
         assert business is not None
         return ledger.check(session, business=business, processor=processor, now=utcnow())
