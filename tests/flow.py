@@ -124,10 +124,12 @@ class Flow:
                 session, business=business, processor=self.processor, now=now or utcnow()
             )
 
-    def wait(self, check: Any, timeout: float = 10) -> None:
+    def wait(self, check: Any, what: str = "the webhook to settle it", timeout: float = 60) -> None:
+        """Wait for progress (usually a webhook on its way), with a generous ceiling for a busy
+        machine; a wait that runs out says what it was waiting for."""
         deadline = time.monotonic() + timeout
         while not check():
-            assert time.monotonic() < deadline, "the webhook did not settle it in time"
+            assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
             time.sleep(0.05)
 
     def post_event(
@@ -153,7 +155,7 @@ class Flow:
         return json.loads(json.dumps({k: v for k, v in found[-1].items()}, default=str))
 
 
-def assert_books_balance(flow: Flow, timeout: float = 20) -> ledger.Report:
+def assert_books_balance(flow: Flow, timeout: float = 60) -> ledger.Report:
     """Every test that moves money ends here: the ledger invariant holds and nothing the
     processor charged is left unrecorded (webhooks still on their way are waited for)."""
     deadline = time.monotonic() + timeout

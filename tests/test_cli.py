@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -45,6 +45,18 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], expected: st
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def wait_for(
+    done: Callable[[], bool], what: str, process: subprocess.Popen[str], log: Path
+) -> None:
+    """Wait for progress, not for a fixed time: up to a generous minute, failing with what it
+    was waiting for and the process's log."""
+    deadline = time.monotonic() + 60
+    while not done():
+        assert process.poll() is None, f"waiting for {what}, the process ended:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"no {what} in a minute:\n{log.read_text()[-3000:]}"
+        time.sleep(0.1)
+
+
 def free_port() -> int:
     # Two consecutive free ports: the demo uses PORT and PORT+1.
     for _ in range(50):
@@ -67,9 +79,12 @@ def test_the_console_script_is_installed() -> None:
     assert "demo" in result.stdout and "serve" in result.stdout
 
 
-def test_bad_settings_end_with_one_line() -> None:
-    assert_one_clear_line(run("migrate", secret_key="short"), "FRONTDESK_SECRET_KEY: each key")
-    assert_one_clear_line(run("migrate"), "FRONTDESK_SECRET_KEY is missing")
+def test_bad_settings_end_with_one_line(tmp_path: Path) -> None:
+    assert_one_clear_line(run("serve", secret_key="short"), "FRONTDESK_SECRET_KEY: each key")
+    assert_one_clear_line(run("serve"), "FRONTDESK_SECRET_KEY is missing")
+    # Migrating signs nothing, so it asks for no key.
+    migrated = run("migrate", database_url=f"sqlite:///{tmp_path}/fd.db")
+    assert migrated.returncode == 0, migrated.stderr
 
 
 def test_an_unreachable_database_ends_with_one_line() -> None:
@@ -249,6 +264,14 @@ def test_serve_runs_several_workers_after_migrate(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "serve did not come up"
                 time.sleep(0.2)
         assert response.json() == {"status": "ok", "database": "ok"}
+        # One worker answering is not two started: wait for the second (a busy machine starts
+        # them seconds apart), and say how many there were if it never comes.
+        wait_for(
+            lambda: (tmp_path / "serve.log").read_text().count("Application startup complete") >= 2,
+            "both workers to start",
+            process,
+            tmp_path / "serve.log",
+        )
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from frontdesk import htmx
 from frontdesk.api.operations import problem
-from frontdesk.db import Database
+from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
@@ -64,6 +64,18 @@ def _error(
         context={"title": title, "message": message, "fields": fields or {}, "status": status},
         status_code=status,
     )
+
+
+RETRY_AFTER_OUTAGE = 5  # seconds: the database is usually back within a few
+
+
+async def _database_away(request: Request, exc: Exception) -> Response:
+    # Logged once by the database itself when it goes and when it is back, not per request.
+    response = _error(
+        request, 503, "We are briefly unavailable. Nothing was changed; please try again shortly."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+    return response
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -187,6 +199,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Unauthenticated: _unauthenticated,
             HTTPException: _http_error,
             ProcessorError: _processor_error,
+            DatabaseUnavailable: _database_away,
             Exception: _server_error,
         },
         lifespan=lifespan,

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
-from frontdesk import demo, log, migrations, tokens  # type: ignore[attr-defined]
+from frontdesk import demo, log, migrations, provision, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import Business, utcnow
@@ -33,10 +33,12 @@ from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.payments import ledger
 from frontdesk.settings import (
     SANDBOX_PUBLISHABLE_KEY,
+    DatabaseSettings,
     Settings,
     SettingsError,
     default_data_dir,
     load,
+    load_database,
     sandbox_secrets,
 )
 
@@ -45,7 +47,7 @@ class CommandError(Exception):
     """Ends the command with this one-line message and exit status 1."""
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: DatabaseSettings) -> Database:
     db = Database(settings.resolved_database_url)
     db.check()
     return db
@@ -164,10 +166,15 @@ async def _serve_together(apps: list[tuple[Starlette, int]], host: str) -> None:
 
 
 def production_app() -> Starlette:
-    """The app `serve` runs in each uvicorn worker, built from the environment."""
-    settings = load()
-    log.configure(settings.log_level)
-    return create_app(settings)
+    """The app `serve` runs in each uvicorn worker, built from the environment. A worker that
+    cannot start says why in one line before uvicorn reports it gone."""
+    try:
+        settings = load()
+        log.configure(settings.log_level)
+        return create_app(settings)
+    except Exception as exc:
+        logging.getLogger("frontdesk").critical("this worker could not start: %s", exc)
+        raise SystemExit(3) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -178,6 +185,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["FRONTDESK_STRIPE_SANDBOX"] = "true"
     settings = load()
     db = _database(settings)
+    missing = db.missing_grants()
+    if missing:
+        raise CommandError(
+            f"the database role cannot read and write {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}: run `frontdesk migrate` as the owner, "
+            "and grant the application's role as `frontdesk db provision` prints"
+        )
     if not _schema_is_current(db):
         raise CommandError("the database schema is not up to date: run `frontdesk migrate` first")
     log.configure(settings.log_level)
@@ -204,9 +218,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = _database(load())
+    db = _database(load_database())
     migrations.upgrade(db.url)
     print(f"database {db.safe_url} is up to date")
+    return 0
+
+
+def cmd_db_provision(args: argparse.Namespace) -> int:
+    """Print (or, with --apply, run) the roles and grants PostgreSQL needs."""
+    try:
+        lines = provision.statements(
+            database=args.database,
+            owner=args.owner,
+            app=args.app,
+            owner_password=os.environ.get("FRONTDESK_DB_OWNER_PASSWORD"),
+            app_password=os.environ.get("FRONTDESK_DB_APP_PASSWORD"),
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if not args.apply:
+        print(provision.script(lines), end="")
+        return 0
+    try:
+        provision.apply(args.apply, lines)
+    except Exception as exc:
+        raise CommandError(f"provisioning failed: {str(exc).strip().splitlines()[0]}") from None
+    print(
+        f"{args.owner} (runs `frontdesk migrate`) and {args.app} (runs everything else) are ready"
+    )
     return 0
 
 
@@ -332,6 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command("migrate", cmd_migrate, "bring the database schema up to date")
+
+    database = commands.add_parser("db", help="the database's roles and grants")
+    database_commands = database.add_subparsers(dest="action", required=True)
+    prov = database_commands.add_parser(
+        "provision",
+        help="print the SQL that makes the schema's owner, the application's role and their "
+        "grants (passwords from FRONTDESK_DB_OWNER_PASSWORD and FRONTDESK_DB_APP_PASSWORD); "
+        "--apply runs it as an administrator",
+    )
+    prov.set_defaults(func=cmd_db_provision)
+    prov.add_argument("--database", required=True, help="the database's name")
+    prov.add_argument("--owner", default="frontdesk_owner", help="runs `frontdesk migrate`")
+    prov.add_argument("--app", default="frontdesk_app", help="runs everything else")
+    prov.add_argument("--apply", metavar="ADMIN_URL", help="run it, connected as this URL")
 
     business = commands.add_parser("business", help="manage businesses")
     business_commands = business.add_subparsers(dest="action", required=True)

@@ -12,6 +12,8 @@ policies (migrations/row_security.py) enforce it again for whatever SQL runs: a 
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
@@ -19,11 +21,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from frontdesk.models import TenantScoped
+
+log = logging.getLogger("frontdesk.db")
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 class TenantScopeError(RuntimeError):
@@ -59,6 +69,9 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        # One log line when the database goes away and one when it is back, not one per request.
+        self._down = False
+        self._state = threading.Lock()
 
     @contextmanager
     def session(self, business_id: str) -> Iterator[Session]:
@@ -74,10 +87,30 @@ class Database:
 
     @contextmanager
     def _session(self, info: dict[str, str]) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            session.info.update(info)
-            with session.begin():
-                yield session
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                session.info.update(info)
+                with session.begin():
+                    yield session
+        except (OperationalError, InterfaceError) as exc:
+            # The database is away (or too busy to answer): callers answer 503 and try later.
+            raise self._went_away(exc) from None
+        if self._down:
+            self._came_back()
+
+    def _went_away(self, exc: Exception) -> DatabaseUnavailable:
+        reason = _first_line(exc)
+        with self._state:
+            if not self._down:
+                self._down = True
+                log.error("the database went away: %s", reason)
+        return DatabaseUnavailable(f"cannot reach the database at {self.safe_url}: {reason}")
+
+    def _came_back(self) -> None:
+        with self._state:
+            if self._down:
+                self._down = False
+                log.warning("the database is back")
 
     def check(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query answers."""
@@ -85,10 +118,31 @@ class Database:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
             raise DatabaseUnavailable(
-                f"cannot reach the database at {self.safe_url}: {reason}"
+                f"cannot reach the database at {self.safe_url}: {_first_line(exc)}"
             ) from None
+
+    def missing_grants(self) -> list[str]:
+        """The tables our role may not read and write (PostgreSQL): each is a start-up refusal,
+        in one line, instead of a traceback on the first request that needs it."""
+        if self.engine.dialect.name != "postgresql":
+            return []
+        names = sorted(table.name for table in SQLModel.metadata.sorted_tables)
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    # Several privileges in one call means any of them: each is asked apart.
+                    "SELECT name FROM unnest(CAST(:names AS text[])) AS name WHERE "
+                    "to_regclass(name) IS NULL OR NOT ("
+                    + " AND ".join(
+                        f"has_table_privilege(current_user, name, '{privilege}')"
+                        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE")
+                    )
+                    + ")"
+                ),
+                {"names": names},
+            ).all()
+        return [row[0] for row in rows]
 
     def bypasses_row_security(self) -> bool:
         """Does our database role skip row-level security (superuser or BYPASSRLS)?"""

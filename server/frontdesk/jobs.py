@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
 from frontdesk import money
-from frontdesk.db import Database
+from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import (
     Business,
     OutboxItem,
@@ -56,6 +56,8 @@ log = logging.getLogger("frontdesk.jobs")
 # How far back the books are compared with the processor after each reconciliation;
 # `frontdesk books check` compares everything.
 BOOKS_WINDOW = timedelta(days=31)
+# The longest the runner waits between passes while the database is away.
+MAX_BACKOFF = 60.0
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,8 @@ class OutboxRunner:
                         business.id,
                         "; ".join(report.problems),
                     )
+            except DatabaseUnavailable:
+                raise
             except Exception:
                 log.exception("reconciling %s failed; the next round tries again", business.id)
         return applied
@@ -346,17 +350,23 @@ class OutboxRunner:
     def _loop(self) -> None:
         # At once on start: a process coming back from a crash may have missed webhooks.
         next_reconcile = time.monotonic()
+        failures = 0
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
                 if self.settings.reconcile_seconds and time.monotonic() >= next_reconcile:
                     next_reconcile = time.monotonic() + self.settings.reconcile_seconds
                     self.reconcile()
+                failures = 0
+            except DatabaseUnavailable:
+                # Said once by the database when it goes and when it is back; waiting longer
+                # each time keeps a long outage from filling the log or hammering the server.
+                failures, worked = failures + 1, 0
             except Exception:
                 log.exception("outbox runner pass failed; trying again shortly")
-                worked = 0
+                failures, worked = failures + 1, 0
             if not worked:
-                self._stop.wait(self.poll_interval)
+                self._stop.wait(min(self.poll_interval * 2**failures, MAX_BACKOFF))
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="frontdesk-outbox", daemon=True)

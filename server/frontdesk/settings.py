@@ -7,7 +7,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -46,12 +46,36 @@ def default_data_dir() -> Path:
     return Path(base) / "frontdesk"
 
 
-class Settings(BaseSettings):
+class DatabaseSettings(BaseSettings):
+    """What reaching the database takes, and no more: `migrate` and `db provision` sign nothing,
+    so they ask for no signing key."""
+
     model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore", frozen=True)
 
-    environment: Literal["production", "demo", "test"] = "production"
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return url
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{self.data_dir / 'frontdesk.db'}"
+
+
+class Settings(DatabaseSettings):
+    environment: Literal["production", "demo", "test"] = "production"
     # Newest first: tokens are signed with the first key and verified with any of them.
     secret_key: Annotated[tuple[str, ...], NoDecode] = ()
     base_url: str = "http://127.0.0.1:8000"
@@ -62,7 +86,6 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""
     # Only the sandbox and staging point this elsewhere; production leaves it empty.
     stripe_api_base: str = ""
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
     run_jobs: bool = True
     # Staging and tests only: serve the local Stripe sandbox at /_stripe and pay through it.
     stripe_sandbox: bool = False
@@ -114,13 +137,6 @@ class Settings(BaseSettings):
                 ) from None
         return entries
 
-    @field_validator("database_url")
-    @classmethod
-    def _known_database(cls, url: str) -> str:
-        if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
-        return url
-
     @field_validator("base_url")
     @classmethod
     def _absolute_base(cls, url: str) -> str:
@@ -165,16 +181,6 @@ class Settings(BaseSettings):
         return self.data_dir / "stripe-sandbox.json"
 
     @property
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            url = self.database_url
-            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2.
-            if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-            return url
-        return f"sqlite:///{self.data_dir / 'frontdesk.db'}"
-
-    @property
     def stripe_js_url(self) -> str:
         """Stripe.js, from Stripe, or the sandbox's stand-in when the API is the sandbox."""
         if self.stripe_api_base:
@@ -201,8 +207,20 @@ class Settings(BaseSettings):
 
 def load(**overrides: object) -> Settings:
     """Read settings from the environment (plus overrides), turning any problem into one line."""
+    return _read(Settings, overrides)
+
+
+def load_database(**overrides: object) -> DatabaseSettings:
+    """Only the database's settings: for commands that sign nothing."""
+    return _read(DatabaseSettings, overrides)
+
+
+S = TypeVar("S", bound=DatabaseSettings)
+
+
+def _read(kind: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"])

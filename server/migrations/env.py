@@ -37,6 +37,12 @@ def run() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Row-level security is forced on the owner too; a migration that moves data
+                # works across every business, and says so for its own transaction.
+                connection.exec_driver_sql(
+                    "SELECT set_config('frontdesk.all_businesses', 'on', true)"
+                )
             context.run_migrations()
     engine.dispose()
 

@@ -333,15 +333,22 @@ def assert_books_balance(
     print(f"books check: {dict(report.counts)}, no problems")
 
 
-def settle(db: Database, business_id: str, store: Store, timeout: float = 120) -> Books:
-    """Wait until every charge the processor made is recorded and the outbox is empty."""
-    deadline = time.monotonic() + timeout
+def settle(db: Database, business_id: str, store: Store, quiet: float = 60) -> Books:
+    """Wait until every charge the processor made is recorded and the outbox is empty. As long
+    as either moves, keep waiting (a busy machine is slow, not stuck); after `quiet` seconds
+    without progress, fail saying what is still waiting."""
+    last: tuple[int, int] | None = None
+    since = time.monotonic()
     while True:
         books = Books.read(db, business_id)
-        charged = succeeded_intents(store)
+        unrecorded = set(succeeded_intents(store)) - set(books.succeeded)
         pending = books.outbox[OutboxStatus.PENDING]
-        if set(charged) <= set(books.succeeded) and not pending:
+        if not unrecorded and not pending:
             return books
-        if time.monotonic() > deadline:
-            return books
+        if (len(unrecorded), pending) != last:
+            last, since = (len(unrecorded), pending), time.monotonic()
+        assert time.monotonic() - since < quiet, (
+            f"no progress for {quiet:.0f} s: {len(unrecorded)} charges unrecorded, "
+            f"{pending} outbox items pending; stuck: {books.stuck[:5]}"
+        )
         time.sleep(0.5)

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from frontdesk.db import DatabaseUnavailable
 from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
@@ -46,6 +47,12 @@ PROCESSOR_REFUSED = Refused(
     "Please try again",
     "This payment changed while you were on this page. Go back to your account and pay again; "
     "nothing was charged twice.",
+)
+DATABASE_AWAY = Refused(
+    503,
+    "Briefly unavailable",
+    "We could not load your account just now. Nothing was changed; please try again shortly.",
+    retry_after=5,
 )
 PROCESSOR_DOWN = Refused(
     503,
@@ -235,6 +242,8 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
         return notice(request, refused)
     except Limited as limited:
         return notice(request, too_many(limited))
+    except DatabaseUnavailable:
+        return notice(request, DATABASE_AWAY)  # the database logs its own going and coming
     except NotFound:
         return notice(request, NOT_FOUND)
     except ProcessorError as error:
