@@ -52,8 +52,18 @@ SECRET, WEBHOOK_SECRET, ACCOUNT = "sk_test_robust", "whsec_robust", "acct_robust
 class Server:
     """`frontdesk serve` in a process of its own, on a fixed port so it can come back there."""
 
-    def __init__(self, database_url: str, sandbox_url: str, smtp_port: int, log: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        sandbox_url: str,
+        smtp_port: int,
+        log: Path,
+        *,
+        workers: int = 1,
+        **more: str,
+    ) -> None:
         self.port = free_port()
+        self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         settings = {
@@ -69,6 +79,7 @@ class Server:
             "reconcile_seconds": "2",
             # Items a killed process had claimed come back in seconds, not five minutes.
             "outbox_lease_seconds": "3",
+            **more,
         }
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
         self.env.update({f"FRONTDESK_{k.upper()}": v for k, v in settings.items()})
@@ -78,20 +89,34 @@ class Server:
     def start(self) -> None:
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "frontdesk.cli", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "frontdesk.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        started_before = self.log.read_text().count("Application startup complete")
+        deadline = time.monotonic() + 90  # generous: a busy machine starts workers slowly
         while True:
+            started = self.log.read_text().count("Application startup complete") - started_before
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
+                answered = httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
+                answered = False
+            if answered and started >= self.workers:
+                return
             assert self.process.poll() is None, self.log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the server did not come up"
+            assert time.monotonic() < deadline, (
+                f"the server did not come up: {started} of {self.workers} workers started"
+            )
             time.sleep(0.1)
 
     def kill(self) -> None:
