@@ -75,6 +75,25 @@ def _application_role(owner_url: str, role: str) -> str:
     return make_url(owner_url).set(username=role).render_as_string(hide_password=False)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What is loaded by now (the app, the libraries, every test module) lives for the whole run:
+    # set it aside, so the collection after each test only walks what that test made.
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, so both workers stay busy to the end instead of one finishing a
+    two-minute load test alone (every worker sorts the same items the same way)."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=weight)
+
+
 @pytest.fixture(autouse=True)
 def leaks_name_their_test() -> Iterator[None]:
     """A socket, client or server a test leaves open becomes a ResourceWarning only when the

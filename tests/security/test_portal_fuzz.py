@@ -73,7 +73,9 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Portal, Da
     )
     server = LiveServer(create_app(configured, db)).start()
     token = portal.customer_token(TEST_KEYS, tokens.Purpose.PORTAL_SESSION, customer)
-    yield Portal(server.url, made.business.publishable_key, token), db, made.business.id
+    visitor = Portal(server.url, made.business.publishable_key, token)
+    yield visitor, db, made.business.id
+    visitor.client.close()
     server.stop()
     db.dispose()
 
