@@ -30,7 +30,7 @@ from frontdesk.models import (
     StaffRole,
     utcnow,
 )
-from frontdesk.routes.dashboard import SignInLimits
+from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.services import businesses, staff
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.rate_limits import Limit

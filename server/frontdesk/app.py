@@ -32,17 +32,10 @@ from frontdesk.processors import Declined, ProcessorError, Refused
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
-from frontdesk.routes import (
-    api,
-    dashboard,
-    dashboard_billing,
-    dashboard_customers,
-    dashboard_settings,
-    health,
-    portal,
-    visits,
-    webhooks,
-)
+from frontdesk.routes import api, dashboard, health, portal, webhooks
+from frontdesk.routes.dashboard.sign_in import SignInLimits
+from frontdesk.routes.portal.frame import PaymentAttemptLimits
+from frontdesk.routes.portal.sign_in import SignInLinkLimits
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.services.rate_limits import Limit, Limiter
 from frontdesk.settings import Settings
@@ -169,12 +162,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",
-                routes=[
-                    *dashboard.routes,
-                    *dashboard_customers.routes,
-                    *dashboard_billing.routes,
-                    *dashboard_settings.routes,
-                ],
+                routes=dashboard.routes,
                 middleware=[
                     Middleware(
                         CSRFCookieMiddleware, secure=settings.is_production, path="/dashboard"
@@ -214,7 +202,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.api_limit = Limit(
         "api", burst=settings.api_rate_burst, per_second=settings.api_rate_per_second
     )
-    app.state.sign_in_limits = dashboard.SignInLimits()
-    app.state.sign_in_link_limits = portal.SignInLinkLimits()
-    app.state.payment_attempt_limits = visits.PaymentAttemptLimits()
+    app.state.sign_in_limits = SignInLimits()
+    app.state.sign_in_link_limits = SignInLinkLimits()
+    app.state.payment_attempt_limits = PaymentAttemptLimits()
     return app

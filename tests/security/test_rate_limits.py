@@ -13,9 +13,9 @@ import httpx
 from sqlmodel import func, select
 
 from frontdesk.models import OutboxItem, Payment, PaymentStatus, StaffUser, utcnow
-from frontdesk.routes.dashboard import SignInLimits
-from frontdesk.routes.portal import SignInLinkLimits
-from frontdesk.routes.visits import PaymentAttemptLimits
+from frontdesk.routes.dashboard.sign_in import SignInLimits
+from frontdesk.routes.portal.frame import PaymentAttemptLimits
+from frontdesk.routes.portal.sign_in import SignInLinkLimits
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.rate_limits import Limit
 from tests.conftest import csrf_field

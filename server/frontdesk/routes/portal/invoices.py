@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.routes import visits
+from frontdesk.routes.portal import frame
 from frontdesk.services import businesses, documents, invoices
 from frontdesk.services.invoices import DisplayStatus
 
@@ -24,7 +24,7 @@ FILTERS = [
 ]
 
 
-def list_context(status: DisplayStatus | None, page: int) -> visits.Build:
+def list_context(status: DisplayStatus | None, page: int) -> frame.Build:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
         views, more = invoices.list_page(
             session,
@@ -46,7 +46,7 @@ def list_context(status: DisplayStatus | None, page: int) -> visits.Build:
     return build
 
 
-def detail_context(number: str) -> visits.Build:
+def detail_context(number: str) -> frame.Build:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
         view = invoices.get_for_customer(
             session, business=business, customer=customer, number=number
@@ -76,13 +76,13 @@ async def portal_invoices(request: Request) -> Response:
         page = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page = 1
-    return await visits.view(
+    return await frame.view(
         request, "fragments/invoices/list.html", list_context(status, page), section="invoices"
     )
 
 
 async def portal_invoice(request: Request) -> Response:
-    return await visits.view(
+    return await frame.view(
         request,
         "fragments/invoices/detail.html",
         detail_context(request.path_params["number"]),

@@ -1,6 +1,5 @@
-"""Dashboard: the customer list and search, a customer's page (details, invoices, estimates,
-payments, saved cards, activity), creating and editing customers, portal access and links, and
-charging a saved card or refunding a payment on their behalf."""
+"""Customers: the list, a customer's page, their details, access, links, invitation and charging a
+saved card."""
 
 from __future__ import annotations
 
@@ -12,8 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import money
-from frontdesk.models import Customer, Initiator
-from frontdesk.routes.dashboard import Staff, action, field_errors, page
+from frontdesk.models import (
+    Customer,
+    Initiator,
+)
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import (
     audit,
     businesses,
@@ -38,12 +40,9 @@ EDITABLE = (
     "country",
     "external_id",
 )
+
+
 CUSTOMER_PAGE = "fragments/dashboard/customer.html"
-
-
-def page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 async def dashboard_customers(request: Request) -> Response:

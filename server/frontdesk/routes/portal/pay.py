@@ -14,7 +14,7 @@ from starlette.routing import Route
 from frontdesk import money
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
-from frontdesk.routes import visits
+from frontdesk.routes.portal import frame
 from frontdesk.services import payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings
@@ -86,7 +86,7 @@ async def portal_pay(request: Request) -> Response:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
         return choose_context(session, business, customer, numbers)
 
-    return await visits.view(request, "fragments/pay/choose.html", build, section="pay")
+    return await frame.view(request, "fragments/pay/choose.html", build, section="pay")
 
 
 async def portal_pay_summary(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def portal_pay_summary(request: Request) -> Response:
             # The total cannot be worked out yet: say why beside the amount field.
             return {"problem": invalid.fields.get("amount", invalid.message), "selection": None}
 
-    return await visits.view(request, "fragments/pay/summary.html", build, section="pay")
+    return await frame.view(request, "fragments/pay/summary.html", build, section="pay")
 
 
 async def _start(request: Request, template: str, *, one_click: bool) -> Response:
@@ -110,7 +110,7 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
         choice = _choice(session, business, customer, _wanted(form))
-        visits.count_payment_attempt(request, customer, per_customer=False)
+        frame.count_payment_attempt(request, customer, per_customer=False)
         saved = choice["default_method"] if one_click else None
         if one_click and saved is None:
             raise Invalid("There is no saved card to pay with.")
@@ -136,7 +136,7 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
     ) -> dict[str, Any]:
         return {"problem": invalid.message, "selection": None, "current": "home"}
 
-    return await visits.action(request, template, act, rebuild, section="pay")
+    return await frame.action(request, template, act, rebuild, section="pay")
 
 
 async def portal_pay_start(request: Request) -> Response:
@@ -171,7 +171,7 @@ async def portal_pay_confirm(request: Request) -> Response:
             raise NotFound("no saved card")
         return choice
 
-    return await visits.view(request, "fragments/pay/confirm.html", build, section="pay")
+    return await frame.view(request, "fragments/pay/confirm.html", build, section="pay")
 
 
 async def portal_pay_one_click(request: Request) -> Response:
@@ -179,7 +179,7 @@ async def portal_pay_one_click(request: Request) -> Response:
     return await _start(request, "fragments/pay/charged.html", one_click=True)
 
 
-def complete_context(payment_id: str, processor: Processor, settings: Settings) -> visits.Build:
+def complete_context(payment_id: str, processor: Processor, settings: Settings) -> frame.Build:
     """Back from the emailed link: the waiting payment, ready for the bank's check."""
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
@@ -213,7 +213,7 @@ async def portal_pay_result(request: Request) -> Response:
             "current": "home",
         }
 
-    return await visits.view(request, "fragments/pay/result.html", build, section="pay")
+    return await frame.view(request, "fragments/pay/result.html", build, section="pay")
 
 
 routes = [

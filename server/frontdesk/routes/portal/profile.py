@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.routes import visits
+from frontdesk.routes.portal import frame
 from frontdesk.services import customers
 from frontdesk.services.errors import Invalid
 
@@ -34,13 +34,11 @@ def _submitted(form: FormData) -> customers.ProfileInput:
 
 
 async def portal_profile(request: Request) -> Response:
-    return await visits.view(
-        request, "fragments/profile/form.html", form_context, section="profile"
-    )
+    return await frame.view(request, "fragments/profile/form.html", form_context, section="profile")
 
 
 async def portal_profile_update(request: Request) -> Response:
-    ip = visits.client_ip(request)
+    ip = frame.client_ip(request)
 
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
@@ -64,7 +62,7 @@ async def portal_profile_update(request: Request) -> Response:
             "errors": invalid.fields,
         }
 
-    return await visits.action(
+    return await frame.action(
         request, "fragments/profile/form.html", act, rebuild, section="profile"
     )
 

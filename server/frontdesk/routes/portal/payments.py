@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.routes import visits
+from frontdesk.routes.portal import frame
 from frontdesk.services import card_setup, documents, payments
 from frontdesk.services.errors import Invalid, NotFound
 
@@ -40,7 +40,7 @@ def add_card_context(
 
 
 async def portal_card_form(request: Request) -> Response:
-    return await visits.view(
+    return await frame.view(
         request, "fragments/payments/add_card.html", add_card_context, section="pay"
     )
 
@@ -52,7 +52,7 @@ async def portal_card_start(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        visits.count_payment_attempt(request, customer, per_customer=True)
+        frame.count_payment_attempt(request, customer, per_customer=True)
         setup = card_setup.start(
             session,
             business=business,
@@ -75,7 +75,7 @@ async def portal_card_start(request: Request) -> Response:
             session, business, customer, invalid.fields or {"": invalid.message}
         )
 
-    return await visits.action(
+    return await frame.action(
         request, "fragments/payments/add_card.html", act, rebuild, section="pay"
     )
 
@@ -98,7 +98,7 @@ async def portal_card_added(request: Request) -> Response:
         )
         return context
 
-    return await visits.view(request, "fragments/payments/history.html", build, section="pay")
+    return await frame.view(request, "fragments/payments/history.html", build, section="pay")
 
 
 async def portal_payment_method_change(request: Request) -> Response:
@@ -129,7 +129,7 @@ async def portal_payment_method_change(request: Request) -> Response:
     ) -> dict[str, Any]:
         return history_context(session, business, customer)
 
-    return await visits.action(request, "fragments/payments/history.html", act, rebuild)
+    return await frame.action(request, "fragments/payments/history.html", act, rebuild)
 
 
 def pdf(
@@ -142,7 +142,7 @@ def pdf(
 
 
 async def portal_payments(request: Request) -> Response:
-    return await visits.view(request, "fragments/payments/history.html", history_context)
+    return await frame.view(request, "fragments/payments/history.html", history_context)
 
 
 routes = [

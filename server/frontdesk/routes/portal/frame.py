@@ -1,8 +1,7 @@
 """Who is asking on a portal route, and rendering portal views and form actions for them.
 
 Every portal route resolves the business from the publishable key in the path, re-checks the
-page's origin against that business, and then the bearer session token.
-"""
+page's origin against that business, and then the bearer session token."""
 
 from __future__ import annotations
 
@@ -28,8 +27,14 @@ from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
 
 log = logging.getLogger("frontdesk.portal")
+
+
 Build = Callable[[Session, Business, Customer], dict[str, Any]]
+
+
 Act = Callable[[Session, Business, Customer, FormData], dict[str, Any]]
+
+
 Rebuild = Callable[[Session, Business, Customer, FormData, Invalid], dict[str, Any]]
 
 
@@ -41,19 +46,27 @@ class Refused(Exception):
 
 
 NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
+
+
 FAILED = Refused(500, "Something went wrong", "Something went wrong on our side. Please try again.")
+
+
 PROCESSOR_REFUSED = Refused(
     409,
     "Please try again",
     "This payment changed while you were on this page. Go back to your account and pay again; "
     "nothing was charged twice.",
 )
+
+
 DATABASE_AWAY = Refused(
     503,
     "Briefly unavailable",
     "We could not load your account just now. Nothing was changed; please try again shortly.",
     retry_after=5,
 )
+
+
 PROCESSOR_DOWN = Refused(
     503,
     "Payments are unavailable",
@@ -155,6 +168,8 @@ def notice(request: Request, refused: Refused) -> HTMLResponse:
 
 
 CARD_SAVES_CUSTOMER = Limit("card-saves-customer", burst=10, per_second=1 / 60)
+
+
 PAYMENT_ATTEMPTS_IP = Limit("payment-attempts-ip", burst=100, per_second=1)
 
 
@@ -297,3 +312,19 @@ async def action(
         return fragment(request, business, customer, template, context, status)
 
     return await run_in_threadpool(guarded, request, run)
+
+
+def sign_in_form(
+    request: Request,
+    business: Business,
+    *,
+    problem: str = "",
+    sent_to: str = "",
+    status: int = 401,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "fragments/portal/sign_in.html",
+        {"business": business, "problem": problem, "sent_to": sent_to},
+        status_code=status,
+    )

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.routes import visits
+from frontdesk.routes.portal import frame
 from frontdesk.services import businesses, estimates
 from frontdesk.services.errors import Invalid
 
@@ -24,7 +24,7 @@ def list_context(session: Session, business: Business, customer: Customer) -> di
     }
 
 
-def detail_context(number: str) -> visits.Build:
+def detail_context(number: str) -> frame.Build:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
         estimate = estimates.get_for_customer(
             session, business=business, customer=customer, number=number
@@ -44,13 +44,13 @@ def detail_context(number: str) -> visits.Build:
 
 
 async def portal_estimates(request: Request) -> Response:
-    return await visits.view(
+    return await frame.view(
         request, "fragments/estimates/list.html", list_context, section="estimates"
     )
 
 
 async def portal_estimate(request: Request) -> Response:
-    return await visits.view(
+    return await frame.view(
         request,
         "fragments/estimates/detail.html",
         detail_context(request.path_params["number"]),
@@ -60,7 +60,7 @@ async def portal_estimate(request: Request) -> Response:
 
 async def portal_estimate_decide(request: Request) -> Response:
     number = request.path_params["number"]
-    ip = visits.client_ip(request)
+    ip = frame.client_ip(request)
 
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
@@ -91,7 +91,7 @@ async def portal_estimate_decide(request: Request) -> Response:
         context = detail_context(number)(session, business, customer)
         return {**context, "errors": invalid.fields, "message": invalid.message, "form": form}
 
-    return await visits.action(
+    return await frame.action(
         request, "fragments/estimates/detail.html", act, rebuild, section="estimates"
     )
 

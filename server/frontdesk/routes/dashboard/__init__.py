@@ -1,0 +1,28 @@
+"""The business's side, mounted at /dashboard: one module per area, sharing what every dashboard
+handler needs from `frame`."""
+
+from starlette.routing import BaseRoute
+
+from frontdesk.routes.dashboard import (
+    activity,
+    customers,
+    developers,
+    estimates,
+    invoices,
+    payments,
+    settings,
+    sign_in,
+    theme,
+)
+
+routes: list[BaseRoute] = [
+    *sign_in.routes,
+    *customers.routes,
+    *invoices.routes,
+    *estimates.routes,
+    *payments.routes,
+    *theme.routes,
+    *settings.routes,
+    *developers.routes,
+    *activity.routes,
+]

@@ -1,0 +1,120 @@
+"""Developers: API keys, webhook endpoints and their deliveries, the email outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk.models import (
+    OutboxItem,
+)
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
+from frontdesk.services import (
+    businesses,
+    webhooks,
+)
+from frontdesk.services.errors import Invalid
+
+DEVELOPERS_PAGE = "fragments/dashboard/developers.html"
+
+
+def developers_context(who: Staff, **extra: Any) -> dict[str, Any]:
+    session = who.session
+    endpoints = webhooks.endpoints(session)
+    context: dict[str, Any] = {
+        "title": "Developers",
+        "section": "developers",
+        "keys": businesses.api_keys(session),
+        "endpoints": endpoints,
+        "deliveries": {
+            e.id: webhooks.deliveries(session, endpoint_id=e.id, limit=10) for e in endpoints
+        },
+        "event_types": webhooks.EVENT_TYPES,
+        "emails": session.exec(
+            select(OutboxItem)
+            .where(col(OutboxItem.kind).in_(["email", "receipt"]))
+            .order_by(col(OutboxItem.created_at).desc())
+            .limit(20)
+        ).all(),
+        "new_key": "",
+        "new_secret": "",
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_developers(request: Request) -> Response:
+    return await page(
+        request, DEVELOPERS_PAGE, developers_context, title="Developers", section="developers"
+    )
+
+
+async def dashboard_developers_change(request: Request) -> Response:
+    """Owners: create or revoke API keys, add or remove webhook endpoints, redeliver."""
+    change = request.path_params["change"]
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        target = str(form.get("id", ""))
+        if change == "key":
+            row, key = businesses.create_api_key(
+                who.session, business=who.business, name=str(form.get("name", ""))[:200]
+            )
+            who.session.flush()
+            who.audit("api_key.created", "api_key", row.id, prefix=row.prefix)
+            return developers_context(
+                who, new_key=key, notice="Copy the key now: it is shown once."
+            )
+        if change == "revoke":
+            row = businesses.revoke_api_key(who.session, target)
+            who.audit("api_key.revoked", "api_key", row.id, prefix=row.prefix)
+            return developers_context(who, notice=f"Key {row.prefix}… is revoked.")
+        if change == "endpoint":
+            endpoint, secret = webhooks.create_endpoint(
+                who.session,
+                business=who.business,
+                secret_keys=settings.secret_key,
+                url=str(form.get("url", "")).strip(),
+                events=[str(e) for e in form.getlist("events")],
+                description=str(form.get("description", ""))[:200],
+                allow_private=settings.webhooks_may_reach_private_hosts,
+            )
+            who.session.flush()
+            who.audit("webhook_endpoint.created", "webhook_endpoint", endpoint.id, url=endpoint.url)
+            return developers_context(
+                who, new_secret=secret, notice="Copy the signing secret now: it is shown once."
+            )
+        if change == "delete-endpoint":
+            endpoint = webhooks.delete_endpoint(who.session, target)
+            who.audit("webhook_endpoint.deleted", "webhook_endpoint", endpoint.id)
+            return developers_context(who, notice="Endpoint removed.")
+        if change == "redeliver":
+            delivery = webhooks.redeliver(who.session, business=who.business, delivery_id=target)
+            who.audit("webhook.redelivered", "webhook_delivery", delivery.id)
+            return developers_context(who, notice="Queued to be sent again.")
+        raise Invalid("Unknown change.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return developers_context(who, errors=field_errors(invalid))
+
+    return await action(
+        request, DEVELOPERS_PAGE, act, rebuild, section="developers", owners_only=True
+    )
+
+
+routes = [
+    Route("/developers", dashboard_developers, name="dashboard_developers"),
+    Route(
+        "/developers/{change}",
+        dashboard_developers_change,
+        methods=["POST"],
+        name="dashboard_developers_change",
+    ),
+]

@@ -1,0 +1,163 @@
+"""Payments in the dashboard: the list, a payment's page and refunds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk import money
+from frontdesk.models import (
+    Customer,
+    Payment,
+    RefundCause,
+)
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
+from frontdesk.services import (
+    customers,
+    payments,
+)
+from frontdesk.services.errors import Invalid, NotFound
+
+PAYMENT_PAGE = "fragments/dashboard/payment.html"
+
+
+async def dashboard_payments(request: Request) -> Response:
+    number = page_number(request)
+
+    def build(who: Staff) -> dict[str, Any]:
+        rows = who.session.exec(
+            select(Payment, Customer)
+            .join(Customer, col(Customer.id) == Payment.customer_id)
+            .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+            .limit(26)
+            .offset((number - 1) * 25)
+        ).all()
+        shown = rows[:25]
+        seen = payments.views(who.session, [payment for payment, _ in shown])
+        return {
+            "rows": [(view, customer) for view, (_, customer) in zip(seen, shown, strict=True)],
+            "more": len(rows) > 25,
+            "page_number": number,
+        }
+
+    return await page(
+        request, "fragments/dashboard/payments.html", build, title="Payments", section="payments"
+    )
+
+
+def _payment(who: Staff, payment_id: str) -> Payment:
+    found = who.session.get(Payment, payment_id)
+    if found is None or found.business_id != who.business.id:
+        raise NotFound("no such payment")
+    return found
+
+
+def payment_context(who: Staff, payment: Payment, **extra: Any) -> dict[str, Any]:
+    customer = customers.get(who.session, business=who.business, customer_id=payment.customer_id)
+    [view] = payments.history(
+        who.session,
+        business=who.business,
+        customer=customer,
+        payment_id=payment.id,
+        attempts=True,
+    )
+    context: dict[str, Any] = {
+        "view": view,
+        "payment": payment,
+        "customer": customer,
+        "refundable": view.kept
+        if payment.status == "succeeded" and payment.processor_reference
+        else 0,
+        "effects": payments.EFFECTS,
+        "confirming": None,
+        "typed": "",
+        "reason": "",
+        "effect": "",
+        "title": "Payment",
+        "section": "payments",
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_payment(request: Request) -> Response:
+    payment_id = request.path_params["payment"]
+
+    def build(who: Staff) -> dict[str, Any]:
+        return payment_context(who, _payment(who, payment_id))
+
+    return await page(request, PAYMENT_PAGE, build, title="Payment", section="payments")
+
+
+async def dashboard_payment_refund(request: Request) -> Response:
+    """Refund, in two steps: the business says how much and what becomes of the invoices, sees
+    exactly that, and confirms it. Nothing moves before the confirmation."""
+    payment_id = request.path_params["payment"]
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        payment = _payment(who, payment_id)
+        typed = str(form.get("amount", "")).strip()
+        try:
+            amount = money.parse(typed, payment.currency) if typed else None
+        except money.MoneyError as exc:
+            raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+        effect, reason = str(form.get("effect", "")), str(form.get("reason", ""))[:1000]
+        if form.get("confirmed") != "yes":
+            planned = payments.plan(
+                who.session, business=who.business, payment=payment, amount=amount, effect=effect
+            )
+            return payment_context(who, payment, confirming=planned, typed=typed, reason=reason)
+        refund = payments.refund(
+            who.session,
+            business=who.business,
+            payment=payment,
+            amount=amount,
+            reason=reason,
+            effect=effect,
+            cause=RefundCause.STAFF,
+            actor=who.user.id,
+            processor=request.app.state.processor,
+        )
+        who.session.flush()
+        who.audit(
+            "payment.refunded",
+            "customer",
+            payment.customer_id,
+            payment=payment.id,
+            refund=refund.id,
+            amount=refund.amount,
+            invoice_effect=str(refund.invoice_effect),
+        )
+        shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
+        return payment_context(who, payment, notice=f"Refunded {shown}.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return payment_context(
+            who,
+            _payment(who, payment_id),
+            errors=field_errors(invalid),
+            typed=str(form.get("amount", "")),
+            reason=str(form.get("reason", "")),
+            effect=str(form.get("effect", "")),
+        )
+
+    return await action(request, PAYMENT_PAGE, act, rebuild, section="payments")
+
+
+routes = [
+    Route("/payments", dashboard_payments, name="dashboard_payments"),
+    Route("/payments/{payment}", dashboard_payment, name="dashboard_payment"),
+    Route(
+        "/payments/{payment}/refunds",
+        dashboard_payment_refund,
+        methods=["POST"],
+        name="dashboard_payment_refund",
+    ),
+]

@@ -1,0 +1,174 @@
+"""Settings: what the portal offers, where it may be embedded, and staff invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk import money
+from frontdesk.models import (
+    StaffRole,
+)
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
+from frontdesk.services import (
+    businesses,
+    staff,
+)
+from frontdesk.services.errors import Invalid
+
+SETTINGS_PAGE = "fragments/dashboard/settings.html"
+
+
+def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, Any]:
+    business = who.business
+    base = request.app.state.settings.base_url
+    context: dict[str, Any] = {
+        "title": "Settings",
+        "section": "settings",
+        "snippet": (
+            f'<script async src="{base}/widget/frontdesk.js"></script>\n'
+            f'<frontdesk-portal business="{business.publishable_key}"></frontdesk-portal>'
+        ),
+        "tip_percents": ", ".join(f"{bp / 100:g}" for bp in business.tip_basis_points),
+        "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
+        "origin_check": None,
+        "team": staff.team(who.session),
+        "notice": "",
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def dashboard_settings(request: Request) -> Response:
+    def build(who: Staff) -> dict[str, Any]:
+        return settings_context(who, request)
+
+    return await page(request, SETTINGS_PAGE, build, title="Settings", section="settings")
+
+
+def _switch(form: FormData, name: str) -> bool:
+    return form.get(name) == "yes"
+
+
+async def dashboard_settings_portal(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        try:
+            minimum = money.parse(
+                str(form.get("partial_payment_minimum") or "0"), who.business.currency
+            )
+        except money.MoneyError as exc:
+            raise Invalid(
+                "The minimum needs fixing.", {"partial_payment_minimum": str(exc).capitalize()}
+            ) from None
+        changed = businesses.update_portal(
+            who.business,
+            businesses.PortalSettings(
+                allow_payments=_switch(form, "allow_payments"),
+                allow_invoices=_switch(form, "allow_invoices"),
+                allow_estimates=_switch(form, "allow_estimates"),
+                allow_profile_updates=_switch(form, "allow_profile_updates"),
+                tips_enabled=_switch(form, "tips_enabled"),
+                tip_percents=str(form.get("tip_percents", "")),
+                allow_partial_payments=_switch(form, "allow_partial_payments"),
+                partial_payment_minimum=minimum,
+                secure_pay_page=_switch(form, "secure_pay_page"),
+            ),
+        )
+        if changed:
+            who.audit("settings.portal_changed", "business", who.business.id, changed=changed)
+        notice = "Saved: the portal uses these now." if changed else "Nothing changed."
+        return settings_context(who, request, notice=notice)
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+
+
+async def dashboard_settings_embed(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        origins = str(form.get("allowed_origins", "")).replace(",", "\n").splitlines()
+        changed = businesses.update_embed(
+            who.business, origins=origins, portal_page_url=str(form.get("portal_page_url", ""))
+        )
+        if changed:
+            who.audit("settings.embed_changed", "business", who.business.id, changed=changed)
+        return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+
+
+async def dashboard_staff_invite(request: Request) -> Response:
+    settings = request.app.state.settings
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        role = str(form.get("role", "manager"))
+        staff.invite(
+            who.session,
+            business=who.business,
+            secret_keys=settings.secret_key,
+            base_url=settings.base_url,
+            email=str(form.get("email", "")),
+            role=StaffRole.OWNER if role == "owner" else StaffRole.MANAGER,
+            invited_by=who.user,
+        )
+        who.audit("staff.invited", "business", who.business.id, email=str(form.get("email")))
+        return settings_context(who, request, notice="Invitation sent.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+
+
+async def dashboard_settings_check(request: Request) -> Response:
+    """Would the snippet load on this website? Fetches nothing: it compares the origin."""
+
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        parts = urlsplit(str(form.get("site", "")).strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Invalid(
+                "The address needs fixing.",
+                {"site": "Enter the page's full address, like https://example.com/account."},
+            )
+        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        allowed = origin in who.business.allowed_origins
+        return settings_context(who, request, origin_check=(origin, allowed))
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings")
+
+
+routes = [
+    Route("/settings", dashboard_settings, name="dashboard_settings"),
+    Route(
+        "/settings/portal",
+        dashboard_settings_portal,
+        methods=["POST"],
+        name="dashboard_settings_portal",
+    ),
+    Route(
+        "/settings/embed",
+        dashboard_settings_embed,
+        methods=["POST"],
+        name="dashboard_settings_embed",
+    ),
+    Route("/staff", dashboard_staff_invite, methods=["POST"], name="dashboard_staff_invite"),
+    Route(
+        "/settings/check",
+        dashboard_settings_check,
+        methods=["POST"],
+        name="dashboard_settings_check",
+    ),
+]

@@ -1,0 +1,129 @@
+"""What the portal loads besides its views: the loader, the business's stylesheet and logo, the
+origin check and short-lived downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import invoices as invoice_routes
+from frontdesk.routes.portal import payments as payment_routes
+from frontdesk.services import businesses, documents, portal, themes
+from frontdesk.tokens import InvalidToken
+
+WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
+
+
+async def portal_download(request: Request) -> Response:
+    """One PDF, named by a short-lived download token (links cannot send Authorization)."""
+
+    def render() -> Response:
+        settings = request.app.state.settings
+        business = frame.business_for(request)
+        with request.app.state.db.session(business.id) as session:
+            try:
+                customer, document = portal.from_download_token(
+                    session,
+                    business=business,
+                    token=request.path_params["token"],
+                    secret_keys=settings.secret_key,
+                )
+            except InvalidToken:
+                raise frame.Refused(
+                    401, "This download link has expired", "Go back to the portal and try again."
+                ) from None
+            kind, _, reference = document.partition(":")
+            if kind == "invoice":
+                pdf, name = invoice_routes.pdf(session, business, customer, reference)
+            elif kind == "receipt":
+                pdf, name = payment_routes.pdf(session, business, customer, reference)
+            else:
+                raise frame.NOT_FOUND
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    return await run_in_threadpool(frame.guarded, request, render)
+
+
+async def portal_stylesheet(request: Request) -> Response:
+    def render() -> Response:
+        with request.app.state.db.unscoped("the stylesheet is public") as session:
+            business = businesses.by_publishable_key(session, request.path_params["key"])
+        css = themes.stylesheet(business)
+        # Revalidated on every load, so a theme the business saves shows at once.
+        etag = '"' + hashlib.sha256(css.encode()).hexdigest()[:32] + '"'
+        headers = {"Cache-Control": "no-cache", "ETag": etag}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(css, media_type="text/css", headers=headers)
+
+    return await run_in_threadpool(render)
+
+
+async def portal_logo(request: Request) -> Response:
+    """The logo from our own origin: host pages that allow our script allow this too."""
+
+    def render() -> Response:
+        with request.app.state.db.unscoped("the logo is public") as session:
+            business = businesses.by_publishable_key(session, request.path_params["key"])
+        found = documents.logo(business)
+        if found is None:
+            raise frame.NOT_FOUND
+        image, media_type = found
+        headers = {
+            "Cache-Control": "public, max-age=300",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        }
+        return Response(image, media_type=media_type, headers=headers)
+
+    return await run_in_threadpool(frame.guarded, request, render)
+
+
+async def portal_origin_check(request: Request) -> Response:
+    """Says whether the asking page's origin may show this portal; nothing else."""
+
+    def check() -> bool:
+        with request.app.state.db.unscoped("the origin check is public") as session:
+            business = businesses.by_publishable_key(session, request.path_params["key"])
+        origin = request.headers.get("origin", "")
+        return businesses.origin_allowed(business, origin, own_origin=frame.own_origin(request))
+
+    return JSONResponse({"allowed": await run_in_threadpool(check)})
+
+
+@cache
+def _bundle() -> bytes:
+    return WIDGET_BUNDLE.read_bytes()
+
+
+async def widget_script(request: Request) -> Response:
+    return Response(
+        _bundle(),
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+routes = [
+    Route("/widget/frontdesk.js", widget_script, name="widget_script"),
+    Route("/portal/{key}/download/{token}", portal_download, name="portal_download"),
+    Route("/portal/{key}/portal.css", portal_stylesheet, name="portal_stylesheet"),
+    Route("/portal/{key}/origin-check", portal_origin_check, name="portal_origin_check"),
+    Route("/portal/{key}/logo", portal_logo, name="portal_logo"),
+]
