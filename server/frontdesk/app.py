@@ -24,7 +24,6 @@ from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.forwarded import ForwardedMiddleware
-from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
 from frontdesk.models import utcnow
@@ -177,7 +176,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             Middleware(ForwardedMiddleware, trusted=settings.trusted_proxies),
             Middleware(RequestLogMiddleware),
             Middleware(BodyLimitMiddleware),
-            Middleware(PortalCORSMiddleware, db=database),
             Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
         ],
         exception_handlers={

@@ -1,8 +1,10 @@
 """CORS for the portal's fragment routes, answered per business from its allow-list.
 
-Preflights carry no token, so the business comes from the publishable key in the path
-(/portal/{key}/...). Credentials are never allowed: the portal authenticates with a header. The
-theme stylesheet, the logo and the origin check hold nothing personal and are open to every origin.
+It wraps the portal's mount (/portal/{key}), so the publishable key is a path parameter.
+Preflights carry no token, so the business comes from that key; the business it found is left in
+the scope for the handler, which then does not look it up again. Credentials are never allowed:
+the portal authenticates with a header. The theme stylesheet, the logo and the origin check hold
+nothing personal and are open to every origin.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.db import Database
+from frontdesk.models import Business
 from frontdesk.services import businesses
 from frontdesk.services.errors import NotFound
 
@@ -26,31 +29,39 @@ EXPOSE_HEADERS = "Frontdesk-Session, HX-Trigger, HX-Retarget, HX-Reswap, HX-Rese
 MAX_AGE = "7200"  # Chromium's ceiling
 
 
-class PortalCORSMiddleware:
-    def __init__(self, app: ASGIApp, *, db: Database) -> None:
-        self.app = app
-        self.db = db
+# Where the middleware leaves the business it resolved (None: the key names no business).
+BUSINESS = "frontdesk.business"
 
-    def _allowed(self, key: str, origin: str, own_origin: str) -> bool:
-        with self.db.unscoped("CORS resolves a publishable key before any token") as session:
+
+class PortalCORSMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def _business(db: Database, key: str) -> Business | None:
+        with db.unscoped("CORS resolves a publishable key before any token") as session:
             try:
-                business = businesses.by_publishable_key(session, key)
+                return businesses.by_publishable_key(session, key)
             except NotFound:
-                return False
-        return businesses.origin_allowed(business, origin, own_origin=own_origin)
+                return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/portal/"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope.get("path", "")
         headers = Headers(scope=scope)
         origin = headers.get("origin", "")
         public = path.endswith(PUBLIC_SUFFIXES)
-        key = path.split("/")[2]
+        business = await run_in_threadpool(
+            self._business, scope["app"].state.db, scope["path_params"]["key"]
+        )
+        scope[BUSINESS] = business
         own_origin = f"{scope['scheme']}://{headers.get('host', '')}"
         allowed = public or (
-            bool(origin) and await run_in_threadpool(self._allowed, key, origin, own_origin)
+            bool(origin)
+            and business is not None
+            and businesses.origin_allowed(business, origin, own_origin=own_origin)
         )
         cors = {"Vary": "Origin"}
         if origin and allowed:

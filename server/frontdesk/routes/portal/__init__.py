@@ -1,8 +1,11 @@
-"""The customer's side: the portal's views (one module per area), the hosted portal page and the
-secure pay page, sharing what every portal handler needs from `frame`."""
+"""The customer's side: the portal's views (one module per area) mounted once at /portal/{key}
+behind the business's CORS rules, plus the loader, the hosted portal page and the secure pay
+page; every portal handler shares what it needs from `frame`."""
 
-from starlette.routing import BaseRoute
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
 
+from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.routes.portal import (
     assets,
     estimates,
@@ -17,14 +20,21 @@ from frontdesk.routes.portal import (
 )
 
 routes: list[BaseRoute] = [
-    *invoices.routes,
-    *pay_page.routes,
-    *pay.routes,
-    *estimates.routes,
-    *payments.routes,
-    *profile.routes,
+    *assets.outside,
     *hosted.routes,
-    *home.routes,
-    *sign_in.routes,
-    *assets.routes,
+    *pay_page.routes,
+    Mount(
+        "/portal/{key}",
+        routes=[
+            *home.routes,
+            *sign_in.routes,
+            *invoices.routes,
+            *estimates.routes,
+            *pay.routes,
+            *payments.routes,
+            *profile.routes,
+            *assets.routes,
+        ],
+        middleware=[Middleware(PortalCORSMiddleware)],
+    ),
 ]

@@ -120,10 +120,11 @@ async def widget_script(request: Request) -> Response:
     )
 
 
+# Outside /portal/{key}: the loader is the same file for every business.
+outside = [Route("/widget/frontdesk.js", widget_script, name="widget_script")]
 routes = [
-    Route("/widget/frontdesk.js", widget_script, name="widget_script"),
-    Route("/portal/{key}/download/{token}", portal_download, name="portal_download"),
-    Route("/portal/{key}/portal.css", portal_stylesheet, name="portal_stylesheet"),
-    Route("/portal/{key}/origin-check", portal_origin_check, name="portal_origin_check"),
-    Route("/portal/{key}/logo", portal_logo, name="portal_logo"),
+    Route("/download/{token}", portal_download, name="portal_download"),
+    Route("/portal.css", portal_stylesheet, name="portal_stylesheet"),
+    Route("/origin-check", portal_origin_check, name="portal_origin_check"),
+    Route("/logo", portal_logo, name="portal_logo"),
 ]

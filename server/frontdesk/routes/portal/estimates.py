@@ -97,10 +97,10 @@ async def portal_estimate_decide(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/estimates", portal_estimates, name="portal_estimates"),
-    Route("/portal/{key}/estimates/{number}", portal_estimate, name="portal_estimate"),
+    Route("/estimates", portal_estimates, name="portal_estimates"),
+    Route("/estimates/{number}", portal_estimate, name="portal_estimate"),
     Route(
-        "/portal/{key}/estimates/{number}/decision",
+        "/estimates/{number}/decision",
         portal_estimate_decide,
         methods=["POST"],
         name="portal_estimate_decide",

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from frontdesk.db import DatabaseUnavailable
+from frontdesk.middleware.portal_cors import BUSINESS
 from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
@@ -83,12 +84,11 @@ def client_ip(request: Request) -> str:
 
 
 def business_for(request: Request, section: str | None = None) -> Business:
-    """The business named by the path's key, if this page's origin may show it (and the section)."""
-    with request.app.state.db.unscoped("the publishable key comes before any token") as session:
-        try:
-            business: Business = businesses.by_publishable_key(session, request.path_params["key"])
-        except NotFound:
-            raise Refused(404, "Portal not found", "This account portal does not exist.") from None
+    """The business named by the path's key, if this page's origin may show it (and the section).
+    The portal's CORS middleware has looked it up already, once for the whole request."""
+    business: Business | None = request.scope[BUSINESS]
+    if business is None:
+        raise Refused(404, "Portal not found", "This account portal does not exist.")
     origin = request.headers.get("origin")
     if origin and not businesses.origin_allowed(business, origin, own_origin=own_origin(request)):
         raise Refused(

@@ -142,7 +142,7 @@ async def portal_home(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/session", portal_session, methods=["POST"], name="portal_session"),
-    Route("/portal/{key}/home", portal_home, name="portal_home"),
-    Route("/portal/{key}/go/{place:path}", portal_go, name="portal_go"),
+    Route("/session", portal_session, methods=["POST"], name="portal_session"),
+    Route("/home", portal_home, name="portal_home"),
+    Route("/go/{place:path}", portal_go, name="portal_go"),
 ]

@@ -91,6 +91,6 @@ async def portal_invoice(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/invoices", portal_invoices, name="portal_invoices"),
-    Route("/portal/{key}/invoices/{number}", portal_invoice, name="portal_invoice"),
+    Route("/invoices", portal_invoices, name="portal_invoices"),
+    Route("/invoices/{number}", portal_invoice, name="portal_invoice"),
 ]

@@ -217,15 +217,15 @@ async def portal_pay_result(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/pay", portal_pay, name="portal_pay"),
-    Route("/portal/{key}/pay/summary", portal_pay_summary, name="portal_pay_summary"),
-    Route("/portal/{key}/pay", portal_pay_start, methods=["POST"], name="portal_pay_start"),
-    Route("/portal/{key}/pay/confirm", portal_pay_confirm, name="portal_pay_confirm"),
+    Route("/pay", portal_pay, name="portal_pay"),
+    Route("/pay/summary", portal_pay_summary, name="portal_pay_summary"),
+    Route("/pay", portal_pay_start, methods=["POST"], name="portal_pay_start"),
+    Route("/pay/confirm", portal_pay_confirm, name="portal_pay_confirm"),
     Route(
-        "/portal/{key}/pay/one-click",
+        "/pay/one-click",
         portal_pay_one_click,
         methods=["POST"],
         name="portal_pay_one_click",
     ),
-    Route("/portal/{key}/pay/{payment}/result", portal_pay_result, name="portal_pay_result"),
+    Route("/pay/{payment}/result", portal_pay_result, name="portal_pay_result"),
 ]

@@ -146,19 +146,17 @@ async def portal_payments(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/payments", portal_payments, name="portal_payments"),
-    Route("/portal/{key}/payment-methods/new", portal_card_form, name="portal_card_form"),
+    Route("/payments", portal_payments, name="portal_payments"),
+    Route("/payment-methods/new", portal_card_form, name="portal_card_form"),
     Route(
-        "/portal/{key}/payment-methods/new",
+        "/payment-methods/new",
         portal_card_start,
         methods=["POST"],
         name="portal_card_start",
     ),
+    Route("/payment-methods/added/{setup}", portal_card_added, name="portal_card_added"),
     Route(
-        "/portal/{key}/payment-methods/added/{setup}", portal_card_added, name="portal_card_added"
-    ),
-    Route(
-        "/portal/{key}/payment-methods/{method}/{change}",
+        "/payment-methods/{method}/{change}",
         portal_payment_method_change,
         methods=["POST"],
         name="portal_payment_method_change",

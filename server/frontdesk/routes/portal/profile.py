@@ -68,9 +68,9 @@ async def portal_profile_update(request: Request) -> Response:
 
 
 routes = [
-    Route("/portal/{key}/profile", portal_profile, name="portal_profile"),
+    Route("/profile", portal_profile, name="portal_profile"),
     Route(
-        "/portal/{key}/profile",
+        "/profile",
         portal_profile_update,
         methods=["POST"],
         name="portal_profile_update",

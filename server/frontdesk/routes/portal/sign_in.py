@@ -110,16 +110,16 @@ async def portal_sign_in_code(request: Request) -> Response:
 
 routes = [
     Route(
-        "/portal/{key}/sign-in",
+        "/sign-in",
         portal_sign_in_request,
         methods=["POST"],
         name="portal_sign_in_request",
     ),
     Route(
-        "/portal/{key}/sign-in/code",
+        "/sign-in/code",
         portal_sign_in_code,
         methods=["POST"],
         name="portal_sign_in_code",
     ),
-    Route("/portal/{key}/sign-in", portal_sign_in, name="portal_sign_in"),
+    Route("/sign-in", portal_sign_in, name="portal_sign_in"),
 ]
