@@ -22,6 +22,7 @@ from frontdesk.processors.sandbox.app import sign
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers, payments
+from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
@@ -93,7 +94,7 @@ class Flow:
                 selection=chosen,
                 initiated_by=Initiator.STAFF,
                 processor=self.processor,
-                link_for=lambda payment: f"https://shop.example/account#frontdesk=for-{payment.id}",
+                links=Links.from_settings(self.settings),
             )
 
     def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:

@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.services import businesses, portal
+from frontdesk.services import businesses
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer
@@ -100,7 +101,7 @@ def test_the_database_away_is_a_503_said_once_and_recovered_from(
         business = businesses.get(session, made.business.id)
         customer = make_customer(session, business)
     api = {"Authorization": f"Bearer {made.secret_api_key}"}
-    token = portal.session_token(settings.secret_key, customer)
+    token = Links(settings.secret_key).session(customer)
     home = f"{url}/portal/{business.publishable_key}/home"
     session_headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
     assert httpx.get(f"{url}/api/v1/customers", headers=api).status_code == 200

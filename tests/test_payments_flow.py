@@ -11,6 +11,7 @@ import pytest
 import stripe
 from sqlmodel import select
 
+from frontdesk import tokens
 from frontdesk.models import (
     Initiator,
     Invoice,
@@ -26,6 +27,7 @@ from frontdesk.models import (
 from frontdesk.processors.sandbox.app import sign
 from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.links import Links
 from tests.factories import make_business, make_customer, make_invoice
 from tests.flow import WEBHOOK_SECRET, Flow, assert_books_balance
 
@@ -402,7 +404,10 @@ def test_when_the_bank_wants_the_customer_the_same_intent_waits(flow: Flow) -> N
     with flow.db.session(flow.business.id) as session:
         [mail] = [i for i in session.exec(select(OutboxItem)).all() if i.kind == "email"]
     assert mail.payload["to"] == flow.customer.email
-    assert f"#frontdesk=for-{charged.payment.id}" in mail.payload["text"]
+    # The link opens the portal at this payment: its token names it.
+    token = mail.payload["text"].split("#frontdesk=")[1].split()[0]
+    claims = tokens.read(flow.settings.secret_key, tokens.Purpose.PAYMENT_ACTION, token)
+    assert claims.extra["p"] == charged.payment.id
     waiting = flow.payment(charged.payment.id)
     assert waiting.status == PaymentStatus.PENDING and waiting.processor_reference
     intents_before = [k for k, o in flow.store.objects.items() if o["object"] == "payment_intent"]
@@ -569,7 +574,7 @@ def test_one_business_can_neither_see_nor_charge_anothers_saved_cards(flow: Flow
                 selection=payments.Selection([(invoice, 1000)]),
                 initiated_by=Initiator.API,
                 processor=flow.processor,
-                link_for=lambda payment: "",
+                links=Links.from_settings(flow.settings),
             )
 
 

@@ -27,8 +27,9 @@ from frontdesk.models import (
     PaymentStatus,
     Refund,
 )
-from frontdesk.services import businesses, card_setup, customers, payments, portal
+from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.errors import Invalid
+from frontdesk.services.links import Links
 from tests.flow import Flow, assert_books_balance
 from tests.interleave import together
 
@@ -37,7 +38,7 @@ Path = Callable[[], object]
 
 def paths(flow: Flow, payment: Payment) -> dict[str, Path]:
     intent = str(payment.processor_reference)
-    session = portal.session_token(flow.settings.secret_key, flow.customer)
+    session = Links(flow.settings.secret_key).session(flow.customer)
     result = f"{flow.app.url}/portal/{flow.business.publishable_key}/pay/{payment.id}/result"
 
     def webhook() -> object:

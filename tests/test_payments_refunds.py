@@ -16,8 +16,9 @@ from frontdesk.models import (
     PaymentStatus,
     RefundCause,
 )
-from frontdesk.services import businesses, customers, invoices, payments, portal
+from frontdesk.services import businesses, customers, invoices, payments
 from frontdesk.services.errors import Invalid
+from frontdesk.services.links import Links
 from tests.flow import Flow, assert_books_balance
 
 
@@ -96,7 +97,7 @@ def test_the_tip_comes_back_last_and_nothing_beyond_what_was_paid(flow: Flow) ->
 def test_a_refund_shows_in_the_portal_the_dashboard_the_api_and_an_email(flow: Flow) -> None:
     payment = paid(flow)
     refund(flow, payment, 1500, InvoiceEffect.CREDIT)
-    session_token = portal.session_token(flow.settings.secret_key, flow.customer)
+    session_token = Links(flow.settings.secret_key).session(flow.customer)
     history = httpx.get(
         f"{flow.app.url}/portal/{flow.business.publishable_key}/payments",
         headers={"Authorization": f"Bearer {session_token}"},

@@ -44,6 +44,7 @@ from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers, payments, processor_events
 from frontdesk.services.errors import Invalid
+from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -312,7 +313,7 @@ class Payments(RuleBasedStateMachine):
                     selection=payments.Selection(chosen.allocations[:1]),
                     initiated_by=Initiator.STAFF,
                     processor=self.processor,
-                    link_for=lambda payment: f"https://shop.example/#frontdesk=for-{payment.id}",
+                    links=Links(("k" * 48,), "https://shop.example"),
                 )
         except Invalid:
             pass  # nothing to charge

@@ -16,6 +16,7 @@ from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
 from frontdesk.models import OutboxItem, SignInRequest, utcnow
 from frontdesk.services.businesses import NewBusiness
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -227,8 +228,7 @@ def test_an_invitation_arrives_over_smtp_and_its_link_opens_the_account(
             session,
             business=business,
             customer=customer,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
+            links=Links.from_settings(settings),
         )
     port = free_port()
     controller, inbox = start_smtp(port)

@@ -36,6 +36,7 @@ from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.routes.portal.frame import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limit, Limiter
 from frontdesk.settings import Settings
 
@@ -193,6 +194,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = database
     app.state.processor = StripeProcessor.from_settings(settings)
+    app.state.links = Links.from_settings(settings)
     # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
     app.state.clock = utcnow
     # Shared by every worker and machine: the buckets live in the database.

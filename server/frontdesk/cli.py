@@ -28,8 +28,9 @@ from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.sample_site import create_app as create_sample_site
-from frontdesk.services import businesses, customers, portal
+from frontdesk.services import businesses, customers
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from frontdesk.settings import (
     SANDBOX_PUBLISHABLE_KEY,
@@ -293,7 +294,7 @@ def cmd_customer_token(args: argparse.Namespace) -> int:
         customer = customers.get(session, business=business, customer_id=args.customer)
         if not customer.portal_enabled:
             raise CommandError(f"customer {customer.id} has portal access turned off")
-    print(portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, customer))
+    print(Links.from_settings(settings).token(tokens.Purpose.EMBED, customer))
     return 0
 
 

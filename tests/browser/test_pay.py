@@ -18,7 +18,8 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.processors.stripe import StripeProcessor
-from frontdesk.services import businesses, customers, payments, portal
+from frontdesk.services import businesses, customers, payments
+from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from tests.browser.conftest import Stage
 
@@ -201,9 +202,7 @@ def test_an_emailed_link_lets_the_customer_authenticate_a_business_charge(
 
         def link_for(payment: Payment) -> str:
             links.append(
-                portal.action_link(
-                    stage.settings.secret_key,
-                    stage.settings.base_url,
+                Links(stage.settings.secret_key, stage.settings.base_url).action(
                     business,
                     customer,
                     payment.id,

@@ -39,7 +39,7 @@ from frontdesk.models import (
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
-from frontdesk.services import portal
+from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from frontdesk.tokens import Purpose
 from tests.conftest import TEST_KEYS, LiveServer
@@ -212,7 +212,7 @@ class Customers:
         portal_url = f"{self.server.url}/portal/{self.key}"
         # Each customer from their own address, as behind the proxy (uvicorn trusts loopback).
         headers = {"X-Forwarded-For": address, "HX-Request": "true"}
-        embed = portal.customer_token(TEST_KEYS, Purpose.EMBED, customer)
+        embed = Links(TEST_KEYS).token(Purpose.EMBED, customer)
         opened = await self.request(
             "POST", f"{portal_url}/session", data={"token": embed}, headers=headers
         )

@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from frontdesk.db import Database
 from frontdesk.models import OutboxItem, OutboxStatus
-from frontdesk.services import businesses, outbox, portal
+from frontdesk.services import businesses, outbox
+from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import TEST_KEYS
 from tests.factories import make_business, make_customer
@@ -67,7 +68,7 @@ def test_two_processes_share_limits_the_outbox_and_sessions(
         assert statuses == {200: BURST, 429: 2 * BURST}, statuses
 
         # A session opened on one machine is good on the other.
-        embed = portal.customer_token(TEST_KEYS, Purpose.EMBED, customer)
+        embed = Links(TEST_KEYS).token(Purpose.EMBED, customer)
         opened = httpx.post(
             f"{servers[0].url}/portal/{business.publishable_key}/session",
             data={"token": embed},

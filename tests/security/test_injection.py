@@ -15,6 +15,7 @@ from frontdesk.db import Database
 from frontdesk.models import Customer, OutboxItem
 from frontdesk.services import businesses, documents, estimates, invoices, notices
 from frontdesk.services.lines import LineInput
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import make_business
@@ -81,8 +82,7 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
             session,
             business=business,
             document=invoice,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
+            links=Links.from_settings(settings),
         )
         view = invoices.views(session, [invoice])[0]
         pdf = documents.invoice_pdf(

@@ -11,8 +11,9 @@ from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import Customer, InvoiceLine, PaymentMethod, StaffUser
-from frontdesk.services import businesses, portal
+from frontdesk.services import businesses
 from frontdesk.services.businesses import NewBusiness
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice, make_payment
@@ -63,10 +64,8 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
     with db.session(b.business.id) as session:
         b_customer = session.get(Customer, theirs["customer"])
         assert b_customer is not None
-        download = portal.download_token(
-            settings.secret_key, b_customer, f"invoice:{theirs['number']}"
-        )
-        b_link = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, b_customer)
+        download = Links(settings.secret_key).download(b_customer, f"invoice:{theirs['number']}")
+        b_link = Links(settings.secret_key).token(tokens.Purpose.EMBED, b_customer)
     values = {
         **theirs,
         "estimate": "external:none",
@@ -85,7 +84,7 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
         with db.session(a.business.id) as session:
             a_customer = session.exec(select(Customer)).first()
             owner = session.exec(select(StaffUser)).first()
-        embed = portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, a_customer)
+        embed = Links(settings.secret_key).token(tokens.Purpose.EMBED, a_customer)
         key = a.business.publishable_key
         session_token = httpx.post(
             f"{server.url}/portal/{key}/session", data={"token": embed}

@@ -15,7 +15,7 @@ from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import AuditEvent, Customer, Estimate, Payment
-from frontdesk.services import portal
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
@@ -72,7 +72,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Portal, Da
         stripe_api_base="http://127.0.0.1:9",
     )
     server = LiveServer(create_app(configured, db)).start()
-    token = portal.customer_token(TEST_KEYS, tokens.Purpose.PORTAL_SESSION, customer)
+    token = Links(TEST_KEYS).token(tokens.Purpose.PORTAL_SESSION, customer)
     visitor = Portal(server.url, made.business.publishable_key, token)
     yield visitor, db, made.business.id
     visitor.client.close()

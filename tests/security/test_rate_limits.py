@@ -16,7 +16,8 @@ from frontdesk.models import OutboxItem, Payment, PaymentStatus, StaffUser, utcn
 from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.routes.portal.frame import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
-from frontdesk.services import businesses, customers, portal
+from frontdesk.services import businesses, customers
+from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limit
 from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_invoice
@@ -107,7 +108,7 @@ def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> N
         business = businesses.get(session, flow.business.id)
         customer = session.get(type(flow.customer), flow.customer.id)
         assert customer is not None
-        token = portal.session_token(flow.settings.secret_key, customer)
+        token = Links(flow.settings.secret_key).session(customer)
     url = f"{flow.app.url}/portal/{business.publishable_key}/pay"
     headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
 
@@ -130,7 +131,7 @@ def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> N
 
 def test_saving_cards_is_limited_per_customer(flow: Flow) -> None:
     flow.app.app.state.payment_attempt_limits = PaymentAttemptLimits(quick("c"), generous("i"))  # type: ignore[union-attr]
-    token = portal.session_token(flow.settings.secret_key, flow.customer)
+    token = Links(flow.settings.secret_key).session(flow.customer)
     url = f"{flow.app.url}/portal/{flow.business.publishable_key}/payment-methods/new"
     headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
 

@@ -21,7 +21,8 @@ from sqlmodel import select
 
 from frontdesk import tokens
 from frontdesk.models import Customer, Payment, PaymentMethod, StaffUser
-from frontdesk.services import businesses, customers, portal, staff
+from frontdesk.services import businesses, customers, staff
+from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
 from tests.factories import PASSWORD, make_business, make_customer
@@ -115,20 +116,18 @@ def customer_variants(
     **extra: Any,
 ) -> dict[str, str]:
     """Bad tokens of every stateless kind, for one customer and one purpose."""
-    good = portal.customer_token(keys, purpose, customer, **extra)
+    good = Links(keys).token(purpose, customer, **extra)
     lifetime = tokens.LIFETIME[purpose] or 0
     with signed_at(-lifetime - 60):
-        expired = portal.customer_token(keys, purpose, customer, **extra)
+        expired = Links(keys).token(purpose, customer, **extra)
     with signed_at(3600):
-        future = portal.customer_token(keys, purpose, customer, **extra)
+        future = Links(keys).token(purpose, customer, **extra)
     variants = {
         **damaged(good),
         "future-dated": future,
-        "wrong purpose": portal.customer_token(keys, wrong_purpose, customer, **extra),
-        "wrong key": portal.customer_token(
-            (secrets.token_urlsafe(48),), purpose, customer, **extra
-        ),
-        "wrong business": portal.customer_token(keys, purpose, stranger, **extra),
+        "wrong purpose": Links(keys).token(wrong_purpose, customer, **extra),
+        "wrong key": Links((secrets.token_urlsafe(48),)).token(purpose, customer, **extra),
+        "wrong business": Links(keys).token(purpose, stranger, **extra),
     }
     if lifetime:
         variants["expired"] = expired
@@ -275,7 +274,7 @@ def test_customer_tokens_are_refused_on_every_route_that_takes_one(walk: Walk) -
 
     def good(kind: str) -> str:
         purpose, _, extra = kinds[kind]
-        return portal.customer_token(keys, purpose, walk.customer(), **extra)
+        return Links(keys).token(purpose, walk.customer(), **extra)
 
     calls = 0
     for kind, (purpose, wrong, extra) in kinds.items():
@@ -374,5 +373,5 @@ def test_a_payment_of_another_customer_is_not_reachable_by_pay_page_token(walk: 
         other = make_customer(session, walk.flow.business, name="Other Customer")
         payment = session.get(Payment, walk.payment_id)
         assert payment is not None
-    token = portal.pay_page_token(walk.keys, other, walk.payment_id)
+    token = Links(walk.keys).pay_page(other, walk.payment_id)
     assert walk.call("GET", "/pay/{payment}", token, "pay page").status_code == 404

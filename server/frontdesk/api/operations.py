@@ -26,6 +26,7 @@ from frontdesk.models import ApiKey, Business, IdempotencyRecord, TenantScoped
 from frontdesk.processors import Processor
 from frontdesk.services import businesses, idempotency
 from frontdesk.services.errors import Invalid, NotFound, Unauthenticated
+from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limited
 from frontdesk.settings import Settings
 
@@ -59,6 +60,7 @@ class Call:
     query: Any
     api_key_id: str
     processor: Processor
+    links: Links
 
 
 Handler = Callable[[Call], BaseModel]
@@ -185,6 +187,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
                         query=query,
                         api_key_id=api_key.id,
                         processor=request.app.state.processor,
+                        links=request.app.state.links,
                     )
                     result = operation.handler(call).model_dump(mode="json")
                     if claim is not None:

@@ -25,7 +25,6 @@ from frontdesk.services import (
     invoices,
     notices,
     payments,
-    portal,
     webhooks,
 )
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
@@ -103,48 +102,23 @@ def list_payment_methods(call: Call) -> schemas.Page[schemas.PaymentMethod]:
 
 def create_charge(call: Call) -> schemas.Charge:
     body: schemas.ChargeCreate = call.body
-    customer = _customer(call)
-    saved = payments.saved_methods(call.session, business=call.business, customer=customer)
-    chosen = next(
-        (
-            m
-            for m in saved
-            if m.id == body.payment_method or (not body.payment_method and m.is_default)
-        ),
-        None,
-    )
-    if chosen is None:
-        raise Invalid(
-            "There is no saved payment method to charge.",
-            {"payment_method": "Name one of the customer's saved methods."},
-        )
     numbers = None
     if body.invoices is not None:
         numbers = [
             invoices.get_by_reference(call.session, business=call.business, reference=ref).number
             for ref in body.invoices
         ]
-    selection = payments.choose(
+    charged = payments.charge_for_business(
         call.session,
         business=call.business,
-        customer=customer,
+        customer=_customer(call),
+        method_id=body.payment_method or "",
         numbers=numbers,
-        partial=body.amount,
-        by_business=True,
-    )
-    settings = call.settings
-    charged = payments.charge_saved(
-        call.session,
-        business=call.business,
-        customer=customer,
-        method=chosen,
-        selection=selection,
-        initiated_by=models.Initiator.API,
-        processor=call.processor,
-        link_for=lambda payment: portal.action_link(
-            settings.secret_key, settings.base_url, call.business, customer, payment.id
-        ),
+        amount=body.amount,
         description=body.description,
+        actor=payments.Actor(models.Initiator.API, call.api_key_id),
+        processor=call.processor,
+        links=call.links,
     )
     call.session.flush()
     return schemas.Charge(
@@ -157,7 +131,7 @@ def create_portal_session(call: Call) -> schemas.PortalSession:
     customer = _customer(call)
     if not customer.portal_enabled:
         raise Forbidden("Portal access is turned off for this customer.")
-    token = portal.customer_token(call.settings.secret_key, tokens.Purpose.EMBED, customer)
+    token = call.links.token(tokens.Purpose.EMBED, customer)
     lifetime = tokens.LIFETIME[tokens.Purpose.EMBED] or 0
     return schemas.PortalSession(
         customer=customer.id,
@@ -171,13 +145,7 @@ def create_payment_link(call: Call) -> schemas.PaymentLink:
     customer = _customer(call)
     if not customer.portal_enabled:
         raise Forbidden("Portal access is turned off for this customer.")
-    url = portal.payment_link(
-        call.settings.secret_key,
-        call.settings.base_url,
-        call.business,
-        customer,
-        pay_only=body.scope == "pay",
-    )
+    url = call.links.payment(call.business, customer, pay_only=body.scope == "pay")
     return schemas.PaymentLink(customer=customer.id, scope=body.scope, url=url)
 
 
@@ -266,8 +234,7 @@ def _tell_customer(call: Call, document: models.Invoice | models.Estimate) -> No
         call.session,
         business=call.business,
         document=document,
-        secret_keys=call.settings.secret_key,
-        base_url=call.settings.base_url,
+        links=call.links,
     )
 
 
@@ -276,8 +243,7 @@ def _send(call: Call, document: models.Invoice | models.Estimate) -> None:
         call.session,
         business=call.business,
         document=document,
-        secret_keys=call.settings.secret_key,
-        base_url=call.settings.base_url,
+        links=call.links,
     )
 
 

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from frontdesk import tokens
 from frontdesk.models import Business, Customer
-from frontdesk.services import portal
+from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 
 HERE = Path(__file__).parent
@@ -37,7 +37,7 @@ def create_app(settings: Settings, business: Business, customer: Customer) -> St
         return page("home.html")
 
     def embed_token() -> str:
-        return portal.customer_token(settings.secret_key, tokens.Purpose.EMBED, customer)
+        return Links.from_settings(settings).token(tokens.Purpose.EMBED, customer)
 
     async def account(request: Request) -> HTMLResponse:
         return page("account.html", customer=customer, token=embed_token())

@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import customers, estimates, invoices, outbox, portal
+from frontdesk.services import customers, estimates, invoices, outbox
+from frontdesk.services.links import Links
 
 
 def send(
@@ -14,8 +15,7 @@ def send(
     *,
     business: Business,
     document: Invoice | Estimate,
-    secret_keys: tuple[str, ...],
-    base_url: str,
+    links: Links,
 ) -> bool:
     """Send an invoice or an estimate; the first time a draft goes out, the customer is told.
     Was it a draft?"""
@@ -25,13 +25,7 @@ def send(
     else:
         estimates.send(session, business=business, estimate=document)
     if was_draft:
-        document_sent(
-            session,
-            business=business,
-            document=document,
-            secret_keys=secret_keys,
-            base_url=base_url,
-        )
+        document_sent(session, business=business, document=document, links=links)
     return was_draft
 
 
@@ -40,8 +34,7 @@ def document_sent(
     *,
     business: Business,
     document: Invoice | Estimate,
-    secret_keys: tuple[str, ...],
-    base_url: str,
+    links: Links,
 ) -> None:
     """Email the customer about a new invoice or estimate, with a link that signs them in at it
     (so the first one is also their invitation). A customer without portal access gets nothing."""
@@ -55,7 +48,7 @@ def document_sent(
     else:
         kind, view = "estimate", f"estimate/{document.number}"
         ask = f"It is valid until {document.expires_on:%B %-d, %Y}. Review and approve it here:"
-    link = portal.payment_link(secret_keys, base_url, business, customer, view=view)
+    link = links.payment(business, customer, view=view)
     outbox.email(
         session,
         business=business,
@@ -73,14 +66,13 @@ def invitation(
     *,
     business: Business,
     customer: Customer,
-    secret_keys: tuple[str, ...],
-    base_url: str,
+    links: Links,
 ) -> bool:
     """Invite the customer to their portal (sent by hand from the dashboard). False, and nothing
     sent, when their access is off."""
     if not customer.portal_enabled:
         return False
-    link = portal.payment_link(secret_keys, base_url, business, customer, view="home")
+    link = links.payment(business, customer, view="home")
     outbox.email(
         session,
         business=business,

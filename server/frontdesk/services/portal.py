@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -12,27 +11,13 @@ from frontdesk import tokens
 from frontdesk.models import Business, Customer, Estimate, EstimateStatus
 from frontdesk.services import customers, invoices, sign_in
 from frontdesk.services.customers import Balance
+from frontdesk.services.links import Limits
 from frontdesk.tokens import InvalidToken, Purpose
+
+NO_LIMITS = Limits()
 
 # Tokens a customer can arrive with; each is exchanged for a short-lived portal session.
 EXCHANGEABLE = (Purpose.EMBED, Purpose.PAYMENT_ACTION, Purpose.PAY_LINK, Purpose.MAGIC_LINK)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a session may not do, carried by its token from arrival to every renewal."""
-
-    # The business looking at the customer's portal from its dashboard: nothing can change.
-    read_only: bool = False
-    # A pay-only link: the pay step and nothing else of the account.
-    pay_only: bool = False
-
-    def claims(self) -> dict[str, int]:
-        return {k: 1 for k, on in (("ro", self.read_only), ("po", self.pay_only)) if on}
-
-    @classmethod
-    def of(cls, claims: tokens.Claims) -> Limits:
-        return cls(read_only=bool(claims.extra.get("ro")), pay_only=bool(claims.extra.get("po")))
 
 
 @dataclass(frozen=True)
@@ -40,7 +25,7 @@ class Arrival:
     customer: Customer
     # Where the token itself sends the customer ("complete/pay_..."), if anywhere.
     destination: str = ""
-    limits: Limits = Limits()
+    limits: Limits = NO_LIMITS
 
 
 def exchange(
@@ -66,69 +51,6 @@ def exchange(
     if expired:
         raise InvalidToken("this link has expired", expired=True)
     raise InvalidToken("this link is not valid")
-
-
-def customer_token(
-    secret_keys: tuple[str, ...], purpose: Purpose, customer: Customer, **extra: Any
-) -> str:
-    """A token of this purpose naming the customer, their business and their link version."""
-    return tokens.mint(
-        secret_keys,
-        purpose,
-        business_id=customer.business_id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-        **extra,
-    )
-
-
-def action_link(
-    secret_keys: tuple[str, ...],
-    base_url: str,
-    business: Business,
-    customer: Customer,
-    payment_id: str,
-) -> str:
-    """The emailed link back to a payment waiting for the customer, on the business's own page
-    (token in the fragment, never sent to its server), or on our hosted page."""
-    token = customer_token(secret_keys, Purpose.PAYMENT_ACTION, customer, p=payment_id)
-    return f"{_portal_page(base_url, business)}#frontdesk={token}"
-
-
-def _portal_page(base_url: str, business: Business) -> str:
-    return business.portal_page_url or f"{base_url}/p/{business.slug}"
-
-
-def payment_link(
-    secret_keys: tuple[str, ...],
-    base_url: str,
-    business: Business,
-    customer: Customer,
-    view: str = "pay",
-    *,
-    pay_only: bool = False,
-) -> str:
-    """The customer's permanent link to the pay step (or another view, `invoice/INV-1042`);
-    `pay_only` keeps its session to paying. Revoking their links ends every copy."""
-    extra: dict[str, object] = {} if view == "pay" else {"d": view}
-    extra.update(Limits(pay_only=pay_only).claims())
-    token = customer_token(secret_keys, Purpose.PAY_LINK, customer, **extra)
-    return f"{_portal_page(base_url, business)}#frontdesk={token}"
-
-
-def pay_page_token(secret_keys: tuple[str, ...], customer: Customer, payment_id: str) -> str:
-    return customer_token(secret_keys, Purpose.PAY_PAGE, customer, p=payment_id)
-
-
-def session_token(
-    secret_keys: tuple[str, ...], customer: Customer, limits: Limits = Limits()
-) -> str:
-    return customer_token(secret_keys, Purpose.PORTAL_SESSION, customer, **limits.claims())
-
-
-def view_only_token(secret_keys: tuple[str, ...], customer: Customer) -> str:
-    """An embed token for the business's own look at the customer's portal (dashboard)."""
-    return customer_token(secret_keys, Purpose.EMBED, customer, **Limits(read_only=True).claims())
 
 
 def from_session(
@@ -168,11 +90,6 @@ def payments_on(business: Business) -> bool:
 
 def sections(business: Business) -> list[str]:
     return [name for name in SECTIONS if section_enabled(business, name)]
-
-
-def download_token(secret_keys: tuple[str, ...], customer: Customer, document: str) -> str:
-    """A five-minute link to one document (`invoice:INV-1042`, `receipt:pay_...`)."""
-    return customer_token(secret_keys, Purpose.DOWNLOAD, customer, d=document)
 
 
 def from_download_token(

@@ -21,10 +21,10 @@ from frontdesk.services import (
     businesses,
     customers,
     estimates,
+    inputs,
     invoices,
     notices,
     payments,
-    portal,
 )
 from frontdesk.services.errors import Invalid
 
@@ -128,7 +128,6 @@ async def dashboard_customer_live(request: Request) -> Response:
 async def dashboard_customer_portal(request: Request) -> Response:
     """The customer's portal as they see it, read-only: nothing can be paid or changed."""
     customer_id = request.path_params["customer"]
-    settings = request.app.state.settings
 
     def build(who: Staff) -> dict[str, Any]:
         customer = _customer(who, customer_id)
@@ -136,7 +135,7 @@ async def dashboard_customer_portal(request: Request) -> Response:
         return {
             "customer": customer,
             "title": f"{customer.name}'s portal",
-            "token": portal.view_only_token(settings.secret_key, customer),
+            "token": request.app.state.links.view_only(customer),
         }
 
     return await page(
@@ -239,7 +238,6 @@ async def dashboard_customer_link(request: Request) -> Response:
     """Show the customer's permanent links (whole account, pay only); `regenerate` makes new ones
     and `revoke` ends every copy without making new ones."""
     customer_id = request.path_params["customer"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
@@ -255,9 +253,7 @@ async def dashboard_customer_link(request: Request) -> Response:
             raise Invalid("Turn portal access on first.")
 
         def make(pay_only: bool) -> str:
-            return portal.payment_link(
-                settings.secret_key, settings.base_url, who.business, customer, pay_only=pay_only
-            )
+            return str(request.app.state.links.payment(who.business, customer, pay_only=pay_only))
 
         notice = (
             "New links made: the old ones and every open session stopped working."
@@ -275,7 +271,6 @@ async def dashboard_customer_link(request: Request) -> Response:
 async def dashboard_customer_invite(request: Request) -> Response:
     """Email the customer an invitation to their portal (again, if they lost the first)."""
     customer_id = request.path_params["customer"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
@@ -283,8 +278,7 @@ async def dashboard_customer_invite(request: Request) -> Response:
             who.session,
             business=who.business,
             customer=customer,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
+            links=request.app.state.links,
         ):
             raise Invalid("Turn portal access on first.")
         who.audit("customer.invited", "customer", customer.id)
@@ -296,72 +290,41 @@ async def dashboard_customer_invite(request: Request) -> Response:
     return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
 
 
+def _charged(who: Staff, customer: Customer, charged: payments.OffSessionCharge) -> dict[str, Any]:
+    """What the business is told of its charge. A failure is kept, not rolled back: the failed
+    attempt, the customer's email and a lost card forgotten are all part of what happened."""
+    payment = charged.payment
+    shown = money.format_amount(payment.amount, who.business.currency, who.business.locale)
+    if charged.needs_customer:
+        return {
+            "notice": f"The bank wants {customer.name} to confirm the {shown} charge; "
+            "we emailed them a link. It shows here once they do."
+        }
+    if payment.failure_message:
+        return {"errors": {"": f"The charge of {shown} failed: {payment.failure_message}"}}
+    return {"notice": f"Charged {shown}."}
+
+
 async def dashboard_customer_charge(request: Request) -> Response:
     """Charge a card the customer saved with consent, for chosen invoices or an amount."""
     customer_id = request.path_params["customer"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
-        method = payments.saved_method(
+        charged = payments.charge_for_business(
             who.session,
             business=who.business,
             customer=customer,
             method_id=str(form.get("method", "")),
-        )
-        numbers = [str(n) for n in form.getlist("invoice")] or None
-        typed = str(form.get("amount", "")).strip()
-        amount = None
-        if typed:
-            try:
-                amount = money.parse(typed, who.business.currency)
-            except money.MoneyError as exc:
-                raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
-        selection = payments.choose(
-            who.session,
-            business=who.business,
-            customer=customer,
-            numbers=numbers,
-            partial=amount,
-            by_business=True,
-        )
-        charged = payments.charge_saved(
-            who.session,
-            business=who.business,
-            customer=customer,
-            method=method,
-            selection=selection,
-            initiated_by=Initiator.STAFF,
+            numbers=[str(n) for n in form.getlist("invoice")] or None,
+            amount=inputs.amount(str(form.get("amount", "")), who.business.currency),
+            description=str(form.get("description", "")),
+            actor=payments.Actor(Initiator.STAFF, who.user.id, who.ip),
             processor=request.app.state.processor,
-            link_for=lambda p: portal.action_link(
-                settings.secret_key, settings.base_url, who.business, customer, p.id
-            ),
-            description=str(form.get("description", ""))[:500],
+            links=request.app.state.links,
+            method_field="method",
         )
-        shown = money.format_amount(
-            charged.payment.amount, who.business.currency, who.business.locale
-        )
-        who.audit(
-            "payment.charged",
-            "customer",
-            customer.id,
-            payment=charged.payment.id,
-            amount=charged.payment.amount,
-            status=str(charged.payment.status),
-        )
-        if charged.needs_customer:
-            notice = (
-                f"The bank wants {customer.name} to confirm the {shown} charge; "
-                "we emailed them a link. It shows here once they do."
-            )
-        elif charged.payment.failure_message:
-            # Kept, not rolled back: the failed attempt, the customer's email and a lost card
-            # forgotten are all part of what happened.
-            failure = f"The charge of {shown} failed: {charged.payment.failure_message}"
-            return customer_context(who, customer, errors={"": failure})
-        else:
-            notice = f"Charged {shown}."
-        return customer_context(who, customer, notice=notice)
+        return customer_context(who, customer, **_charged(who, customer, charged))
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))

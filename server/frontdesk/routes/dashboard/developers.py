@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import col, select
@@ -18,7 +19,8 @@ from frontdesk.services import (
     businesses,
     webhooks,
 )
-from frontdesk.services.errors import Invalid
+from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.settings import Settings
 
 DEVELOPERS_PAGE = "fragments/dashboard/developers.html"
 
@@ -56,50 +58,68 @@ async def dashboard_developers(request: Request) -> Response:
     )
 
 
+def _create_key(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
+    row, key = businesses.create_api_key(
+        who.session, business=who.business, name=str(form.get("name", ""))[:200]
+    )
+    who.session.flush()
+    who.audit("api_key.created", "api_key", row.id, prefix=row.prefix)
+    return developers_context(who, new_key=key, notice="Copy the key now: it is shown once.")
+
+
+def _revoke_key(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
+    row = businesses.revoke_api_key(who.session, str(form.get("id", "")))
+    who.audit("api_key.revoked", "api_key", row.id, prefix=row.prefix)
+    return developers_context(who, notice=f"Key {row.prefix}… is revoked.")
+
+
+def _add_endpoint(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
+    endpoint, secret = webhooks.create_endpoint(
+        who.session,
+        business=who.business,
+        secret_keys=settings.secret_key,
+        url=str(form.get("url", "")).strip(),
+        events=[str(e) for e in form.getlist("events")],
+        description=str(form.get("description", ""))[:200],
+        allow_private=settings.webhooks_may_reach_private_hosts,
+    )
+    who.session.flush()
+    who.audit("webhook_endpoint.created", "webhook_endpoint", endpoint.id, url=endpoint.url)
+    notice = "Copy the signing secret now: it is shown once."
+    return developers_context(who, new_secret=secret, notice=notice)
+
+
+def _delete_endpoint(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
+    endpoint = webhooks.delete_endpoint(who.session, str(form.get("id", "")))
+    who.audit("webhook_endpoint.deleted", "webhook_endpoint", endpoint.id)
+    return developers_context(who, notice="Endpoint removed.")
+
+
+def _redeliver(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
+    target = str(form.get("id", ""))
+    delivery = webhooks.redeliver(who.session, business=who.business, delivery_id=target)
+    who.audit("webhook.redelivered", "webhook_delivery", delivery.id)
+    return developers_context(who, notice="Queued to be sent again.")
+
+
+CHANGES: dict[str, Callable[[Staff, FormData, Settings], dict[str, Any]]] = {
+    "key": _create_key,
+    "revoke": _revoke_key,
+    "endpoint": _add_endpoint,
+    "delete-endpoint": _delete_endpoint,
+    "redeliver": _redeliver,
+}
+
+
 async def dashboard_developers_change(request: Request) -> Response:
     """Owners: create or revoke API keys, add or remove webhook endpoints, redeliver."""
-    change = request.path_params["change"]
+    change = CHANGES.get(request.path_params["change"])
     settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        target = str(form.get("id", ""))
-        if change == "key":
-            row, key = businesses.create_api_key(
-                who.session, business=who.business, name=str(form.get("name", ""))[:200]
-            )
-            who.session.flush()
-            who.audit("api_key.created", "api_key", row.id, prefix=row.prefix)
-            return developers_context(
-                who, new_key=key, notice="Copy the key now: it is shown once."
-            )
-        if change == "revoke":
-            row = businesses.revoke_api_key(who.session, target)
-            who.audit("api_key.revoked", "api_key", row.id, prefix=row.prefix)
-            return developers_context(who, notice=f"Key {row.prefix}… is revoked.")
-        if change == "endpoint":
-            endpoint, secret = webhooks.create_endpoint(
-                who.session,
-                business=who.business,
-                secret_keys=settings.secret_key,
-                url=str(form.get("url", "")).strip(),
-                events=[str(e) for e in form.getlist("events")],
-                description=str(form.get("description", ""))[:200],
-                allow_private=settings.webhooks_may_reach_private_hosts,
-            )
-            who.session.flush()
-            who.audit("webhook_endpoint.created", "webhook_endpoint", endpoint.id, url=endpoint.url)
-            return developers_context(
-                who, new_secret=secret, notice="Copy the signing secret now: it is shown once."
-            )
-        if change == "delete-endpoint":
-            endpoint = webhooks.delete_endpoint(who.session, target)
-            who.audit("webhook_endpoint.deleted", "webhook_endpoint", endpoint.id)
-            return developers_context(who, notice="Endpoint removed.")
-        if change == "redeliver":
-            delivery = webhooks.redeliver(who.session, business=who.business, delivery_id=target)
-            who.audit("webhook.redelivered", "webhook_delivery", delivery.id)
-            return developers_context(who, notice="Queued to be sent again.")
-        raise Invalid("Unknown change.")
+        if change is None:  # after the CSRF check, like every other refusal
+            raise NotFound("no such change")
+        return change(who, form, settings)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return developers_context(who, errors=field_errors(invalid))

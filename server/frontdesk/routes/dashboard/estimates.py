@@ -82,7 +82,6 @@ async def dashboard_estimate_update(request: Request) -> Response:
 
 async def dashboard_estimate_send(request: Request) -> Response:
     estimate_id = request.path_params["estimate"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         estimate = _estimate(who, estimate_id)
@@ -90,8 +89,7 @@ async def dashboard_estimate_send(request: Request) -> Response:
             who.session,
             business=who.business,
             document=estimate,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
+            links=request.app.state.links,
         )
         if was_draft:
             who.audit("estimate.send", "customer", estimate.customer_id, estimate=estimate.number)

@@ -36,6 +36,7 @@ from frontdesk.services import (
     businesses,
     customers,
     documents,
+    inputs,
     invoices,
     notices,
     payments,
@@ -120,7 +121,6 @@ async def dashboard_invoice_update(request: Request) -> Response:
 async def dashboard_invoice_change(request: Request) -> Response:
     """Send a draft, void an invoice, or record cash or a cheque against it."""
     invoice_id, change = request.path_params["invoice"], request.path_params["change"]
-    settings = request.app.state.settings
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         invoice = _invoice(who, invoice_id)
@@ -129,8 +129,7 @@ async def dashboard_invoice_change(request: Request) -> Response:
                 who.session,
                 business=who.business,
                 document=invoice,
-                secret_keys=settings.secret_key,
-                base_url=settings.base_url,
+                links=request.app.state.links,
             )
             notice = f"{invoice.number} is sent: the customer has it by email and in the portal."
         elif change == "void":
@@ -140,10 +139,7 @@ async def dashboard_invoice_change(request: Request) -> Response:
             customer = customers.get(
                 who.session, business=who.business, customer_id=invoice.customer_id
             )
-            try:
-                amount = money.parse(str(form.get("amount", "")), invoice.currency)
-            except money.MoneyError as exc:
-                raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+            amount = inputs.amount(str(form.get("amount", "")), invoice.currency) or 0
             method = str(form.get("method", ""))
             payments.record_offline(
                 who.session,

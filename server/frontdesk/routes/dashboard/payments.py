@@ -19,6 +19,7 @@ from frontdesk.models import (
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import (
     customers,
+    inputs,
     payments,
 )
 from frontdesk.services.errors import Invalid, NotFound
@@ -104,10 +105,7 @@ async def dashboard_payment_refund(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         payment = _payment(who, payment_id)
         typed = str(form.get("amount", "")).strip()
-        try:
-            amount = money.parse(typed, payment.currency) if typed else None
-        except money.MoneyError as exc:
-            raise Invalid("Choose another amount.", {"amount": str(exc).capitalize()}) from None
+        amount = inputs.amount(typed, payment.currency)
         effect, reason = str(form.get("effect", "")), str(form.get("reason", ""))[:1000]
         if form.get("confirmed") != "yes":
             planned = payments.plan(

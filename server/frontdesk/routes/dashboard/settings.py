@@ -17,6 +17,7 @@ from frontdesk.models import (
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
 from frontdesk.services import (
     businesses,
+    inputs,
     staff,
 )
 from frontdesk.services.errors import Invalid
@@ -58,14 +59,15 @@ def _switch(form: FormData, name: str) -> bool:
 
 async def dashboard_settings_portal(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        try:
-            minimum = money.parse(
-                str(form.get("partial_payment_minimum") or "0"), who.business.currency
+        minimum = (
+            inputs.amount(
+                str(form.get("partial_payment_minimum", "")),
+                who.business.currency,
+                field="partial_payment_minimum",
+                problem="The minimum needs fixing.",
             )
-        except money.MoneyError as exc:
-            raise Invalid(
-                "The minimum needs fixing.", {"partial_payment_minimum": str(exc).capitalize()}
-            ) from None
+            or 0
+        )
         changed = businesses.update_portal(
             who.business,
             businesses.PortalSettings(

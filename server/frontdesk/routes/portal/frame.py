@@ -24,6 +24,7 @@ from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.links import Limits
 from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
 
@@ -131,8 +132,8 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     return customer
 
 
-def limits(request: Request) -> portal.Limits:
-    found: portal.Limits = getattr(request.state, "limits", portal.Limits())
+def limits(request: Request) -> Limits:
+    found: Limits = getattr(request.state, "limits", Limits())
     return found
 
 
@@ -232,15 +233,15 @@ def fragment(
             "download": lambda document: request.url_for(
                 "portal_download",
                 key=business.publishable_key,
-                token=portal.download_token(settings.secret_key, customer, document),
+                token=request.app.state.links.download(customer, document),
             ),
             **context,
         },
         status_code=status_code,
     )
     # Every answer renews the session, so it only ends after a quiet hour.
-    response.headers["Frontdesk-Session"] = portal.session_token(
-        settings.secret_key, customer, limits(request)
+    response.headers["Frontdesk-Session"] = request.app.state.links.session(
+        customer, limits(request)
     )
     return response
 

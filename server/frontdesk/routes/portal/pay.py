@@ -11,11 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk import money
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
 from frontdesk.routes.portal import frame
-from frontdesk.services import payments, portal
+from frontdesk.services import inputs, payments
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import Settings
 
@@ -42,13 +41,8 @@ def _choice(
     session: Session, business: Business, customer: Customer, wanted: Wanted
 ) -> dict[str, Any]:
     partial = None
-    if wanted.amount and business.allow_partial_payments:
-        try:
-            partial = money.parse(wanted.amount, business.currency)
-        except money.MoneyError as exc:
-            raise Invalid(
-                "Choose another amount.", {"amount": str(exc).capitalize() + "."}
-            ) from None
+    if business.allow_partial_payments:
+        partial = inputs.amount(wanted.amount, business.currency)
     selection = payments.choose(
         session, business=business, customer=customer, numbers=wanted.numbers, partial=partial
     )
@@ -157,7 +151,7 @@ def _pay_page(request: Request, business: Business, customer: Customer, payment:
     """Our own pay page for this payment, when the business keeps card entry off its website."""
     if not business.secure_pay_page:
         return ""
-    token = portal.pay_page_token(request.app.state.settings.secret_key, customer, payment.id)
+    token = request.app.state.links.pay_page(customer, payment.id)
     return f"{request.url_for('pay_page', payment=payment.id)}?t={token}"
 
 

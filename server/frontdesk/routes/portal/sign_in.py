@@ -43,7 +43,6 @@ async def portal_sign_in_request(request: Request) -> Response:
     limits: SignInLinkLimits = request.app.state.sign_in_link_limits
 
     def send() -> Response:
-        settings = request.app.state.settings
         business = frame.business_for(request)
         if "@" not in email:
             return frame.sign_in_form(
@@ -68,8 +67,7 @@ async def portal_sign_in_request(request: Request) -> Response:
                 session,
                 business=business,
                 email=email,
-                secret_keys=settings.secret_key,
-                base_url=settings.base_url,
+                links=request.app.state.links,
             )
         return frame.sign_in_form(request, business, sent_to=email, status=200)
 

@@ -29,8 +29,10 @@ from frontdesk.services.payments.methods import (
     saved_methods,
 )
 from frontdesk.services.payments.off_session import (
+    Actor,
     OffSessionCharge,
     ask_customer_to_authenticate,
+    charge_for_business,
     charge_saved,
 )
 from frontdesk.services.payments.offline import OFFLINE_METHODS, record_offline, record_succeeded
@@ -41,6 +43,7 @@ __all__ = [
     "EFFECTS",
     "OFFLINE_METHODS",
     "SAVE_CONSENT",
+    "Actor",
     "Mismatch",
     "OffSessionCharge",
     "PaymentView",
@@ -50,6 +53,7 @@ __all__ = [
     "announce",
     "apply_intent",
     "ask_customer_to_authenticate",
+    "charge_for_business",
     "charge_saved",
     "choose",
     "complete_on_session",

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -11,10 +10,11 @@ from sqlmodel import Session
 from frontdesk import money
 from frontdesk.models import Business, Customer, Initiator, Payment, PaymentMethod, PaymentStatus
 from frontdesk.processors import Declined, Missing, Processor
-from frontdesk.services import customers, outbox
+from frontdesk.services import audit, customers, outbox
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.links import Links
 from frontdesk.services.payments import apply, intents, methods
-from frontdesk.services.payments.selection import Selection
+from frontdesk.services.payments.selection import Selection, choose
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def charge_saved(
     selection: Selection,
     initiated_by: Initiator,
     processor: Processor,
-    link_for: Callable[[Payment], str],
+    links: Links,
     description: str = "",
 ) -> OffSessionCharge:
     """Charge a saved card while the customer is away (the business's dashboard or API).
@@ -95,7 +95,7 @@ def charge_saved(
                 business=business,
                 customer=customer,
                 payment=payment,
-                link=link_for(payment),
+                link=links.action(business, customer, payment.id),
             )
             return OffSessionCharge(payment, needs_customer=True)
         payment.status = PaymentStatus.FAILED
@@ -104,6 +104,77 @@ def charge_saved(
     payment.processor_reference = intent.id
     apply.apply_intent(session, business=business, intent=intent, processor=processor)
     return OffSessionCharge(payment, needs_customer=False)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked, for the audit trail: staff (with their address) or an API key."""
+
+    kind: Initiator
+    id: str
+    ip: str = ""
+
+
+def charge_for_business(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method_id: str,
+    numbers: list[str] | None,
+    amount: int | None,
+    description: str,
+    actor: Actor,
+    processor: Processor,
+    links: Links,
+    method_field: str = "payment_method",
+) -> OffSessionCharge:
+    """The business (its dashboard or its system through the API) charges a card the customer
+    saved: the one named, or their default; for the invoices named, or the oldest first; all that
+    is due, or `amount`. Recorded in the audit trail as the actor's."""
+    saved = methods.saved_methods(session, business=business, customer=customer)
+    chosen = next((m for m in saved if m.id == method_id or (not method_id and m.is_default)), None)
+    if chosen is None:
+        raise Invalid(
+            "There is no saved payment method to charge.",
+            {method_field: "Name one of the customer's saved methods."},
+        )
+    selection = choose(
+        session,
+        business=business,
+        customer=customer,
+        numbers=numbers,
+        partial=amount,
+        by_business=True,
+    )
+    charged = charge_saved(
+        session,
+        business=business,
+        customer=customer,
+        method=chosen,
+        selection=selection,
+        initiated_by=actor.kind,
+        processor=processor,
+        links=links,
+        description=description[:500],
+    )
+    session.flush()
+    audit.record(
+        session,
+        business=business,
+        actor_type=str(actor.kind),
+        actor_id=actor.id,
+        action="payment.charged",
+        target_type="customer",
+        target_id=customer.id,
+        detail={
+            "payment": charged.payment.id,
+            "amount": charged.payment.amount,
+            "status": str(charged.payment.status),
+        },
+        ip=actor.ip,
+    )
+    return charged
 
 
 def ask_customer_to_authenticate(
