@@ -1,11 +1,11 @@
-"""The only module that reads HX-* headers: it decides between a whole page and a fragment."""
+"""The only module that reads or writes HX-* headers: page or fragment, and where htmx goes next."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from frontdesk.rendering import templates
 
@@ -29,3 +29,17 @@ def render(
     )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def redirect(request: Request, url: str) -> Response:
+    """Leave for `url` entirely (a whole page load): htmx follows HX-Redirect, a browser 303."""
+    if wants_fragment(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def location(request: Request, url: str) -> Response:
+    """Go to `url` within the app: htmx fetches it in place (HX-Location), a browser gets 303."""
+    if wants_fragment(request):
+        return Response(status_code=204, headers={"HX-Location": url})
+    return RedirectResponse(url, status_code=303)

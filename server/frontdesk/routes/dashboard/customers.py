@@ -3,6 +3,7 @@ saved card."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -45,9 +46,8 @@ EDITABLE = (
 CUSTOMER_PAGE = "fragments/dashboard/customer.html"
 
 
-async def dashboard_customers(request: Request) -> Response:
-    query = request.query_params.get("q", "")[:200]
-    number = page_number(request)
+def _search(request: Request) -> Callable[[Staff], dict[str, Any]]:
+    query, number = request.query_params.get("q", ""), page_number(request)
 
     def build(who: Staff) -> dict[str, Any]:
         rows, more = customers.search(who.session, business=who.business, query=query, page=number)
@@ -60,13 +60,28 @@ async def dashboard_customers(request: Request) -> Response:
             "more": more,
         }
 
-    # Typing in the search box swaps only the table.
-    fragment = (
-        "fragments/dashboard/customer_table.html"
-        if request.headers.get("HX-Target") == "customers"
-        else "fragments/dashboard/customers.html"
+    return build
+
+
+async def dashboard_customers(request: Request) -> Response:
+    return await page(
+        request,
+        "fragments/dashboard/customers.html",
+        _search(request),
+        title="Customers",
+        section="customers",
     )
-    return await page(request, fragment, build, title="Customers", section="customers")
+
+
+async def dashboard_customer_table(request: Request) -> Response:
+    """Typing in the search box swaps only the table."""
+    return await page(
+        request,
+        "fragments/dashboard/customer_table.html",
+        _search(request),
+        title="Customers",
+        section="customers",
+    )
 
 
 def customer_context(who: Staff, customer: Customer, **extra: Any) -> dict[str, Any]:
@@ -334,6 +349,7 @@ async def dashboard_customer_charge(request: Request) -> Response:
 
 routes = [
     Route("/customers", dashboard_customers, name="dashboard_customers"),
+    Route("/customers/table", dashboard_customer_table, name="dashboard_customer_table"),
     Route("/customers/new", dashboard_customer_new, name="dashboard_customer_new"),
     Route(
         "/customers", dashboard_customer_create, methods=["POST"], name="dashboard_customer_create"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from frontdesk import htmx
 from frontdesk.middleware import csrf
@@ -90,17 +90,12 @@ def signed_in(request: Request) -> StaffUser:
 
 
 def _to_sign_in(request: Request) -> Response:
-    target = str(request.url_for("dashboard_sign_in_form"))
-    if htmx.wants_fragment(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return htmx.redirect(request, str(request.url_for("dashboard_sign_in_form")))
 
 
 def go(request: Request, url: str) -> Response:
-    """After a form that made something: to its page (htmx follows HX-Location)."""
-    if htmx.wants_fragment(request):
-        return Response(status_code=204, headers={"HX-Location": url})
-    return RedirectResponse(url, status_code=303)
+    """After a form that made something: to its page."""
+    return htmx.location(request, url)
 
 
 def _client_ip(request: Request) -> str:
