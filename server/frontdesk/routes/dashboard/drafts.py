@@ -116,6 +116,48 @@ def _customer_of(who: Staff, document: Document) -> Customer:
     return customers.get(who.session, business=who.business, customer_id=document.customer_id)
 
 
+BLANK_ROW = {"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}
+
+
+def _rows(
+    who: Staff, kind: Kind, document: Document | None, form: FormData | None
+) -> list[dict[str, str]]:
+    """The line rows as typed (after a refused save), as stored, or blank; room for more."""
+    rows: list[dict[str, str]] = []
+    if form is not None:
+        rows = _typed_rows(form)
+    elif document is not None:
+        rows = [
+            {
+                "description": line.description,
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_price": f"{money.to_decimal(line.unit_amount, document.currency)}",
+                "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
+            }
+            for line in kind.lines(who.session, document)
+        ]
+    return rows + [BLANK_ROW] * max(3 - len(rows), 1)
+
+
+def _values(
+    who: Staff, kind: Kind, document: Document | None, form: FormData | None
+) -> dict[str, str]:
+    """The dates and notes: as typed, as stored, or a new draft's defaults."""
+    if form is not None:
+        values = {name: str(form.get(name, "")) for name in ("issue_date", "notes")}
+        return {**values, "ends": str(form.get(kind.end, ""))}
+    if document is not None:
+        ends = getattr(document, kind.end).isoformat()
+        return {
+            "issue_date": document.issue_date.isoformat(),
+            "notes": document.notes,
+            "ends": ends,
+        }
+    today = businesses.today(who.business)
+    ends = (today + timedelta(kind.days)).isoformat()
+    return {"issue_date": today.isoformat(), "notes": "", "ends": ends}
+
+
 def editor_context(
     who: Staff,
     kind: Kind,
@@ -126,33 +168,6 @@ def editor_context(
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The draft editor for an invoice or an estimate: its lines, dates and notes."""
-    today = businesses.today(who.business)
-    rows: list[dict[str, str]] = []
-    if form is not None:
-        rows = _typed_rows(form)
-    elif document is not None:
-        for line in kind.lines(who.session, document):
-            rows.append(
-                {
-                    "description": line.description,
-                    "quantity": f"{line.quantity.normalize():f}",
-                    "unit_price": f"{money.to_decimal(line.unit_amount, document.currency)}",
-                    "tax_rate": f"{Decimal(line.tax_rate_bp) / 100:f}" if line.tax_rate_bp else "",
-                }
-            )
-    rows += [{"description": "", "quantity": "1", "unit_price": "", "tax_rate": ""}] * max(
-        3 - len(rows), 1
-    )
-    if form is not None:
-        values = {name: str(form.get(name, "")) for name in ("issue_date", "notes")}
-        values["ends"] = str(form.get(kind.end, ""))
-    elif document is not None:
-        values = {"issue_date": document.issue_date.isoformat(), "notes": document.notes}
-        values["ends"] = getattr(document, kind.end).isoformat()
-    else:
-        values = {"issue_date": today.isoformat(), "notes": ""}
-        values["ends"] = (today + timedelta(kind.days)).isoformat()
-    values["customer"] = customer.id if customer else ""
     choices = (
         []
         if customer
@@ -163,8 +178,11 @@ def editor_context(
         "end_field": kind.end,
         "customer": customer,
         "document": document,
-        "rows": rows,
-        "values": values,
+        "rows": _rows(who, kind, document, form),
+        "values": {
+            **_values(who, kind, document, form),
+            "customer": customer.id if customer else "",
+        },
         "choices": choices,
         "errors": errors or {},
         "title": f"Edit {document.number}" if document else f"New {kind.name}",

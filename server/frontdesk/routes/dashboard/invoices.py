@@ -3,6 +3,7 @@ PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +43,7 @@ from frontdesk.services import (
     payments,
 )
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.links import Links
 
 INVOICE_PAGE = "fragments/dashboard/invoice.html"
 
@@ -118,44 +120,52 @@ async def dashboard_invoice_update(request: Request) -> Response:
     return await document_update(request, INVOICE)
 
 
+def _send(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str:
+    notices.send(who.session, business=who.business, document=invoice, links=links)
+    return f"{invoice.number} is sent: the customer has it by email and in the portal."
+
+
+def _void(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str:
+    invoices.void(who.session, business=who.business, invoice=invoice)
+    return f"{invoice.number} is void."
+
+
+def _received(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str:
+    """Cash or a cheque the business took for it."""
+    customer = customers.get(who.session, business=who.business, customer_id=invoice.customer_id)
+    amount = inputs.amount(str(form.get("amount", "")), invoice.currency) or 0
+    method = str(form.get("method", ""))
+    # Anything but cash or a cheque is refused by the service, in words.
+    kind = PaymentMethodKind(method) if method in ("cash", "cheque") else PaymentMethodKind.CARD
+    payments.record_offline(
+        who.session,
+        business=who.business,
+        customer=customer,
+        invoice=invoice,
+        amount=amount,
+        method=kind,
+        reference=str(form.get("reference", "")),
+    )
+    shown = money.format_amount(amount, invoice.currency, who.business.locale)
+    return f"Recorded {shown} paid by {method}."
+
+
+CHANGES: dict[str, Callable[[Staff, Invoice, FormData, Links], str]] = {
+    "send": _send,
+    "void": _void,
+    "payment": _received,
+}
+
+
 async def dashboard_invoice_change(request: Request) -> Response:
     """Send a draft, void an invoice, or record cash or a cheque against it."""
     invoice_id, change = request.path_params["invoice"], request.path_params["change"]
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         invoice = _invoice(who, invoice_id)
-        if change == "send":
-            notices.send(
-                who.session,
-                business=who.business,
-                document=invoice,
-                links=request.app.state.links,
-            )
-            notice = f"{invoice.number} is sent: the customer has it by email and in the portal."
-        elif change == "void":
-            invoices.void(who.session, business=who.business, invoice=invoice)
-            notice = f"{invoice.number} is void."
-        elif change == "payment":
-            customer = customers.get(
-                who.session, business=who.business, customer_id=invoice.customer_id
-            )
-            amount = inputs.amount(str(form.get("amount", "")), invoice.currency) or 0
-            method = str(form.get("method", ""))
-            payments.record_offline(
-                who.session,
-                business=who.business,
-                customer=customer,
-                invoice=invoice,
-                amount=amount,
-                method=PaymentMethodKind(method)
-                if method in ("cash", "cheque")
-                else PaymentMethodKind.CARD,
-                reference=str(form.get("reference", "")),
-            )
-            shown = money.format_amount(amount, invoice.currency, who.business.locale)
-            notice = f"Recorded {shown} paid by {method}."
-        else:
+        if change not in CHANGES:
             raise NotFound("no such change")
+        notice = CHANGES[change](who, invoice, form, request.app.state.links)
         who.audit(f"invoice.{change}", "customer", invoice.customer_id, invoice=invoice.number)
         return invoice_context(who, invoice, notice=notice)
 

@@ -16,6 +16,7 @@ from frontdesk.models import (
     Payment,
     RefundCause,
 )
+from frontdesk.processors import Processor
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import (
     customers,
@@ -97,56 +98,54 @@ async def dashboard_payment(request: Request) -> Response:
     return await page(request, PAYMENT_PAGE, build, title="Payment", section="payments")
 
 
+def _refund_step(
+    who: Staff, form: FormData, payment_id: str, processor: Processor
+) -> dict[str, Any]:
+    """Without `confirmed`, only what would happen; with it, the refund."""
+    payment = _payment(who, payment_id)
+    typed = str(form.get("amount", "")).strip()
+    amount = inputs.amount(typed, payment.currency)
+    effect, reason = str(form.get("effect", "")), str(form.get("reason", ""))[:1000]
+    if form.get("confirmed") != "yes":
+        planned = payments.plan(
+            who.session, business=who.business, payment=payment, amount=amount, effect=effect
+        )
+        return payment_context(who, payment, confirming=planned, typed=typed, reason=reason)
+    refund = payments.refund(
+        who.session,
+        business=who.business,
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        effect=effect,
+        cause=RefundCause.STAFF,
+        actor=who.user.id,
+        processor=processor,
+    )
+    shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
+    return payment_context(who, payment, notice=f"Refunded {shown}.")
+
+
 async def dashboard_payment_refund(request: Request) -> Response:
     """Refund, in two steps: the business says how much and what becomes of the invoices, sees
     exactly that, and confirms it. Nothing moves before the confirmation."""
-    payment_id = request.path_params["payment"]
-
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        payment = _payment(who, payment_id)
-        typed = str(form.get("amount", "")).strip()
-        amount = inputs.amount(typed, payment.currency)
-        effect, reason = str(form.get("effect", "")), str(form.get("reason", ""))[:1000]
-        if form.get("confirmed") != "yes":
-            planned = payments.plan(
-                who.session, business=who.business, payment=payment, amount=amount, effect=effect
-            )
-            return payment_context(who, payment, confirming=planned, typed=typed, reason=reason)
-        refund = payments.refund(
-            who.session,
-            business=who.business,
-            payment=payment,
-            amount=amount,
-            reason=reason,
-            effect=effect,
-            cause=RefundCause.STAFF,
-            actor=who.user.id,
-            processor=request.app.state.processor,
-        )
-        who.session.flush()
-        who.audit(
-            "payment.refunded",
-            "customer",
-            payment.customer_id,
-            payment=payment.id,
-            refund=refund.id,
-            amount=refund.amount,
-            invoice_effect=str(refund.invoice_effect),
-        )
-        shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
-        return payment_context(who, payment, notice=f"Refunded {shown}.")
+    payment_id, processor = request.path_params["payment"], request.app.state.processor
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        typed, reason, effect = (str(form.get(k, "")) for k in ("amount", "reason", "effect"))
+        payment = _payment(who, payment_id)
+        errors = field_errors(invalid)
         return payment_context(
-            who,
-            _payment(who, payment_id),
-            errors=field_errors(invalid),
-            typed=str(form.get("amount", "")),
-            reason=str(form.get("reason", "")),
-            effect=str(form.get("effect", "")),
+            who, payment, errors=errors, typed=typed, reason=reason, effect=effect
         )
 
-    return await action(request, PAYMENT_PAGE, act, rebuild, section="payments")
+    return await action(
+        request,
+        PAYMENT_PAGE,
+        lambda who, form: _refund_step(who, form, payment_id, processor),
+        rebuild,
+        section="payments",
+    )
 
 
 routes = [

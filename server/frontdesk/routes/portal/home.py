@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.processors import Processor
 from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
@@ -21,7 +21,6 @@ from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import profile as profile_routes
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import NotFound
-from frontdesk.settings import Settings
 from frontdesk.tokens import InvalidToken
 
 
@@ -42,88 +41,84 @@ def home_context(session: Session, business: Business, customer: Customer) -> di
     }
 
 
-def _place(link: str, settings: Settings, processor: Processor) -> Place:
+# Deep links that name one thing (#invoice/INV-1042, #complete/pay_..., #pay/INV-1042).
+ONE_OF: dict[str, Callable[[str, Request], Place]] = {
+    "invoice": lambda number, _: Place(
+        "fragments/invoices/detail.html", invoice_routes.detail_context(number), "invoices"
+    ),
+    "complete": lambda payment, request: Place(
+        "fragments/pay/charged.html",
+        pay_routes.complete_context(
+            payment, request.app.state.processor, request.app.state.settings
+        ),
+        "pay",
+    ),
+    "pay": lambda number, _: Place(
+        "fragments/pay/choose.html",
+        lambda s, b, c: pay_routes.choose_context(s, b, c, [number]),
+        "pay",
+    ),
+    "estimate": lambda number, _: Place(
+        "fragments/estimates/detail.html", estimate_routes.detail_context(number), "estimates"
+    ),
+}
+HOME = Place("fragments/portal/home.html", home_context, None)
+# Deep links to a whole view (#invoices, #profile, ...); anything else opens home.
+VIEWS = {
+    "invoices": Place(
+        "fragments/invoices/list.html", invoice_routes.list_context(None, 1), "invoices"
+    ),
+    "estimates": Place("fragments/estimates/list.html", estimate_routes.list_context, "estimates"),
+    "payments": Place("fragments/payments/history.html", payment_routes.history_context, None),
+    "profile": Place("fragments/profile/form.html", profile_routes.form_context, "profile"),
+    "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
+}
+
+
+def _place(link: str, request: Request) -> Place:
     name, _, argument = link.partition("/")
-    if name == "invoice" and argument:
-        return Place(
-            "fragments/invoices/detail.html", invoice_routes.detail_context(argument), "invoices"
+    if argument and name in ONE_OF:
+        return ONE_OF[name](argument, request)
+    return VIEWS.get(name, HOME)
+
+
+def _opened(
+    request: Request, session: Session, business: Business, arrival: portal.Arrival, asked: Place
+) -> tuple[Place, dict[str, Any]]:
+    """Where a new session opens: where its token sends it, else the deep link, else home (a
+    section the business has switched off, or a thing that is not the customer's, is home)."""
+    wanted = _place(arrival.destination, request) if arrival.destination else asked
+    current = wanted if portal.section_enabled(business, wanted.section) else HOME
+    if arrival.limits.pay_only and current.section != "pay":
+        raise frame.Refused(
+            403, "Payments are off", f"{business.name} is not taking payments here right now."
         )
-    if name == "complete" and argument:
-        return Place(
-            "fragments/pay/charged.html",
-            pay_routes.complete_context(argument, processor, settings),
-            "pay",
-        )
-    if name == "pay" and argument:
-        return Place(
-            "fragments/pay/choose.html",
-            lambda s, b, c: pay_routes.choose_context(s, b, c, [argument]),
-            "pay",
-        )
-    if name == "estimate" and argument:
-        return Place(
-            "fragments/estimates/detail.html", estimate_routes.detail_context(argument), "estimates"
-        )
-    places = {
-        "invoices": Place(
-            "fragments/invoices/list.html", invoice_routes.list_context(None, 1), "invoices"
-        ),
-        "estimates": Place(
-            "fragments/estimates/list.html", estimate_routes.list_context, "estimates"
-        ),
-        "payments": Place("fragments/payments/history.html", payment_routes.history_context, None),
-        "profile": Place("fragments/profile/form.html", profile_routes.form_context, "profile"),
-        "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
-    }
-    return places.get(name, Place("fragments/portal/home.html", home_context, None))
+    try:
+        return current, current.build(session, business, arrival.customer)
+    except NotFound:
+        return HOME, home_context(session, business, arrival.customer)
 
 
 async def portal_session(request: Request) -> Response:
     """Trades an arrival token for a session, and shows the shell open at the deep link's view."""
     form = await request.form()
-    token = str(form.get("token", ""))
-    place = _place(
-        str(form.get("view", "")), request.app.state.settings, request.app.state.processor
-    )
+    token, asked = str(form.get("token", "")), _place(str(form.get("view", "")), request)
 
     def exchange() -> Response:
-        settings = request.app.state.settings
-        business = frame.business_for(request)
+        business, keys = frame.business_for(request), request.app.state.settings.secret_key
         with request.app.state.db.session(business.id) as session:
             try:
-                arrival = portal.exchange(
-                    session, business=business, token=token, secret_keys=settings.secret_key
-                )
-                customer = arrival.customer
-                request.state.limits = arrival.limits
+                arrival = portal.exchange(session, business=business, token=token, secret_keys=keys)
             except customers.AccessDisabled:
                 raise frame.no_access(business) from None
             except InvalidToken as exc:
                 # Expired, used or replaced: the way forward is a fresh link by email.
                 return frame.sign_in_form(request, business, problem=f"{str(exc).capitalize()}.")
-            wanted = (
-                _place(arrival.destination, settings, request.app.state.processor)
-                if arrival.destination
-                else place
-            )
-            home = _place("", settings, request.app.state.processor)
-            current = wanted if portal.section_enabled(business, wanted.section) else home
-            if arrival.limits.pay_only and current.section != "pay":
-                raise frame.Refused(
-                    403,
-                    "Payments are off",
-                    f"{business.name} is not taking payments here right now.",
-                )
-            try:
-                context = current.build(session, business, customer)
-            except NotFound:
-                current, context = home, home_context(session, business, customer)
+            request.state.limits = arrival.limits
+            current, context = _opened(request, session, business, arrival, asked)
+        shell = {"view_template": current.template, **context}
         return frame.fragment(
-            request,
-            business,
-            customer,
-            "fragments/portal/shell.html",
-            {"view_template": current.template, **context},
+            request, business, arrival.customer, "fragments/portal/shell.html", shell
         )
 
     return await run_in_threadpool(frame.guarded, request, exchange)
@@ -131,9 +126,7 @@ async def portal_session(request: Request) -> Response:
 
 async def portal_go(request: Request) -> Response:
     """The view a deep link names, for a portal that is already open (the hash changed)."""
-    place = _place(
-        request.path_params["place"], request.app.state.settings, request.app.state.processor
-    )
+    place = _place(request.path_params["place"], request)
     return await frame.view(request, place.template, place.build, section=place.section)
 
 

@@ -7,58 +7,44 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk import tokens
 from frontdesk.rendering import templates
-from frontdesk.services import businesses, customers, payments
-from frontdesk.services.errors import NotFound
-from frontdesk.tokens import InvalidToken, Purpose
+from frontdesk.services import payments
+
+# Only our files and Stripe's, and no page may frame this one.
+CSP = (
+    "default-src 'self'; script-src 'self' {stripe}; frame-src {stripe}; "
+    "connect-src 'self' {api}; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
 
 
 async def pay_page(request: Request) -> Response:
     settings = request.app.state.settings
 
     def render() -> Response:
-        try:
-            claims = tokens.read(
-                settings.secret_key, Purpose.PAY_PAGE, request.query_params.get("t", "")
-            )
-        except InvalidToken:
-            raise NotFound("this payment link has expired") from None
-        payment_id = request.path_params["payment"]
-        if claims.extra.get("p") != payment_id:
-            raise NotFound("no such payment")
-        with request.app.state.db.session(claims.business_id) as session:
-            business = businesses.get(session, claims.business_id)
-            try:
-                customer = customers.for_token(session, business=business, claims=claims)
-            except InvalidToken:
-                raise NotFound("no such payment") from None
-            payment, client_secret = payments.waiting(
-                session,
-                business=business,
-                customer=customer,
-                payment_id=payment_id,
-                processor=request.app.state.processor,
-            )
+        shown = payments.for_pay_page(
+            request.app.state.db,
+            secret_keys=settings.secret_key,
+            token=request.query_params.get("t", ""),
+            payment_id=request.path_params["payment"],
+            processor=request.app.state.processor,
+        )
         response = templates.TemplateResponse(
             request,
             "pages/pay/page.html",
             {
-                "business": business,
-                "customer": customer,
-                "payment": payment,
-                "client_secret": client_secret,
+                "business": shown.business,
+                "customer": shown.customer,
+                "payment": shown.payment,
+                "client_secret": shown.client_secret,
                 "publishable_key": settings.stripe_publishable_key,
                 "stripe_js": settings.stripe_js_url,
                 "demo": settings.environment == "demo",
             },
         )
         stripe_origin, api_origin = settings.stripe_origins
-        # Only our files and Stripe's, and no page may frame this one.
-        response.headers["Content-Security-Policy"] = (
-            f"default-src 'self'; script-src 'self' {stripe_origin}; frame-src {stripe_origin}; "
-            f"connect-src 'self' {api_origin}; style-src 'self'; img-src 'self' data:; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+        response.headers["Content-Security-Policy"] = CSP.format(
+            stripe=stripe_origin, api=api_origin
         )
         return response
 

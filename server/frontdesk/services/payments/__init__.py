@@ -13,8 +13,10 @@ from frontdesk.services.payments.history import (
     views,
 )
 from frontdesk.services.payments.intents import (
+    PayPage,
     account,
     complete_on_session,
+    for_pay_page,
     refresh,
     start,
     waiting,
@@ -46,6 +48,7 @@ __all__ = [
     "Actor",
     "Mismatch",
     "OffSessionCharge",
+    "PayPage",
     "PaymentView",
     "RefundPlan",
     "Selection",
@@ -58,6 +61,7 @@ __all__ = [
     "choose",
     "complete_on_session",
     "consent_for",
+    "for_pay_page",
     "get_for_customer",
     "history",
     "make_default",

@@ -7,12 +7,15 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from frontdesk import tokens
+from frontdesk.db import Database
 from frontdesk.models import (
     Business,
     Customer,
@@ -27,8 +30,8 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.processors import Declined, Intent, IntentStatus, Missing, Processor, Refused
-from frontdesk.services import customers, invoices
-from frontdesk.services.errors import Invalid
+from frontdesk.services import businesses, customers, invoices
+from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.payments import apply, methods
 from frontdesk.services.payments.history import owned
 from frontdesk.services.payments.selection import Selection
@@ -301,6 +304,41 @@ def waiting(
         return payment, ""
     intent: Intent = processor.retrieve_intent(account(business), str(payment.processor_reference))
     return payment, intent.client_secret if intent.status in IntentStatus.PAYABLE else ""
+
+
+@dataclass(frozen=True)
+class PayPage:
+    business: Business
+    customer: Customer
+    payment: Payment
+    client_secret: str
+
+
+def for_pay_page(
+    db: Database, *, secret_keys: tuple[str, ...], token: str, payment_id: str, processor: Processor
+) -> PayPage:
+    """The payment our secure pay page shows, from the token in its link; NotFound for a token
+    that has expired, names another payment, or is not the customer's any more."""
+    try:
+        claims = tokens.read(secret_keys, tokens.Purpose.PAY_PAGE, token)
+    except tokens.InvalidToken:
+        raise NotFound("this payment link has expired") from None
+    if claims.extra.get("p") != payment_id:
+        raise NotFound("no such payment")
+    with db.session(claims.business_id) as session:
+        business = businesses.get(session, claims.business_id)
+        try:
+            customer = customers.for_token(session, business=business, claims=claims)
+        except tokens.InvalidToken:
+            raise NotFound("no such payment") from None
+        payment, secret = waiting(
+            session,
+            business=business,
+            customer=customer,
+            payment_id=payment_id,
+            processor=processor,
+        )
+    return PayPage(business, customer, payment, secret)
 
 
 def pending(

@@ -23,7 +23,7 @@ from frontdesk.models import (
     RefundCause,
 )
 from frontdesk.processors import Processor
-from frontdesk.services import customers, events, invoices, outbox
+from frontdesk.services import audit, customers, events, invoices, outbox
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import REFUND_COUNTS
 
@@ -124,6 +124,22 @@ def refund(
         invoice = session.get(Invoice, invoice_id)
         assert invoice is not None
         invoices.settle(session, business=business, invoice=invoice)
+    session.flush()
+    audit.record(
+        session,
+        business=business,
+        actor_type=str(cause),
+        actor_id=actor,
+        action="payment.refunded",
+        target_type="customer",
+        target_id=payment.customer_id,
+        detail={
+            "payment": payment.id,
+            "refund": row.id,
+            "amount": row.amount,
+            "invoice_effect": str(row.invoice_effect),
+        },
+    )
     return row
 
 
