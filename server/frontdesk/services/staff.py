@@ -9,8 +9,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
+from frontdesk.db import Database
 from frontdesk.models import Business, StaffRole, StaffUser
-from frontdesk.services import outbox
+from frontdesk.services import audit, outbox
 from frontdesk.services.customers import EMAIL_PATTERN
 from frontdesk.services.errors import Invalid
 from frontdesk.tokens import InvalidToken, Purpose
@@ -133,3 +134,29 @@ def join(
     return create(
         session, business=business, email=email, password=password, role=role, name=name.strip()
     )
+
+
+def accept(
+    db: Database, *, secret_keys: tuple[str, ...], token: str, name: str, password: str
+) -> StaffUser:
+    """The invitation in `token`, accepted: the new staff member, in the audit trail as the one
+    who joined. InvalidToken for a bad invitation, Invalid for a bad name or password."""
+    business_id, email, role = invitation(secret_keys, token)
+    with db.session(business_id) as session:
+        business = session.get(Business, business_id)
+        if business is None:
+            raise InvalidToken("this invitation's business is gone")
+        user = join(
+            session, business=business, email=email, role=role, name=name[:200], password=password
+        )
+        session.flush()
+        audit.record(
+            session,
+            business=business,
+            actor_type="staff",
+            actor_id=user.id,
+            action="staff.joined",
+            target_type="staff",
+            target_id=user.id,
+        )
+        return user

@@ -249,6 +249,14 @@ async def dashboard_customer_access(request: Request) -> Response:
     return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
 
 
+def _links(request: Request, who: Staff, customer: Customer) -> dict[str, str]:
+    links = request.app.state.links
+    return {
+        "link": links.payment(who.business, customer),
+        "pay_link": links.payment(who.business, customer, pay_only=True),
+    }
+
+
 async def dashboard_customer_link(request: Request) -> Response:
     """Show the customer's permanent links (whole account, pay only); `regenerate` makes new ones
     and `revoke` ends every copy without making new ones."""
@@ -261,21 +269,16 @@ async def dashboard_customer_link(request: Request) -> Response:
             customers.revoke_links(customer)
             who.audit(f"customer.links_{change}d", "customer", customer.id)
         if change == "revoke":
-            return customer_context(
-                who, customer, notice="Every link and open session of theirs stopped working."
-            )
+            notice = "Every link and open session of theirs stopped working."
+            return customer_context(who, customer, notice=notice)
         if not customer.portal_enabled:
             raise Invalid("Turn portal access on first.")
-
-        def make(pay_only: bool) -> str:
-            return str(request.app.state.links.payment(who.business, customer, pay_only=pay_only))
-
         notice = (
             "New links made: the old ones and every open session stopped working."
             if change == "regenerate"
             else "Here are the links."
         )
-        return customer_context(who, customer, link=make(False), pay_link=make(True), notice=notice)
+        return customer_context(who, customer, notice=notice, **_links(request, who, customer))
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))

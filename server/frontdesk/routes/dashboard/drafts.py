@@ -268,20 +268,14 @@ async def document_update(request: Request, kind: Kind) -> Response:
             notes=str(form.get("notes", ""))[:4000],
             **{kind.name: document, kind.end: ends},
         )
-        who.audit(
-            f"{kind.name}.edited", "customer", document.customer_id, **{kind.name: document.number}
-        )
+        who.audit(f"{kind.name}.edited", "customer", document.customer_id, number=document.number)
         return {"redirect": request.url_for(kind.page, **{kind.name: document.id})}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         document = kind.find(who, reference)
+        customer, errors = _customer_of(who, document), field_errors(invalid)
         return editor_context(
-            who,
-            kind,
-            customer=_customer_of(who, document),
-            document=document,
-            form=form,
-            errors=field_errors(invalid),
+            who, kind, customer=customer, document=document, form=form, errors=errors
         )
 
     return await action(request, EDITOR, act, rebuild, section="invoices")

@@ -75,7 +75,9 @@ class SignedOut(Exception):
     """No valid staff session: full pages redirect to sign-in, htmx requests are told to."""
 
 
-def signed_in(request: Request) -> StaffUser:
+def signed_in(request: Request, *, owners_only: bool = False) -> StaffUser:
+    """Who holds this staff session (SignedOut if nobody); Forbidden for a manager where only
+    owners may act."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignedOut
@@ -86,6 +88,8 @@ def signed_in(request: Request) -> StaffUser:
             )
         except InvalidToken:
             raise SignedOut from None
+    if owners_only and user.role != StaffRole.OWNER:
+        raise Forbidden("Only the business's owners can change this.")
     return user
 
 
@@ -144,6 +148,47 @@ async def page(
     return await run_in_threadpool(run)
 
 
+def _as(
+    request: Request, user: StaffUser, work: Callable[[Staff], dict[str, Any]]
+) -> tuple[Staff, dict[str, Any]]:
+    """`work` done for this staff member in one transaction of their business."""
+    with request.app.state.db.session(user.business_id) as session:
+        business = businesses.get(session, user.business_id)
+        who = Staff(user, business, session, _client_ip(request))
+        return who, work(who)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A dashboard form post: the fragment it answers with, and what it does."""
+
+    fragment: str
+    act: Act
+    rebuild: Rebuild
+    section: str
+    owners_only: bool
+
+
+def _acted(request: Request, form: FormData, post: Form) -> Response:
+    try:
+        user = signed_in(request, owners_only=post.owners_only)
+    except SignedOut:
+        return _to_sign_in(request)
+    try:
+        who, context = _as(request, user, lambda who: post.act(who, form))
+        status = 200
+    except Invalid as refused:
+        # Rolled back; the form comes back, in a transaction of its own, with what was typed.
+        problem = refused
+        who, context = _as(request, user, lambda who: post.rebuild(who, form, problem))
+        status = 422
+    if "redirect" in context:
+        return go(request, str(context["redirect"]))
+    context.setdefault("section", post.section)
+    context.setdefault("title", post.section.capitalize())
+    return _render(request, post.fragment, who, context, status)
+
+
 async def action(
     request: Request,
     fragment: str,
@@ -157,35 +202,9 @@ async def action(
     back with its messages (422)."""
     await csrf.verify(request)
     form = await request.form()
-
-    def run() -> Response:
-        try:
-            user = signed_in(request)
-        except SignedOut:
-            return _to_sign_in(request)
-        if owners_only and user.role != StaffRole.OWNER:
-            raise Forbidden("Only the business's owners can change this.")
-        db = request.app.state.db
-        status = 200
-        try:
-            with db.session(user.business_id) as session:
-                business = businesses.get(session, user.business_id)
-                who = Staff(user, business, session, _client_ip(request))
-                context = act(who, form)
-        except Invalid as invalid:
-            with db.session(user.business_id) as session:
-                business = businesses.get(session, user.business_id)
-                who = Staff(user, business, session, _client_ip(request))
-                context = rebuild(who, form, invalid)
-            status = 422
-        if "redirect" in context:
-            return go(request, str(context["redirect"]))
-        context.setdefault("section", section)
-        context.setdefault("title", section.capitalize())
-        return _render(request, fragment, who, context, status)
-
+    post = Form(fragment, act, rebuild, section, owners_only)
     try:
-        return await run_in_threadpool(run)
+        return await run_in_threadpool(_acted, request, form, post)
     finally:
         await form.close()  # uploaded files are spooled to disk
 

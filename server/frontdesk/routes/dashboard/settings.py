@@ -57,31 +57,33 @@ def _switch(form: FormData, name: str) -> bool:
     return form.get(name) == "yes"
 
 
+def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings:
+    minimum = inputs.amount(
+        str(form.get("partial_payment_minimum", "")),
+        currency,
+        field="partial_payment_minimum",
+        problem="The minimum needs fixing.",
+    )
+    switches = (
+        "allow_payments",
+        "allow_invoices",
+        "allow_estimates",
+        "allow_profile_updates",
+        "tips_enabled",
+        "allow_partial_payments",
+        "secure_pay_page",
+    )
+    return businesses.PortalSettings(
+        **{name: _switch(form, name) for name in switches},
+        tip_percents=str(form.get("tip_percents", "")),
+        partial_payment_minimum=minimum or 0,
+    )
+
+
 async def dashboard_settings_portal(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        minimum = (
-            inputs.amount(
-                str(form.get("partial_payment_minimum", "")),
-                who.business.currency,
-                field="partial_payment_minimum",
-                problem="The minimum needs fixing.",
-            )
-            or 0
-        )
-        changed = businesses.update_portal(
-            who.business,
-            businesses.PortalSettings(
-                allow_payments=_switch(form, "allow_payments"),
-                allow_invoices=_switch(form, "allow_invoices"),
-                allow_estimates=_switch(form, "allow_estimates"),
-                allow_profile_updates=_switch(form, "allow_profile_updates"),
-                tips_enabled=_switch(form, "tips_enabled"),
-                tip_percents=str(form.get("tip_percents", "")),
-                allow_partial_payments=_switch(form, "allow_partial_payments"),
-                partial_payment_minimum=minimum,
-                secure_pay_page=_switch(form, "secure_pay_page"),
-            ),
-        )
+        wanted = _portal_settings(form, who.business.currency)
+        changed = businesses.update_portal(who.business, wanted)
         if changed:
             who.audit("settings.portal_changed", "business", who.business.id, changed=changed)
         notice = "Saved: the portal uses these now." if changed else "Nothing changed."

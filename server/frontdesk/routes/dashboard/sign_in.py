@@ -18,8 +18,6 @@ from frontdesk.models import (
 from frontdesk.rendering import templates
 from frontdesk.routes.dashboard.frame import SESSION_COOKIE, _client_ip
 from frontdesk.services import (
-    audit,
-    businesses,
     staff,
 )
 from frontdesk.services.errors import Invalid
@@ -51,28 +49,27 @@ class SignInLimits:
     by_ip: Limit = DASHBOARD_SIGN_IN_IP
 
 
+def _sign_in_again(request: Request, email: str, error: str, status: int) -> Response:
+    return htmx.render(
+        request,
+        page="pages/dashboard/sign_in.html",
+        fragment="fragments/dashboard/sign_in_form.html",
+        context={"error": error, "email": email},
+        status_code=status,
+    )
+
+
 async def dashboard_sign_in(request: Request) -> Response:
     await csrf.verify(request)
     form = await request.form()
     email, password = str(form.get("email", "")).strip().lower(), str(form.get("password", ""))
     limits: SignInLimits = request.app.state.sign_in_limits
+    spends = ((limits.by_email, email), (limits.by_ip, _client_ip(request)))
     try:
-        await run_in_threadpool(
-            request.app.state.limiter.take,
-            (limits.by_email, email),
-            (limits.by_ip, _client_ip(request)),
-        )
+        await run_in_threadpool(request.app.state.limiter.take, *spends)
     except Limited as limited:
-        refused = htmx.render(
-            request,
-            page="pages/dashboard/sign_in.html",
-            fragment="fragments/dashboard/sign_in_form.html",
-            context={
-                "error": f"Too many attempts. Try again in {limited.retry_after} seconds.",
-                "email": email,
-            },
-            status_code=429,
-        )
+        error = f"Too many attempts. Try again in {limited.retry_after} seconds."
+        refused = _sign_in_again(request, email, error, 429)
         refused.headers["Retry-After"] = str(limited.retry_after)
         return refused
 
@@ -82,13 +79,7 @@ async def dashboard_sign_in(request: Request) -> Response:
 
     user = await run_in_threadpool(authenticate)
     if user is None:
-        return htmx.render(
-            request,
-            page="pages/dashboard/sign_in.html",
-            fragment="fragments/dashboard/sign_in_form.html",
-            context={"error": "That email and password do not match.", "email": email},
-            status_code=401,
-        )
+        return _sign_in_again(request, email, "That email and password do not match.", 401)
     response = RedirectResponse(request.url_for("dashboard_customers"), status_code=303)
     _start_session(response, request.app.state.settings, user)
     return response
@@ -127,27 +118,13 @@ async def dashboard_join(request: Request) -> Response:
     settings = request.app.state.settings
 
     def accept() -> StaffUser:
-        business_id, email, role = staff.invitation(settings.secret_key, token)
-        with request.app.state.db.session(business_id) as session:
-            business = businesses.get(session, business_id)
-            user = staff.join(
-                session,
-                business=business,
-                email=email,
-                role=role,
-                name=str(form.get("name", ""))[:200],
-                password=str(form.get("password", "")),
-            )
-            audit.record(
-                session,
-                business=business,
-                actor_type="staff",
-                actor_id=user.id,
-                action="staff.joined",
-                target_type="staff",
-                target_id=user.id,
-            )
-            return user
+        return staff.accept(
+            request.app.state.db,
+            secret_keys=settings.secret_key,
+            token=token,
+            name=str(form.get("name", "")),
+            password=str(form.get("password", "")),
+        )
 
     try:
         user = await run_in_threadpool(accept)

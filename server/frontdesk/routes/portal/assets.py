@@ -21,39 +21,32 @@ from frontdesk.tokens import InvalidToken
 WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
 
 
+# What a download token may name: "invoice:INV-1042", "receipt:pay_...".
+DOCUMENTS = {"invoice": invoice_routes.pdf, "receipt": payment_routes.pdf}
+
+
 async def portal_download(request: Request) -> Response:
     """One PDF, named by a short-lived download token (links cannot send Authorization)."""
 
     def render() -> Response:
-        settings = request.app.state.settings
-        business = frame.business_for(request)
+        keys, business = request.app.state.settings.secret_key, frame.business_for(request)
+        token = request.path_params["token"]
         with request.app.state.db.session(business.id) as session:
             try:
                 customer, document = portal.from_download_token(
-                    session,
-                    business=business,
-                    token=request.path_params["token"],
-                    secret_keys=settings.secret_key,
+                    session, business=business, token=token, secret_keys=keys
                 )
             except InvalidToken:
                 raise frame.Refused(
                     401, "This download link has expired", "Go back to the portal and try again."
                 ) from None
             kind, _, reference = document.partition(":")
-            if kind == "invoice":
-                pdf, name = invoice_routes.pdf(session, business, customer, reference)
-            elif kind == "receipt":
-                pdf, name = payment_routes.pdf(session, business, customer, reference)
-            else:
+            if kind not in DOCUMENTS:
                 raise frame.NOT_FOUND
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+            pdf, name = DOCUMENTS[kind](session, business, customer, reference)
+        disposition = f'attachment; filename="{name}"'
+        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+        return Response(pdf, media_type="application/pdf", headers=headers)
 
     return await run_in_threadpool(frame.guarded, request, render)
 

@@ -58,9 +58,17 @@ async def portal_estimate(request: Request) -> Response:
     )
 
 
+def _decision(form: FormData) -> estimates.Decision:
+    return estimates.Decision(
+        accept=form.get("decision") == "accept",
+        signer_name=str(form.get("signer_name", "")),
+        accepted_terms=form.get("accept_terms") == "yes",
+        reason=str(form.get("reason", "")),
+    )
+
+
 async def portal_estimate_decide(request: Request) -> Response:
-    number = request.path_params["number"]
-    ip = frame.client_ip(request)
+    number, ip = request.path_params["number"], frame.client_ip(request)
 
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
@@ -68,20 +76,15 @@ async def portal_estimate_decide(request: Request) -> Response:
         estimate = estimates.get_for_customer(
             session, business=business, customer=customer, number=number
         )
-        decision = estimates.Decision(
-            accept=form.get("decision") == "accept",
-            signer_name=str(form.get("signer_name", "")),
-            accepted_terms=form.get("accept_terms") == "yes",
-            reason=str(form.get("reason", "")),
-        )
+        today = businesses.today(business)
         estimates.decide(
             session,
             business=business,
             customer=customer,
             estimate=estimate,
-            decision=decision,
+            decision=_decision(form),
             ip=ip,
-            today=businesses.today(business),
+            today=today,
         )
         return detail_context(number)(session, business, customer)
 
@@ -91,9 +94,8 @@ async def portal_estimate_decide(request: Request) -> Response:
         context = detail_context(number)(session, business, customer)
         return {**context, "errors": invalid.fields, "message": invalid.message, "form": form}
 
-    return await frame.action(
-        request, "fragments/estimates/detail.html", act, rebuild, section="estimates"
-    )
+    template = "fragments/estimates/detail.html"
+    return await frame.action(request, template, act, rebuild, section="estimates")
 
 
 routes = [

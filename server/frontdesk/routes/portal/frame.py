@@ -207,6 +207,28 @@ def too_many(limited: Limited) -> Refused:
     )
 
 
+def _shared(request: Request, business: Business, customer: Customer) -> dict[str, Any]:
+    """What every portal fragment is rendered with: who, what the session may do, and helpers."""
+    held = limits(request)
+    return {
+        "business": business,
+        "customer": customer,
+        "demo": request.app.state.settings.environment == "demo",
+        # Views rendered on their own update the nav out of band; the shell draws it itself.
+        "oob_nav": False,
+        "sections": [] if held.pay_only else portal.sections(business),
+        "read_only": held.read_only,
+        "pay_only": held.pay_only,
+        "pay_on": portal.payments_on(business),
+        "today": businesses.today(business),
+        "download": lambda document: request.url_for(
+            "portal_download",
+            key=business.publishable_key,
+            token=request.app.state.links.download(customer, document),
+        ),
+    }
+
+
 def fragment(
     request: Request,
     business: Business,
@@ -215,29 +237,9 @@ def fragment(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> HTMLResponse:
-    settings = request.app.state.settings
+    shared = _shared(request, business, customer)
     response = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "business": business,
-            "customer": customer,
-            "demo": settings.environment == "demo",
-            # Views rendered on their own update the nav out of band; the shell draws it itself.
-            "oob_nav": False,
-            "sections": [] if limits(request).pay_only else portal.sections(business),
-            "read_only": limits(request).read_only,
-            "pay_only": limits(request).pay_only,
-            "pay_on": portal.payments_on(business),
-            "today": businesses.today(business),
-            "download": lambda document: request.url_for(
-                "portal_download",
-                key=business.publishable_key,
-                token=request.app.state.links.download(customer, document),
-            ),
-            **context,
-        },
-        status_code=status_code,
+        request, name, {**shared, **context}, status_code=status_code
     )
     # Every answer renews the session, so it only ends after a quiet hour.
     response.headers["Frontdesk-Session"] = request.app.state.links.session(

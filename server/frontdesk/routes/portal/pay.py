@@ -96,34 +96,41 @@ async def portal_pay_summary(request: Request) -> Response:
     return await frame.view(request, "fragments/pay/summary.html", build, section="pay")
 
 
-async def _start(request: Request, template: str, *, one_click: bool) -> Response:
-    """Start paying what the form names: with new card details, or at once with the default card."""
-    settings = request.app.state.settings
+def _started(
+    request: Request,
+    session: Session,
+    business: Business,
+    customer: Customer,
+    form: FormData,
+    one_click: bool,
+) -> dict[str, Any]:
+    """Start paying what the form names: with new card details, or (one-click) with the saved
+    default card, charged at once."""
+    choice = _choice(session, business, customer, _wanted(form))
+    frame.count_payment_attempt(request, customer, per_customer=False)
+    saved = choice["default_method"] if one_click else None
+    if one_click and saved is None:
+        raise Invalid("There is no saved card to pay with.")
+    payment, client_secret = payments.start(
+        session,
+        business=business,
+        customer=customer,
+        selection=choice["selection"],
+        tip=choice["tip"],
+        processor=request.app.state.processor,
+        save_method=not one_click and form.get("save_method") == "yes",
+        saved=saved,
+        now=request.app.state.clock(),
+    )
+    card_step = _card_step(request.app.state.settings, payment, client_secret)
+    return {**choice, **card_step, "popup": _pay_page(request, business, customer, payment)}
 
+
+async def _start(request: Request, template: str, *, one_click: bool) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        choice = _choice(session, business, customer, _wanted(form))
-        frame.count_payment_attempt(request, customer, per_customer=False)
-        saved = choice["default_method"] if one_click else None
-        if one_click and saved is None:
-            raise Invalid("There is no saved card to pay with.")
-        payment, client_secret = payments.start(
-            session,
-            business=business,
-            customer=customer,
-            selection=choice["selection"],
-            tip=choice["tip"],
-            processor=request.app.state.processor,
-            save_method=not one_click and form.get("save_method") == "yes",
-            saved=saved,
-            now=request.app.state.clock(),
-        )
-        return {
-            **choice,
-            **_card_step(settings, payment, client_secret),
-            "popup": _pay_page(request, business, customer, payment),
-        }
+        return _started(request, session, business, customer, form, one_click)
 
     def rebuild(
         session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid

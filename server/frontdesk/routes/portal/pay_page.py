@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,23 +31,13 @@ async def pay_page(request: Request) -> Response:
             payment_id=request.path_params["payment"],
             processor=request.app.state.processor,
         )
-        response = templates.TemplateResponse(
-            request,
-            "pages/pay/page.html",
-            {
-                "business": shown.business,
-                "customer": shown.customer,
-                "payment": shown.payment,
-                "client_secret": shown.client_secret,
-                "publishable_key": settings.stripe_publishable_key,
-                "stripe_js": settings.stripe_js_url,
-                "demo": settings.environment == "demo",
-            },
-        )
-        stripe_origin, api_origin = settings.stripe_origins
-        response.headers["Content-Security-Policy"] = CSP.format(
-            stripe=stripe_origin, api=api_origin
-        )
+        context = {field.name: getattr(shown, field.name) for field in fields(shown)}
+        context["publishable_key"] = settings.stripe_publishable_key
+        context["stripe_js"] = settings.stripe_js_url
+        context["demo"] = settings.environment == "demo"
+        response = templates.TemplateResponse(request, "pages/pay/page.html", context)
+        stripe, api = settings.stripe_origins
+        response.headers["Content-Security-Policy"] = CSP.format(stripe=stripe, api=api)
         return response
 
     return await run_in_threadpool(render)

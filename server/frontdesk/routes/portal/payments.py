@@ -61,12 +61,9 @@ async def portal_card_start(request: Request) -> Response:
             attempt=str(form.get("attempt", "")),
             processor=request.app.state.processor,
         )
-        return {
-            "setup_id": setup.id,
-            "client_secret": setup.client_secret,
-            "publishable_key": settings.stripe_publishable_key,
-            "stripe_js": settings.stripe_js_url,
-        }
+        stripe = {"publishable_key": settings.stripe_publishable_key}
+        stripe["stripe_js"] = settings.stripe_js_url
+        return {"setup_id": setup.id, "client_secret": setup.client_secret, **stripe}
 
     def rebuild(
         session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
@@ -75,9 +72,8 @@ async def portal_card_start(request: Request) -> Response:
             session, business, customer, invalid.fields or {"": invalid.message}
         )
 
-    return await frame.action(
-        request, "fragments/payments/add_card.html", act, rebuild, section="pay"
-    )
+    template = "fragments/payments/add_card.html"
+    return await frame.action(request, template, act, rebuild, section="pay")
 
 
 async def portal_card_added(request: Request) -> Response:

@@ -45,30 +45,21 @@ async def portal_sign_in_request(request: Request) -> Response:
     def send() -> Response:
         business = frame.business_for(request)
         if "@" not in email:
-            return frame.sign_in_form(
-                request, business, problem="Enter your email address.", status=422
-            )
+            problem = "Enter your email address."
+            return frame.sign_in_form(request, business, problem=problem, status=422)
+        spends = (
+            (limits.by_email, f"{business.id}:{email.lower()}"),
+            (limits.by_ip, frame.client_ip(request)),
+        )
         try:
-            request.app.state.limiter.take(
-                (limits.by_email, f"{business.id}:{email.lower()}"),
-                (limits.by_ip, frame.client_ip(request)),
-            )
+            request.app.state.limiter.take(*spends)
         except Limited as limited:
-            refused = frame.sign_in_form(
-                request,
-                business,
-                problem=f"Too many requests. Try again in {limited.retry_after} seconds.",
-                status=429,
-            )
+            problem = f"Too many requests. Try again in {limited.retry_after} seconds."
+            refused = frame.sign_in_form(request, business, problem=problem, status=429)
             refused.headers["Retry-After"] = str(limited.retry_after)
             return refused
         with request.app.state.db.session(business.id) as session:
-            sign_in.request(
-                session,
-                business=business,
-                email=email,
-                links=request.app.state.links,
-            )
+            sign_in.request(session, business=business, email=email, links=request.app.state.links)
         return frame.sign_in_form(request, business, sent_to=email, status=200)
 
     return await run_in_threadpool(frame.guarded, request, send)
