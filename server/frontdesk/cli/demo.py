@@ -1,0 +1,134 @@
+"""`frontdesk demo`: the seeded demo business, its sample website and the local Stripe sandbox,
+each on its own port."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from frontdesk import demo, log, migrations  # type: ignore[attr-defined]
+from frontdesk.app import create_app
+from frontdesk.cli.shared import CommandError, _database
+from frontdesk.processors.sandbox import create_app as create_sandbox
+from frontdesk.processors.sandbox.store import Store
+from frontdesk.sample_site import create_app as create_sample_site
+from frontdesk.settings import (
+    SANDBOX_PUBLISHABLE_KEY,
+    Settings,
+    default_data_dir,
+    load,
+    sandbox_secrets,
+)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a demo that just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _demo_secret(data_dir: Path) -> str:
+    """A key made on the first demo run and reused, so demo links survive a restart."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _demo_data_dir(given: str | None) -> Path:
+    return Path(given or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo")
+
+
+def _demo_settings(data_dir: Path, port: int) -> Settings:
+    """The demo's settings: its own key in its data directory and, unless a Stripe key is set,
+    the local sandbox on PORT+2 with secrets derived from that key."""
+    secret_key = (_demo_secret(data_dir),)
+    stripe_settings = {}
+    if not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY"):
+        sandbox_secret, sandbox_webhooks = sandbox_secrets(secret_key)
+        stripe_settings = {
+            "stripe_secret_key": sandbox_secret,
+            "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
+            "stripe_webhook_secret": sandbox_webhooks,
+            "stripe_api_base": f"http://127.0.0.1:{port + 2}",
+        }
+    return load(
+        environment="demo",
+        data_dir=data_dir,
+        secret_key=secret_key,
+        base_url=f"http://127.0.0.1:{port}",
+        **stripe_settings,
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    host, port, site_port, sandbox_port = "127.0.0.1", args.port, args.port + 1, args.port + 2
+    for taken in (p for p in (port, site_port, sandbox_port) if not _port_free(host, p)):
+        raise CommandError(
+            f"port {taken} is already in use (is another `frontdesk demo` running?); "
+            f"pick free ones with --port {port + 100}"
+        )
+    data_dir = _demo_data_dir(args.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sandbox_url = f"http://{host}:{sandbox_port}"
+    # No Stripe key: the demo pays through the local sandbox, and says so on screen.
+    uses_sandbox = not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY")
+    settings = _demo_settings(data_dir, port)
+    log.configure(settings.log_level)
+    db = _database(settings)
+    migrations.upgrade(db.url)
+    site_origin = f"http://{host}:{site_port}"
+    seeded = demo.ensure(db, sample_site_origin=site_origin)
+    servers: list[tuple[Starlette, int]] = []
+    if uses_sandbox:
+        sandbox = create_sandbox(
+            secret_key=settings.stripe_secret_key,
+            publishable_key=SANDBOX_PUBLISHABLE_KEY,
+            webhook_url=f"{settings.base_url}/webhooks/stripe",
+            webhook_secret=settings.stripe_webhook_secret,
+            # Kept beside the database, so a restarted demo's saved cards still work.
+            store=Store.open(settings.sandbox_state),
+        )
+        servers.append((sandbox, sandbox_port))
+    print(
+        "\nFrontdesk demo is running (test mode: no real money moves).\n\n"
+        f"  Sample business website, signed in as {seeded.signed_in_customer.name}:\n"
+        f"    {site_origin}/account\n\n"
+        f"  Business dashboard:\n"
+        f"    {settings.base_url}/dashboard/\n"
+        f"    sign in as {seeded.owner_email} / {seeded.owner_password}\n\n"
+        + (
+            f"  Payments go to the local Stripe sandbox at {sandbox_url}:\n"
+            "    card 4242 4242 4242 4242 pays, 4000 0025 0000 3155 asks for 3-D Secure,\n"
+            "    4000 0000 0000 9995 is declined.\n\n"
+            if uses_sandbox
+            else ""
+        )
+        + f"  Data: {data_dir}   (Ctrl+C stops)\n",
+        flush=True,
+    )
+    portal = create_app(settings, db)
+    site = create_sample_site(settings, seeded.business, seeded.signed_in_customer)
+    asyncio.run(_serve_together([(portal, port), (site, site_port), *servers], host))
+    return 0
+
+
+async def _serve_together(apps: list[tuple[Starlette, int]], host: str) -> None:
+    servers = [
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+        for app, port in apps
+    ]
+    await asyncio.gather(*(server.serve() for server in servers))

@@ -1,0 +1,78 @@
+"""`frontdesk serve`: the production server, refusing a database it cannot work with in one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+import uvicorn
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from starlette.applications import Starlette
+
+from frontdesk import log, migrations  # type: ignore[attr-defined]
+from frontdesk.app import create_app
+from frontdesk.cli.shared import CommandError, _database
+from frontdesk.db import Database
+from frontdesk.settings import (
+    load,
+)
+
+
+def _schema_is_current(db: Database) -> bool:
+    head = ScriptDirectory.from_config(migrations.config(db.url)).get_current_head()
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def production_app() -> Starlette:
+    """The app `serve` runs in each uvicorn worker, built from the environment. A worker that
+    cannot start says why in one line before uvicorn reports it gone."""
+    try:
+        settings = load()
+        log.configure(settings.log_level)
+        return create_app(settings)
+    except Exception as exc:
+        logging.getLogger("frontdesk").critical("this worker could not start: %s", exc)
+        raise SystemExit(3) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.stripe_sandbox:
+        if args.workers != 1:
+            raise CommandError("the Stripe sandbox keeps its state in one process: use --workers 1")
+        # Workers read settings from the environment, so the flag travels there.
+        os.environ["FRONTDESK_STRIPE_SANDBOX"] = "true"
+    settings = load()
+    db = _database(settings)
+    missing = db.missing_grants()
+    if missing:
+        raise CommandError(
+            f"the database role cannot read and write {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}: run `frontdesk migrate` as the owner, "
+            "and grant the application's role as `frontdesk db provision` prints"
+        )
+    if not _schema_is_current(db):
+        raise CommandError("the database schema is not up to date: run `frontdesk migrate` first")
+    log.configure(settings.log_level)
+    if db.bypasses_row_security():
+        logging.getLogger("frontdesk").warning(
+            "the database role is a superuser or has BYPASSRLS, so row-level security does not "
+            "apply to it; connect as a role made for the application (see SECURITY.md)"
+        )
+    db.dispose()
+    uvicorn.run(
+        "frontdesk.cli.serve:production_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        # Our request log writes each request without its query string, which can hold a token;
+        # uvicorn's own access line would not leave it out.
+        access_log=False,
+        # The app reads forwarded headers itself, from FRONTDESK_TRUSTED_PROXIES only.
+        proxy_headers=False,
+    )
+    return 0

@@ -1,0 +1,245 @@
+"""Reading invoices: their displayed status, pages of them, one by id, number or external id, their
+lines and the recent charges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from frontdesk.models import (
+    Business,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentStatus,
+)
+from frontdesk.services.errors import NotFound
+from frontdesk.services.invoices.paid import _paid_expression, paid_amounts
+
+
+class DisplayStatus(StrEnum):
+    DRAFT = "draft"
+    UNPAID = "unpaid"
+    OVERDUE = "overdue"
+    PARTIALLY_PAID = "partially_paid"
+    # A bank (ACH) payment is on its way: not yet money, no longer simply unpaid.
+    PROCESSING = "processing"
+    PAID = "paid"
+    VOID = "void"
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """An invoice with what was paid on it, ready for a page or a balance."""
+
+    invoice: Invoice
+    paid: int
+    processing: bool = False
+
+    @property
+    def amount_due(self) -> int:
+        if self.invoice.status != InvoiceStatus.OPEN:
+            return 0
+        return max(self.invoice.total - self.paid, 0)
+
+    def status(self, today: date) -> DisplayStatus:
+        stored = self.invoice.status
+        if stored != InvoiceStatus.OPEN:
+            return DisplayStatus(stored)
+        if self.processing:
+            return DisplayStatus.PROCESSING
+        if self.invoice.due_date < today:
+            return DisplayStatus.OVERDUE
+        if self.paid > 0:
+            return DisplayStatus.PARTIALLY_PAID
+        return DisplayStatus.UNPAID
+
+
+def for_customer(session: Session, *, customer: Customer) -> list[InvoiceView]:
+    """Every invoice of one customer, drafts and void ones too, newest first (the dashboard)."""
+    rows = session.exec(
+        select(Invoice)
+        .where(Invoice.customer_id == customer.id)
+        .order_by(col(Invoice.issue_date).desc(), col(Invoice.created_at).desc())
+    ).all()
+    return views(session, list(rows))
+
+
+def recent(
+    session: Session, *, status: str | None, page: int, per_page: int = 25
+) -> tuple[list[tuple[InvoiceView, Customer]], bool]:
+    """A page of the business's invoices, newest first, with their customers (the dashboard)."""
+    statement = select(Invoice, Customer).join(Customer, col(Customer.id) == Invoice.customer_id)
+    if status in {s.value for s in InvoiceStatus}:
+        statement = statement.where(Invoice.status == status)
+    rows = session.exec(
+        statement.order_by(col(Invoice.created_at).desc(), col(Invoice.id).desc())
+        .limit(per_page + 1)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    shown = rows[:per_page]
+    seen = views(session, [invoice for invoice, _ in shown])
+    return [(view, customer) for view, (_, customer) in zip(seen, shown, strict=True)], len(
+        rows
+    ) > per_page
+
+
+def get_by_reference(session: Session, *, business: Business, reference: str) -> Invoice:
+    """An invoice by our id, or by the business's own id written as `external:<id>`."""
+    if reference.startswith("external:"):
+        found = session.exec(
+            select(Invoice).where(Invoice.external_id == reference.removeprefix("external:"))
+        ).first()
+        if found is None:
+            raise NotFound("no such invoice")
+        return found
+    return get(session, business=business, invoice_id=reference)
+
+
+def views(session: Session, invoices: list[Invoice]) -> list[InvoiceView]:
+    ids = [invoice.id for invoice in invoices]
+    paid = paid_amounts(session, ids)
+    processing = (
+        set(
+            session.exec(
+                select(PaymentAllocation.invoice_id)
+                .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+                .where(
+                    col(PaymentAllocation.invoice_id).in_(ids),
+                    Payment.status == PaymentStatus.PROCESSING,
+                )
+            ).all()
+        )
+        if ids
+        else set()
+    )
+    return [
+        InvoiceView(invoice, paid[invoice.id], invoice.id in processing) for invoice in invoices
+    ]
+
+
+def get(session: Session, *, business: Business, invoice_id: str) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None or invoice.business_id != business.id:
+        raise NotFound("no such invoice")
+    return invoice
+
+
+def open_for_customers(
+    session: Session, *, business: Business, customer_ids: list[str]
+) -> list[InvoiceView]:
+    """Open invoices, oldest due first: the order a whole-balance payment settles them in."""
+    invoices = session.exec(
+        select(Invoice)
+        .where(col(Invoice.customer_id).in_(customer_ids), Invoice.status == InvoiceStatus.OPEN)
+        .order_by(col(Invoice.due_date), col(Invoice.number))
+    ).all()
+    return views(session, list(invoices))
+
+
+PAGE_SIZE = 10
+
+
+def list_page(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    status: DisplayStatus | None,
+    page: int,
+    today: date,
+) -> tuple[list[InvoiceView], bool]:
+    """One page of the customer's invoices, newest first, and whether another page follows."""
+    query = select(Invoice).where(
+        Invoice.customer_id == customer.id,
+        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+    )
+    is_open = Invoice.status == InvoiceStatus.OPEN
+    if status == DisplayStatus.PAID:
+        query = query.where(Invoice.status == InvoiceStatus.PAID)
+    elif status == DisplayStatus.OVERDUE:
+        query = query.where(is_open, col(Invoice.due_date) < today)
+    elif status == DisplayStatus.PROCESSING:
+        processing = (
+            select(PaymentAllocation.invoice_id)
+            .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+            .where(Payment.status == PaymentStatus.PROCESSING)
+        )
+        query = query.where(is_open, col(Invoice.id).in_(processing))
+    elif status == DisplayStatus.UNPAID:
+        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() == 0)
+    elif status == DisplayStatus.PARTIALLY_PAID:
+        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() > 0)
+    rows = session.exec(
+        query.order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return views(session, list(rows[:PAGE_SIZE])), len(rows) > PAGE_SIZE
+
+
+def get_for_customer(
+    session: Session, *, business: Business, customer: Customer, number: str
+) -> InvoiceView:
+    """A sent invoice of this customer by its number; drafts and others' invoices do not exist."""
+    invoice = session.exec(
+        select(Invoice).where(
+            Invoice.number == number,
+            Invoice.customer_id == customer.id,
+            Invoice.status != InvoiceStatus.DRAFT,
+        )
+    ).first()
+    if invoice is None:
+        raise NotFound("no such invoice")
+    return views(session, [invoice])[0]
+
+
+def lines(session: Session, *, invoice: Invoice) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .order_by(col(InvoiceLine.position))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One billed line, as the customer's recent-charges list shows it."""
+
+    line: InvoiceLine
+    invoice_number: str
+    issue_date: date
+
+
+def recent_charges(
+    session: Session, *, business: Business, customer: Customer, limit: int = 20
+) -> list[Charge]:
+    # The latest invoices first (an index walk), then their lines: the work stays the same
+    # however many invoices the customer has had over the years.
+    latest = (
+        select(Invoice.id)
+        .where(
+            Invoice.customer_id == customer.id,
+            col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+        )
+        .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+        .limit(limit)
+    )
+    rows = session.exec(
+        select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
+        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
+        .where(col(Invoice.id).in_(latest.scalar_subquery()))
+        .order_by(
+            col(Invoice.issue_date).desc(), col(Invoice.number).desc(), col(InvoiceLine.position)
+        )
+        .limit(limit)
+    ).all()
+    return [Charge(line, number, issued) for line, number, issued in rows]
