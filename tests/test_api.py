@@ -15,7 +15,7 @@ from sqlmodel import select
 from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Customer, Invoice, InvoiceStatus
+from frontdesk.models import AuditEvent, Customer, Invoice, InvoiceStatus
 from frontdesk.routes.api import OPERATIONS
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
@@ -288,3 +288,41 @@ def test_the_openapi_document_and_reference_are_served(live_server: LiveServer) 
     assert page.status_code == 200
     assert "POST /api/v1/customers/{customer}/charges" in page.text
     assert "Frontdesk-Signature" in page.text
+
+
+def test_turning_portal_access_off_ends_the_customers_sessions_and_is_audited(
+    api: Api, live_server: LiveServer, db: Database, two: tuple[NewBusiness, NewBusiness]
+) -> None:
+    mine = two[0]
+    with db.session(mine.business.id) as session:
+        customer = make_customer(session, mine.business)
+    embed = api.post(f"/customers/{customer.id}/portal-sessions").json()["token"]
+    portal = f"{live_server.url}/portal/{mine.business.publishable_key}"
+    opened = httpx.post(f"{portal}/session", data={"token": embed})
+    assert opened.status_code == 200, opened.text
+    bearer = {"Authorization": f"Bearer {opened.headers['Frontdesk-Session']}"}
+    assert httpx.get(f"{portal}/home", headers=bearer).status_code == 200
+
+    turned = api.patch(f"/customers/{customer.id}", {"portal_enabled": False})
+    assert turned.status_code == 200, turned.text
+    assert httpx.get(f"{portal}/home", headers=bearer).status_code == 403
+    assert api.post(f"/customers/{customer.id}/portal-sessions").status_code == 403
+    assert api.patch(f"/customers/{customer.id}", {"portal_enabled": False}).status_code == 200
+    # Turned on again, the customer starts afresh: what they held before is dead, as when the
+    # dashboard turns access off, while a new token opens a session.
+    assert api.patch(f"/customers/{customer.id}", {"portal_enabled": True}).status_code == 200
+    assert httpx.get(f"{portal}/home", headers=bearer).status_code == 401
+    assert httpx.post(f"{portal}/session", data={"token": embed}).status_code == 401
+    fresh = api.post(f"/customers/{customer.id}/portal-sessions").json()["token"]
+    assert httpx.post(f"{portal}/session", data={"token": fresh}).status_code == 200
+    with db.session(mine.business.id) as session:
+        trail = session.exec(
+            select(AuditEvent.action, AuditEvent.actor_type).where(
+                AuditEvent.target_id == customer.id
+            )
+        ).all()
+    # Each change recorded once, as the API key's: the repeated request changed nothing.
+    assert sorted(trail) == [
+        ("customer.portal_disabled", "api"),
+        ("customer.portal_enabled", "api"),
+    ]

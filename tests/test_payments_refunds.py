@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from frontdesk.models import (
     CreditNote,
+    Initiator,
     InvoiceEffect,
     InvoiceStatus,
     OutboxItem,
@@ -16,7 +17,7 @@ from frontdesk.models import (
     PaymentStatus,
     RefundCause,
 )
-from frontdesk.services import businesses, customers, invoices, payments
+from frontdesk.services import audit, businesses, customers, invoices, payments
 from frontdesk.services.errors import Invalid
 from frontdesk.services.links import Links
 from tests.flow import Flow, assert_books_balance
@@ -139,6 +140,7 @@ def test_a_duplicate_is_refunded_only_for_what_was_already_settled(quiet_flow: F
             amount=4000,
             method="cash",
             reference="counter",
+            actor=audit.Actor(Initiator.STAFF, "staff_1"),
         )
     flow.post_event(flow.event("payment_intent.succeeded", str(both.processor_reference)))
     with flow.db.session(flow.business.id) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ import pytest
 from frontdesk import tokens
 from frontdesk.db import Database
 from frontdesk.models import Business, Customer
+from frontdesk.routes.portal import home as home_routes
+from frontdesk.services import portal
 from frontdesk.settings import Settings
 from frontdesk.tokens import Purpose
 from tests.conftest import LiveServer
@@ -237,3 +240,13 @@ def test_the_hosted_page_embeds_the_portal_with_its_own_csp(
     assert f'business="{business.publishable_key}"' in page.text
     assert f"frame-ancestors {SHOP}" in page.headers["Content-Security-Policy"]
     assert client.get("/p/no-such-business").status_code == 404
+
+
+def test_every_view_a_deep_link_may_name_has_a_place_and_nothing_else_does() -> None:
+    # One table (services/portal) names the views; the server's places must match it exactly,
+    # or a link the loader accepts would open home, or a place no link can reach would exist.
+    assert {"home", *home_routes.VIEWS} == set(portal.VIEWS)
+    assert set(home_routes.ONE_OF) == set(portal.ITEMS)
+    link = re.compile(portal.DEEP_LINK)
+    assert link.match("#invoice/INV-1042") and link.match("#estimates")
+    assert not link.match("#contact") and not link.match("#invoice/") and not link.match("#pay/a b")

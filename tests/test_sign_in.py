@@ -14,7 +14,8 @@ from sqlmodel import select
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
-from frontdesk.models import OutboxItem, SignInRequest, utcnow
+from frontdesk.models import Customer, Initiator, OutboxItem, SignInRequest, utcnow
+from frontdesk.services import audit, businesses, notices
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
 from frontdesk.settings import Settings
@@ -218,9 +219,6 @@ def test_payment_links_are_scoped_and_die_together(
 def test_an_invitation_arrives_over_smtp_and_its_link_opens_the_account(
     db: Database, settings: Settings, shop: NewBusiness
 ) -> None:
-    from frontdesk.models import Customer
-    from frontdesk.services import businesses, notices
-
     with db.session(shop.business.id) as session:
         business = businesses.get(session, shop.business.id)
         customer = session.exec(select(Customer)).one()
@@ -229,6 +227,7 @@ def test_an_invitation_arrives_over_smtp_and_its_link_opens_the_account(
             business=business,
             customer=customer,
             links=Links.from_settings(settings),
+            actor=audit.Actor(Initiator.STAFF, shop.owner.id),
         )
     port = free_port()
     controller, inbox = start_smtp(port)

@@ -48,6 +48,8 @@ function say(el, text, retry) {
 
 function show(el, html) {
   el.frame.innerHTML = html;
+  var table = el.frame.querySelector('[data-deep-links]');
+  if (table) el.deepLinks = new RegExp(table.getAttribute('data-deep-links'));
   htmx.process(el.frame);
   payment(el);
   el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true }));
@@ -93,14 +95,18 @@ function start(el) {
   return open(el, 'GET', '/sign-in');
 }
 
-function place() {
-  // A deep link (#invoice/INV-1042, #estimates, ...) names a view; the host's own anchors don't.
-  var m = /^#((home|invoices|estimates|payments|profile|pay)|(invoice|estimate|pay)\/[\w-]+)$/.exec(location.hash);
+// Before the portal's shell arrives, any hash shaped like a view goes to the server, which
+// opens it or home; the shell then brings the server's table of views (data-deep-links), so
+// the host's own anchors (#contact) never move the portal.
+var anyView = /^#([\w-]+(\/[\w-]+)?)$/;
+
+function place(el) {
+  var m = (el.deepLinks || anyView).exec(location.hash);
   return m && m[1];
 }
 
 function exchange(el, token) {
-  var view = place();
+  var view = place(el);
   return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token) + (view ? '&view=' + encodeURIComponent(view) : ''));
 }
 
@@ -275,12 +281,12 @@ function command(name, options) {
 var followed = null;
 
 w.addEventListener('hashchange', function () {
-  var view = location.hash ? place() : 'home', target;
   // A portal link changes the hash too (so reload and sharing keep the view), but htmx has
   // already fetched that view: only hashes from elsewhere (back button, a link) load here.
-  if (!view || location.hash === followed) return followed = null;
+  if (location.hash === followed) return followed = null;
   d.querySelectorAll('frontdesk-portal').forEach(function (el) {
-    target = el.session && el.shadowRoot.getElementById('fd-view');
+    var view = location.hash ? el.deepLinks && place(el) : 'home';
+    var target = view && el.session && el.shadowRoot.getElementById('fd-view');
     if (target) htmx.ajax('GET', url(el, '/go/' + view), { source: target, target: target });
   });
 });

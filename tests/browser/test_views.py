@@ -93,9 +93,18 @@ def test_filtering_invoices_keeps_the_portal_in_place(page: Page, stage: Stage) 
 def test_deep_links_open_the_right_view(page: Page, stage: Stage) -> None:
     portal = open_account(page, stage, "#invoice/INV-1002")
     expect(portal.locator("#fd-invoice h2")).to_contain_text("INV-1002")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.evaluate("location.hash = '#estimates'")
     expect(portal.locator("#fd-estimates")).to_be_visible()
     expect(portal.locator(".fd-nav a[aria-current=page]")).to_have_text("Estimates")
+    # The host page's own anchor is not a view (the server's table, sent with the shell, says
+    # so): the portal stays where it is and asks for nothing.
+    page.evaluate("location.hash = '#contact'")
+    page.evaluate("location.hash = '#payments'")
+    expect(portal.locator("#fd-payments")).to_be_visible()
+    views = [url.rsplit("/go/", 1)[1] for url in asked if "/go/" in url]
+    assert views == ["estimates", "payments"], views
 
 
 def test_approving_an_estimate_in_the_portal(page: Page, stage: Stage) -> None:

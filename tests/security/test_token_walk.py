@@ -20,8 +20,8 @@ from itsdangerous import TimestampSigner
 from sqlmodel import select
 
 from frontdesk import tokens
-from frontdesk.models import Customer, Payment, PaymentMethod, StaffUser
-from frontdesk.services import businesses, customers, staff
+from frontdesk.models import Customer, Initiator, Payment, PaymentMethod, StaffUser
+from frontdesk.services import audit, businesses, customers, staff
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
@@ -291,7 +291,14 @@ def test_customer_tokens_are_refused_on_every_route_that_takes_one(walk: Walk) -
 
     # Revoked: the business replaces the customer's links, then turns their access off.
     before = {kind: good(kind) for kind in kinds}
-    walk.change_customer(customers.revoke_links)
+    with walk.flow.db.session(walk.flow.business.id) as session:
+        customers.revoke_links(
+            session,
+            business=walk.flow.business,
+            customer=customers.get(session, business=walk.flow.business, customer_id=customer.id),
+            actor=audit.Actor(Initiator.STAFF, walk.owner.id),
+            renewed=True,
+        )
     for kind in kinds:
         calls += check(walk, kind, good(kind), {"link version bumped": before[kind]})
     current = {kind: good(kind) for kind in kinds}

@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from frontdesk.api import schemas
-from frontdesk.models import ApiKey, Business, IdempotencyRecord, TenantScoped
+from frontdesk.models import ApiKey, Business, IdempotencyRecord, Initiator, TenantScoped
 from frontdesk.processors import Processor
-from frontdesk.services import businesses, idempotency
+from frontdesk.services import audit, businesses, idempotency
 from frontdesk.services.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limited
@@ -61,6 +61,11 @@ class Call:
     api_key_id: str
     processor: Processor
     links: Links
+
+    @property
+    def actor(self) -> audit.Actor:
+        """The API key that called, as the services write it into the audit trail."""
+        return audit.Actor(Initiator.API, self.api_key_id)
 
 
 Handler = Callable[[Call], BaseModel]

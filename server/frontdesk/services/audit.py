@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from frontdesk.models import AuditEvent, Business
+from frontdesk.models import AuditEvent, Business, Initiator
 
 
 def record(
@@ -33,6 +34,38 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked, for the audit trail: a staff member (with their address) or an API key. The
+    services that change a business's records take one and write the record themselves."""
+
+    kind: Initiator
+    id: str
+    ip: str = ""
+
+    def record(
+        self,
+        session: Session,
+        business_id: str,
+        action: str,
+        target_type: str = "",
+        target_id: str = "",
+        **detail: Any,
+    ) -> AuditEvent:
+        event = AuditEvent(
+            business_id=business_id,
+            actor_type=str(self.kind),
+            actor_id=self.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail,
+            ip=self.ip,
+        )
+        session.add(event)
+        return event
 
 
 def recent(

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk import money
 from frontdesk.models import ApiKey, Business, StaffRole, StaffUser
-from frontdesk.services import staff
+from frontdesk.services import audit, staff
 from frontdesk.services.errors import Invalid, NotFound
 
 SECRET_KEY_PREFIX = "sk_"
@@ -53,12 +53,21 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(session: Session, *, business: Business, name: str = "") -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, *, business: Business, name: str = "", actor: audit.Actor | None = None
+) -> tuple[ApiKey, str]:
+    """A new secret key, and the key itself (shown once). In the audit trail as `actor`'s when
+    someone asked for it; the business's first key is made with the business."""
     key = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(
-        business_id=business.id, name=name, prefix=key[:10], key_hash=hash_api_key(key)
+        business_id=business.id, name=name[:200], prefix=key[:10], key_hash=hash_api_key(key)
     )
     session.add(api_key)
+    session.flush()
+    if actor:
+        actor.record(
+            session, business.id, "api_key.created", "api_key", api_key.id, prefix=api_key.prefix
+        )
     return api_key, key
 
 
@@ -170,7 +179,9 @@ class PortalSettings:
     secure_pay_page: bool
 
 
-def update_portal(business: Business, wanted: PortalSettings) -> list[str]:
+def update_portal(
+    session: Session, business: Business, wanted: PortalSettings, actor: audit.Actor
+) -> list[str]:
     """Apply the portal switches; the portal honours them on its next request. Returns what
     changed."""
     try:
@@ -209,10 +220,26 @@ def update_portal(business: Business, wanted: PortalSettings) -> list[str]:
         if getattr(business, name) != value:
             setattr(business, name, value)
             changed.append(name)
+    if changed:
+        actor.record(
+            session,
+            business.id,
+            "settings.portal_changed",
+            "business",
+            business.id,
+            changed=changed,
+        )
     return changed
 
 
-def update_embed(business: Business, *, origins: list[str], portal_page_url: str) -> list[str]:
+def update_embed(
+    session: Session,
+    business: Business,
+    *,
+    origins: list[str],
+    portal_page_url: str,
+    actor: audit.Actor,
+) -> list[str]:
     """Where the portal may load (exact origins) and the page it lives on (for emailed links)."""
     cleaned = []
     for origin in origins:
@@ -239,6 +266,10 @@ def update_embed(business: Business, *, origins: list[str], portal_page_url: str
     if (business.portal_page_url or "") != page:
         business.portal_page_url = page or None
         changed.append("portal_page_url")
+    if changed:
+        actor.record(
+            session, business.id, "settings.embed_changed", "business", business.id, changed=changed
+        )
     return changed
 
 
@@ -246,10 +277,14 @@ def api_keys(session: Session) -> list[ApiKey]:
     return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all())
 
 
-def revoke_api_key(session: Session, key_id: str) -> ApiKey:
+def revoke_api_key(session: Session, key_id: str, actor: audit.Actor | None = None) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound("no such key")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
+        if actor:
+            actor.record(
+                session, key.business_id, "api_key.revoked", "api_key", key.id, prefix=key.prefix
+            )
     return key

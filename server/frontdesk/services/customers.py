@@ -61,8 +61,11 @@ def create(
     name: str,
     email: str,
     external_id: str | None = None,
+    actor: audit.Actor | None = None,
     **fields: Any,
 ) -> Customer:
+    """A new customer, in the audit trail as `actor`'s when someone asked (the demo's and the
+    tests' customers are made without one)."""
     errors = {}
     if not name.strip():
         errors["name"] = "Enter the customer's name."
@@ -83,13 +86,22 @@ def create(
         **fields,
     )
     session.add(customer)
+    if actor:
+        session.flush()
+        actor.record(session, business.id, "customer.created", "customer", customer.id, name=name)
     return customer
 
 
 def update(
-    session: Session, *, business: Business, customer: Customer, changes: dict[str, Any]
-) -> Customer:
-    """The business's own edit (dashboard or API); only the fields given change."""
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    changes: dict[str, Any],
+    actor: audit.Actor,
+) -> list[str]:
+    """The business's own edit (dashboard or API): the fields that differ change, and are
+    returned. Turning portal access off ends every link and session the customer holds."""
     errors = {}
     if "name" in changes and not str(changes["name"]).strip():
         errors["name"] = "Enter the customer's name."
@@ -102,16 +114,36 @@ def update(
             errors["external_id"] = "Another customer already has this external id."
     if errors:
         raise Invalid("The customer needs fixing.", errors)
-    for field, value in changes.items():
-        if field == "email":
-            value = str(value).strip().lower()
-        setattr(customer, field, value)
-    return customer
+    if "email" in changes:
+        changes = {**changes, "email": str(changes["email"]).strip().lower()}
+    changed = sorted(field for field, value in changes.items() if getattr(customer, field) != value)
+    for field in changed:
+        setattr(customer, field, changes[field])
+    if "portal_enabled" in changed:
+        if not customer.portal_enabled:
+            customer.link_version += 1
+        turned = "enabled" if customer.portal_enabled else "disabled"
+        actor.record(session, business.id, f"customer.portal_{turned}", "customer", customer.id)
+    if set(changed) - {"portal_enabled"}:
+        actor.record(
+            session,
+            business.id,
+            "customer.updated",
+            "customer",
+            customer.id,
+            changed=[field for field in changed if field != "portal_enabled"],
+        )
+    return changed
 
 
-def revoke_links(customer: Customer) -> None:
-    """Every link, token and portal session this customer holds stops working at once."""
+def revoke_links(
+    session: Session, *, business: Business, customer: Customer, actor: audit.Actor, renewed: bool
+) -> None:
+    """Every link, token and portal session this customer holds stops working at once (to make
+    new ones, when `renewed`)."""
     customer.link_version += 1
+    change = "regenerated" if renewed else "revoked"
+    actor.record(session, business.id, f"customer.links_{change}", "customer", customer.id)
 
 
 def lock(session: Session, customer_id: str) -> None:

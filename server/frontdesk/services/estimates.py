@@ -41,7 +41,10 @@ def create(
     notes: str = "",
     send: bool = False,
     external_id: str | None = None,
+    actor: audit.Actor | None = None,
 ) -> Estimate:
+    """A new estimate (a draft unless `send`), in the audit trail as `actor`'s when someone
+    asked (the demo's and the tests' estimates are made without one)."""
     line_pricing.validate(lines)
     if expires_on < issue_date:
         raise Invalid(
@@ -77,6 +80,15 @@ def create(
         estimate.sent_at = utcnow()
     session.add(estimate)
     session.add_all(rows)
+    if actor:
+        actor.record(
+            session,
+            business.id,
+            "estimate.created",
+            "customer",
+            customer.id,
+            estimate=estimate.number,
+        )
     return estimate
 
 
@@ -146,6 +158,7 @@ def replace_draft(
     issue_date: date,
     expires_on: date,
     notes: str,
+    actor: audit.Actor,
 ) -> Estimate:
     """Edit a draft: its lines are written again and its totals worked out again."""
     if estimate.status != EstimateStatus.DRAFT:
@@ -166,6 +179,14 @@ def replace_draft(
     line_pricing.set_totals(estimate, rows)
     estimate.issue_date, estimate.expires_on, estimate.notes = issue_date, expires_on, notes
     session.add_all(rows)
+    actor.record(
+        session,
+        business.id,
+        "estimate.edited",
+        "customer",
+        estimate.customer_id,
+        number=estimate.number,
+    )
     return estimate
 
 

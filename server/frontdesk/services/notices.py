@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import customers, estimates, invoices, outbox
+from frontdesk.services import audit, customers, estimates, invoices, outbox
 from frontdesk.services.links import Links
 
 
@@ -16,6 +16,7 @@ def send(
     business: Business,
     document: Invoice | Estimate,
     links: Links,
+    actor: audit.Actor,
 ) -> bool:
     """Send an invoice or an estimate; the first time a draft goes out, the customer is told.
     Was it a draft?"""
@@ -26,6 +27,15 @@ def send(
         estimates.send(session, business=business, estimate=document)
     if was_draft:
         document_sent(session, business=business, document=document, links=links)
+    kind = "invoice" if isinstance(document, Invoice) else "estimate"
+    actor.record(
+        session,
+        business.id,
+        f"{kind}.send",
+        "customer",
+        document.customer_id,
+        **{kind: document.number},
+    )
     return was_draft
 
 
@@ -67,6 +77,7 @@ def invitation(
     business: Business,
     customer: Customer,
     links: Links,
+    actor: audit.Actor,
 ) -> bool:
     """Invite the customer to their portal (sent by hand from the dashboard). False, and nothing
     sent, when their access is off."""
@@ -84,4 +95,5 @@ def invitation(
             f"{link}\n\nThe link opens your account: keep it to yourself.\n"
         ),
     )
+    actor.record(session, business.id, "customer.invited", "customer", customer.id)
     return True

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.models import Business, Customer, Estimate, EstimateStatus
-from frontdesk.services import customers, invoices, sign_in
+from frontdesk.services import audit, customers, invoices, sign_in
 from frontdesk.services.customers import Balance
-from frontdesk.services.links import Limits
+from frontdesk.services.errors import Forbidden
+from frontdesk.services.links import Limits, Links
 from frontdesk.tokens import InvalidToken, Purpose
 
 NO_LIMITS = Limits()
@@ -74,6 +75,12 @@ SECTIONS = {
     "payments": None,
     "profile": "allow_profile_updates",
 }
+# What a deep link may name (#invoices, #invoice/INV-1042): whole views, and views of one thing
+# named after a slash. The server's places and the loader's hash handling both read this table
+# (the loader gets it with the portal's shell), so a new view is added here once.
+VIEWS = ("home", *SECTIONS, "pay")
+ITEMS = ("invoice", "estimate", "pay", "complete")  # complete: a payment awaiting the customer
+DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w-]+)$"
 
 
 def section_enabled(business: Business, section: str | None) -> bool:
@@ -121,3 +128,31 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
     ).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
     return Home(balance, estimate, charges)
+
+
+def view_only(
+    session: Session, business: Business, customer: Customer, links: Links, actor: audit.Actor
+) -> str:
+    """A session in which a staff member sees the customer's portal as they do, unable to pay or
+    change anything; each look is in the audit trail."""
+    actor.record(session, business.id, "customer.portal_viewed", "customer", customer.id)
+    return links.view_only(customer)
+
+
+def embed_token(links: Links, customer: Customer, now: datetime) -> tuple[str, datetime]:
+    """A token the business's own site puts in the snippet, and when it stops opening sessions;
+    refused while the customer's portal access is off."""
+    if not customer.portal_enabled:
+        raise Forbidden("Portal access is turned off for this customer.")
+    lifetime = tokens.LIFETIME[Purpose.EMBED] or 0
+    return links.token(Purpose.EMBED, customer), now.replace(microsecond=0) + timedelta(
+        seconds=lifetime
+    )
+
+
+def payment_link(links: Links, business: Business, customer: Customer, *, pay_only: bool) -> str:
+    """A permanent link to the customer's account (or to paying only); refused while their
+    portal access is off."""
+    if not customer.portal_enabled:
+        raise Forbidden("Portal access is turned off for this customer.")
+    return links.payment(business, customer, pay_only=pay_only)

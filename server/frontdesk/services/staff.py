@@ -88,6 +88,7 @@ def invite(
     email: str,
     role: StaffRole,
     invited_by: StaffUser,
+    actor: audit.Actor,
 ) -> str:
     """Email a link to join the dashboard; the invitee chooses a password. Returns the link."""
     address = email.strip().lower()
@@ -111,6 +112,7 @@ def invite(
         ),
         reply_to=invited_by.email,
     )
+    actor.record(session, business.id, "staff.invited", "business", business.id, email=address)
     return link
 
 

@@ -7,6 +7,7 @@ stylesheet turns each into `--fd-accent: var(--frontdesk-accent, <value>)`, so a
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import tinycss2
+from sqlmodel import Session
 from tinycss2.ast import (
     AtRule,
     Declaration,
@@ -26,7 +28,11 @@ from tinycss2.ast import (
 )
 
 from frontdesk.models import Business
+from frontdesk.services import audit
 from frontdesk.services.errors import Invalid
+
+MAX_LOGO_BYTES = 200_000
+LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
 THEMES_DIR = Path(__file__).resolve().parents[3] / "themes"
 PORTAL_CSS = Path(__file__).resolve().parents[1] / "static" / "portal.css"
@@ -198,3 +204,30 @@ def stylesheet(business: Business) -> str:
 @cache
 def _portal_css() -> str:
     return PORTAL_CSS.read_text()
+
+
+@dataclass(frozen=True)
+class Logo:
+    """An uploaded logo: its declared type and its bytes."""
+
+    content_type: str
+    data: bytes
+
+
+def publish(
+    session: Session, business: Business, shown: Business, logo: Logo | None, actor: audit.Actor
+) -> None:
+    """The theme `shown` (pack, overrides, checked CSS) and the logo become the live portal's,
+    on its next load. The logo is kept inline, so the portal needs no file storage."""
+    if logo is not None:
+        if logo.content_type not in LOGO_TYPES:
+            raise Invalid("The logo needs fixing.", {"logo": "Use a PNG, JPEG or WebP image."})
+        if len(logo.data) > MAX_LOGO_BYTES:
+            raise Invalid("The logo needs fixing.", {"logo": "Use an image under 200 KB."})
+        encoded = base64.b64encode(logo.data).decode()
+        business.logo_url = f"data:{logo.content_type};base64,{encoded}"
+    business.theme, business.theme_overrides = shown.theme, shown.theme_overrides
+    business.custom_css = shown.custom_css
+    actor.record(
+        session, business.id, "settings.theme_published", "business", business.id, theme=shown.theme
+    )

@@ -32,7 +32,7 @@ from frontdesk.models import (
     new_id,
     utcnow,
 )
-from frontdesk.services import outbox
+from frontdesk.services import audit, outbox
 from frontdesk.services.errors import Invalid, NotFound
 
 EVENT_TYPES = (
@@ -134,6 +134,7 @@ def create_endpoint(
     events: list[str],
     description: str = "",
     allow_private: bool = False,
+    actor: audit.Actor | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret, which is shown to the business only now."""
     errors = _check(url, events, allow_private)
@@ -148,6 +149,16 @@ def create_endpoint(
         sealed_secret=sealing.seal(secret_keys, secret),
     )
     session.add(endpoint)
+    session.flush()
+    if actor:
+        actor.record(
+            session,
+            business.id,
+            "webhook_endpoint.created",
+            "webhook_endpoint",
+            endpoint.id,
+            url=url,
+        )
     return endpoint, secret
 
 
@@ -168,11 +179,21 @@ def get_endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def delete_endpoint(session: Session, endpoint_id: str) -> WebhookEndpoint:
+def delete_endpoint(
+    session: Session, endpoint_id: str, actor: audit.Actor | None = None
+) -> WebhookEndpoint:
     endpoint = get_endpoint(session, endpoint_id)
     # Kept (soft-deleted) so its delivery log stays readable.
     endpoint.deleted_at = utcnow()
     endpoint.enabled = False
+    if actor:
+        actor.record(
+            session,
+            endpoint.business_id,
+            "webhook_endpoint.deleted",
+            "webhook_endpoint",
+            endpoint.id,
+        )
     return endpoint
 
 
@@ -230,7 +251,9 @@ def deliveries(session: Session, *, endpoint_id: str, limit: int = 50) -> list[W
     )
 
 
-def redeliver(session: Session, *, business: Business, delivery_id: str) -> WebhookDelivery:
+def redeliver(
+    session: Session, *, business: Business, delivery_id: str, actor: audit.Actor | None = None
+) -> WebhookDelivery:
     """Send a delivery again by hand (after fixing the receiver), with fresh retries."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None:
@@ -238,6 +261,8 @@ def redeliver(session: Session, *, business: Business, delivery_id: str) -> Webh
     get_endpoint(session, delivery.endpoint_id)
     delivery.status = DeliveryStatus.PENDING
     _queue(session, business=business, delivery=delivery)
+    if actor:
+        actor.record(session, business.id, "webhook.redelivered", "webhook_delivery", delivery.id)
     return delivery
 
 

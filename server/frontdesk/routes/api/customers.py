@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from frontdesk import models, tokens
+from frontdesk import models
 from frontdesk.api import convert, schemas
 from frontdesk.api.operations import Call, page
 from frontdesk.routes.api.frame import _customer
@@ -14,8 +14,8 @@ from frontdesk.services import (
     customers,
     invoices,
     payments,
+    portal,
 )
-from frontdesk.services.errors import Forbidden
 
 
 def list_customers(call: Call) -> schemas.Page[schemas.Customer]:
@@ -38,6 +38,7 @@ def create_customer(call: Call) -> schemas.Customer:
         external_id=body.external_id,
         phone=body.phone,
         portal_enabled=body.portal_enabled,
+        actor=call.actor,
         **_address_fields(body.address),
     )
     call.session.flush()
@@ -64,11 +65,13 @@ def update_customer(call: Call) -> schemas.Customer:
     changes = body.model_dump(exclude_unset=True, exclude={"address"})
     if body.address is not None:
         changes.update(_address_fields(body.address))
-    row = customers.update(
+    row = _customer(call)
+    customers.update(
         call.session,
         business=call.business,
-        customer=_customer(call),
+        customer=row,
         changes={k: v for k, v in changes.items() if v is not None},
+        actor=call.actor,
     )
     return convert.customer(call.session, call.business, row)
 
@@ -95,7 +98,7 @@ def create_charge(call: Call) -> schemas.Charge:
         numbers=numbers,
         amount=body.amount,
         description=body.description,
-        actor=payments.Actor(models.Initiator.API, call.api_key_id),
+        actor=call.actor,
         processor=call.processor,
         links=call.links,
     )
@@ -108,27 +111,20 @@ def create_charge(call: Call) -> schemas.Charge:
 
 def create_portal_session(call: Call) -> schemas.PortalSession:
     customer = _customer(call)
-    if not customer.portal_enabled:
-        raise Forbidden("Portal access is turned off for this customer.")
-    token = call.links.token(tokens.Purpose.EMBED, customer)
-    lifetime = tokens.LIFETIME[tokens.Purpose.EMBED] or 0
-    return schemas.PortalSession(
-        customer=customer.id,
-        token=token,
-        expires_at=datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lifetime),
-    )
+    token, expires_at = portal.embed_token(call.links, customer, datetime.now(UTC))
+    return schemas.PortalSession(customer=customer.id, token=token, expires_at=expires_at)
 
 
 def create_payment_link(call: Call) -> schemas.PaymentLink:
     body: schemas.PaymentLinkCreate = call.body
     customer = _customer(call)
-    if not customer.portal_enabled:
-        raise Forbidden("Portal access is turned off for this customer.")
-    url = call.links.payment(call.business, customer, pay_only=body.scope == "pay")
+    url = portal.payment_link(call.links, call.business, customer, pay_only=body.scope == "pay")
     return schemas.PaymentLink(customer=customer.id, scope=body.scope, url=url)
 
 
 def revoke_links(call: Call) -> schemas.LinksRevoked:
     customer = _customer(call)
-    customers.revoke_links(customer)
+    customers.revoke_links(
+        call.session, business=call.business, customer=customer, actor=call.actor, renewed=False
+    )
     return schemas.LinksRevoked(customer=customer.id)

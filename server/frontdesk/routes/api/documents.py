@@ -42,6 +42,7 @@ def create_invoice(call: Call) -> schemas.Invoice:
         notes=body.notes,
         send=body.send,
         external_id=body.external_id,
+        actor=call.actor,
     )
     call.session.flush()
     if body.send:
@@ -74,6 +75,7 @@ def _send(call: Call, document: models.Invoice | models.Estimate) -> None:
         business=call.business,
         document=document,
         links=call.links,
+        actor=call.actor,
     )
 
 
@@ -84,7 +86,9 @@ def send_invoice(call: Call) -> schemas.Invoice:
 
 
 def void_invoice(call: Call) -> schemas.Invoice:
-    row = invoices.void(call.session, business=call.business, invoice=_invoice(call))
+    row = invoices.void(
+        call.session, business=call.business, invoice=_invoice(call), actor=call.actor
+    )
     return convert.invoice(call.session, call.business, row)
 
 
@@ -106,6 +110,7 @@ def create_estimate(call: Call) -> schemas.Estimate:
         notes=body.notes,
         send=body.send,
         external_id=body.external_id,
+        actor=call.actor,
     )
     call.session.flush()
     if body.send:

@@ -24,8 +24,8 @@ def create_webhook_endpoint(call: Call) -> schemas.NewWebhookEndpoint:
         events=body.events,
         description=body.description,
         allow_private=call.settings.webhooks_may_reach_private_hosts,
+        actor=call.actor,
     )
-    call.session.flush()
     shown = convert.webhook_endpoint(row).model_dump()
     return schemas.NewWebhookEndpoint(**shown, secret=secret)
 
@@ -35,7 +35,7 @@ def get_webhook_endpoint(call: Call) -> schemas.WebhookEndpoint:
 
 
 def delete_webhook_endpoint(call: Call) -> schemas.Deleted:
-    row = webhooks.delete_endpoint(call.session, call.params["endpoint"])
+    row = webhooks.delete_endpoint(call.session, call.params["endpoint"], call.actor)
     return schemas.Deleted(id=row.id, object="webhook_endpoint")
 
 
@@ -47,6 +47,6 @@ def list_webhook_deliveries(call: Call) -> schemas.Page[schemas.WebhookDelivery]
 
 def redeliver_webhook(call: Call) -> schemas.WebhookDelivery:
     row = webhooks.redeliver(
-        call.session, business=call.business, delivery_id=call.params["delivery"]
+        call.session, business=call.business, delivery_id=call.params["delivery"], actor=call.actor
     )
     return convert.webhook_delivery(row)

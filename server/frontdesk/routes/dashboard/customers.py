@@ -14,7 +14,6 @@ from starlette.routing import Route
 from frontdesk import money
 from frontdesk.models import (
     Customer,
-    Initiator,
 )
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import (
@@ -26,6 +25,7 @@ from frontdesk.services import (
     invoices,
     notices,
     payments,
+    portal,
 )
 from frontdesk.services.errors import Invalid
 
@@ -146,12 +146,9 @@ async def dashboard_customer_portal(request: Request) -> Response:
 
     def build(who: Staff) -> dict[str, Any]:
         customer = _customer(who, customer_id)
-        who.audit("customer.portal_viewed", "customer", customer.id)
-        return {
-            "customer": customer,
-            "title": f"{customer.name}'s portal",
-            "token": request.app.state.links.view_only(customer),
-        }
+        links = request.app.state.links
+        token = portal.view_only(who.session, who.business, customer, links, who.actor)
+        return {"customer": customer, "title": f"{customer.name}'s portal", "token": token}
 
     return await page(
         request,
@@ -191,10 +188,9 @@ async def dashboard_customer_create(request: Request) -> Response:
             name=values.pop("name"),
             email=values.pop("email"),
             external_id=values.pop("external_id"),
+            actor=who.actor,
             **values,
         )
-        who.session.flush()
-        who.audit("customer.created", "customer", customer.id, name=customer.name)
         return {"redirect": request.url_for("dashboard_customer", customer=customer.id)}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
@@ -210,11 +206,13 @@ async def dashboard_customer_update(request: Request) -> Response:
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
-        values = _form_fields(form)
-        changed = {k: v for k, v in values.items() if getattr(customer, k) != v}
-        customers.update(who.session, business=who.business, customer=customer, changes=changed)
-        if changed:
-            who.audit("customer.updated", "customer", customer.id, changed=sorted(changed))
+        changed = customers.update(
+            who.session,
+            business=who.business,
+            customer=customer,
+            changes=_form_fields(form),
+            actor=who.actor,
+        )
         return customer_context(who, customer, notice="Saved." if changed else "Nothing changed.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
@@ -233,13 +231,13 @@ async def dashboard_customer_access(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         customer = _customer(who, customer_id)
         enable = form.get("enabled") == "yes"
-        if customer.portal_enabled != enable:
-            customer.portal_enabled = enable
-            if not enable:
-                customers.revoke_links(customer)
-            who.audit(
-                "customer.portal_" + ("enabled" if enable else "disabled"), "customer", customer.id
-            )
+        customers.update(
+            who.session,
+            business=who.business,
+            customer=customer,
+            changes={"portal_enabled": enable},
+            actor=who.actor,
+        )
         notice = "Portal access is on." if enable else "Portal access is off; sessions ended."
         return customer_context(who, customer, notice=notice)
 
@@ -266,8 +264,14 @@ async def dashboard_customer_link(request: Request) -> Response:
         customer = _customer(who, customer_id)
         change = str(form.get("change", "show"))
         if change in ("regenerate", "revoke"):
-            customers.revoke_links(customer)
-            who.audit(f"customer.links_{change}d", "customer", customer.id)
+            renewed = change == "regenerate"
+            customers.revoke_links(
+                who.session,
+                business=who.business,
+                customer=customer,
+                actor=who.actor,
+                renewed=renewed,
+            )
         if change == "revoke":
             notice = "Every link and open session of theirs stopped working."
             return customer_context(who, customer, notice=notice)
@@ -297,9 +301,9 @@ async def dashboard_customer_invite(request: Request) -> Response:
             business=who.business,
             customer=customer,
             links=request.app.state.links,
+            actor=who.actor,
         ):
             raise Invalid("Turn portal access on first.")
-        who.audit("customer.invited", "customer", customer.id)
         return customer_context(who, customer, notice=f"Invitation emailed to {customer.email}.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
@@ -337,7 +341,7 @@ async def dashboard_customer_charge(request: Request) -> Response:
             numbers=[str(n) for n in form.getlist("invoice")] or None,
             amount=inputs.amount(str(form.get("amount", "")), who.business.currency),
             description=str(form.get("description", "")),
-            actor=payments.Actor(Initiator.STAFF, who.user.id, who.ip),
+            actor=who.actor,
             processor=request.app.state.processor,
             links=request.app.state.links,
             method_field="method",

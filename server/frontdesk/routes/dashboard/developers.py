@@ -59,22 +59,20 @@ async def dashboard_developers(request: Request) -> Response:
 
 
 def _create_key(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
-    row, key = businesses.create_api_key(
-        who.session, business=who.business, name=str(form.get("name", ""))[:200]
+    name = str(form.get("name", ""))
+    _, key = businesses.create_api_key(
+        who.session, business=who.business, name=name, actor=who.actor
     )
-    who.session.flush()
-    who.audit("api_key.created", "api_key", row.id, prefix=row.prefix)
     return developers_context(who, new_key=key, notice="Copy the key now: it is shown once.")
 
 
 def _revoke_key(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
-    row = businesses.revoke_api_key(who.session, str(form.get("id", "")))
-    who.audit("api_key.revoked", "api_key", row.id, prefix=row.prefix)
+    row = businesses.revoke_api_key(who.session, str(form.get("id", "")), who.actor)
     return developers_context(who, notice=f"Key {row.prefix}… is revoked.")
 
 
 def _add_endpoint(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
-    endpoint, secret = webhooks.create_endpoint(
+    _, secret = webhooks.create_endpoint(
         who.session,
         business=who.business,
         secret_keys=settings.secret_key,
@@ -82,23 +80,20 @@ def _add_endpoint(who: Staff, form: FormData, settings: Settings) -> dict[str, A
         events=[str(e) for e in form.getlist("events")],
         description=str(form.get("description", ""))[:200],
         allow_private=settings.webhooks_may_reach_private_hosts,
+        actor=who.actor,
     )
-    who.session.flush()
-    who.audit("webhook_endpoint.created", "webhook_endpoint", endpoint.id, url=endpoint.url)
     notice = "Copy the signing secret now: it is shown once."
     return developers_context(who, new_secret=secret, notice=notice)
 
 
 def _delete_endpoint(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
-    endpoint = webhooks.delete_endpoint(who.session, str(form.get("id", "")))
-    who.audit("webhook_endpoint.deleted", "webhook_endpoint", endpoint.id)
+    webhooks.delete_endpoint(who.session, str(form.get("id", "")), who.actor)
     return developers_context(who, notice="Endpoint removed.")
 
 
 def _redeliver(who: Staff, form: FormData, settings: Settings) -> dict[str, Any]:
     target = str(form.get("id", ""))
-    delivery = webhooks.redeliver(who.session, business=who.business, delivery_id=target)
-    who.audit("webhook.redelivered", "webhook_delivery", delivery.id)
+    webhooks.redeliver(who.session, business=who.business, delivery_id=target, actor=who.actor)
     return developers_context(who, notice="Queued to be sent again.")
 
 

@@ -216,10 +216,10 @@ async def document_create(request: Request, kind: Kind) -> Response:
             lines=lines,
             issue_date=issued,
             notes=str(form.get("notes", ""))[:4000],
+            actor=who.actor,
             **{kind.end: ends},
         )
         who.session.flush()
-        who.audit(f"{kind.name}.created", "customer", customer.id, **{kind.name: document.number})
         return {"redirect": request.url_for(kind.page, **{kind.name: document.id})}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
@@ -266,9 +266,9 @@ async def document_update(request: Request, kind: Kind) -> Response:
             lines=lines,
             issue_date=issued,
             notes=str(form.get("notes", ""))[:4000],
+            actor=who.actor,
             **{kind.name: document, kind.end: ends},
         )
-        who.audit(f"{kind.name}.edited", "customer", document.customer_id, number=document.number)
         return {"redirect": request.url_for(kind.page, **{kind.name: document.id})}
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:

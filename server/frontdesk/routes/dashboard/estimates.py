@@ -85,14 +85,13 @@ async def dashboard_estimate_send(request: Request) -> Response:
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         estimate = _estimate(who, estimate_id)
-        was_draft = notices.send(
+        notices.send(
             who.session,
             business=who.business,
             document=estimate,
             links=request.app.state.links,
+            actor=who.actor,
         )
-        if was_draft:
-            who.audit("estimate.send", "customer", estimate.customer_id, estimate=estimate.number)
         notice = f"{estimate.number} is sent: the customer has it by email and in the portal."
         return estimate_context(who, estimate, notice=notice)
 

@@ -18,6 +18,7 @@ from frontdesk.middleware import csrf
 from frontdesk.middleware.security_headers import DEFAULT_CSP
 from frontdesk.models import (
     Business,
+    Initiator,
     StaffRole,
     StaffUser,
 )
@@ -48,18 +49,10 @@ class Staff:
     def is_owner(self) -> bool:
         return self.user.role == StaffRole.OWNER
 
-    def audit(self, action: str, target_type: str = "", target_id: str = "", **detail: Any) -> None:
-        audit.record(
-            self.session,
-            business=self.business,
-            actor_type="staff",
-            actor_id=self.user.id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            detail=detail,
-            ip=self.ip,
-        )
+    @property
+    def actor(self) -> audit.Actor:
+        """This staff member, as the services write them into the audit trail."""
+        return audit.Actor(Initiator.STAFF, self.user.id, self.ip)
 
 
 Build = Callable[[Staff], dict[str, Any]]

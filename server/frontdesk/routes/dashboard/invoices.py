@@ -121,12 +121,12 @@ async def dashboard_invoice_update(request: Request) -> Response:
 
 
 def _send(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str:
-    notices.send(who.session, business=who.business, document=invoice, links=links)
+    notices.send(who.session, business=who.business, document=invoice, links=links, actor=who.actor)
     return f"{invoice.number} is sent: the customer has it by email and in the portal."
 
 
 def _void(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str:
-    invoices.void(who.session, business=who.business, invoice=invoice)
+    invoices.void(who.session, business=who.business, invoice=invoice, actor=who.actor)
     return f"{invoice.number} is void."
 
 
@@ -145,6 +145,7 @@ def _received(who: Staff, invoice: Invoice, form: FormData, links: Links) -> str
         amount=amount,
         method=kind,
         reference=str(form.get("reference", "")),
+        actor=who.actor,
     )
     shown = money.format_amount(amount, invoice.currency, who.business.locale)
     return f"Recorded {shown} paid by {method}."
@@ -166,7 +167,6 @@ async def dashboard_invoice_change(request: Request) -> Response:
         if change not in CHANGES:
             raise NotFound("no such change")
         notice = CHANGES[change](who, invoice, form, request.app.state.links)
-        who.audit(f"invoice.{change}", "customer", invoice.customer_id, invoice=invoice.number)
         return invoice_context(who, invoice, notice=notice)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:

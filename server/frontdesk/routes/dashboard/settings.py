@@ -83,9 +83,7 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
 async def dashboard_settings_portal(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         wanted = _portal_settings(form, who.business.currency)
-        changed = businesses.update_portal(who.business, wanted)
-        if changed:
-            who.audit("settings.portal_changed", "business", who.business.id, changed=changed)
+        changed = businesses.update_portal(who.session, who.business, wanted, who.actor)
         notice = "Saved: the portal uses these now." if changed else "Nothing changed."
         return settings_context(who, request, notice=notice)
 
@@ -99,10 +97,12 @@ async def dashboard_settings_embed(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         origins = str(form.get("allowed_origins", "")).replace(",", "\n").splitlines()
         changed = businesses.update_embed(
-            who.business, origins=origins, portal_page_url=str(form.get("portal_page_url", ""))
+            who.session,
+            who.business,
+            origins=origins,
+            portal_page_url=str(form.get("portal_page_url", "")),
+            actor=who.actor,
         )
-        if changed:
-            who.audit("settings.embed_changed", "business", who.business.id, changed=changed)
         return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
@@ -124,8 +124,8 @@ async def dashboard_staff_invite(request: Request) -> Response:
             email=str(form.get("email", "")),
             role=StaffRole.OWNER if role == "owner" else StaffRole.MANAGER,
             invited_by=who.user,
+            actor=who.actor,
         )
-        who.audit("staff.invited", "business", who.business.id, email=str(form.get("email")))
         return settings_context(who, request, notice="Invitation sent.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -44,12 +43,6 @@ FONTS = {
     "Rounded": '"Nunito", "Varela Round", system-ui, sans-serif',
     "Monospace": 'ui-monospace, "SFMono-Regular", Menlo, monospace',
 }
-
-
-MAX_LOGO_BYTES = 200_000
-
-
-LOGO_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
 
 def _theme_choice(params: Mapping[str, Any]) -> tuple[str, dict[str, str], str]:
@@ -104,27 +97,19 @@ async def dashboard_theme_save(request: Request) -> Response:
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         shown = _previewed(who.business, form, request.url.hostname or "")
-        business = who.business
-        business.theme, business.theme_overrides = shown.theme, shown.theme_overrides
-        business.custom_css = shown.custom_css
-        logo = form.get("logo")
-        if isinstance(logo, UploadFile) and logo.filename:
-            business.logo_url = _logo_data_url(logo.content_type or "", logo.file.read())
-        who.audit("settings.theme_published", "business", business.id, theme=business.theme)
+        upload = form.get("logo")
+        logo = (
+            themes.Logo(upload.content_type or "", upload.file.read())
+            if isinstance(upload, UploadFile) and upload.filename
+            else None
+        )
+        themes.publish(who.session, who.business, shown, logo, who.actor)
         return theme_context(who, request, notice="Published: the portal shows it now.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return theme_context(who, request, errors=field_errors(invalid))
 
     return await action(request, THEME_PAGE, act, rebuild, section="settings", owners_only=True)
-
-
-def _logo_data_url(content_type: str, data: bytes) -> str:
-    if content_type not in LOGO_TYPES:
-        raise Invalid("The logo needs fixing.", {"logo": "Use a PNG, JPEG or WebP image."})
-    if len(data) > MAX_LOGO_BYTES:
-        raise Invalid("The logo needs fixing.", {"logo": "Use an image under 200 KB."})
-    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
 async def dashboard_theme_preview(request: Request) -> Response:

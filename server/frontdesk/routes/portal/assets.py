@@ -37,7 +37,7 @@ async def portal_download(request: Request) -> Response:
                     session, business=business, token=token, secret_keys=keys
                 )
             except InvalidToken:
-                raise frame.Refused(
+                raise frame.PortalError(
                     401, "This download link has expired", "Go back to the portal and try again."
                 ) from None
             kind, _, reference = document.partition(":")

@@ -40,20 +40,24 @@ Act = Callable[[Session, Business, Customer, FormData], dict[str, Any]]
 Rebuild = Callable[[Session, Business, Customer, FormData, Invalid], dict[str, Any]]
 
 
-class Refused(Exception):
+class PortalError(Exception):
+    """A refusal the portal shows in words, as a fragment with its status (and Retry-After)."""
+
     def __init__(self, status: int, title: str, message: str, retry_after: int = 0) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
         self.retry_after = retry_after
 
 
-NOT_FOUND = Refused(404, "Not found", "We could not find that. It may have been withdrawn.")
+NOT_FOUND = PortalError(404, "Not found", "We could not find that. It may have been withdrawn.")
 
 
-FAILED = Refused(500, "Something went wrong", "Something went wrong on our side. Please try again.")
+FAILED = PortalError(
+    500, "Something went wrong", "Something went wrong on our side. Please try again."
+)
 
 
-PROCESSOR_REFUSED = Refused(
+PROCESSOR_REFUSED = PortalError(
     409,
     "Please try again",
     "This payment changed while you were on this page. Go back to your account and pay again; "
@@ -61,7 +65,7 @@ PROCESSOR_REFUSED = Refused(
 )
 
 
-DATABASE_AWAY = Refused(
+DATABASE_AWAY = PortalError(
     503,
     "Briefly unavailable",
     "We could not load your account just now. Nothing was changed; please try again shortly.",
@@ -69,7 +73,7 @@ DATABASE_AWAY = Refused(
 )
 
 
-PROCESSOR_DOWN = Refused(
+PROCESSOR_DOWN = PortalError(
     503,
     "Payments are unavailable",
     "We could not reach the payment processor. Nothing was charged; please try again shortly.",
@@ -89,10 +93,10 @@ def business_for(request: Request, section: str | None = None) -> Business:
     The portal's CORS middleware has looked it up already, once for the whole request."""
     business: Business | None = request.scope[BUSINESS]
     if business is None:
-        raise Refused(404, "Portal not found", "This account portal does not exist.")
+        raise PortalError(404, "Portal not found", "This account portal does not exist.")
     origin = request.headers.get("origin")
     if origin and not businesses.origin_allowed(business, origin, own_origin=own_origin(request)):
-        raise Refused(
+        raise PortalError(
             403, "Not available here", "This account portal is not available on this website."
         )
     if section and not portal.section_enabled(business, section):
@@ -100,8 +104,8 @@ def business_for(request: Request, section: str | None = None) -> Business:
     return business
 
 
-def no_access(business: Business) -> Refused:
-    return Refused(
+def no_access(business: Business) -> PortalError:
+    return PortalError(
         403,
         "No access",
         f"Your access to {business.name}'s account portal is turned off. "
@@ -113,7 +117,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     settings = request.app.state.settings
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Refused(401, "Please sign in", "Sign in again to see your account.")
+        raise PortalError(401, "Please sign in", "Sign in again to see your account.")
     try:
         customer, limits = portal.from_session(
             session,
@@ -125,7 +129,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     except customers.AccessDisabled:
         raise no_access(business) from None
     except InvalidToken as exc:
-        raise Refused(
+        raise PortalError(
             401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
         ) from None
     request.state.limits = limits
@@ -141,14 +145,14 @@ def refuse_beyond_limits(
     request: Request, business: Business, section: str | None, *, changes: bool
 ) -> None:
     if changes and limits(request).read_only:
-        raise Refused(
+        raise PortalError(
             403,
             "Viewing only",
             f"This is {business.name}'s view of the customer's portal: nothing can be paid or "
             "changed from here.",
         )
     if limits(request).pay_only and section != "pay":
-        raise Refused(
+        raise PortalError(
             403,
             "Payment link",
             f"This link is for paying {business.name}. Ask {business.name} for a link to your "
@@ -156,7 +160,7 @@ def refuse_beyond_limits(
         )
 
 
-def notice(request: Request, refused: Refused) -> HTMLResponse:
+def notice(request: Request, refused: PortalError) -> HTMLResponse:
     response = templates.TemplateResponse(
         request,
         "fragments/portal/notice.html",
@@ -198,8 +202,8 @@ def count_payment_attempt(request: Request, customer: Customer, *, per_customer:
         raise too_many(limited) from None
 
 
-def too_many(limited: Limited) -> Refused:
-    return Refused(
+def too_many(limited: Limited) -> PortalError:
+    return PortalError(
         429,
         "Too many attempts",
         f"Please wait {limited.retry_after} seconds before trying again. Nothing was charged.",
@@ -217,6 +221,7 @@ def _shared(request: Request, business: Business, customer: Customer) -> dict[st
         # Views rendered on their own update the nav out of band; the shell draws it itself.
         "oob_nav": False,
         "sections": [] if held.pay_only else portal.sections(business),
+        "deep_link": portal.DEEP_LINK,
         "read_only": held.read_only,
         "pay_only": held.pay_only,
         "pay_on": portal.payments_on(business),
@@ -256,7 +261,7 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
     """
     try:
         return render()
-    except Refused as refused:
+    except PortalError as refused:
         return notice(request, refused)
     except Limited as limited:
         return notice(request, too_many(limited))

@@ -90,7 +90,7 @@ def _opened(
     wanted = _place(arrival.destination, request) if arrival.destination else asked
     current = wanted if portal.section_enabled(business, wanted.section) else HOME
     if arrival.limits.pay_only and current.section != "pay":
-        raise frame.Refused(
+        raise frame.PortalError(
             403, "Payments are off", f"{business.name} is not taking payments here right now."
         )
     try:

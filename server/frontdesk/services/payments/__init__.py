@@ -31,7 +31,6 @@ from frontdesk.services.payments.methods import (
     saved_methods,
 )
 from frontdesk.services.payments.off_session import (
-    Actor,
     OffSessionCharge,
     ask_customer_to_authenticate,
     charge_for_business,
@@ -45,7 +44,6 @@ __all__ = [
     "EFFECTS",
     "OFFLINE_METHODS",
     "SAVE_CONSENT",
-    "Actor",
     "Mismatch",
     "OffSessionCharge",
     "PayPage",

@@ -106,15 +106,6 @@ def charge_saved(
     return OffSessionCharge(payment, needs_customer=False)
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who asked, for the audit trail: staff (with their address) or an API key."""
-
-    kind: Initiator
-    id: str
-    ip: str = ""
-
-
 def charge_for_business(
     session: Session,
     *,
@@ -124,7 +115,7 @@ def charge_for_business(
     numbers: list[str] | None,
     amount: int | None,
     description: str,
-    actor: Actor,
+    actor: audit.Actor,
     processor: Processor,
     links: Links,
     method_field: str = "payment_method",
@@ -159,20 +150,15 @@ def charge_for_business(
         description=description[:500],
     )
     session.flush()
-    audit.record(
+    actor.record(
         session,
-        business=business,
-        actor_type=str(actor.kind),
-        actor_id=actor.id,
-        action="payment.charged",
-        target_type="customer",
-        target_id=customer.id,
-        detail={
-            "payment": charged.payment.id,
-            "amount": charged.payment.amount,
-            "status": str(charged.payment.status),
-        },
-        ip=actor.ip,
+        business.id,
+        "payment.charged",
+        "customer",
+        customer.id,
+        payment=charged.payment.id,
+        amount=charged.payment.amount,
+        status=str(charged.payment.status),
     )
     return charged
 

@@ -18,7 +18,7 @@ from frontdesk.models import (
     new_id,
     utcnow,
 )
-from frontdesk.services import customers, invoices
+from frontdesk.services import audit, customers, invoices
 from frontdesk.services.errors import Invalid
 from frontdesk.services.payments import apply
 
@@ -69,6 +69,7 @@ def record_offline(
     amount: int,
     method: PaymentMethodKind,
     reference: str,
+    actor: audit.Actor,
 ) -> Payment:
     """Cash or a cheque the business received, applied to one invoice (never above what is due)."""
     if method not in OFFLINE_METHODS:
@@ -88,7 +89,10 @@ def record_offline(
         allocations=[(invoice, amount)],
         method=method,
         idempotency_key=f"offline:{new_id('rec')}",
-        initiated_by=Initiator.STAFF,
+        initiated_by=actor.kind,
     )
     payment.description = reference[:500]
+    actor.record(
+        session, business.id, "invoice.payment", "customer", customer.id, invoice=invoice.number
+    )
     return payment
