@@ -158,3 +158,64 @@ def test_a_duplicate_is_refunded_only_for_what_was_already_settled(quiet_flow: F
     assert [flow.invoice(i.id).status for i in flow.invoices] == [InvoiceStatus.PAID] * 2
     assert view.state == "partially_refunded"
     assert_books_balance(flow)
+
+
+def test_refunds_are_partial_or_full_and_never_exceed_the_payment(flow: Flow) -> None:
+    charged = flow.business_charges("pm_card_visa")
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        payment = session.get(Payment, charged.payment.id)
+        assert payment is not None
+        first = payments.refund(
+            session,
+            business=business,
+            payment=payment,
+            amount=1500,
+            reason="goodwill",
+            effect="credit",
+            cause=RefundCause.STAFF,
+            actor="staff-test",
+            processor=flow.processor,
+        )
+        with pytest.raises(Invalid) as caught:
+            payments.refund(
+                session,
+                business=business,
+                payment=payment,
+                amount=2501,
+                reason="",
+                effect="credit",
+                cause=RefundCause.STAFF,
+                actor="staff-test",
+                processor=flow.processor,
+            )
+        assert caught.value.fields["amount"] == "Refund between $0.01 and $25.00."
+        rest = payments.refund(
+            session,
+            business=business,
+            payment=payment,
+            amount=None,
+            reason="",
+            effect="credit",
+            cause=RefundCause.STAFF,
+            actor="staff-test",
+            processor=flow.processor,
+        )
+    assert (first.amount, rest.amount) == (1500, 2500)
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        payment = session.get(Payment, charged.payment.id)
+        assert payment is not None
+        with pytest.raises(Invalid):
+            payments.refund(
+                session,
+                business=business,
+                payment=payment,
+                amount=None,
+                reason="",
+                effect="credit",
+                cause=RefundCause.STAFF,
+                actor="staff-test",
+                processor=flow.processor,
+            )
+    assert_books_balance(flow)

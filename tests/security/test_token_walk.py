@@ -48,7 +48,7 @@ PUBLIC = {
     ("POST", "/dashboard/sign-out"),
     # Only a redirect to /dashboard/customers, which checks the session.
     ("GET", "/dashboard/"),
-    # Stripe's signature on the raw body (tests/test_payments_flow.py).
+    # Stripe's signature on the raw body (tests/test_payments_apply.py).
     ("POST", "/webhooks/stripe"),
 }
 # Keys this server never had.

@@ -247,12 +247,31 @@ async def dashboard_customer_access(request: Request) -> Response:
     return await action(request, CUSTOMER_PAGE, act, rebuild, section="customers")
 
 
-def _links(request: Request, who: Staff, customer: Customer) -> dict[str, str]:
-    links = request.app.state.links
-    return {
-        "link": links.payment(who.business, customer),
-        "pay_link": links.payment(who.business, customer, pay_only=True),
-    }
+LINK_NOTICES = {
+    "show": "Here are the links.",
+    "regenerate": "New links made: the old ones and every open session stopped working.",
+    "revoke": "Every link and open session of theirs stopped working.",
+}
+
+
+def _change_links(request: Request, who: Staff, customer_id: str, change: str) -> dict[str, Any]:
+    customer, links = _customer(who, customer_id), request.app.state.links
+    if change in ("regenerate", "revoke"):
+        renewed = change == "regenerate"
+        customers.revoke_links(
+            who.session, business=who.business, customer=customer, actor=who.actor, renewed=renewed
+        )
+    if change == "revoke":
+        return customer_context(who, customer, notice=LINK_NOTICES[change])
+    if not customer.portal_enabled:
+        raise Invalid("Turn portal access on first.")
+    return customer_context(
+        who,
+        customer,
+        notice=LINK_NOTICES.get(change, LINK_NOTICES["show"]),
+        link=links.payment(who.business, customer),
+        pay_link=links.payment(who.business, customer, pay_only=True),
+    )
 
 
 async def dashboard_customer_link(request: Request) -> Response:
@@ -261,28 +280,10 @@ async def dashboard_customer_link(request: Request) -> Response:
     customer_id = request.path_params["customer"]
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        customer = _customer(who, customer_id)
         change = str(form.get("change", "show"))
-        if change in ("regenerate", "revoke"):
-            renewed = change == "regenerate"
-            customers.revoke_links(
-                who.session,
-                business=who.business,
-                customer=customer,
-                actor=who.actor,
-                renewed=renewed,
-            )
-        if change == "revoke":
-            notice = "Every link and open session of theirs stopped working."
-            return customer_context(who, customer, notice=notice)
-        if not customer.portal_enabled:
-            raise Invalid("Turn portal access on first.")
-        notice = (
-            "New links made: the old ones and every open session stopped working."
-            if change == "regenerate"
-            else "Here are the links."
+        return _change_links(
+            request, who, customer_id, change if change in LINK_NOTICES else "show"
         )
-        return customer_context(who, customer, notice=notice, **_links(request, who, customer))
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return customer_context(who, _customer(who, customer_id), errors=field_errors(invalid))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
@@ -25,6 +25,7 @@ from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
 from frontdesk.services import (
     businesses,
     customers,
+    inputs,
 )
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
@@ -45,25 +46,7 @@ def _typed_rows(form: FormData) -> list[dict[str, str]]:
 
 def _lines(form: FormData, currency: str) -> list[LineInput]:
     """The lines the typed rows make; blank rows are skipped."""
-    rows = [{k: v.strip() for k, v in row.items()} for row in _typed_rows(form)]
-    lines, errors = [], {}
-    for i, row in enumerate(r for r in rows if r.get("description") or r.get("unit_price")):
-        try:
-            unit = money.parse(row.get("unit_price") or "0", currency)
-        except money.MoneyError as exc:
-            errors[f"lines[{i}].unit_amount"] = str(exc).capitalize()
-            unit = 0
-        try:
-            quantity = Decimal(row.get("quantity") or "1")
-            rate = row.get("tax_rate")
-            tax_bp = int((Decimal(rate) * 100).to_integral_value()) if rate else None
-        except InvalidOperation:
-            errors[f"lines[{i}].quantity"] = "Quantity and tax rate must be numbers."
-            quantity, tax_bp = Decimal(1), None
-        lines.append(LineInput(row.get("description", ""), unit, quantity, tax_rate_bp=tax_bp))
-    if errors:
-        raise Invalid("Some lines need fixing.", errors)
-    return lines
+    return inputs.lines(_typed_rows(form), currency)
 
 
 Document = Invoice | Estimate
