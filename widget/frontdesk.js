@@ -98,7 +98,7 @@ function start(el) {
 // Before the portal's shell arrives, any hash shaped like a view goes to the server, which
 // opens it or home; the shell then brings the server's table of views (data-deep-links), so
 // the host's own anchors (#contact) never move the portal.
-var anyView = /^#([\w-]+(\/[\w-]+)?)$/;
+var anyView = /^#([\w-]+(\/[\w.~%-]+)?)$/;
 
 function place(el) {
   var m = (el.deepLinks || anyView).exec(location.hash);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -30,6 +31,12 @@ def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US"
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
+def url_part(value: str) -> str:
+    """Text a business chose (INV/2026/001) as one part of a link: a path segment, a query
+    value or the item of a deep link (#invoice/INV%2F2026%2F001)."""
+    return quote(value, safe="")
+
+
 templates = Jinja2Templates(
     env=Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -41,4 +48,6 @@ templates = Jinja2Templates(
         undefined=StrictUndefined,
     )
 )
-templates.env.filters.update(money=format_money, day=format_day, moment=format_moment)
+templates.env.filters.update(
+    money=format_money, day=format_day, moment=format_moment, part=url_part
+)

@@ -9,6 +9,7 @@ from sqlmodel import select
 from frontdesk.models import Customer, Estimate, EstimateStatus
 from frontdesk.services import businesses, customers, estimates, invoices, payments
 from tests.browser.conftest import Stage
+from tests.factories import make_invoice
 
 pytestmark = pytest.mark.browser
 
@@ -105,6 +106,22 @@ def test_deep_links_open_the_right_view(page: Page, stage: Stage) -> None:
     expect(portal.locator("#fd-payments")).to_be_visible()
     views = [url.rsplit("/go/", 1)[1] for url in asked if "/go/" in url]
     assert views == ["estimates", "payments"], views
+
+
+def test_a_number_holding_a_slash_opens_from_the_list_and_a_deep_link(
+    page: Page, stage: Stage
+) -> None:
+    business_id = stage.seeded.business.id
+    with stage.db.session(business_id) as session:
+        business = businesses.get(session, business_id)
+        make_invoice(session, business, jordan(stage), amounts=(4200,), number="INV/2026/7")
+    portal = open_account(page, stage, "#invoices")
+    portal.locator("#fd-invoices a", has_text="INV/2026/7").click()
+    expect(portal.locator("#fd-invoice h2")).to_contain_text("INV/2026/7")
+    assert page.url.endswith("#invoice/INV%2F2026%2F7"), page.url
+    # The same link shared or reloaded opens a new session at the invoice.
+    page.reload()
+    expect(portal.locator("#fd-invoice h2")).to_contain_text("INV/2026/7")
 
 
 def test_approving_an_estimate_in_the_portal(page: Page, stage: Stage) -> None:

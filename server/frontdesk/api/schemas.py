@@ -7,10 +7,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _document_number(value: str) -> str:
+    # Any printable text, "/" and "#" included (INV/2026/001): links carry it percent-encoded.
+    # Dots alone are refused, as browsers read "." and ".." in a link as steps up the path.
+    if not value.isprintable() or not value.strip("."):
+        raise ValueError("a number is printable text, and not only dots")
+    return value
+
+
+DocumentNumber = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
+    AfterValidator(_document_number),
+    Field(description="Printable text, such as `INV/2026/001`; not only dots."),
+]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^\S+$")]
 Minor = Annotated[int, Field(ge=0, le=99_999_999_999, description="Minor units (cents).")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, upper case.")]
@@ -104,7 +120,7 @@ class InvoiceCreate(Input):
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=200)]
     due_date: date
     issue_date: date | None = Field(default=None, description="Today when left out.")
-    number: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    number: DocumentNumber | None = None
     external_id: ExternalId | None = None
     notes: Annotated[str, StringConstraints(max_length=4000)] = ""
     send: bool = Field(default=False, description="Open it at once: the customer sees it.")

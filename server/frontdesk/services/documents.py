@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -23,6 +25,16 @@ GREY = (90, 98, 112)
 INK = (29, 36, 48)
 RULE = (213, 219, 228)
 MINUS = "\u2212"  # a real minus sign, as printed invoices use
+
+
+def disposition(name: str, *, inline: bool = False) -> str:
+    """The Content-Disposition for a PDF named after a business's text (INV/2026/001, an Arabic
+    name): browsers take the UTF-8 name; the plain one is for clients that cannot."""
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "document"
+    kind = "inline" if inline else "attachment"
+    if plain == name:
+        return f'{kind}; filename="{plain}.pdf"'
+    return f"{kind}; filename=\"{plain}.pdf\"; filename*=UTF-8''{quote(name, safe='')}.pdf"
 
 
 class _Document(FPDF):

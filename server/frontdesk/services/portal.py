@@ -80,7 +80,8 @@ SECTIONS = {
 # (the loader gets it with the portal's shell), so a new view is added here once.
 VIEWS = ("home", *SECTIONS, "pay")
 ITEMS = ("invoice", "estimate", "pay", "complete")  # complete: a payment awaiting the customer
-DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w-]+)$"
+# The item is percent-encoded (#invoice/INV%2F2026%2F001), so numbers holding "/" or "#" fit.
+DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w.~%-]+)$"
 
 
 def section_enabled(business: Business, section: str | None) -> bool:

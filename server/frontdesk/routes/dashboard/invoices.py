@@ -198,7 +198,7 @@ async def dashboard_invoice_pdf(request: Request) -> Response:
         return Response(
             document,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
+            headers={"Content-Disposition": documents.disposition(invoice.number, inline=True)},
         )
 
     return await run_in_threadpool(render)

@@ -44,8 +44,7 @@ async def portal_download(request: Request) -> Response:
             if kind not in DOCUMENTS:
                 raise frame.NOT_FOUND
             pdf, name = DOCUMENTS[kind](session, business, customer, reference)
-        disposition = f'attachment; filename="{name}"'
-        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+        headers = {"Content-Disposition": documents.disposition(name), "Cache-Control": "no-store"}
         return Response(pdf, media_type="application/pdf", headers=headers)
 
     return await run_in_threadpool(frame.guarded, request, render)

@@ -100,9 +100,9 @@ async def portal_estimate_decide(request: Request) -> Response:
 
 routes = [
     Route("/estimates", portal_estimates, name="portal_estimates"),
-    Route("/estimates/{number}", portal_estimate, name="portal_estimate"),
+    Route("/estimates/{number:text}", portal_estimate, name="portal_estimate"),
     Route(
-        "/estimates/{number}/decision",
+        "/estimates/{number:text}/decision",
         portal_estimate_decide,
         methods=["POST"],
         name="portal_estimate_decide",

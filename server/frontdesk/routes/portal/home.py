@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -102,7 +103,8 @@ def _opened(
 async def portal_session(request: Request) -> Response:
     """Trades an arrival token for a session, and shows the shell open at the deep link's view."""
     form = await request.form()
-    token, asked = str(form.get("token", "")), _place(str(form.get("view", "")), request)
+    # The loader sends the host page's hash as it is: its item is percent-encoded.
+    token, asked = str(form.get("token", "")), _place(unquote(str(form.get("view", ""))), request)
 
     def exchange() -> Response:
         business, keys = frame.business_for(request), request.app.state.settings.secret_key

@@ -66,7 +66,7 @@ def pdf(session: Session, business: Business, customer: Customer, number: str) -
     document = documents.invoice_pdf(
         business, customer, context["view"], context["lines"], context["applied"]
     )
-    return document, f"{number}.pdf"
+    return document, number
 
 
 async def portal_invoices(request: Request) -> Response:
@@ -92,5 +92,5 @@ async def portal_invoice(request: Request) -> Response:
 
 routes = [
     Route("/invoices", portal_invoices, name="portal_invoices"),
-    Route("/invoices/{number}", portal_invoice, name="portal_invoice"),
+    Route("/invoices/{number:text}", portal_invoice, name="portal_invoice"),
 ]

@@ -134,7 +134,7 @@ def pdf(
     view = payments.get_for_customer(
         session, business=business, customer=customer, payment_id=payment_id
     )
-    return documents.receipt_pdf(business, customer, view), f"receipt-{payment_id}.pdf"
+    return documents.receipt_pdf(business, customer, view), f"receipt-{payment_id}"
 
 
 async def portal_payments(request: Request) -> Response:
