@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from typing import Any
 
 from common import RESULTS
@@ -18,6 +19,7 @@ def load(name: str) -> dict[str, Any]:
 def main() -> None:
     weight, ttp = load("weight"), load("time_to_portal")
     thr, scale, memory = load("throughput"), load("scale"), load("memory")
+    start = load("demo_start")
     m = weight["machine"]
     print(
         f"Measured {m['date'][:10]} on {m['platform']}, {m['cpus']} CPUs, Python {m['python']}.\n"
@@ -62,6 +64,9 @@ def main() -> None:
         f"| memory of one process: idle / after {memory['requests']:,} requests "
         f"| {memory['idle_mib']:.0f} / {memory['after_mib']:.0f} MiB | |"
     )
+    for kind in ("new data", "restart"):
+        banner = statistics.median(start[kind]["banner_s"])
+        print(f"| demo start ({kind}), median to banner | {banner:.1f} s | < 10 s |")
 
 
 if __name__ == "__main__":

@@ -58,18 +58,19 @@ def wait_for(
 
 
 def free_port() -> int:
-    # Two consecutive free ports: the demo uses PORT and PORT+1.
+    # Three consecutive free ports: the demo uses PORT, PORT+1 and PORT+2.
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
-        with socket.socket() as second:
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
+        try:
+            for then in (port + 1, port + 2):
+                with socket.socket() as next_one:
+                    next_one.bind(("127.0.0.1", then))
+        except OSError:
+            continue
         return port
-    raise RuntimeError("no free pair of ports")
+    raise RuntimeError("no three free ports in a row")
 
 
 def test_the_console_script_is_installed() -> None:
@@ -96,8 +97,17 @@ def test_an_unreachable_database_ends_with_one_line() -> None:
     )
 
 
-def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    result = run("serve", secret_key=TEST_KEYS[0], database_url=f"sqlite:///{tmp_path}/new.db")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve"],
+        ["business", "create", "--name", "Pools", "--owner-email", "o@example.com"],
+        ["customer", "token", "--business", "bus_x", "--customer", "cus_x"],
+        ["books", "check"],
+    ],
+)
+def test_commands_before_migrate_say_to_migrate(tmp_path: Path, command: list[str]) -> None:
+    result = run(*command, secret_key=TEST_KEYS[0], database_url=f"sqlite:///{tmp_path}/new.db")
     assert_one_clear_line(result, "the database schema is not up to date: run `frontdesk migrate`")
 
 
@@ -212,7 +222,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
 
 
 def test_demo_serves_the_portal_and_a_sample_website_on_another_origin(
-    demo: tuple[subprocess.Popen[str], int],
+    demo: tuple[subprocess.Popen[str], int], tmp_path: Path
 ) -> None:
     _, port = demo
     site = httpx.get(f"http://127.0.0.1:{port + 1}/account")
@@ -231,6 +241,11 @@ def test_demo_serves_the_portal_and_a_sample_website_on_another_origin(
             },
         )
     assert "Jordan Rivera" in home.text and "$420.17 owed" in home.text
+    # One banner says what to open; migrations, three servers and requests say nothing.
+    printed = (tmp_path / "demo.log").read_text()
+    assert printed.count("Frontdesk demo is running") == 1
+    assert printed.count(f"http://127.0.0.1:{port + 1}/account") == 1
+    assert not [line for line in printed.splitlines() if line.startswith("{")], printed
 
 
 def test_a_second_demo_on_a_taken_port_ends_with_one_line(
@@ -240,6 +255,14 @@ def test_a_second_demo_on_a_taken_port_ends_with_one_line(
     _, port = demo
     result = run("demo", "--port", str(port), "--data-dir", str(tmp_path / "second"))
     assert_one_clear_line(result, f"port {port} is already in use")
+
+
+def test_a_second_demo_on_the_same_data_ends_with_one_line(
+    demo: tuple[subprocess.Popen[str], int],
+    tmp_path: Path,
+) -> None:
+    result = run("demo", "--port", str(free_port()), "--data-dir", str(tmp_path / "demo"))
+    assert_one_clear_line(result, f"another `frontdesk demo` is using {tmp_path / 'demo'}")
 
 
 def test_serve_runs_several_workers_after_migrate(tmp_path: Path) -> None:

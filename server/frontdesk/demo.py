@@ -22,6 +22,7 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.services import businesses, customers, estimates, invoices, payments
+from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
 
 SLUG = "greenleaf-garden-care"
@@ -205,3 +206,21 @@ def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) 
             select(Customer).where(Customer.email == SIGNED_IN_CUSTOMER_EMAIL)
         ).one()
     return Demo(business, owner_email, OWNER_PASSWORD, jordan)
+
+
+def sample_site_key(db: Database, business: Business, path: Path) -> str:
+    """The sample website's own secret API key, kept in the demo's data directory (keys are stored
+    only as hashes): made on the first run, or again when the business revoked it."""
+    kept = path.read_text().strip() if path.exists() else ""
+    with db.unscoped("the demo checks its website's key") as session:
+        try:
+            owner, _ = businesses.by_api_key(session, kept)
+            if owner.id == business.id:
+                return kept
+        except NotFound:
+            pass
+    with db.session(business.id) as session:
+        _, key = businesses.create_api_key(session, business=business, name="Sample website")
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

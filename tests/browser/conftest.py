@@ -158,7 +158,8 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
         )
     )
     portal.start(create_app(settings, db))
-    site.start(create_sample_site(settings, seeded.business, seeded.signed_in_customer))
+    site_key = demo.sample_site_key(db, seeded.business, tmp_path / "sample_site_api_key")
+    site.start(create_sample_site(settings, seeded.business, seeded.signed_in_customer, site_key))
     host.start(_host_app(pages))
     yield Stage(settings, db, portal, site, host, pages, seeded)
     for server in (portal, site, host, sandbox):

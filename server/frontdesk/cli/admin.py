@@ -11,8 +11,8 @@ import secrets
 from sqlmodel import col, select
 
 from frontdesk import migrations, provision, tokens  # type: ignore[attr-defined]
-from frontdesk.cli.demo import _demo_data_dir, _demo_settings
-from frontdesk.cli.shared import CommandError, _database
+from frontdesk.cli.demo import demo_data_dir, demo_settings
+from frontdesk.cli.shared import CommandError, database
 from frontdesk.models import Business, utcnow
 from frontdesk.processors import ProcessorError
 from frontdesk.processors.stripe import StripeProcessor
@@ -26,7 +26,7 @@ from frontdesk.settings import (
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    db = _database(load_database())
+    db = database(load_database(), current=False)
     migrations.upgrade(db.url)
     print(f"database {db.safe_url} is up to date")
     return 0
@@ -59,7 +59,7 @@ def cmd_db_provision(args: argparse.Namespace) -> int:
 
 def cmd_business_create(args: argparse.Namespace) -> int:
     settings = load()
-    db = _database(settings)
+    db = database(settings)
     password = args.owner_password or secrets.token_urlsafe(12)
     with db.unscoped("creating a business") as session:
         created = businesses.create(
@@ -95,7 +95,7 @@ def cmd_business_create(args: argparse.Namespace) -> int:
 
 def cmd_customer_token(args: argparse.Namespace) -> int:
     settings = load()
-    db = _database(settings)
+    db = database(settings)
     with db.session(args.business) as session:
         business = businesses.get(session, args.business)
         customer = customers.get(session, business=business, customer_id=args.customer)
@@ -108,13 +108,13 @@ def cmd_customer_token(args: argparse.Namespace) -> int:
 def cmd_books_check(args: argparse.Namespace) -> int:
     """Check the books of one business or all of them; exit 1 naming each broken record."""
     if args.demo:
-        data_dir = _demo_data_dir(args.data_dir)
+        data_dir = demo_data_dir(args.data_dir, args.port)
         if not (data_dir / "secret_key").exists():
             raise CommandError(f"there is no demo in {data_dir}: run `frontdesk demo` first")
-        settings = _demo_settings(data_dir, args.port)
+        settings = demo_settings(data_dir, args.port)
     else:
         settings = load()
-    db = _database(settings)
+    db = database(settings)
     processor = StripeProcessor.from_settings(settings) if settings.stripe_secret_key else None
     with db.unscoped("the books check visits every business it is asked about") as session:
         query = select(Business).order_by(col(Business.name))

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import secrets
 import socket
 from pathlib import Path
+from typing import TextIO
 
 import uvicorn
 from starlette.applications import Starlette
 
 from frontdesk import demo, log, migrations  # type: ignore[attr-defined]
 from frontdesk.app import create_app
-from frontdesk.cli.shared import CommandError, _database
+from frontdesk.cli.shared import CommandError, database
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.sample_site import create_app as create_sample_site
@@ -48,11 +50,28 @@ def _demo_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _demo_data_dir(given: str | None) -> Path:
-    return Path(given or os.environ.get("FRONTDESK_DATA_DIR") or default_data_dir() / "demo")
+def demo_data_dir(given: str | None, port: int) -> Path:
+    """Each demo port has its own data by default: a second demo on another port must not
+    rewrite the first one's allowed origins (its website would be refused)."""
+    default = default_data_dir() / f"demo-{port}"
+    return Path(given or os.environ.get("FRONTDESK_DATA_DIR") or default)
 
 
-def _demo_settings(data_dir: Path, port: int) -> Settings:
+def _hold(data_dir: Path) -> TextIO:
+    """Claims the data directory for this demo while it runs (the lock goes with the process)."""
+    lock = (data_dir / "demo.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise CommandError(
+            f"another `frontdesk demo` is using {data_dir}: stop it, or give this one its own "
+            "with --data-dir"
+        ) from None
+    return lock
+
+
+def demo_settings(data_dir: Path, port: int) -> Settings:
     """The demo's settings: its own key in its data directory and, unless a Stripe key is set,
     the local sandbox on PORT+2 with secrets derived from that key."""
     secret_key = (_demo_secret(data_dir),)
@@ -81,14 +100,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"port {taken} is already in use (is another `frontdesk demo` running?); "
             f"pick free ones with --port {port + 100}"
         )
-    data_dir = _demo_data_dir(args.data_dir)
+    data_dir = demo_data_dir(args.data_dir, port)
     data_dir.mkdir(parents=True, exist_ok=True)
+    held = _hold(data_dir)
     sandbox_url = f"http://{host}:{sandbox_port}"
     # No Stripe key: the demo pays through the local sandbox, and says so on screen.
     uses_sandbox = not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY")
-    settings = _demo_settings(data_dir, port)
-    log.configure(settings.log_level)
-    db = _database(settings)
+    settings = demo_settings(data_dir, port)
+    # The demo's screen is its banner: only warnings and errors below it, unless asked for more.
+    log.configure(settings.log_level if "FRONTDESK_LOG_LEVEL" in os.environ else "warning")
+    db = database(settings, current=False)
     migrations.upgrade(db.url)
     site_origin = f"http://{host}:{site_port}"
     seeded = demo.ensure(db, sample_site_origin=site_origin)
@@ -117,12 +138,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if uses_sandbox
             else ""
         )
+        + "  Emails it would send wait in the dashboard's Developers page.\n"
         + f"  Data: {data_dir}   (Ctrl+C stops)\n",
         flush=True,
     )
     portal = create_app(settings, db)
-    site = create_sample_site(settings, seeded.business, seeded.signed_in_customer)
+    site_key = demo.sample_site_key(db, seeded.business, data_dir / "sample_site_api_key")
+    site = create_sample_site(settings, seeded.business, seeded.signed_in_customer, site_key)
     asyncio.run(_serve_together([(portal, port), (site, site_port), *servers], host))
+    held.close()
     return 0
 
 

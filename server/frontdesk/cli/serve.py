@@ -7,23 +7,14 @@ import logging
 import os
 
 import uvicorn
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from starlette.applications import Starlette
 
-from frontdesk import log, migrations  # type: ignore[attr-defined]
+from frontdesk import log
 from frontdesk.app import create_app
-from frontdesk.cli.shared import CommandError, _database
-from frontdesk.db import Database
+from frontdesk.cli.shared import CommandError, database
 from frontdesk.settings import (
     load,
 )
-
-
-def _schema_is_current(db: Database) -> bool:
-    head = ScriptDirectory.from_config(migrations.config(db.url)).get_current_head()
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
 
 
 def production_app() -> Starlette:
@@ -45,16 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Workers read settings from the environment, so the flag travels there.
         os.environ["FRONTDESK_STRIPE_SANDBOX"] = "true"
     settings = load()
-    db = _database(settings)
-    missing = db.missing_grants()
-    if missing:
-        raise CommandError(
-            f"the database role cannot read and write {', '.join(missing[:5])}"
-            f"{' and more' if len(missing) > 5 else ''}: run `frontdesk migrate` as the owner, "
-            "and grant the application's role as `frontdesk db provision` prints"
-        )
-    if not _schema_is_current(db):
-        raise CommandError("the database schema is not up to date: run `frontdesk migrate` first")
+    db = database(settings)
     log.configure(settings.log_level)
     if db.bypasses_row_security():
         logging.getLogger("frontdesk").warning(
