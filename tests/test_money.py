@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frontdesk import money
+from frontdesk import money, rendering
 from frontdesk.money import MAX_AMOUNT, Money, MoneyError
+from frontdesk.services import inputs
+from frontdesk.services.errors import Invalid
 
 CURRENCIES = ["USD", "EUR", "JPY", "KRW", "KWD", "BHD", "ISK", "GBP"]
 amounts = st.integers(min_value=0, max_value=MAX_AMOUNT)
@@ -164,3 +166,11 @@ def test_tips_make_a_chargeable_total_and_stay_near_the_percentage(
     assert tip >= 0
     assert (amount + tip) % step == 0 or (amount % step != 0 and tip == 0)
     assert abs(Decimal(tip) - Decimal(amount) * bp / 10_000) <= step
+
+
+def test_what_people_read_names_currencies_and_methods_as_written() -> None:
+    with pytest.raises(Invalid) as caught:
+        inputs.amount("12.345", "USD")
+    assert caught.value.fields["amount"] == "USD amounts have at most 2 decimal places."
+    assert rendering.method_name("us_bank_account") == "US bank account"
+    assert rendering.method_name("card") == "Card"

@@ -31,6 +31,19 @@ def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US"
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
+# How people name each way of paying (the stored names are Stripe's).
+METHOD_NAMES = {
+    "card": "Card",
+    "us_bank_account": "US bank account",
+    "cash": "Cash",
+    "cheque": "Cheque",
+}
+
+
+def method_name(method: str) -> str:
+    return METHOD_NAMES.get(method, method.replace("_", " ").capitalize())
+
+
 def url_part(value: str) -> str:
     """Text a business chose (INV/2026/001) as one part of a link: a path segment, a query
     value or the item of a deep link (#invoice/INV%2F2026%2F001)."""
@@ -49,5 +62,5 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters.update(
-    money=format_money, day=format_day, moment=format_moment, part=url_part
+    money=format_money, day=format_day, moment=format_moment, part=url_part, method=method_name
 )

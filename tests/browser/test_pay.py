@@ -147,12 +147,37 @@ def test_paying_one_invoice_from_its_page(page: Page, stage: Stage) -> None:
     page.goto(f"{stage.site.url}/account#invoice/INV-1002")
     portal = page.locator("frontdesk-portal")
     portal.locator("#fd-invoice a", has_text="Pay this invoice").click()
-    expect(portal.locator("#fd-pay li")).to_have_count(1)
+    expect(portal.locator("#fd-pay input[name=invoice]:checked")).to_have_count(1)
     frame = page.frame_locator("frontdesk-portal [slot=payment] iframe")
     enter_card(portal, frame, "4242 4242 4242 4242")
     expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
     assert invoice_status(stage, "INV-1002") == InvoiceStatus.PAID
     assert invoice_status(stage, "INV-1003") == InvoiceStatus.OPEN
+
+
+def test_ticking_invoices_totals_them_as_the_customer_watches(page: Page, stage: Stage) -> None:
+    portal, frame = card_step(page, stage)
+    boxes = portal.locator("#fd-pay input[name=invoice]")
+    numbers = boxes.evaluate_all("els => els.map(e => e.value)")
+    assert numbers[0] == "INV-1002" and len(numbers) > 1
+    expect(portal.locator("#fd-pay input[name=invoice]:checked")).to_have_count(len(numbers))
+    due = [
+        int(a)
+        for a in portal.locator("#fd-pay .fd-invoices-to-pay .fd-amount").evaluate_all(
+            "els => els.map(e => e.dataset.amount)"
+        )
+    ]
+    total = portal.locator("#fd-pay .fd-pay-total")
+    expect(total).to_have_attribute("data-amount", str(sum(due)))
+    for box in boxes.all():
+        box.uncheck()
+    expect(portal.locator("#fd-pay-summary")).to_have_text("Choose an invoice to pay.")
+    boxes.first.check()
+    expect(total).to_have_attribute("data-amount", str(due[0]))
+    enter_card(portal, frame, "4242 4242 4242 4242")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert_paid_once(stage)
+    assert invoice_status(stage, numbers[1]) == InvoiceStatus.OPEN
 
 
 def test_save_the_card_then_pay_the_next_invoice_with_one_click(page: Page, stage: Stage) -> None:
@@ -308,6 +333,11 @@ def test_a_partial_payment_where_the_business_allows_it(page: Page, stage: Stage
     amount.fill("5")
     amount.dispatch_event("change")
     expect(portal.locator("#fd-pay-summary")).to_have_text("Pay between $20.00 and $221.91.")
+    # Sent anyway: the form comes back as it was, with the reason beside the amount.
+    portal.locator("#fd-pay button[type=submit]").click()
+    expect(portal.locator("#fd-err-amount")).to_have_text("Pay between $20.00 and $221.91.")
+    expect(amount).to_have_value("5")
+    expect(portal.locator("#fd-pay input[name=invoice]:checked")).to_have_count(1)
     amount.fill("100.00")
     amount.dispatch_event("change")
     expect(portal.locator(".fd-pay-total")).to_have_attribute("data-amount", "10000")

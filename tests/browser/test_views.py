@@ -38,6 +38,8 @@ def test_home_shows_the_server_balance_and_open_invoices(page: Page, stage: Stag
     assert amounts(portal.locator(".fd-balance")) == [balance.amount]
     due = [view.amount_due for view in balance.open_invoices]
     assert amounts(portal.locator("#fd-home .fd-card").nth(1).locator(".fd-amount")) == due
+    # Collapsed, it says how many there are.
+    expect(portal.locator(".fd-charges summary")).to_have_text(f"Recent charges ({len(charges)})")
     portal.locator(".fd-charges summary").click()
     assert amounts(portal.locator(".fd-charges .fd-amount")) == [c.line.amount for c in charges]
 
@@ -62,6 +64,8 @@ def test_every_view_matches_the_database(page: Page, stage: Stage) -> None:
     assert amounts(portal.locator("#fd-invoices td[data-amount]")) == [
         v.invoice.total for v in listed
     ]
+    due = portal.locator("#fd-invoices td[data-due]")
+    assert due.evaluate_all("els => els.map(e => +e.dataset.due)") == [v.amount_due for v in listed]
     expect(portal.locator(".fd-nav a[aria-current=page]")).to_have_text("Invoices")
 
     portal.locator("#fd-invoices a", has_text="INV-1003").click()
@@ -106,6 +110,14 @@ def test_deep_links_open_the_right_view(page: Page, stage: Stage) -> None:
     expect(portal.locator("#fd-payments")).to_be_visible()
     views = [url.rsplit("/go/", 1)[1] for url in asked if "/go/" in url]
     assert views == ["estimates", "payments"], views
+
+
+def test_the_pay_step_highlights_no_tab(page: Page, stage: Stage) -> None:
+    portal = open_account(page, stage)
+    expect(portal.locator(".fd-nav a[aria-current=page]")).to_have_text("Home")
+    portal.locator("#fd-home a", has_text="Pay").first.click()
+    expect(portal.locator("#fd-pay")).to_be_visible()
+    expect(portal.locator(".fd-nav a[aria-current=page]")).to_have_count(0)
 
 
 def test_a_number_holding_a_slash_opens_from_the_list_and_a_deep_link(

@@ -21,7 +21,7 @@ def amount(
     try:
         return money.parse(typed, currency)
     except money.MoneyError as exc:
-        raise Invalid(problem, {field: str(exc).capitalize().rstrip(".") + "."}) from None
+        raise Invalid(problem, {field: sentence(str(exc))}) from None
 
 
 def lines(rows: list[dict[str, str]], currency: str) -> list[LineInput]:
@@ -33,7 +33,7 @@ def lines(rows: list[dict[str, str]], currency: str) -> list[LineInput]:
         try:
             unit = money.parse(row.get("unit_price") or "0", currency)
         except money.MoneyError as exc:
-            errors[f"lines[{i}].unit_amount"] = str(exc).capitalize()
+            errors[f"lines[{i}].unit_amount"] = sentence(str(exc))
             unit = 0
         try:
             quantity = Decimal(row.get("quantity") or "1")
@@ -46,3 +46,8 @@ def lines(rows: list[dict[str, str]], currency: str) -> list[LineInput]:
     if errors:
         raise Invalid("Some lines need fixing.", errors)
     return made
+
+
+def sentence(message: str) -> str:
+    """A message as a sentence: its first letter raised, the rest as written ("USD" stays)."""
+    return message[:1].upper() + message[1:].rstrip(".") + "."

@@ -299,13 +299,20 @@ async def view(
 
 
 async def action(
-    request: Request, template: str, act: Act, rebuild: Rebuild, *, section: str | None = None
+    request: Request,
+    template: str,
+    act: Act,
+    rebuild: Rebuild,
+    *,
+    section: str | None = None,
+    retry: str | None = None,
 ) -> Response:
-    """A form the customer submits. Bad input rolls back and re-renders with messages (422)."""
+    """A form the customer submits. Bad input rolls back and re-renders with messages (422): the
+    `retry` template when the answer to good input is another (the form again, not the result)."""
     form = await request.form()
 
     def run() -> Response:
-        status = 200
+        status, shown = 200, template
         business = business_for(request, section)
         try:
             with request.app.state.db.session(business.id) as session:
@@ -316,8 +323,8 @@ async def action(
             with request.app.state.db.session(business.id) as session:
                 customer = signed_in(request, session, business)
                 context = rebuild(session, business, customer, form, invalid)
-            status = 422
-        return fragment(request, business, customer, template, context, status)
+            status, shown = 422, retry or template
+        return fragment(request, business, customer, shown, context, status)
 
     return await run_in_threadpool(guarded, request, run)
 

@@ -29,7 +29,10 @@ class Wanted:
 
 
 def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> Wanted:
-    numbers = [str(n) for n in params.getlist("invoice")] or None
+    # The pay step's boxes send "chosen": then no box ticked is a choice, not "everything".
+    numbers: list[str] | None = [str(n) for n in params.getlist("invoice")]
+    if not numbers and not params.get("chosen"):
+        numbers = None
     try:
         tip = int(str(params.get("tip", "0")))
     except ValueError:
@@ -48,7 +51,13 @@ def _choice(
     )
     tip = payments.tip_for(business, selection.amount, wanted.tip_bp)
     saved = payments.saved_methods(session, business=business, customer=customer)
+    payable = payments.payable(session, business=business, customer=customer)
     return {
+        "payable": payable,
+        "ticked": [v.invoice.number for v in payable if v.invoice.number in (wanted.numbers or [])]
+        if wanted.numbers is not None
+        else [v.invoice.number for v in payable],
+        "errors": {},
         "default_method": next((m for m in saved if m.is_default), None),
         "save_consent": payments.consent_for(business),
         "selection": selection,
@@ -60,7 +69,7 @@ def _choice(
         "amount_text": wanted.amount,
         "problem": "",
         "partial_allowed": business.allow_partial_payments,
-        "current": "home",
+        "current": "pay",
     }
 
 
@@ -71,7 +80,7 @@ def choose_context(
     try:
         return {**_choice(session, business, customer, Wanted(numbers, 0, "")), "problem": ""}
     except Invalid as invalid:
-        return {"problem": invalid.message, "selection": None, "current": "home"}
+        return {"problem": invalid.message, "selection": None, "current": "pay"}
 
 
 async def portal_pay(request: Request) -> Response:
@@ -132,12 +141,34 @@ async def _start(request: Request, template: str, *, one_click: bool) -> Respons
     ) -> dict[str, Any]:
         return _started(request, session, business, customer, form, one_click)
 
-    def rebuild(
-        session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
-    ) -> dict[str, Any]:
-        return {"problem": invalid.message, "selection": None, "current": "home"}
+    return await frame.action(
+        request, template, act, _retry, section="pay", retry="fragments/pay/choose.html"
+    )
 
-    return await frame.action(request, template, act, rebuild, section="pay")
+
+def _retry(
+    session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+) -> dict[str, Any]:
+    """The pay step again as the customer filled it in, with what to fix beside its field; the
+    totals are those of what can still be worked out (all invoices, no tip, the whole amount)."""
+    wanted = _wanted(form)
+    fields = invalid.fields
+    usable = Wanted(
+        None if "invoices" in fields else wanted.numbers,
+        0 if "tip" in fields else wanted.tip_bp,
+        "" if "amount" in fields else wanted.amount,
+    )
+    try:
+        context = _choice(session, business, customer, usable)
+    except Invalid as still:
+        return {"problem": still.message, "selection": None, "current": "pay"}
+    ticked = context["ticked"] if wanted.numbers is None else wanted.numbers
+    return {
+        **context,
+        "ticked": ticked,
+        "amount_text": wanted.amount,
+        "errors": fields or {"form": invalid.message},
+    }
 
 
 async def portal_pay_start(request: Request) -> Response:
@@ -191,7 +222,7 @@ def complete_context(payment_id: str, processor: Processor, settings: Settings) 
             payment_id=payment_id,
             processor=processor,
         )
-        return {**_card_step(settings, payment, client_secret), "problem": "", "current": "home"}
+        return {**_card_step(settings, payment, client_secret), "problem": "", "current": "pay"}
 
     return build
 
@@ -211,7 +242,7 @@ async def portal_pay_result(request: Request) -> Response:
         return {
             "payment": payment,
             "popup": _pay_page(request, business, customer, payment),
-            "current": "home",
+            "current": "pay",
         }
 
     return await frame.view(request, "fragments/pay/result.html", build, section="pay")

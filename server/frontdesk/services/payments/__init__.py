@@ -38,7 +38,7 @@ from frontdesk.services.payments.off_session import (
 )
 from frontdesk.services.payments.offline import OFFLINE_METHODS, record_offline, record_succeeded
 from frontdesk.services.payments.refunds import EFFECTS, RefundPlan, plan, refund
-from frontdesk.services.payments.selection import Selection, choose, tip_for
+from frontdesk.services.payments.selection import Selection, choose, payable, tip_for
 
 __all__ = [
     "EFFECTS",
@@ -64,6 +64,7 @@ __all__ = [
     "history",
     "make_default",
     "owned",
+    "payable",
     "plan",
     "record_offline",
     "record_succeeded",

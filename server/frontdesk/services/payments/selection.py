@@ -11,6 +11,7 @@ from frontdesk import money
 from frontdesk.models import Business, Customer, Invoice
 from frontdesk.services import invoices
 from frontdesk.services.errors import Invalid
+from frontdesk.services.invoices import InvoiceView
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,18 @@ class Selection:
         return sum(amount for _, amount in self.allocations)
 
 
+def payable(session: Session, *, business: Business, customer: Customer) -> list[InvoiceView]:
+    """The invoices the customer can pay now, oldest due first: open, something due, and no bank
+    payment on its way (that one is not offered again)."""
+    return [
+        view
+        for view in invoices.open_for_customers(
+            session, business=business, customer_ids=[customer.id]
+        )
+        if view.amount_due > 0 and not view.processing
+    ]
+
+
 def choose(
     session: Session,
     *,
@@ -33,17 +46,15 @@ def choose(
     partial: int | None = None,
     by_business: bool = False,
 ) -> Selection:
-    """The amount is always the server's: the open invoices' due amounts, or a checked partial.
-    The business charging a saved card may take less than is due without the portal's rules."""
+    """The amount is always the server's: the open invoices' due amounts (all of them, or those
+    `numbers` names), or a checked partial. The business charging a saved card may take less
+    than is due without the portal's rules."""
+    if numbers == []:
+        raise Invalid("Choose an invoice to pay.", {"invoices": "Tick at least one invoice."})
     views = [
         view
-        for view in invoices.open_for_customers(
-            session, business=business, customer_ids=[customer.id]
-        )
-        # An invoice with a bank payment on its way is not offered again.
-        if view.amount_due > 0
-        and not view.processing
-        and (numbers is None or view.invoice.number in numbers)
+        for view in payable(session, business=business, customer=customer)
+        if numbers is None or view.invoice.number in numbers
     ]
     if numbers is not None and len(views) != len(set(numbers)):
         raise Invalid(
