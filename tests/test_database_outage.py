@@ -101,7 +101,7 @@ def test_the_database_away_is_a_503_said_once_and_recovered_from(
         business = businesses.get(session, made.business.id)
         customer = make_customer(session, business)
     api = {"Authorization": f"Bearer {made.secret_api_key}"}
-    token = Links(settings.secret_key).session(customer)
+    token = Links(settings.secret_key).session(customer, "ses_test")
     home = f"{url}/portal/{business.publishable_key}/home"
     session_headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
     assert httpx.get(f"{url}/api/v1/customers", headers=api).status_code == 200

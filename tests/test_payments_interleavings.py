@@ -38,7 +38,7 @@ Path = Callable[[], object]
 
 def paths(flow: Flow, payment: Payment) -> dict[str, Path]:
     intent = str(payment.processor_reference)
-    session = Links(flow.settings.secret_key).session(flow.customer)
+    session = Links(flow.settings.secret_key).session(flow.customer, "ses_test")
     result = f"{flow.app.url}/portal/{flow.business.publishable_key}/pay/{payment.id}/result"
 
     def webhook() -> object:

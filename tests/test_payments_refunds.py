@@ -98,7 +98,7 @@ def test_the_tip_comes_back_last_and_nothing_beyond_what_was_paid(flow: Flow) ->
 def test_a_refund_shows_in_the_portal_the_dashboard_the_api_and_an_email(flow: Flow) -> None:
     payment = paid(flow)
     refund(flow, payment, 1500, InvoiceEffect.CREDIT)
-    session_token = Links(flow.settings.secret_key).session(flow.customer)
+    session_token = Links(flow.settings.secret_key).session(flow.customer, "ses_test")
     history = httpx.get(
         f"{flow.app.url}/portal/{flow.business.publishable_key}/payments",
         headers={"Authorization": f"Bearer {session_token}"},

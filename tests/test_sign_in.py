@@ -14,7 +14,7 @@ from sqlmodel import select
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
-from frontdesk.models import Customer, Initiator, OutboxItem, SignInRequest, utcnow
+from frontdesk.models import AuditEvent, Customer, Initiator, OutboxItem, SignInRequest, utcnow
 from frontdesk.services import audit, businesses, notices
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
@@ -22,6 +22,7 @@ from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
 from tests.test_jobs import free_port, start_smtp
+from tests.test_portal_views import Portal
 
 
 @pytest.fixture
@@ -244,3 +245,39 @@ def test_an_invitation_arrives_over_smtp_and_its_link_opens_the_account(
     finally:
         server.stop()
         controller.stop()
+
+
+def test_signing_out_ends_that_session_everywhere_and_only_that_one(
+    live_server: LiveServer, settings: Settings, db: Database, shop: NewBusiness
+) -> None:
+    with db.session(shop.business.id) as session:
+        casey = make_customer(session, shop.business, name="Casey")
+    key = shop.business.publishable_key
+    with (
+        Portal(live_server, settings, shop.business, casey) as here,
+        Portal(live_server, settings, shop.business, casey) as elsewhere,
+    ):
+        renewed = here.get("/home")
+        assert renewed.status_code == 200
+        # Both tokens this session has held: the first and its renewal.
+        held = [
+            here.client.headers["Authorization"],
+            f"Bearer {renewed.headers['Frontdesk-Session']}",
+        ]
+        ended = here.client.post("/sign-out")
+        assert ended.status_code == 200 and "data-fd-signed-out" in ended.text
+        assert "Frontdesk-Session" not in ended.headers
+        assert 'name="email"' in ended.text  # the email sign-in, for whoever comes next
+        for token in held:
+            headers = {"Authorization": token}
+            refused = httpx.get(f"{live_server.url}/portal/{key}/home", headers=headers)
+            assert refused.status_code == 401 and "signed out" in refused.text
+            again = httpx.post(f"{live_server.url}/portal/{key}/sign-out", headers=headers)
+            assert again.status_code == 401
+        # Another session of the same customer (another device) goes on.
+        assert elsewhere.get("/home").status_code == 200
+    with db.session(shop.business.id) as session:
+        recorded = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "customer.signed_out")
+        ).all()
+    assert [(e.actor_type, e.target_id) for e in recorded] == [("customer", casey.id)]

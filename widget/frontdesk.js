@@ -48,6 +48,7 @@ function say(el, text, retry) {
 
 function show(el, html) {
   el.frame.innerHTML = html;
+  signedOut(el);
   var table = el.frame.querySelector('[data-deep-links]');
   if (table) el.deepLinks = new RegExp(table.getAttribute('data-deep-links'));
   htmx.process(el.frame);
@@ -57,7 +58,20 @@ function show(el, html) {
 
 function keep(el, headers) {
   var token = headers.get('Frontdesk-Session');
-  if (token) el.session = token;
+  if (token) {
+    el.session = token;
+    el.out = false;
+  }
+}
+
+function signedOut(el) {
+  // After "Sign out" the page's own token, the boot token and token-url are not used again
+  // until the page loads anew (or the host gives a new token): the next person at this
+  // computer gets the email sign-in, not the last person's account.
+  if (!el.frame.querySelector('[data-fd-signed-out]')) return;
+  el.session = null;
+  el.out = true;
+  el.dispatchEvent(new CustomEvent('frontdesk:signed-out', { bubbles: true, composed: true }));
 }
 
 function style(el) {
@@ -82,6 +96,7 @@ function style(el) {
 function start(el) {
   clearTimeout(el.retry);
   // A link the customer just followed (an email) says where to go, so it comes first.
+  if (el.out) return open(el, 'GET', '/sign-in');
   var token = linkToken || el.getAttribute('token') || bootToken;
   linkToken = null;
   if (token) return exchange(el, token);
@@ -256,7 +271,7 @@ class FrontdeskPortal extends HTMLElement {
     this.frame = root.firstChild;
     this.addEventListener('htmx:config:request', configure);
     this.addEventListener('htmx:after:request', answered);
-    this.addEventListener('htmx:after:swap', function () { payment(this); });
+    this.addEventListener('htmx:after:swap', function () { signedOut(this); payment(this); });
     root.addEventListener('click', function (e) {
       var link = e.target.closest && e.target.closest('a[href^="#"][hx-get]');
       if (link) followed = link.getAttribute('href');
@@ -267,7 +282,10 @@ class FrontdeskPortal extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    if (this.frame && after && after !== before) start(this);
+    if (this.frame && after && after !== before) {
+      this.out = false;
+      start(this);
+    }
   }
 }
 

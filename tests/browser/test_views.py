@@ -112,6 +112,21 @@ def test_deep_links_open_the_right_view(page: Page, stage: Stage) -> None:
     assert views == ["estimates", "payments"], views
 
 
+def test_signing_out_leaves_the_email_sign_in_for_whoever_comes_next(
+    page: Page, stage: Stage
+) -> None:
+    portal = open_account(page, stage)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    portal.get_by_role("button", name="Not Jordan Rivera? Sign out").click()
+    expect(portal.locator("#fd-sign-in")).to_contain_text("You have signed out.")
+    expect(portal.locator("#fd-sign-in input[name=email]")).to_be_visible()
+    # The page's token is not traded again: a view link leaves the portal signed out.
+    page.evaluate("location.hash = '#invoices'")
+    expect(portal.locator("#fd-sign-in")).to_be_visible()
+    assert not [url for url in asked if url.endswith("/session") or "/go/" in url], asked
+
+
 def test_the_pay_step_highlights_no_tab(page: Page, stage: Stage) -> None:
     portal = open_account(page, stage)
     expect(portal.locator(".fd-nav a[aria-current=page]")).to_have_text("Home")

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import AuditEvent, Customer, Estimate, Payment
@@ -72,7 +71,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Portal, Da
         stripe_api_base="http://127.0.0.1:9",
     )
     server = LiveServer(create_app(configured, db)).start()
-    token = Links(TEST_KEYS).token(tokens.Purpose.PORTAL_SESSION, customer)
+    token = Links(TEST_KEYS).session(customer, "ses_fuzz")
     visitor = Portal(server.url, made.business.publishable_key, token)
     yield visitor, db, made.business.id
     visitor.client.close()

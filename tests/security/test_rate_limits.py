@@ -108,7 +108,7 @@ def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> N
         business = businesses.get(session, flow.business.id)
         customer = session.get(type(flow.customer), flow.customer.id)
         assert customer is not None
-        token = Links(flow.settings.secret_key).session(customer)
+        token = Links(flow.settings.secret_key).session(customer, "ses_test")
     url = f"{flow.app.url}/portal/{business.publishable_key}/pay"
     headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
 
@@ -131,7 +131,7 @@ def test_unsuccessful_payment_attempts_are_limited_per_customer(flow: Flow) -> N
 
 def test_saving_cards_is_limited_per_customer(flow: Flow) -> None:
     flow.app.app.state.payment_attempt_limits = PaymentAttemptLimits(quick("c"), generous("i"))  # type: ignore[union-attr]
-    token = Links(flow.settings.secret_key).session(flow.customer)
+    token = Links(flow.settings.secret_key).session(flow.customer, "ses_test")
     url = f"{flow.app.url}/portal/{flow.business.publishable_key}/payment-methods/new"
     headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
 

@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from sqlmodel import select
 
 from frontdesk import tokens
 from frontdesk.models import Customer, Initiator, Payment, PaymentMethod, StaffUser
-from frontdesk.services import audit, businesses, customers, staff
+from frontdesk.services import audit, businesses, customers, portal, staff
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
@@ -246,13 +247,14 @@ def refused(kind: str, answer: httpx.Response) -> bool:
     return answer.status_code in (401, 403)
 
 
-def check(walk: Walk, kind: str, good: str, bad: dict[str, str]) -> int:
-    """Every route of `kind` takes `good` and refuses each of `bad`; the number of calls made."""
+def check(walk: Walk, kind: str, good: str | Callable[[], str], bad: dict[str, str]) -> int:
+    """Every route of `kind` takes `good` and refuses each of `bad`; the number of calls made.
+    A `good` that is a function gives a token per route (signing out spends a session)."""
     routes = walk.routes_of(kind)
     assert routes, kind
     calls = 0
     for method, path in routes:
-        answer = walk.call(method, path, good, kind)
+        answer = walk.call(method, path, good() if callable(good) else good, kind)
         assert answer.status_code < 500 and not refused(kind, answer), (method, path, "good")
         calls += 1
         for name, token in bad.items():
@@ -274,7 +276,7 @@ def walk(flow: Flow) -> Iterator[Walk]:
 def test_customer_tokens_are_refused_on_every_route_that_takes_one(walk: Walk) -> None:
     keys, customer, stranger = walk.keys, walk.customer(), walk.stranger
     kinds: dict[str, tuple[Purpose, Purpose, dict[str, Any]]] = {
-        "portal session": (Purpose.PORTAL_SESSION, Purpose.EMBED, {}),
+        "portal session": (Purpose.PORTAL_SESSION, Purpose.EMBED, {"s": "ses_walk"}),
         "arrival": (Purpose.EMBED, Purpose.PORTAL_SESSION, {}),
         "download": (Purpose.DOWNLOAD, Purpose.PORTAL_SESSION, {"d": "invoice:INV-A"}),
         "pay page": (Purpose.PAY_PAGE, Purpose.PAYMENT_ACTION, {"p": walk.payment_id}),
@@ -282,12 +284,19 @@ def test_customer_tokens_are_refused_on_every_route_that_takes_one(walk: Walk) -
 
     def good(kind: str) -> str:
         purpose, _, extra = kinds[kind]
+        if kind == "portal session":
+            extra = {**extra, "s": portal.new_session_id()}
         return Links(keys).token(purpose, walk.customer(), **extra)
 
     calls = 0
     for kind, (purpose, wrong, extra) in kinds.items():
         bad = customer_variants(keys, purpose, customer, stranger, wrong, **extra)
-        calls += check(walk, kind, good(kind), bad)
+        calls += check(walk, kind, partial(good, kind), bad)
+
+    # Signed out of: that session's token is refused on every route that takes one.
+    gone = good("portal session")
+    assert walk.call("POST", "/portal/{key}/sign-out", gone, "portal session").status_code == 200
+    calls += check(walk, "portal session", partial(good, "portal session"), {"signed out": gone})
 
     # Revoked: the business replaces the customer's links, then turns their access off.
     before = {kind: good(kind) for kind in kinds}
@@ -300,7 +309,7 @@ def test_customer_tokens_are_refused_on_every_route_that_takes_one(walk: Walk) -
             renewed=True,
         )
     for kind in kinds:
-        calls += check(walk, kind, good(kind), {"link version bumped": before[kind]})
+        calls += check(walk, kind, partial(good, kind), {"link version bumped": before[kind]})
     current = {kind: good(kind) for kind in kinds}
     walk.change_customer(lambda row: setattr(row, "portal_enabled", False))
     for kind in kinds:

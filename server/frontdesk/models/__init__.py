@@ -11,7 +11,7 @@ from frontdesk.models.billing import (
     InvoiceStatus,
 )
 from frontdesk.models.business import ApiKey, Business, StaffRole, StaffUser
-from frontdesk.models.customers import Customer, SignInRequest
+from frontdesk.models.customers import Customer, EndedSession, SignInRequest
 from frontdesk.models.integrations import (
     DeliveryStatus,
     IdempotencyRecord,
@@ -47,6 +47,7 @@ __all__ = [
     "CreditNote",
     "Customer",
     "DeliveryStatus",
+    "EndedSession",
     "Estimate",
     "EstimateLine",
     "EstimateStatus",

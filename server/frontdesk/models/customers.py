@@ -53,3 +53,16 @@ class SignInRequest(TenantScoped, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
+
+
+class EndedSession(TenantScoped, table=True):
+    """A portal session its customer signed out of: its tokens (and their renewals) are refused
+    until they would have expired anyway, after which the row is no longer needed."""
+
+    __tablename__ = "ended_session"
+
+    # The session's own id, carried by every renewal of its token ("s").
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=40)
+    ended_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -51,8 +51,10 @@ class Links:
             **extra,
         )
 
-    def session(self, customer: Customer, limits: Limits = Limits()) -> str:
-        return self.token(Purpose.PORTAL_SESSION, customer, **limits.claims())
+    def session(self, customer: Customer, session_id: str, limits: Limits = Limits()) -> str:
+        """A portal session's token; every renewal carries the same `session_id`, so signing out
+        ends them all."""
+        return self.token(Purpose.PORTAL_SESSION, customer, s=session_id, **limits.claims())
 
     def view_only(self, customer: Customer) -> str:
         """An embed token for the business's own look at the customer's portal (dashboard)."""

@@ -5,10 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
-from frontdesk.models import Business, Customer, Estimate, EstimateStatus
+from frontdesk.models import (
+    Business,
+    Customer,
+    EndedSession,
+    Estimate,
+    EstimateStatus,
+    Initiator,
+    new_id,
+)
 from frontdesk.services import audit, customers, invoices, sign_in
 from frontdesk.services.customers import Balance
 from frontdesk.services.errors import Forbidden
@@ -54,6 +63,15 @@ def exchange(
     raise InvalidToken("this link is not valid")
 
 
+@dataclass(frozen=True)
+class Signed:
+    """Who a portal session's token names, what the session may not do, and its id."""
+
+    customer: Customer
+    limits: Limits
+    session_id: str
+
+
 def from_session(
     session: Session,
     *,
@@ -61,11 +79,45 @@ def from_session(
     token: str,
     secret_keys: tuple[str, ...],
     max_age: int,
-) -> tuple[Customer, Limits]:
-    """The session's customer, and what the session may not do."""
+) -> Signed:
+    """The session's customer, its limits and its id; InvalidToken once signed out of."""
     claims = tokens.read(secret_keys, Purpose.PORTAL_SESSION, token, max_age=max_age)
     customer = customers.for_token(session, business=business, claims=claims)
-    return customer, Limits.of(claims)
+    session_id = str(claims.extra.get("s", ""))
+    if not session_id or session.get(EndedSession, session_id) is not None:
+        raise InvalidToken("you signed out of this session")
+    return Signed(customer, Limits.of(claims), session_id)
+
+
+def new_session_id() -> str:
+    return new_id("ses")
+
+
+def sign_out(
+    session: Session,
+    *,
+    business: Business,
+    signed: Signed,
+    now: datetime,
+    lifetime: int,
+    ip: str,
+) -> None:
+    """Ends this session for good: its tokens are refused from now on, here and in every other
+    process (a token renewed a moment ago would otherwise live `lifetime` seconds more)."""
+    customer = signed.customer
+    # The customer's older ended sessions have expired on their own by now: no longer needed.
+    session.execute(
+        delete(EndedSession).where(
+            col(EndedSession.customer_id) == customer.id, col(EndedSession.expires_at) < now
+        )
+    )
+    ends = now + timedelta(seconds=lifetime)
+    ended = EndedSession(
+        business_id=business.id, id=signed.session_id, customer_id=customer.id, expires_at=ends
+    )
+    session.merge(ended)
+    actor = audit.Actor(Initiator.CUSTOMER, customer.id, ip)
+    actor.record(session, business.id, "customer.signed_out", "customer", customer.id)
 
 
 # The portal's sections, in navigation order, and the business switch each depends on.

@@ -119,7 +119,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     if scheme.lower() != "bearer" or not token:
         raise PortalError(401, "Please sign in", "Sign in again to see your account.")
     try:
-        customer, limits = portal.from_session(
+        signed = portal.from_session(
             session,
             business=business,
             token=token,
@@ -132,8 +132,14 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
         raise PortalError(
             401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
         ) from None
-    request.state.limits = limits
-    return customer
+    request.state.limits, request.state.signed = signed.limits, signed
+    return signed.customer
+
+
+def signed(request: Request) -> portal.Signed:
+    """The session the request came with (after `signed_in`)."""
+    found: portal.Signed = request.state.signed
+    return found
 
 
 def limits(request: Request) -> Limits:
@@ -246,9 +252,12 @@ def fragment(
     response = templates.TemplateResponse(
         request, name, {**shared, **context}, status_code=status_code
     )
-    # Every answer renews the session, so it only ends after a quiet hour.
+    # Every answer renews the session, so it only ends after a quiet hour; a new session (a token
+    # just exchanged) gets its id here.
+    current = getattr(request.state, "signed", None)
+    session_id = current.session_id if current else portal.new_session_id()
     response.headers["Frontdesk-Session"] = request.app.state.links.session(
-        customer, limits(request)
+        customer, session_id, limits(request)
     )
     return response
 
@@ -335,11 +344,13 @@ def sign_in_form(
     *,
     problem: str = "",
     sent_to: str = "",
+    signed_out: bool = False,
     status: int = 401,
 ) -> Response:
+    context = {"business": business, "problem": problem, "sent_to": sent_to}
     return templates.TemplateResponse(
         request,
         "fragments/portal/sign_in.html",
-        {"business": business, "problem": problem, "sent_to": sent_to},
+        {**context, "signed_out": signed_out},
         status_code=status,
     )

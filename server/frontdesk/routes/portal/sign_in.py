@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal.home import home_context
-from frontdesk.services import sign_in
+from frontdesk.services import portal, sign_in
 from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
 
@@ -97,6 +97,27 @@ async def portal_sign_in_code(request: Request) -> Response:
     return await run_in_threadpool(frame.guarded, request, check)
 
 
+async def portal_sign_out(request: Request) -> Response:
+    """ "Sign out" (or "not you?"): this session ends on the server, and the portal asks for an
+    email address, as on a computer nobody has signed in on."""
+
+    def end() -> Response:
+        business, settings = frame.business_for(request), request.app.state.settings
+        with request.app.state.db.session(business.id) as session:
+            frame.signed_in(request, session, business)
+            portal.sign_out(
+                session,
+                business=business,
+                signed=frame.signed(request),
+                now=request.app.state.clock(),
+                lifetime=settings.portal_session_seconds,
+                ip=frame.client_ip(request),
+            )
+        return frame.sign_in_form(request, business, signed_out=True, status=200)
+
+    return await run_in_threadpool(frame.guarded, request, end)
+
+
 routes = [
     Route(
         "/sign-in",
@@ -104,6 +125,7 @@ routes = [
         methods=["POST"],
         name="portal_sign_in_request",
     ),
+    Route("/sign-out", portal_sign_out, methods=["POST"], name="portal_sign_out"),
     Route(
         "/sign-in/code",
         portal_sign_in_code,
