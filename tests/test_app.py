@@ -59,7 +59,7 @@ def test_unknown_pages_are_a_friendly_404(live_server: LiveServer) -> None:
     assert "There is nothing here" in page.text and "<html" in page.text
     fragment = httpx.get(f"{live_server.url}/no/such/page", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<section id="error"')
-    assert fragment.headers["Vary"] == "HX-Request"
+    assert fragment.headers["Vary"] == "HX-Request, HX-Request-Type"
     api = httpx.get(f"{live_server.url}/api/v1/nothing")
     assert api.headers["Content-Type"] == "application/problem+json"
     assert api.json()["status"] == 404

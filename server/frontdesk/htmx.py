@@ -11,7 +11,12 @@ from frontdesk.rendering import templates
 
 
 def wants_fragment(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """htmx swapping part of a page gets the fragment; anything that replaces the whole body
+    (HX-Location after a form, the back button's restore, a plain load) gets the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Request-Type") != "full"
+    )
 
 
 def render(
@@ -27,7 +32,7 @@ def render(
     response: HTMLResponse = templates.TemplateResponse(
         request, name, context or {}, status_code=status_code
     )
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, HX-Request-Type"
     return response
 
 
