@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.routing import Mount, Route
 
 from frontdesk import tokens
@@ -534,3 +534,30 @@ def test_a_customer_is_invited_by_hand_unless_their_access_is_off(
     assert desk.post(f"/customers/{customer.id}/invite").status_code == 422
     with db.session(made.business.id) as session:
         assert len([i for i in session.exec(select(OutboxItem)) if i.kind == "email"]) == 1
+
+
+def test_a_change_by_the_business_tells_its_system_too(
+    owner_desk: tuple[Desk, NewBusiness], live_server: LiveServer, db: Database
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        customer = make_customer(session, made.business, name="Robin Hill")
+    fields = {"name": "Robin Hill", "email": customer.email, "phone": "+1 555 0100"}
+    assert desk.post(f"/customers/{customer.id}", fields).status_code == 200
+    with httpx.Client(
+        base_url=f"{live_server.url}/api/v1",
+        headers={"Authorization": f"Bearer {made.secret_api_key}"},
+    ) as api:
+        for _ in range(2):  # the second changes nothing, and says nothing
+            changed = api.patch(f"/customers/{customer.id}", json={"name": "Robin Hill-Ng"})
+            assert changed.status_code == 200
+    with db.session(made.business.id) as session:
+        told = [
+            item.payload["data"]
+            for item in session.exec(select(OutboxItem).order_by(col(OutboxItem.created_at)))
+            if item.kind == "event" and item.payload["type"] == "customer.updated"
+        ]
+    assert [(e["changed"], e["by"]) for e in told] == [
+        (["phone"], "business"),
+        (["name"], "business"),
+    ]

@@ -133,7 +133,17 @@ def update(
             customer.id,
             changed=[field for field in changed if field != "portal_enabled"],
         )
+    if changed:
+        # The business's own system hears of every change, whoever made it.
+        _announce(session, business, customer, changed, by="business")
     return changed
+
+
+def _announce(
+    session: Session, business: Business, customer: Customer, changed: list[str], *, by: str
+) -> None:
+    data = {"customer": customer.id, "external_id": customer.external_id, "changed": changed}
+    events.emit(session, business=business, type="customer.updated", data={**data, "by": by})
 
 
 def revoke_links(
@@ -363,16 +373,7 @@ def update_profile(
         detail={"changes": changes, "sms_consent_text": customer.sms_consent_text},
         ip=ip,
     )
-    events.emit(
-        session,
-        business=business,
-        type="customer.updated",
-        data={
-            "customer": customer.id,
-            "external_id": customer.external_id,
-            "changed": sorted(changes),
-        },
-    )
+    _announce(session, business, customer, sorted(changes), by="customer")
     events.email_owners(
         session,
         business=business,
