@@ -43,6 +43,7 @@ from frontdesk.services import (
     businesses,
     customers,
     documents,
+    notices,
     payments,
     processor_events,
     themes,
@@ -131,10 +132,15 @@ def branded(business_id: str, payload: dict[str, Any], context: JobContext) -> d
 
 
 def send_email(item: OutboxItem, context: JobContext) -> None:
-    _send(
-        context.settings,
-        _message(context.settings, branded(item.business_id, item.payload, context)),
-    )
+    message = _message(context.settings, branded(item.business_id, item.payload, context))
+    if item.payload.get("attachment"):
+        with context.db.session(item.business_id) as session:
+            business = businesses.get(session, item.business_id)
+            pdf, name = notices.attachment(
+                session, business=business, reference=item.payload["attachment"]
+            )
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
+    _send(context.settings, message)
 
 
 def send_receipt(item: OutboxItem, context: JobContext) -> None:

@@ -1,4 +1,5 @@
-"""The PDFs a customer downloads: invoices and payment receipts, laid out like real ones."""
+"""The PDFs a customer downloads: invoices, estimates and payment receipts, laid out like real
+ones, in any script their names and lines are written in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 import binascii
 import io
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -14,8 +16,18 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from frontdesk import money
-from frontdesk.models import Business, Customer, InvoiceLine, RefundCause
-from frontdesk.rendering import format_day
+from frontdesk.models import (
+    Business,
+    Customer,
+    Estimate,
+    EstimateLine,
+    EstimateStatus,
+    Invoice,
+    InvoiceLine,
+    RefundCause,
+)
+from frontdesk.rendering import format_day, method_name
+from frontdesk.services import estimates
 from frontdesk.services.businesses import today
 from frontdesk.services.invoices import REFUND_COUNTS, Applied, InvoiceView
 from frontdesk.services.payments import PaymentView
@@ -24,13 +36,20 @@ FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 GREY = (90, 98, 112)
 INK = (29, 36, 48)
 RULE = (213, 219, 228)
+# For the scripts DejaVu lacks (Devanagari), by style.
+FALLBACK = {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"}
 MINUS = "\u2212"  # a real minus sign, as printed invoices use
+
+
+def plain_name(name: str) -> str:
+    """A file name every client takes, from a business's text: INV/2026/001 is INV-2026-001."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "document"
 
 
 def disposition(name: str, *, inline: bool = False) -> str:
     """The Content-Disposition for a PDF named after a business's text (INV/2026/001, an Arabic
     name): browsers take the UTF-8 name; the plain one is for clients that cannot."""
-    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "document"
+    plain = plain_name(name)
     kind = "inline" if inline else "attachment"
     if plain == name:
         return f'{kind}; filename="{plain}.pdf"'
@@ -44,11 +63,22 @@ class _Document(FPDF):
         # DejaVu covers accents and most scripts; the PDF core fonts stop at Latin-1.
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        # HarfBuzz lays out each run as a browser would: Arabic letters joined, Arabic and Hebrew
+        # right to left, Devanagari vowel signs in place (fpdf2 alone writes codepoints in order).
+        self.set_text_shaping(True)
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(18, 18, 18)
         self.set_title(business.name)
         self.set_creator("Frontdesk")
         self.add_page()
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """fpdf2 asks this for each character DejaVu lacks. The fallback font is loaded then, so
+        the many documents that never need it do not parse and embed it."""
+        if "devanagari" + style not in self.fonts and style in FALLBACK:
+            self.add_font("Devanagari", style, str(FONTS / FALLBACK[style]))
+            self.set_fallback_fonts(["Devanagari"], exact_match=False)
+        return super().get_fallback_font(char, style)
 
     def money(self, amount: int, currency: str) -> str:
         return money.format_amount(amount, currency, self.business.locale)
@@ -102,6 +132,48 @@ class _Document(FPDF):
             self.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
         self.ln(4)
 
+    def line_table(
+        self, lines: Sequence[InvoiceLine | EstimateLine], document: Invoice | Estimate
+    ) -> None:
+        """The priced lines, then the subtotal, tax and total."""
+        widths, currency = (86, 18, 26, 22, 22), document.currency
+        self.set_font("DejaVu", "B", 9)
+        self.set_text_color(*GREY)
+        for width, heading, align in zip(
+            widths, ("Description", "Qty", "Unit price", "Tax", "Amount"), "LRRRR", strict=True
+        ):
+            self.cell(width, 7, heading, align=align)
+        self.ln()
+        self.rule()
+        self.set_text_color(*INK)
+        self.set_font("DejaVu", "", 10)
+        for line in lines:
+            cells = (
+                f"{line.quantity.normalize():f}",
+                self.money(line.unit_amount, currency),
+                self.money(line.tax_amount, currency),
+                self.money(line.amount, currency),
+            )
+            y = self.get_y()
+            self.multi_cell(widths[0], 6, line.description, new_x="RIGHT", new_y="TOP")
+            bottom = self.get_y()
+            self.set_xy(18 + widths[0], y)
+            for width, value in zip(widths[1:], cells, strict=True):
+                self.cell(width, 6, value, align="R")
+            self.set_y(max(bottom, y + 6) + 1)
+        self.rule()
+        self.ln(2)
+        self.total_row("Subtotal", self.money(document.subtotal, currency))
+        self.total_row("Tax", self.money(document.tax_total, currency))
+        self.total_row("Total", self.money(document.total, currency), bold=True)
+
+    def notes(self, text: str) -> None:
+        if text:
+            self.ln(6)
+            self.set_font("DejaVu", "", 9)
+            self.set_text_color(*GREY)
+            self.multi_cell(0, 5, text)
+
     def rule(self) -> None:
         self.set_draw_color(*RULE)
         self.line(18, self.get_y(), 192, self.get_y())
@@ -151,49 +223,52 @@ def invoice_pdf(
             ("Status", view.status(today(business)).replace("_", " ").capitalize()),
         ]
     )
-    widths = (86, 18, 26, 22, 22)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.set_text_color(*GREY)
-    for width, heading, align in zip(
-        widths, ("Description", "Qty", "Unit price", "Tax", "Amount"), "LRRRR", strict=True
-    ):
-        pdf.cell(width, 7, heading, align=align)
-    pdf.ln()
-    pdf.rule()
-    pdf.set_text_color(*INK)
-    pdf.set_font("DejaVu", "", 10)
-    for line in lines:
-        quantity = f"{line.quantity.normalize():f}"
-        cells = (
-            line.description,
-            quantity,
-            pdf.money(line.unit_amount, invoice.currency),
-            pdf.money(line.tax_amount, invoice.currency),
-            pdf.money(line.amount, invoice.currency),
-        )
-        y = pdf.get_y()
-        pdf.multi_cell(widths[0], 6, cells[0], new_x="RIGHT", new_y="TOP")
-        bottom = pdf.get_y()
-        pdf.set_xy(18 + widths[0], y)
-        for width, value in zip(widths[1:], cells[1:], strict=True):
-            pdf.cell(width, 6, value, align="R")
-        pdf.set_y(max(bottom, y + 6) + 1)
-    pdf.rule()
-    pdf.ln(2)
-    pdf.total_row("Subtotal", pdf.money(invoice.subtotal, invoice.currency))
-    pdf.total_row("Tax", pdf.money(invoice.tax_total, invoice.currency))
-    pdf.total_row("Total", pdf.money(invoice.total, invoice.currency), bold=True)
+    pdf.line_table(lines, invoice)
     for entry in applied:
         pdf.total_row(
             f"{entry.label}, {pdf.day(entry.when)}",
             MINUS + pdf.money(entry.amount, invoice.currency),
         )
     pdf.total_row("Amount due", pdf.money(view.amount_due, invoice.currency), bold=True)
-    if invoice.notes:
+    pdf.notes(invoice.notes)
+    return bytes(pdf.output())
+
+
+ESTIMATE_STATES = {
+    estimates.DisplayStatus.DRAFT: "Draft",
+    estimates.DisplayStatus.SENT: "Awaiting approval",
+    estimates.DisplayStatus.ACCEPTED: "Approved",
+    estimates.DisplayStatus.REJECTED: "Declined",
+    estimates.DisplayStatus.EXPIRED: "Expired",
+}
+
+
+def estimate_pdf(
+    business: Business, customer: Customer, estimate: Estimate, lines: list[EstimateLine]
+) -> bytes:
+    pdf = _Document(business)
+    pdf.letterhead("Estimate", estimate.number)
+    pdf.party("Prepared for", customer)
+    pdf.facts(
+        [
+            ("Issued", format_day(estimate.issue_date, business.locale)),
+            ("Valid until", format_day(estimate.expires_on, business.locale)),
+            ("Status", ESTIMATE_STATES[estimates.status(estimate, today(business))]),
+        ]
+    )
+    pdf.line_table(lines, estimate)
+    if estimate.decided_at:
+        day = pdf.day(estimate.decided_at)
+        if estimate.status == EstimateStatus.ACCEPTED:
+            decision = f"Approved by {estimate.signer_name} on {day}."
+        else:
+            reason = f" Reason: {estimate.rejection_reason}" if estimate.rejection_reason else ""
+            decision = f"Declined on {day}.{reason}"
         pdf.ln(6)
-        pdf.set_font("DejaVu", "", 9)
-        pdf.set_text_color(*GREY)
-        pdf.multi_cell(0, 5, invoice.notes)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 6, decision)
+    pdf.notes(estimate.notes)
     return bytes(pdf.output())
 
 
@@ -212,7 +287,7 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     facts = [
         ("Date", pdf.day(payment.succeeded_at or payment.created_at)),
         ("Status", RECEIPT_STATES.get(view.state, "Paid")),
-        ("Method", payment.method.replace("_", " ").capitalize()),
+        ("Method", method_name(payment.method)),
         ("Invoices", ", ".join(view.invoice_numbers) or "Account payment"),
     ]
     if payment.processor_reference:

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import audit, customers, estimates, invoices, outbox
+from frontdesk.services import audit, customers, documents, estimates, invoices, outbox
 from frontdesk.services.links import Links
 
 
@@ -47,7 +47,8 @@ def document_sent(
     links: Links,
 ) -> None:
     """Email the customer about a new invoice or estimate, with a link that signs them in at it
-    (so the first one is also their invitation). A customer without portal access gets nothing."""
+    (so the first one is also their invitation), an estimate with its PDF attached. A customer
+    without portal access gets nothing."""
     customer = customers.get(session, business=business, customer_id=document.customer_id)
     if not customer.portal_enabled:
         return
@@ -57,7 +58,10 @@ def document_sent(
         ask = f"It is due on {document.due_date:%B %-d, %Y}. View and pay it here:"
     else:
         kind, view = "estimate", f"estimate/{document.number}"
-        ask = f"It is valid until {document.expires_on:%B %-d, %Y}. Review and approve it here:"
+        ask = (
+            f"It is valid until {document.expires_on:%B %-d, %Y}; the PDF is attached. "
+            "Review and approve it here:"
+        )
     link = links.payment(business, customer, view=view)
     outbox.email(
         session,
@@ -68,7 +72,21 @@ def document_sent(
             f"Hello {customer.name},\n\n{business.name} sent you {kind} {document.number} for "
             f"{total}. {ask}\n\n{link}\n\nThe link opens your account: keep it to yourself.\n"
         ),
+        attachment=f"estimate:{document.id}" if kind == "estimate" else "",
     )
+
+
+def attachment(session: Session, *, business: Business, reference: str) -> tuple[bytes, str]:
+    """The PDF an email names (`estimate:est_...`, as `document_sent` queues it) and its file
+    name, made from what the database holds when the email goes."""
+    kind, _, estimate_id = reference.partition(":")
+    if kind != "estimate":
+        raise LookupError(f"no attachment of kind {kind!r}")
+    estimate = estimates.get_by_reference(session, business=business, reference=estimate_id)
+    customer = customers.get(session, business=business, customer_id=estimate.customer_id)
+    lines = estimates.lines(session, estimate=estimate)
+    pdf = documents.estimate_pdf(business, customer, estimate, lines)
+    return pdf, f"{documents.plain_name(estimate.number)}.pdf"
 
 
 def invitation(

@@ -58,6 +58,17 @@ def email(
     text: str,
     html: str = "",
     reply_to: str = "",
+    attachment: str = "",
 ) -> OutboxItem:
-    payload = {"to": to, "subject": subject, "text": text, "html": html, "reply_to": reply_to}
+    """An email to send. `attachment` names a document (`estimate:est_...`) whose PDF the runner
+    makes when it sends, from what the database holds then: a PDF in the payload would make every
+    item heavy, and a queued name survives any crash between the commit and the send."""
+    payload = {
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "reply_to": reply_to,
+        "attachment": attachment,
+    }
     return enqueue(session, business=business, kind="email", payload=payload)

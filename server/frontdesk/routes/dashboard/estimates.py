@@ -1,4 +1,4 @@
-"""Estimates in the dashboard: the draft, its page and sending."""
+"""Estimates in the dashboard: the draft, its page, sending and the PDF."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from frontdesk.routes.dashboard.drafts import (
     document_page,
     document_update,
 )
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, pdf
 from frontdesk.services import (
     businesses,
     customers,
+    documents,
     estimates,
     notices,
 )
@@ -101,6 +102,21 @@ async def dashboard_estimate_send(request: Request) -> Response:
     return await action(request, ESTIMATE_PAGE, act, rebuild, section="invoices")
 
 
+async def dashboard_estimate_pdf(request: Request) -> Response:
+    """The PDF as the customer will get it, drafts included (a preview)."""
+    estimate_id = request.path_params["estimate"]
+
+    def build(who: Staff) -> tuple[bytes, str]:
+        estimate = _estimate(who, estimate_id)
+        customer = customers.get(
+            who.session, business=who.business, customer_id=estimate.customer_id
+        )
+        lines = estimates.lines(who.session, estimate=estimate)
+        return documents.estimate_pdf(who.business, customer, estimate, lines), estimate.number
+
+    return await pdf(request, build)
+
+
 routes = [
     Route("/estimates/new", dashboard_estimate_new, name="dashboard_estimate_new"),
     Route(
@@ -113,6 +129,7 @@ routes = [
         methods=["POST"],
         name="dashboard_estimate_update",
     ),
+    Route("/estimates/{estimate}/pdf", dashboard_estimate_pdf, name="dashboard_estimate_pdf"),
     Route(
         "/estimates/{estimate}/send",
         dashboard_estimate_send,

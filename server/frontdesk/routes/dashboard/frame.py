@@ -26,6 +26,7 @@ from frontdesk.rendering import templates
 from frontdesk.services import (
     audit,
     businesses,
+    documents,
     staff,
 )
 from frontdesk.services.errors import Forbidden, Invalid
@@ -231,6 +232,17 @@ async def preview_page(request: Request, build: Build) -> Response:
 async def stylesheet(request: Request, build: Callable[[Staff], str]) -> Response:
     def work(who: Staff) -> Response:
         return Response(build(who), media_type="text/css")
+
+    return await run_in_threadpool(_staff_run, request, work)
+
+
+async def pdf(request: Request, build: Callable[[Staff], tuple[bytes, str]]) -> Response:
+    """A PDF and its name, shown in the browser: the document as the customer gets it."""
+
+    def work(who: Staff) -> Response:
+        document, name = build(who)
+        headers = {"Content-Disposition": documents.disposition(name, inline=True)}
+        return Response(document, media_type="application/pdf", headers=headers)
 
     return await run_in_threadpool(_staff_run, request, work)
 

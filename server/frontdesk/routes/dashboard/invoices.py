@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,13 +24,12 @@ from frontdesk.routes.dashboard.drafts import (
     document_update,
 )
 from frontdesk.routes.dashboard.frame import (
-    SignedOut,
     Staff,
     action,
     field_errors,
     page,
     page_number,
-    signed_in,
+    pdf,
 )
 from frontdesk.services import (
     businesses,
@@ -179,29 +177,20 @@ async def dashboard_invoice_pdf(request: Request) -> Response:
     """The PDF as the customer will get it, drafts included (a preview)."""
     invoice_id = request.path_params["invoice"]
 
-    def render() -> Response:
-        try:
-            user = signed_in(request)
-        except SignedOut:
-            return Response("Sign in again.", status_code=401)
-        with request.app.state.db.session(user.business_id) as session:
-            business = businesses.get(session, user.business_id)
-            invoice = invoices.get(session, business=business, invoice_id=invoice_id)
-            customer = customers.get(session, business=business, customer_id=invoice.customer_id)
-            document = documents.invoice_pdf(
-                business,
-                customer,
-                invoices.views(session, [invoice])[0],
-                invoices.lines(session, invoice=invoice),
-                invoices.applied(session, invoice=invoice),
-            )
-        return Response(
-            document,
-            media_type="application/pdf",
-            headers={"Content-Disposition": documents.disposition(invoice.number, inline=True)},
+    def build(who: Staff) -> tuple[bytes, str]:
+        invoice = _invoice(who, invoice_id)
+        session = who.session
+        customer = customers.get(session, business=who.business, customer_id=invoice.customer_id)
+        document = documents.invoice_pdf(
+            who.business,
+            customer,
+            invoices.views(session, [invoice])[0],
+            invoices.lines(session, invoice=invoice),
+            invoices.applied(session, invoice=invoice),
         )
+        return document, invoice.number
 
-    return await run_in_threadpool(render)
+    return await pdf(request, build)
 
 
 routes = [

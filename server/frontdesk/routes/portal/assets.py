@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import payments as payment_routes
@@ -21,8 +22,12 @@ from frontdesk.tokens import InvalidToken
 WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
 
 
-# What a download token may name: "invoice:INV-1042", "receipt:pay_...".
-DOCUMENTS = {"invoice": invoice_routes.pdf, "receipt": payment_routes.pdf}
+# What a download token may name: "invoice:INV-1042", "estimate:EST-101", "receipt:pay_...".
+DOCUMENTS = {
+    "invoice": invoice_routes.pdf,
+    "estimate": estimate_routes.pdf,
+    "receipt": payment_routes.pdf,
+}
 
 
 async def portal_download(request: Request) -> Response:

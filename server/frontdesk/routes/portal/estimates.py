@@ -1,4 +1,5 @@
-"""The customer's estimates in the portal: the list, one estimate, and approving or rejecting it."""
+"""The customer's estimates in the portal: the list, one estimate, its PDF, and approving or
+rejecting it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import businesses, estimates
+from frontdesk.services import businesses, documents, estimates
 from frontdesk.services.errors import Invalid
 
 
@@ -41,6 +42,14 @@ def detail_context(number: str) -> frame.Build:
         }
 
     return build
+
+
+def pdf(session: Session, business: Business, customer: Customer, number: str) -> tuple[bytes, str]:
+    estimate = estimates.get_for_customer(
+        session, business=business, customer=customer, number=number
+    )
+    lines = estimates.lines(session, estimate=estimate)
+    return documents.estimate_pdf(business, customer, estimate, lines), number
 
 
 async def portal_estimates(request: Request) -> Response:
