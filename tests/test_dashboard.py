@@ -31,13 +31,14 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.routes.dashboard.sign_in import SignInLimits
-from frontdesk.services import businesses, staff
+from frontdesk.services import businesses, customers, payments, staff
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.rate_limits import Limit
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import PASSWORD, make_business, make_customer, make_invoice
 from tests.flow import Flow, assert_books_balance
+from tests.test_portal_views import Portal
 
 
 class Desk:
@@ -561,3 +562,50 @@ def test_a_change_by_the_business_tells_its_system_too(
         (["phone"], "business"),
         (["name"], "business"),
     ]
+
+
+def test_the_customers_own_actions_are_in_their_activity(flow: Flow, db: Database) -> None:
+    with Portal(flow.app, flow.settings, flow.business, flow.customer) as portal:
+        profile = {
+            "email": flow.customer.email,
+            **{"phone": "", "address_line1": "1 Elm St", "address_line2": "", "region": "IL"},
+            **{"city": "Springfield", "postal_code": "62704", "country": "US"},
+        }
+        assert portal.post("/profile", profile).status_code == 200
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        customer = customers.get(session, business=business, customer_id=flow.customer.id)
+        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
+        payment, _ = payments.start(
+            session,
+            business=business,
+            customer=customer,
+            selection=chosen,
+            tip=0,
+            processor=flow.processor,
+            save_method=True,
+        )
+    flow.confirm(payment)
+    flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
+    with flow.db.session(flow.business.id) as session:
+        owner = session.exec(select(staff.StaffUser)).first()  # type: ignore[attr-defined]
+    desk = Desk(flow.app.url, owner.email)
+    try:
+        wanted = [
+            "customer.signed_in",
+            "customer.profile_updated",
+            "payment.succeeded",
+            "payment_method.saved",
+        ]
+        page = desk.get(f"/customers/{flow.customer.id}").text
+        assert all(f"<strong>{action}</strong> by customer" in page for action in wanted), page
+        assert "via: the business&#39;s website" in page and "amount: $40.00" in page
+        theirs = desk.get("/activity", customer=flow.customer.id)
+        assert all(f"<strong>{action}</strong>" in theirs.text for action in wanted)
+        other = make_business(db)
+        with db.session(other.business.id) as session:
+            stranger = make_customer(session, other.business)
+        assert desk.get("/activity", customer=stranger.id).status_code == 404
+    finally:
+        desk.close()
+    assert_books_balance(flow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from frontdesk.models import AuditEvent, Business, Initiator
@@ -71,15 +72,18 @@ class Actor:
 def recent(
     session: Session,
     *,
-    target_id: str | None = None,
+    about: str | None = None,
     action: str = "",
     actor_type: str = "",
     limit: int = 100,
 ) -> list[AuditEvent]:
-    """The latest events, newest first: about one record, or of one kind (`invoice.` prefix)."""
+    """The latest events, newest first: about one record (done to it, or by it: a customer's
+    own actions), or of one kind (`invoice.` prefix), or by one kind of actor."""
     statement = select(AuditEvent)
-    if target_id:
-        statement = statement.where(AuditEvent.target_id == target_id)
+    if about:
+        statement = statement.where(
+            or_(col(AuditEvent.target_id) == about, col(AuditEvent.actor_id) == about)
+        )
     if action:
         statement = statement.where(col(AuditEvent.action).startswith(action, autoescape=True))
     if actor_type:

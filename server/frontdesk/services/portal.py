@@ -39,9 +39,15 @@ class Arrival:
 
 
 def exchange(
-    session: Session, *, business: Business, token: str, secret_keys: tuple[str, ...]
+    session: Session,
+    *,
+    business: Business,
+    token: str,
+    secret_keys: tuple[str, ...],
+    ip: str = "",
 ) -> Arrival:
-    """The customer an arrival token names, still valid and still theirs; InvalidToken if not."""
+    """The customer an arrival token names, still valid and still theirs; InvalidToken if not.
+    A sign-in is in the customer's activity, with the way they came."""
     expired = False
     for purpose in EXCHANGEABLE:
         try:
@@ -50,6 +56,8 @@ def exchange(
             expired = expired or exc.expired
             continue
         customer = customers.for_token(session, business=business, claims=claims)
+        if not Limits.of(claims).read_only:
+            sign_in.record(session, business, customer, via=ARRIVALS[purpose], ip=ip)
         if purpose == Purpose.PAYMENT_ACTION:
             return Arrival(customer, f"complete/{claims.extra.get('p', '')}")
         if purpose == Purpose.PAY_LINK:
@@ -61,6 +69,15 @@ def exchange(
     if expired:
         raise InvalidToken("this link has expired", expired=True)
     raise InvalidToken("this link is not valid")
+
+
+# How each arrival token came to the customer, as their activity says it.
+ARRIVALS = {
+    Purpose.EMBED: "the business's website",
+    Purpose.PAYMENT_ACTION: "a link to confirm a payment",
+    Purpose.PAY_LINK: "their payment link",
+    Purpose.MAGIC_LINK: "an emailed sign-in link",
+}
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
-from frontdesk.models import Business, Customer, SignInRequest, utcnow
-from frontdesk.services import outbox
+from frontdesk.models import Business, Customer, Initiator, SignInRequest, utcnow
+from frontdesk.services import audit, outbox
 from frontdesk.services.links import Links
 from frontdesk.tokens import InvalidToken, Purpose
 
@@ -81,8 +81,20 @@ def consume_link(session: Session, *, customer: Customer, claims: tokens.Claims)
     found.used_at = utcnow()
 
 
+def record(session: Session, business: Business, customer: Customer, *, via: str, ip: str) -> None:
+    """A sign-in, in the customer's activity, with the way they came."""
+    actor = audit.Actor(Initiator.CUSTOMER, customer.id, ip)
+    actor.record(session, business.id, "customer.signed_in", "customer", customer.id, via=via)
+
+
 def check_code(
-    session: Session, *, email: str, code: str, secret_keys: tuple[str, ...]
+    session: Session,
+    *,
+    business: Business,
+    email: str,
+    code: str,
+    secret_keys: tuple[str, ...],
+    ip: str = "",
 ) -> Customer:
     """The customer whose latest open request carries this code; five tries per request."""
     address = email.strip().lower()
@@ -103,4 +115,5 @@ def check_code(
     if not customer.portal_enabled:
         raise InvalidToken("portal access has been turned off for this account")
     found.used_at = utcnow()
+    record(session, business, customer, via="a code from an email", ip=ip)
     return customer

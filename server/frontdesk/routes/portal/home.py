@@ -110,7 +110,13 @@ async def portal_session(request: Request) -> Response:
         business, keys = frame.business_for(request), request.app.state.settings.secret_key
         with request.app.state.db.session(business.id) as session:
             try:
-                arrival = portal.exchange(session, business=business, token=token, secret_keys=keys)
+                arrival = portal.exchange(
+                    session,
+                    business=business,
+                    token=token,
+                    secret_keys=keys,
+                    ip=frame.client_ip(request),
+                )
             except customers.AccessDisabled:
                 raise frame.no_access(business) from None
             except InvalidToken as exc:

@@ -18,6 +18,7 @@ from frontdesk.tokens import InvalidToken
 PORTAL_SIGN_IN_EMAIL = Limit("portal-sign-in-email", burst=3, per_second=1 / 300)
 
 
+HOME = "fragments/portal/home.html"
 PORTAL_SIGN_IN_IP = Limit("portal-sign-in-ip", burst=20, per_second=0.2)
 
 
@@ -77,7 +78,12 @@ async def portal_sign_in_code(request: Request) -> Response:
         with request.app.state.db.session(business.id) as session:
             try:
                 customer = sign_in.check_code(
-                    session, email=email, code=code, secret_keys=settings.secret_key
+                    session,
+                    business=business,
+                    email=email,
+                    code=code,
+                    secret_keys=settings.secret_key,
+                    ip=frame.client_ip(request),
                 )
             except InvalidToken as exc:
                 problem = f"{str(exc).capitalize()}."
@@ -85,14 +91,8 @@ async def portal_sign_in_code(request: Request) -> Response:
         if customer is None:
             return frame.sign_in_form(request, business, problem=problem, sent_to=email, status=422)
         with request.app.state.db.session(business.id) as session:
-            context = home_context(session, business, customer)
-        return frame.fragment(
-            request,
-            business,
-            customer,
-            "fragments/portal/shell.html",
-            {"view_template": "fragments/portal/home.html", **context},
-        )
+            context = {"view_template": HOME, **home_context(session, business, customer)}
+        return frame.fragment(request, business, customer, "fragments/portal/shell.html", context)
 
     return await run_in_threadpool(frame.guarded, request, check)
 

@@ -21,7 +21,7 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.processors import Intent, IntentStatus, Processor
-from frontdesk.services import customers, events, invoices, outbox
+from frontdesk.services import audit, customers, events, invoices, outbox
 from frontdesk.services.payments import methods, refunds
 
 
@@ -104,6 +104,21 @@ def _succeed(
     for invoice in targets:
         invoices.settle(session, business=business, invoice=invoice)
     announce(session, business=business, payment=payment)
+    by_customer = payment.initiated_by == Initiator.CUSTOMER
+    audit.record(
+        session,
+        business=business,
+        actor_type="customer" if by_customer else "system",
+        actor_id=payment.customer_id if by_customer else "",
+        action="payment.succeeded",
+        target_type="customer",
+        target_id=payment.customer_id,
+        detail={
+            "payment": payment.id,
+            "amount": money.format_amount(payment.amount + payment.tip, payment.currency),
+            "invoices": sorted(invoice.number for invoice in targets),
+        },
+    )
     if payment.save_consent_text and intent.payment_method:
         methods.save_method(
             session,

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, Customer, PaymentMethod, PaymentMethodKind, utcnow
 from frontdesk.processors import Processor, Refused
-from frontdesk.services import customers, events
+from frontdesk.services import audit, customers, events
 from frontdesk.services.errors import NotFound
 
 LOST_CARD = (
@@ -135,6 +135,16 @@ def save_method(
     for old in replaced:
         _forget(session, business=business, method=old, processor=processor)
     session.add(method)
+    audit.record(
+        session,
+        business=business,
+        actor_type="customer",
+        actor_id=customer_id,
+        action="payment_method.saved",
+        target_type="customer",
+        target_id=customer_id,
+        detail={"card": f"{card.brand} •••• {card.last4}", "consent": consent_text},
+    )
     events.emit(
         session,
         business=business,
