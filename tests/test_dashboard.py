@@ -459,7 +459,7 @@ def test_an_invited_manager_joins_once_and_cannot_change_settings(
                 "csrf_token": csrf,
             },
         )
-        assert again.status_code == 422 and "already used" in again.text
+        assert again.status_code == 400 and "already used" in again.text
         tampered = browser.get(f"/join?t={token[:-2]}xx")
         assert tampered.status_code == 400
     manager = Desk(live_server.url, "pat@example.com", "a long enough password")
@@ -609,3 +609,71 @@ def test_the_customers_own_actions_are_in_their_activity(flow: Flow, db: Databas
     finally:
         desk.close()
     assert_books_balance(flow)
+
+
+def test_owners_manage_staff_and_the_last_owner_stays(
+    owner_desk: tuple[Desk, NewBusiness], db: Database, live_server: LiveServer
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        business = businesses.get(session, made.business.id)
+        pat = staff.create(
+            session,
+            business=business,
+            email="pat@example.com",
+            password=PASSWORD,
+            role=StaffRole.MANAGER,
+            name="Pat",
+        )
+    owner_id = made.owner.id
+    # The only owner can neither step down nor be removed.
+    alone = desk.post(f"/staff/{owner_id}/role", {"role": "manager"})
+    assert alone.status_code == 422 and "Make someone else an owner" in alone.text
+    assert desk.post(f"/staff/{owner_id}/remove").status_code == 422
+    made_owner = desk.post(f"/staff/{pat.id}/role", {"role": "owner"})
+    assert made_owner.status_code == 200 and "pat@example.com is now an owner." in made_owner.text
+    # Pat's session works until Pat is removed; then it is refused at once.
+    pats = Desk(live_server.url, "pat@example.com")
+    assert pats.get("/settings").status_code == 200
+    removed = desk.post(f"/staff/{pat.id}/remove")
+    assert removed.status_code == 200 and "no longer has access" in removed.text
+    assert "pat@example.com" not in removed.text.split("no longer has access")[1]
+    assert pats.get("/settings").status_code != 200
+    pats.close()
+    # Invitations are listed until withdrawn; a withdrawn link no longer opens the join form.
+    desk.post("/staff", {"email": "sky@example.com", "role": "manager"})
+    listed = desk.get("/settings").text
+    assert "Invited, not joined yet" in listed and "sky@example.com" in listed
+    with db.session(made.business.id) as session:
+        [mail] = [
+            i for i in session.exec(select(OutboxItem)) if i.payload.get("to") == "sky@example.com"
+        ]
+        [invitation] = staff.pending_invitations(session)
+    token = re.search(r"join\?t=(\S+)", mail.payload["text"]).group(1)  # type: ignore[union-attr]
+    assert httpx.get(f"{live_server.url}/dashboard/join?t={token}").status_code == 200
+    withdrawn = desk.post(f"/staff/invitations/{invitation.id}/withdraw")
+    assert (
+        withdrawn.status_code == 200
+        and "sky@example.com" not in withdrawn.text.split("withdrawn")[1]
+    )
+    refused = httpx.get(f"{live_server.url}/dashboard/join?t={token}")
+    assert refused.status_code == 400 and "withdrawn" in refused.text
+    # A manager may do none of it; another business's staff are not found.
+    with db.session(made.business.id) as session:
+        staff.create(
+            session,
+            business=businesses.get(session, made.business.id),
+            email="mo@example.com",
+            password=PASSWORD,
+            role=StaffRole.MANAGER,
+            name="Mo",
+        )
+    mo = Desk(live_server.url, "mo@example.com")
+    assert mo.post(f"/staff/{owner_id}/role", {"role": "manager"}).status_code == 403
+    mo.close()
+    other = make_business(db)
+    assert desk.post(f"/staff/{other.owner.id}/remove").status_code == 404
+    with db.session(made.business.id) as session:
+        actions = {e.action for e in session.exec(select(AuditEvent))}
+    assert {"staff.role_changed", "staff.removed", "staff.invitation_withdrawn"} <= actions
+    desk.close()

@@ -76,6 +76,8 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
         "token": download,
         "change": "remove",
         "slug": b.business.slug,
+        "member": b.owner.id,
+        "invitation": "sinv_x",
     }
     # With a webhook secret the Stripe route checks signatures (without one it answers 503).
     app = create_app(settings.model_copy(update={"stripe_webhook_secret": "whsec_walk"}), db)

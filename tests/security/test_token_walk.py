@@ -21,7 +21,7 @@ from itsdangerous import TimestampSigner
 from sqlmodel import select
 
 from frontdesk import tokens
-from frontdesk.models import Customer, Initiator, Payment, PaymentMethod, StaffUser
+from frontdesk.models import Customer, Initiator, Payment, PaymentMethod, StaffRole, StaffUser
 from frontdesk.services import audit, businesses, customers, portal, staff
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
@@ -357,8 +357,19 @@ def test_staff_sessions_and_invitations_are_refused_when_bad(walk: Walk) -> None
     for method, path in walk.routes_of("staff session"):
         assert refused("staff session", walk.call(method, path, fresh, "staff session"))
 
-    claims = {"b": walk.flow.business.id, "e": "new@example.com", "r": "manager"}
-    invite = tokens.sign(keys, Purpose.STAFF_INVITE, claims)
+    with walk.flow.db.session(walk.flow.business.id) as session:
+        link = staff.invite(
+            session,
+            business=walk.flow.business,
+            secret_keys=keys,
+            base_url="",
+            email="new@example.com",
+            role=StaffRole.MANAGER,
+            invited_by=session.get(StaffUser, owner.id),  # type: ignore[arg-type]
+            actor=audit.Actor(Initiator.STAFF, owner.id),
+        )
+    invite = link.split("t=", 1)[1]
+    claims = tokens.unsign(keys, Purpose.STAFF_INVITE, invite)
     joined = walk.call("GET", "/dashboard/join", invite, "invite")
     assert joined.status_code == 200, joined.text[-3000:]
     with signed_at(-(tokens.LIFETIME[Purpose.STAFF_INVITE] or 0) - 60):

@@ -10,7 +10,7 @@ from frontdesk.models.billing import (
     InvoiceLine,
     InvoiceStatus,
 )
-from frontdesk.models.business import ApiKey, Business, StaffRole, StaffUser
+from frontdesk.models.business import ApiKey, Business, StaffInvitation, StaffRole, StaffUser
 from frontdesk.models.customers import Customer, EndedSession, SignInRequest
 from frontdesk.models.integrations import (
     DeliveryStatus,
@@ -70,6 +70,7 @@ __all__ = [
     "RefundAllocation",
     "RefundCause",
     "SignInRequest",
+    "StaffInvitation",
     "StaffRole",
     "StaffUser",
     "TenantScoped",

@@ -66,6 +66,22 @@ class StaffUser(TenantScoped, table=True):
     created_at: datetime = created_at_field()
 
 
+class StaffInvitation(TenantScoped, table=True):
+    """An emailed invitation to the dashboard, until it is accepted, withdrawn or runs out: the
+    link names it, so an owner can see who is still to join and take an invitation back."""
+
+    __tablename__ = "staff_invitation"
+
+    id: str = Field(default_factory=lambda: new_id("sinv"), primary_key=True, max_length=40)
+    email: str = Field(max_length=320)
+    role: StaffRole = status_field(StaffRole.MANAGER)
+    invited_by: str = Field(max_length=40)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class ApiKey(TenantScoped, table=True):
     __tablename__ = "api_key"
     __table_args__ = (UniqueConstraint("key_hash"),)

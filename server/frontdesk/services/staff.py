@@ -1,8 +1,10 @@
-"""Staff accounts: password hashing and sign-in."""
+"""Staff accounts: password hashing and sign-in, invitations, roles and removal."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.db import Database
-from frontdesk.models import Business, StaffRole, StaffUser
+from frontdesk.models import Business, StaffInvitation, StaffRole, StaffUser, utcnow
 from frontdesk.services import audit, outbox
 from frontdesk.services.customers import EMAIL_PATTERN
-from frontdesk.services.errors import Invalid
+from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.tokens import InvalidToken, Purpose
 
 MIN_PASSWORD_LENGTH = 10
@@ -76,7 +78,9 @@ def from_session_token(session: Session, secret_keys: tuple[str, ...], token: st
 
 
 def team(session: Session) -> list[StaffUser]:
-    return list(session.exec(select(StaffUser).order_by(col(StaffUser.email))).all())
+    """Everyone with access (someone removed keeps their row, for the audit trail)."""
+    active = select(StaffUser).where(col(StaffUser.disabled).is_(False))
+    return list(session.exec(active.order_by(col(StaffUser.email))).all())
 
 
 def invite(
@@ -94,12 +98,25 @@ def invite(
     address = email.strip().lower()
     if not EMAIL_PATTERN.match(address):
         raise Invalid("The address needs fixing.", {"email": "Enter an email address."})
-    with_us = session.exec(select(StaffUser.id).where(StaffUser.email == address)).first()
+    with_us = session.exec(
+        select(StaffUser.id).where(StaffUser.email == address, col(StaffUser.disabled).is_(False))
+    ).first()
     if with_us:
         raise Invalid("Already on the team.", {"email": "This person already has access."})
-    token = tokens.sign(
-        secret_keys, Purpose.STAFF_INVITE, {"b": business.id, "e": address, "r": str(role)}
+    # A new invitation replaces any earlier one to the same address.
+    for earlier in pending_invitations(session, email=address):
+        earlier.revoked_at = utcnow()
+    lifetime = timedelta(seconds=tokens.LIFETIME[Purpose.STAFF_INVITE] or 0)
+    row = StaffInvitation(
+        business_id=business.id,
+        email=address,
+        role=role,
+        invited_by=invited_by.id,
+        expires_at=utcnow() + lifetime,
     )
+    session.add(row)
+    claims = {"b": business.id, "e": address, "r": str(role), "i": row.id}
+    token = tokens.sign(secret_keys, Purpose.STAFF_INVITE, claims)
     link = f"{base_url}/dashboard/join?t={token}"
     outbox.email(
         session,
@@ -116,26 +133,141 @@ def invite(
     return link
 
 
-def invitation(secret_keys: tuple[str, ...], token: str) -> tuple[str, str, StaffRole]:
-    """The business, email and role an invitation names, or InvalidToken."""
+@dataclass(frozen=True)
+class Invitation:
+    business_id: str
+    email: str
+    role: StaffRole
+    id: str
+
+
+def invitation(secret_keys: tuple[str, ...], token: str) -> Invitation:
+    """What an invitation link names, if it is signed and in date, or InvalidToken."""
     payload = tokens.unsign(secret_keys, Purpose.STAFF_INVITE, token)
     try:
-        return str(payload["b"]), str(payload["e"]), StaffRole(payload["r"])
+        return Invitation(
+            str(payload["b"]), str(payload["e"]), StaffRole(payload["r"]), str(payload["i"])
+        )
     except (KeyError, ValueError):
         raise InvalidToken("this invitation is not valid") from None
+
+
+def open_invitation(db: Database, secret_keys: tuple[str, ...], token: str) -> Invitation:
+    """An invitation that can still be accepted: not withdrawn, not used; InvalidToken if not."""
+    invited = invitation(secret_keys, token)
+    with db.session(invited.business_id) as session:
+        _still_open(session, invited)
+    return invited
+
+
+def _still_open(session: Session, invited: Invitation) -> StaffInvitation:
+    row = session.get(StaffInvitation, invited.id)
+    if row is None or row.email != invited.email:
+        raise InvalidToken("this invitation is not valid")
+    if row.revoked_at is not None:
+        raise InvalidToken("it was withdrawn; ask for a new one")
+    if row.accepted_at is not None:
+        raise InvalidToken("it was already used; sign in instead")
+    return row
+
+
+def pending_invitations(session: Session, *, email: str | None = None) -> list[StaffInvitation]:
+    """Invitations still waiting for their person, newest first."""
+    statement = select(StaffInvitation).where(
+        col(StaffInvitation.accepted_at).is_(None),
+        col(StaffInvitation.revoked_at).is_(None),
+        col(StaffInvitation.expires_at) > utcnow(),
+    )
+    if email:
+        statement = statement.where(StaffInvitation.email == email)
+    return list(session.exec(statement.order_by(col(StaffInvitation.created_at).desc())).all())
+
+
+def withdraw_invitation(
+    session: Session, *, business: Business, invitation_id: str, actor: audit.Actor
+) -> StaffInvitation:
+    row = session.get(StaffInvitation, invitation_id)
+    if row is None or row.accepted_at is not None:
+        raise NotFound("no such invitation")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        actor.record(
+            session,
+            business.id,
+            "staff.invitation_withdrawn",
+            "business",
+            business.id,
+            email=row.email,
+        )
+    return row
+
+
+def change_role(
+    session: Session, *, business: Business, member_id: str, role: StaffRole, actor: audit.Actor
+) -> StaffUser:
+    """Owner or manager; the last owner stays an owner, so someone can always manage staff."""
+    member = _member(session, member_id)
+    if member.role == role:
+        return member
+    if member.role == StaffRole.OWNER:
+        _keep_an_owner(session, member, "make them a manager")
+    member.role = role
+    actor.record(session, business.id, "staff.role_changed", "staff", member.id, role=str(role))
+    return member
+
+
+def remove(
+    session: Session, *, business: Business, member_id: str, actor: audit.Actor
+) -> StaffUser:
+    """Their access ends at once (every session they hold is refused); their name stays in the
+    audit trail. The last owner cannot be removed."""
+    member = _member(session, member_id)
+    if member.role == StaffRole.OWNER:
+        _keep_an_owner(session, member, "remove them")
+    member.disabled = True
+    actor.record(session, business.id, "staff.removed", "staff", member.id, email=member.email)
+    return member
+
+
+def _member(session: Session, member_id: str) -> StaffUser:
+    member = session.get(StaffUser, member_id)
+    if member is None or member.disabled:
+        raise NotFound("no such staff member")
+    return member
+
+
+def _keep_an_owner(session: Session, member: StaffUser, change: str) -> None:
+    others = session.exec(
+        select(StaffUser.id).where(
+            StaffUser.role == StaffRole.OWNER,
+            col(StaffUser.disabled).is_(False),
+            StaffUser.id != member.id,
+        )
+    ).first()
+    if others is None:
+        raise Invalid(
+            f"{member.email} is the only owner.",
+            {"staff": f"Make someone else an owner before you {change}."},
+        )
 
 
 def join(
     session: Session, *, business: Business, email: str, role: StaffRole, name: str, password: str
 ) -> StaffUser:
-    """Accept an invitation: once only, since an address belongs to one staff member."""
-    if session.exec(select(StaffUser.id).where(StaffUser.email == email)).first():
+    """Accept an invitation: once only, since an address belongs to one staff member (someone
+    removed earlier comes back as the same member, with the new password)."""
+    existing = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+    if existing is not None and not existing.disabled:
         raise Invalid("This invitation was already used. Sign in instead.")
     if not name.strip():
         raise Invalid("Tell us your name.", {"name": "Enter your name."})
-    return create(
-        session, business=business, email=email, password=password, role=role, name=name.strip()
-    )
+    if existing is None:
+        return create(
+            session, business=business, email=email, password=password, role=role, name=name.strip()
+        )
+    existing.password_hash = hash_password(password)
+    existing.name, existing.role, existing.disabled = name.strip(), role, False
+    return existing
 
 
 def accept(
@@ -143,14 +275,21 @@ def accept(
 ) -> StaffUser:
     """The invitation in `token`, accepted: the new staff member, in the audit trail as the one
     who joined. InvalidToken for a bad invitation, Invalid for a bad name or password."""
-    business_id, email, role = invitation(secret_keys, token)
-    with db.session(business_id) as session:
-        business = session.get(Business, business_id)
+    invited = invitation(secret_keys, token)
+    with db.session(invited.business_id) as session:
+        business = session.get(Business, invited.business_id)
         if business is None:
             raise InvalidToken("this invitation's business is gone")
+        row = _still_open(session, invited)
         user = join(
-            session, business=business, email=email, role=role, name=name[:200], password=password
+            session,
+            business=business,
+            email=invited.email,
+            role=invited.role,
+            name=name[:200],
+            password=password,
         )
+        row.accepted_at = utcnow()
         session.flush()
         audit.record(
             session,

@@ -12,6 +12,7 @@ from frontdesk.routes.dashboard import (
     payments,
     settings,
     sign_in,
+    staff,
     theme,
 )
 
@@ -23,6 +24,7 @@ routes: list[BaseRoute] = [
     *payments.routes,
     *theme.routes,
     *settings.routes,
+    *staff.routes,
     *developers.routes,
     *activity.routes,
 ]

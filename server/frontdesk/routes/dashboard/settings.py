@@ -1,4 +1,5 @@
-"""Settings: what the portal offers, where it may be embedded, and staff invitations."""
+"""Settings: what the portal offers and where it may be embedded (the staff list is on the
+same page, managed by `staff`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import money
-from frontdesk.models import (
-    StaffRole,
-)
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
 from frontdesk.services import (
     businesses,
@@ -39,6 +37,8 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
         "origin_check": None,
         "team": staff.team(who.session),
+        "invitations": staff.pending_invitations(who.session),
+        "me": who.user.id,
         "notice": "",
         "errors": {},
     }
@@ -111,29 +111,6 @@ async def dashboard_settings_embed(request: Request) -> Response:
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
 
 
-async def dashboard_staff_invite(request: Request) -> Response:
-    settings = request.app.state.settings
-
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
-        role = str(form.get("role", "manager"))
-        staff.invite(
-            who.session,
-            business=who.business,
-            secret_keys=settings.secret_key,
-            base_url=settings.base_url,
-            email=str(form.get("email", "")),
-            role=StaffRole.OWNER if role == "owner" else StaffRole.MANAGER,
-            invited_by=who.user,
-            actor=who.actor,
-        )
-        return settings_context(who, request, notice="Invitation sent.")
-
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
-
-
 async def dashboard_settings_check(request: Request) -> Response:
     """Would the snippet load on this website? Fetches nothing: it compares the origin."""
 
@@ -168,7 +145,6 @@ routes = [
         methods=["POST"],
         name="dashboard_settings_embed",
     ),
-    Route("/staff", dashboard_staff_invite, methods=["POST"], name="dashboard_staff_invite"),
     Route(
         "/settings/check",
         dashboard_settings_check,

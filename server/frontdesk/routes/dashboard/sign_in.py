@@ -103,8 +103,9 @@ def _join_form(request: Request, token: str, error: str = "", status: int = 200)
 
 async def dashboard_join_form(request: Request) -> Response:
     token = request.query_params.get("t", "")
+    keys = request.app.state.settings.secret_key
     try:
-        staff.invitation(request.app.state.settings.secret_key, token)
+        await run_in_threadpool(staff.open_invitation, request.app.state.db, keys, token)
     except InvalidToken as exc:
         return _join_form(request, "", f"This invitation does not work: {exc}.", 400)
     return _join_form(request, token)
