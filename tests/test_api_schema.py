@@ -22,7 +22,36 @@ from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
 from tests.security.state import state_of
 
+# What no schema can say: an id that is not this business's, a cursor we did not give out, an
+# address on a private network. A schema-valid request may be refused for these reasons only.
+BEYOND_THE_SCHEMA = {
+    ("customer", "Name one of your customers."),
+    ("starting_after", "Pass the `next_cursor` of the previous page."),
+    ("url", "Use a public address: we do not post to private networks."),
+    ("Idempotency-Key", "Use a new key for a new request."),
+    # Said in the document's description: JSON Schema has no way to name unpaired surrogates.
+    ("body", "Remove NUL characters and unpaired surrogates."),
+}
+
+
+@schemathesis.check
+def schema_valid_requests_are_accepted(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    """What the document allows, the server takes (else the document promised too much)."""
+    if (
+        response.status_code != 422
+        or case.meta is None
+        or not case.meta.generation.mode.is_positive
+    ):
+        return None
+    errors = {(e["field"], e["detail"]) for e in response.json().get("errors", [])}
+    assert errors and errors <= BEYOND_THE_SCHEMA, f"schema-valid, refused: {errors}"
+    return None
+
+
 CHECKS = [
+    schema_valid_requests_are_accepted,
     checks.not_a_server_error,
     openapi_checks.status_code_conformance,
     openapi_checks.content_type_conformance,

@@ -39,7 +39,8 @@ Authenticate with a secret API key: `Authorization: Bearer sk_...`. Amounts are 
 currency's minor unit (cents). Times are ISO 8601 in UTC. Lists are newest first: pass a page's
 `next_cursor` as `starting_after` for the next one. Every POST takes an `Idempotency-Key` header;
 a retry with the same key and body returns the first response (with `Idempotent-Replayed: true`),
-and the same key with another body is refused. Errors are RFC 9457 problem details.
+and the same key with another body is refused. Errors are RFC 9457 problem details. Text may hold
+any character but NUL and unpaired UTF-16 surrogates, which no database stores (refused with 422).
 """
 
 
@@ -108,7 +109,13 @@ def _cached(operations: tuple[Operation, ...], server: str) -> dict[str, Any]:
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    # Printable, and no spaces at either end (HTTP would strip them).
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 255,
+                        "pattern": r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+                    },
                     "description": "Retries with the same key return the first response.",
                 }
             )

@@ -90,7 +90,8 @@ def _field_errors(error: ValidationError, where: str) -> dict[str, str]:
     fields = {}
     for item in error.errors(include_url=False):
         name = ".".join(str(part) for part in item["loc"]) or where
-        fields[name] = item["msg"]
+        pattern = (item.get("ctx") or {}).get("pattern", "")
+        fields[name] = schemas.PATTERN_MESSAGES.get(pattern, item["msg"])
     return fields
 
 

@@ -7,7 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from frontdesk.services.customers import EMAIL
+from frontdesk.services.webhooks import EVENT_TYPES
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -26,6 +29,41 @@ DocumentNumber = Annotated[
     StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
     AfterValidator(_document_number),
     Field(description="Printable text, such as `INV/2026/001`; not only dots."),
+]
+# As the server checks them: the schema says what is refused, so a client can know before asking.
+ENDPOINT_URL = r"^https?://[^/?#@:\s]+"
+# What a person reads when a pattern refuses their value (pydantic would quote the pattern).
+PATTERN_MESSAGES = {
+    EMAIL: "Enter an email address like name@example.com.",
+    ENDPOINT_URL: "Enter the full address of your endpoint, like https://example.com/hooks.",
+}
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=EMAIL)]
+EndpointUrl = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=2000, pattern=ENDPOINT_URL),
+    Field(description="http(s), with a host on the public internet."),
+]
+MAX_QUANTITY = 1_000_000
+# "1", "2.5", "0.125" ... "1000000": more than zero, at most a million, three places at most.
+QUANTITY_TEXT = r"^0*([1-9]\d{0,5}(\.\d{1,3})?|1000000(\.0{1,3})?|\.\d{0,2}[1-9])$"
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, le=MAX_QUANTITY, decimal_places=3),
+    # pydantic cannot say "three decimal places" in JSON Schema: said here, as it is checked.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": MAX_QUANTITY,
+                    "multipleOf": 0.001,
+                },
+                {"type": "string", "pattern": QUANTITY_TEXT},
+            ],
+            "description": 'More than 0, at most 1,000,000, up to three decimal places ("1.5").',
+        }
+    ),
 ]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^\S+$")]
 Minor = Annotated[int, Field(ge=0, le=99_999_999_999, description="Minor units (cents).")]
@@ -54,7 +92,7 @@ class Address(Input):
 
 class CustomerCreate(Input):
     name: Name
-    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    email: Email
     external_id: ExternalId | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] = ""
     address: Address = Address()
@@ -63,7 +101,7 @@ class CustomerCreate(Input):
 
 class CustomerUpdate(Input):
     name: Name | None = None
-    email: Annotated[str, StringConstraints(min_length=3, max_length=320)] | None = None
+    email: Email | None = None
     external_id: ExternalId | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     address: Address | None = None
@@ -98,7 +136,7 @@ class Customer(Output):
 
 class LineIn(Input):
     description: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-    quantity: Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=3)] = Decimal(1)
+    quantity: Quantity = Decimal(1)
     unit_amount: Minor
     tax_rate_bp: Annotated[int, Field(ge=0, le=10_000, description="825 = 8.25 %.")] | None = None
     tax_amount: Minor | None = Field(
@@ -316,10 +354,12 @@ class LinksRevoked(Output):
 
 
 class WebhookEndpointCreate(Input):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=2000)]
-    events: Annotated[list[str], Field(max_length=20)] = Field(
-        default_factory=list, description="Event types to receive; every type when empty."
-    )
+    url: EndpointUrl
+    events: Annotated[
+        list[str],
+        Field(max_length=20),
+        WithJsonSchema({"type": "array", "items": {"enum": list(EVENT_TYPES)}, "maxItems": 20}),
+    ] = Field(default_factory=list, description="Event types to receive; every type when empty.")
     description: Annotated[str, StringConstraints(max_length=200)] = ""
 
 

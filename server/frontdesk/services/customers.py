@@ -18,7 +18,11 @@ from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Spelled out so Python, JSON Schema (the API's document) and pydantic read it alike: their \s
+# differ on \x1c-\x1f, \x85 and \ufeff, so those are named.
+_PART = r"[^@\s\x1c-\x1f\x85\ufeff]+"
+EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"
+EMAIL_PATTERN = re.compile(EMAIL)
 
 
 class AccessDisabled(InvalidToken):
