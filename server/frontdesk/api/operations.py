@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from frontdesk.api import schemas
+from frontdesk.api.fields import PATTERN_MESSAGES
 from frontdesk.models import ApiKey, Business, IdempotencyRecord, Initiator, TenantScoped
 from frontdesk.processors import Processor
 from frontdesk.services import audit, businesses, idempotency
@@ -91,7 +92,7 @@ def _field_errors(error: ValidationError, where: str) -> dict[str, str]:
     for item in error.errors(include_url=False):
         name = ".".join(str(part) for part in item["loc"]) or where
         pattern = (item.get("ctx") or {}).get("pattern", "")
-        fields[name] = schemas.PATTERN_MESSAGES.get(pattern, item["msg"])
+        fields[name] = PATTERN_MESSAGES.get(pattern, item["msg"])
     return fields
 
 

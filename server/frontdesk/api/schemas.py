@@ -7,67 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from frontdesk.services.customers import EMAIL
+from frontdesk.api.fields import (
+    DocumentNumber,
+    Email,
+    EndpointUrl,
+    ExternalId,
+    Minor,
+    Name,
+    Quantity,
+)
 from frontdesk.services.webhooks import EVENT_TYPES
-
-Text = Annotated[str, StringConstraints(max_length=1000)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-def _document_number(value: str) -> str:
-    # Any printable text, "/" and "#" included (INV/2026/001): links carry it percent-encoded.
-    # Dots alone are refused, as browsers read "." and ".." in a link as steps up the path.
-    if not value.isprintable() or not value.strip("."):
-        raise ValueError("a number is printable text, and not only dots")
-    return value
-
-
-DocumentNumber = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
-    AfterValidator(_document_number),
-    Field(description="Printable text, such as `INV/2026/001`; not only dots."),
-]
-# As the server checks them: the schema says what is refused, so a client can know before asking.
-ENDPOINT_URL = r"^https?://[^/?#@:\s]+"
-# What a person reads when a pattern refuses their value (pydantic would quote the pattern).
-PATTERN_MESSAGES = {
-    EMAIL: "Enter an email address like name@example.com.",
-    ENDPOINT_URL: "Enter the full address of your endpoint, like https://example.com/hooks.",
-}
-Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=EMAIL)]
-EndpointUrl = Annotated[
-    str,
-    StringConstraints(min_length=8, max_length=2000, pattern=ENDPOINT_URL),
-    Field(description="http(s), with a host on the public internet."),
-]
-MAX_QUANTITY = 1_000_000
-# "1", "2.5", "0.125" ... "1000000": more than zero, at most a million, three places at most.
-QUANTITY_TEXT = r"^0*([1-9]\d{0,5}(\.\d{1,3})?|1000000(\.0{1,3})?|\.\d{0,2}[1-9])$"
-Quantity = Annotated[
-    Decimal,
-    Field(gt=0, le=MAX_QUANTITY, decimal_places=3),
-    # pydantic cannot say "three decimal places" in JSON Schema: said here, as it is checked.
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "maximum": MAX_QUANTITY,
-                    "multipleOf": 0.001,
-                },
-                {"type": "string", "pattern": QUANTITY_TEXT},
-            ],
-            "description": 'More than 0, at most 1,000,000, up to three decimal places ("1.5").',
-        }
-    ),
-]
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^\S+$")]
-Minor = Annotated[int, Field(ge=0, le=99_999_999_999, description="Minor units (cents).")]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, upper case.")]
 
 
 class Input(BaseModel):

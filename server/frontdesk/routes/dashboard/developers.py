@@ -14,7 +14,7 @@ from starlette.routing import Route
 from frontdesk.models import (
     OutboxItem,
 )
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, typed
 from frontdesk.services import (
     businesses,
     webhooks,
@@ -47,6 +47,7 @@ def developers_context(who: Staff, **extra: Any) -> dict[str, Any]:
         "new_secret": "",
         "notice": "",
         "errors": {},
+        "form": {},
     }
     context.update(extra)
     return context
@@ -117,7 +118,7 @@ async def dashboard_developers_change(request: Request) -> Response:
         return change(who, form, settings)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return developers_context(who, errors=field_errors(invalid))
+        return developers_context(who, errors=field_errors(invalid), form=typed(form))
 
     return await action(
         request, DEVELOPERS_PAGE, act, rebuild, section="developers", owners_only=True

@@ -251,6 +251,11 @@ def field_errors(invalid: Invalid) -> dict[str, str]:
     return invalid.fields or {"": invalid.message}
 
 
+def typed(form: FormData) -> dict[str, str]:
+    """A refused form's values as typed, for the page that shows it again with its errors."""
+    return {name: str(value) for name, value in form.multi_items() if name != "csrf_token"}
+
+
 def page_number(request: Request) -> int:
     raw = request.query_params.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1

@@ -168,7 +168,10 @@ async def dashboard_invoice_change(request: Request) -> Response:
         return invoice_context(who, invoice, notice=notice)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return invoice_context(who, _invoice(who, invoice_id), errors=field_errors(invalid))
+        invoice, errors = _invoice(who, invoice_id), field_errors(invalid)
+        # The amount as typed, beside its error, instead of what is due.
+        kept = {"due_input": str(form.get("amount", ""))} if "amount" in errors else {}
+        return invoice_context(who, invoice, errors=errors, **kept)
 
     return await action(request, INVOICE_PAGE, act, rebuild, section="invoices")
 

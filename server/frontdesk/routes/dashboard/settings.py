@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk import money
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, typed
 from frontdesk.services import (
     businesses,
     inputs,
@@ -41,6 +41,8 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "me": who.user.id,
         "notice": "",
         "errors": {},
+        # What was typed, shown again beside its error (the saved value otherwise).
+        "form": {},
     }
     context.update(extra)
     return context
@@ -88,7 +90,7 @@ async def dashboard_settings_portal(request: Request) -> Response:
         return settings_context(who, request, notice=notice)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid))
+        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
 
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
 
@@ -106,7 +108,7 @@ async def dashboard_settings_embed(request: Request) -> Response:
         return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid))
+        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
 
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
 
@@ -126,7 +128,7 @@ async def dashboard_settings_check(request: Request) -> Response:
         return settings_context(who, request, origin_check=(origin, allowed))
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid))
+        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
 
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings")
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import StaffRole
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors
+from frontdesk.routes.dashboard.frame import Staff, action, field_errors, typed
 from frontdesk.routes.dashboard.settings import SETTINGS_PAGE, settings_context
 from frontdesk.services import staff
 from frontdesk.services.errors import Invalid
@@ -30,7 +30,7 @@ async def _staff_action(request: Request, change: Callable[[Staff, FormData], st
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         errors = field_errors(invalid) or {"staff": invalid.message}
-        return settings_context(who, request, errors=errors)
+        return settings_context(who, request, errors=errors, form=typed(form))
 
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
 
