@@ -1,5 +1,5 @@
 """Screenshots of the real portal: every view at 375 and 1280 px in the default and dark themes
-(docs/screens/), the README's pictures, and the theme packs' preview.png.
+(docs/screens/) and the README's pictures (themes/screenshots.py makes the packs' preview.png).
 
 Starts `frontdesk demo` on free ports with a throw-away data directory, then drives the sample
 website in Chromium. Run it after changing how the portal looks:
@@ -23,7 +23,6 @@ from sqlmodel import select
 from frontdesk import demo
 from frontdesk.db import Database
 from frontdesk.models import Business
-from frontdesk.services import themes
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -108,9 +107,6 @@ def main() -> int:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
                 page = browser.new_page()
-                for slug in themes.packs():
-                    use_theme(db, slug)
-                    shoot(page, site, ROOT / "themes" / slug / "preview.png", 760)
                 screens = ROOT / "docs" / "screens"
                 screens.mkdir(parents=True, exist_ok=True)
                 for slug in ("default", "dark"):

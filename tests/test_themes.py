@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from frontdesk.models import Business
@@ -9,6 +12,7 @@ from frontdesk.services import themes
 from frontdesk.services.errors import Invalid
 
 HOST = "portal.example.com"
+ROOT = themes.THEMES_DIR.parent
 # (foreground, background): text pairs the portal actually draws.
 PAIRS = [
     ("text", "bg"),
@@ -111,3 +115,40 @@ def test_overrides_accept_plain_values_only() -> None:
         themes.validate_overrides({"accent": "url(https://evil.example/x)"})
     with pytest.raises(Invalid):
         themes.validate_overrides({"not-a-setting": "1px"})
+
+
+def test_a_designers_theme_file_is_read_as_a_pack_is(tmp_path: Path) -> None:
+    path = tmp_path / "theme.css"
+    citrus = (themes.THEMES_DIR / "citrus" / "theme.css").read_text()
+    path.write_text(citrus.replace(themes.packs()["citrus"].values["accent"], "#123456"))
+    assert themes.from_file(path)["accent"] == "#123456"
+    path.write_text(":host { --accent: red; --glow: 1px; }")
+    with pytest.raises(ValueError, match=f"{path}: not theme values: --glow; missing --bg, --surf"):
+        themes.from_file(path)
+    path.write_text(citrus.replace("--radius: 18px", "--radius: url(https://evil.example/x)"))
+    with pytest.raises(ValueError, match="--radius: Use a plain colour"):
+        themes.from_file(path)
+    with pytest.raises(ValueError, match="No such file"):
+        themes.from_file(tmp_path / "gone.css")
+
+
+def test_colour_pickers_take_hex_colours_only() -> None:
+    assert themes.picker_colour(" #ABC ") == "#aabbcc"
+    assert themes.picker_colour("#0b6e4f") == "#0b6e4f"
+    assert themes.picker_colour("rgb(1, 2, 3)") == ""
+    assert themes.picker_colour("") == ""
+
+
+def test_the_readme_names_every_variable_and_part() -> None:
+    readme = (themes.THEMES_DIR / "README.md").read_text()
+    templates = themes.PORTAL_CSS.parents[1] / "templates"
+    parts = {
+        name
+        for path in templates.rglob("*.html")
+        for name in re.findall(r'part="([\w-]+)"', path.read_text())
+    }
+    parts |= set(re.findall(r"'part', '([\w-]+)'", (ROOT / "widget" / "frontdesk.js").read_text()))
+    assert {"frame", "card", "button"} <= parts  # the search finds them
+    assert [name for name in themes.VARIABLES if f"| `--frontdesk-{name}` |" not in readme] == []
+    assert [name for name in sorted(parts) if f"| `{name}` |" not in readme] == []
+    assert [slug for slug in themes.packs() if f"]({slug}/preview.png)" not in readme] == []

@@ -77,6 +77,7 @@ def dashboard_pages(stage: Stage) -> dict[str, str]:
         "activity": "/dashboard/activity",
         "settings": "/dashboard/settings",
         "theme": "/dashboard/theme",
+        "gallery": "/dashboard/theme/gallery",
         "developers": "/dashboard/developers",
     }
 

@@ -16,6 +16,7 @@ from frontdesk.cli.admin import (
 from frontdesk.cli.demo import cmd_demo
 from frontdesk.cli.serve import cmd_serve
 from frontdesk.cli.shared import CommandError
+from frontdesk.cli.theme import cmd_theme_serve
 from frontdesk.db import DatabaseUnavailable
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import SettingsError
@@ -90,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--port", type=int, default=8000, help="with --demo: the demo's port")
     check.add_argument("--data-dir", help="with --demo: the demo's data directory")
+
+    theme = commands.add_parser("theme", help="for designers: theme packs")
+    theme_commands = theme.add_subparsers(dest="action", required=True)
+    gallery = theme_commands.add_parser(
+        "serve",
+        help="serve the theme gallery (every portal view in each state, on sample data) for a "
+        "theme.css, reloading it whenever the file is saved",
+    )
+    gallery.set_defaults(func=cmd_theme_serve)
+    gallery.add_argument("path", metavar="PATH/theme.css", help="a theme pack's theme.css")
+    gallery.add_argument("--host", default="127.0.0.1")
+    gallery.add_argument("--port", type=int, default=8800)
 
     customer = commands.add_parser("customer", help="customer helpers")
     customer_commands = customer.add_subparsers(dest="action", required=True)

@@ -8,11 +8,13 @@ stylesheet turns each into `--fd-accent: var(--frontdesk-accent, <value>)`, so a
 from __future__ import annotations
 
 import base64
+import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import tinycss2
@@ -40,6 +42,8 @@ VARIABLES = (
     "bg surface text muted border accent accent-text danger success warning "
     "font radius space shadow focus"
 ).split()
+# The settings the dashboard's editor offers by name; a pack sets the rest.
+EDITABLE = ("accent", "accent-text", "bg", "surface", "text", "font", "radius")
 MAX_CUSTOM_CSS = 20_000
 _ALLOWED_AT_RULES = {"media", "supports", "keyframes"}
 # Functions that fetch or run something; url() is checked on its own.
@@ -56,7 +60,8 @@ class Theme:
     values: dict[str, str]
 
 
-def _declarations(css: str, where: str) -> dict[str, str]:
+def values_in(css: str, where: str) -> dict[str, str]:
+    """The values a pack's theme.css sets; ValueError saying what is wrong with it, and where."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     if len(rules) != 1 or not isinstance(rules[0], QualifiedRule):
         raise ValueError(f"{where}: expected exactly one `:host {{ ... }}` rule")
@@ -69,10 +74,15 @@ def _declarations(css: str, where: str) -> dict[str, str]:
         if not isinstance(item, Declaration) or not item.name.startswith("--"):
             raise ValueError(f"{where}: only custom properties (--name: value) belong in a theme")
         values[item.name[2:]] = tinycss2.serialize(item.value).strip()
-    unknown = set(values) - set(VARIABLES)
-    missing = set(VARIABLES) - set(values)
-    if unknown or missing:
-        raise ValueError(f"{where}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    unknown = sorted(set(values) - set(VARIABLES))
+    missing = [name for name in VARIABLES if name not in values]
+    problems = [
+        f"{how} {', '.join('--' + name for name in names)}"
+        for how, names in (("not theme values:", unknown), ("missing", missing))
+        if names
+    ]
+    if problems:
+        raise ValueError(f"{where}: {'; '.join(problems)}")
     return values
 
 
@@ -82,7 +92,7 @@ def packs() -> dict[str, Theme]:
     found = {}
     for folder in sorted(p for p in THEMES_DIR.iterdir() if (p / "theme.css").exists()):
         meta = tomllib.loads((folder / "theme.toml").read_text())
-        values = _declarations((folder / "theme.css").read_text(), f"themes/{folder.name}")
+        values = values_in((folder / "theme.css").read_text(), f"themes/{folder.name}")
         found[folder.name] = Theme(
             folder.name, meta["name"], meta.get("author", ""), meta.get("description", ""), values
         )
@@ -94,6 +104,20 @@ def _check_value(name: str, value: str) -> str:
     if any(_unsafe(token, allowed_host=None) for token in tokens) or any(c in value for c in ";{}"):
         raise Invalid("bad theme value", {name: "Use a plain colour, length or font list."})
     return value.strip()
+
+
+def from_file(path: Path) -> dict[str, str]:
+    """A designer's theme.css, checked as a pack's is and its values as the editor's are;
+    ValueError saying what to fix."""
+    try:
+        css = path.read_text()
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return validate_overrides(values_in(css, str(path)))
+    except Invalid as invalid:
+        problems = "; ".join(f"--{name}: {problem}" for name, problem in invalid.fields.items())
+        raise ValueError(f"{path}: {problems}") from None
 
 
 def validate_overrides(overrides: dict[str, str]) -> dict[str, str]:
@@ -185,6 +209,34 @@ def _check_rules(rules: list[Node], portal_host: str) -> str | None:
                 elif isinstance(item, (QualifiedRule, AtRule)):
                     return "nested rules are not allowed in custom CSS"
     return None
+
+
+def draft(business: Business, params: Mapping[str, Any], *, portal_host: str) -> Business:
+    """The theme a form or a preview address asks for (pack, editable values, custom CSS), checked
+    as publishing checks it, on a detached copy of `business`: changing the session's own row
+    would publish it. An address without any of them edits nothing: the published theme."""
+    if not any(name in params for name in ("theme", *EDITABLE, "custom_css")):
+        return Business(**business.model_dump())
+    pack = str(params.get("theme", "default"))
+    if pack not in packs():
+        raise Invalid("Choose a theme.", {"theme": "Choose one of the themes listed."})
+    overrides = validate_overrides({name: str(params.get(name, "")) for name in EDITABLE})
+    shown = Business(**business.model_dump())
+    shown.theme, shown.theme_overrides = pack, overrides
+    css = str(params.get("custom_css", ""))
+    shown.custom_css = sanitise_custom_css(css, portal_host=portal_host)
+    return shown
+
+
+_HEX = re.compile(r"#([0-9a-f]{3}|[0-9a-f]{6})")
+
+
+def picker_colour(value: str) -> str:
+    """`value` as a colour picker takes it (#rrggbb), or "" when it is not a hex colour."""
+    value = value.strip().lower()
+    if not _HEX.fullmatch(value):
+        return ""
+    return value if len(value) == 7 else "#" + "".join(c * 2 for c in value[1:])
 
 
 def values_for(business: Business) -> dict[str, str]:

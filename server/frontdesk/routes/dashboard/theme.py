@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.models import (
-    Business,
-)
+from frontdesk.models import Business
+from frontdesk.routes.dashboard import gallery
 from frontdesk.routes.dashboard.frame import (
     Staff,
     action,
@@ -33,8 +31,13 @@ from frontdesk.services.errors import Invalid
 THEME_PAGE = "fragments/dashboard/theme.html"
 
 
-# The settings the editor offers by name; the rest of a pack's values stay as the pack sets them.
-EDITABLE = ("accent", "accent-text", "bg", "surface", "text", "font", "radius")
+COLOURS = {
+    "accent": "Accent",
+    "accent-text": "Text on accent",
+    "bg": "Background",
+    "surface": "Cards",
+    "text": "Text",
+}
 
 
 FONTS = {
@@ -43,24 +46,6 @@ FONTS = {
     "Rounded": '"Nunito", "Varela Round", system-ui, sans-serif',
     "Monospace": 'ui-monospace, "SFMono-Regular", Menlo, monospace',
 }
-
-
-def _theme_choice(params: Mapping[str, Any]) -> tuple[str, dict[str, str], str]:
-    """The pack, the overrides and the custom CSS a form or a preview address asks for."""
-    pack = str(params.get("theme", "default"))
-    if pack not in themes.packs():
-        raise Invalid("Choose a theme.", {"theme": "Choose one of the themes listed."})
-    overrides = {name: str(params.get(name, "")).strip() for name in EDITABLE}
-    return pack, themes.validate_overrides(overrides), str(params.get("custom_css", ""))
-
-
-def _previewed(business: Business, params: Mapping[str, Any], portal_host: str) -> Business:
-    pack, overrides, css = _theme_choice(params)
-    # A detached copy: editing the session's own row would publish the preview.
-    shown = Business(**business.model_dump())
-    shown.theme, shown.theme_overrides = pack, overrides
-    shown.custom_css = themes.sanitise_custom_css(css, portal_host=portal_host)
-    return shown
 
 
 def theme_context(who: Staff, request: Request, **extra: Any) -> dict[str, Any]:
@@ -73,8 +58,14 @@ def theme_context(who: Staff, request: Request, **extra: Any) -> dict[str, Any]:
         "fonts": FONTS,
         # Only what the business set; the pack's own values show as placeholders, so choosing
         # another pack later changes everything not overridden.
-        "values": {name: business.theme_overrides.get(name, "") for name in EDITABLE},
+        "values": {name: business.theme_overrides.get(name, "") for name in themes.EDITABLE},
         "pack_values": values,
+        "colours": COLOURS,
+        # Each picker starts on the colour its field shows: the business's, else the pack's.
+        "pickers": {
+            name: themes.picker_colour(values.get(name, "")) or "#000000" for name in COLOURS
+        },
+        "states": gallery.STATES,
         "preview_query": urlencode(
             {"theme": business.theme, **business.theme_overrides, "custom_css": business.custom_css}
         ),
@@ -96,7 +87,7 @@ async def dashboard_theme_save(request: Request) -> Response:
     """Publish the theme: the live portal adopts it on its next load."""
 
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        shown = _previewed(who.business, form, request.url.hostname or "")
+        shown = themes.draft(who.business, form, portal_host=request.url.hostname or "")
         upload = form.get("logo")
         logo = (
             themes.Logo(upload.content_type or "", upload.file.read())
@@ -113,38 +104,47 @@ async def dashboard_theme_save(request: Request) -> Response:
 
 
 async def dashboard_theme_preview(request: Request) -> Response:
-    """The real portal (shell and home view of one customer) with the theme being edited, in a
-    shadow root as the widget builds it: what the live portal will look like."""
-    params = request.query_params
+    """The real portal with the theme being edited, in a shadow root as the widget builds it: a
+    sample customer who owes money (or the state asked for), or one of the business's customers
+    by id, exactly as the live portal shows them."""
+    params, host = request.query_params, request.url.hostname or ""
 
     def build(who: Staff) -> dict[str, Any]:
-        shown = _previewed(who.business, params, request.url.hostname or "")
+        shown = themes.draft(who.business, params, portal_host=host)
         wanted = params.get("customer", "")
-        customer = (
-            customers.get(who.session, business=who.business, customer_id=wanted)
+        shell = (
+            _customers_portal(request, who, shown, wanted)
             if wanted
-            else customers.search(who.session, business=who.business, query="", page=1)[0][0]
+            else gallery.render(request, shown, params.get("state") or "owing")
         )
-        shell = frame.fragment(
-            request,
-            shown,
-            customer,
-            "fragments/portal/shell.html",
-            {
-                "view_template": "fragments/portal/home.html",
-                **portal_home_routes.home_context(who.session, shown, customer),
-            },
-        )
-        return {"shell": bytes(shell.body).decode(), "css_query": urlencode(list(params.items()))}
+        theme = urlencode(gallery.theme_params(params))
+        return {"shell": shell, "css_url": f"{request.url_for('dashboard_theme_css')}?{theme}"}
 
     return await preview_page(request, build)
+
+
+def _customers_portal(request: Request, who: Staff, shown: Business, customer_id: str) -> str:
+    customer = customers.get(who.session, business=who.business, customer_id=customer_id)
+    shell = frame.fragment(
+        request,
+        shown,
+        customer,
+        "fragments/portal/shell.html",
+        {
+            "view_template": "fragments/portal/home.html",
+            **portal_home_routes.home_context(who.session, shown, customer),
+        },
+    )
+    return bytes(shell.body).decode()
 
 
 async def dashboard_theme_css(request: Request) -> Response:
     params = request.query_params
 
     def build(who: Staff) -> str:
-        return themes.stylesheet(_previewed(who.business, params, request.url.hostname or ""))
+        return themes.stylesheet(
+            themes.draft(who.business, params, portal_host=request.url.hostname or "")
+        )
 
     return await stylesheet(request, build)
 
