@@ -31,7 +31,7 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.routes.dashboard.sign_in import SignInLimits
-from frontdesk.services import businesses, customers, payments, staff
+from frontdesk.services import businesses, staff
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.rate_limits import Limit
 from frontdesk.settings import Settings
@@ -572,19 +572,7 @@ def test_the_customers_own_actions_are_in_their_activity(flow: Flow, db: Databas
             **{"city": "Springfield", "postal_code": "62704", "country": "US"},
         }
         assert portal.post("/profile", profile).status_code == 200
-    with flow.db.session(flow.business.id) as session:
-        business = businesses.get(session, flow.business.id)
-        customer = customers.get(session, business=business, customer_id=flow.customer.id)
-        chosen = payments.choose(session, business=business, customer=customer, numbers=["INV-A"])
-        payment, _ = payments.start(
-            session,
-            business=business,
-            customer=customer,
-            selection=chosen,
-            tip=0,
-            processor=flow.processor,
-            save_method=True,
-        )
+    payment, _ = flow.start(["INV-A"], save=True)
     flow.confirm(payment)
     flow.wait(lambda: flow.payment(payment.id).status == PaymentStatus.SUCCEEDED)
     with flow.db.session(flow.business.id) as session:
