@@ -281,3 +281,16 @@ def test_signing_out_ends_that_session_everywhere_and_only_that_one(
             select(AuditEvent).where(AuditEvent.action == "customer.signed_out")
         ).all()
     assert [(e.actor_type, e.target_id) for e in recorded] == [("customer", casey.id)]
+
+
+def test_a_mistyped_address_comes_back_in_the_form(
+    live_server: LiveServer, db: Database, shop: NewBusiness
+) -> None:
+    with db.session(shop.business.id) as session:
+        before = session.exec(select(SignInRequest)).all()
+    answer = ask(live_server, shop, "casey.example.com")
+    assert answer.status_code == 422
+    assert "Enter your email address, like name@example.com." in answer.text
+    assert 'value="casey.example.com" aria-invalid="true"' in answer.text
+    with db.session(shop.business.id) as session:
+        assert session.exec(select(SignInRequest)).all() == before

@@ -345,9 +345,10 @@ def sign_in_form(
     problem: str = "",
     sent_to: str = "",
     signed_out: bool = False,
+    typed: str = "",
     status: int = 401,
 ) -> Response:
-    context = {"business": business, "problem": problem, "sent_to": sent_to}
+    context = {"business": business, "problem": problem, "sent_to": sent_to, "typed": typed}
     return templates.TemplateResponse(
         request,
         "fragments/portal/sign_in.html",

@@ -46,8 +46,8 @@ async def portal_sign_in_request(request: Request) -> Response:
     def send() -> Response:
         business = frame.business_for(request)
         if "@" not in email:
-            problem = "Enter your email address."
-            return frame.sign_in_form(request, business, problem=problem, status=422)
+            problem = "Enter your email address, like name@example.com."
+            return frame.sign_in_form(request, business, problem=problem, typed=email, status=422)
         spends = (
             (limits.by_email, f"{business.id}:{email.lower()}"),
             (limits.by_ip, frame.client_ip(request)),
