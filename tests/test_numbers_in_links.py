@@ -205,5 +205,5 @@ def test_the_api_takes_numbers_as_text_but_not_dots_alone(
         for bad in ("..", "x\ty"):
             refused = create(bad)
             assert refused.status_code == 422
-            assert "not only dots" in refused.text
+            assert "Use text without control characters, and not only dots." in refused.text
         assert len(api.get("/invoices").json()["data"]) == 1

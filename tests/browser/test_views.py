@@ -118,7 +118,7 @@ def test_signing_out_leaves_the_email_sign_in_for_whoever_comes_next(
     portal = open_account(page, stage)
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    portal.get_by_role("button", name="Not Jordan Rivera? Sign out").click()
+    portal.get_by_role("button", name="Not you? Sign out").click()
     expect(portal.locator("#fd-sign-in")).to_contain_text("You have signed out.")
     expect(portal.locator("#fd-sign-in input[name=email]")).to_be_visible()
     # The page's token is not traded again: a view link leaves the portal signed out.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from frontdesk.services.customers import EMAIL
 
@@ -14,23 +14,20 @@ Text = Annotated[str, StringConstraints(max_length=1000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-def _document_number(value: str) -> str:
-    # Any printable text, "/" and "#" included (INV/2026/001): links carry it percent-encoded.
-    # Dots alone are refused, as browsers read "." and ".." in a link as steps up the path.
-    if not value.isprintable() or not value.strip("."):
-        raise ValueError("a number is printable text, and not only dots")
-    return value
-
-
+# Any text but control characters, "/" and "#" included (INV/2026/001): links carry it
+# percent-encoded. It needs one character that is neither a dot nor a space, as browsers read "."
+# and ".." in a link as steps up the path.
+_VISIBLE = r"[^\x00-\x1f\x7f-\x9f]"
+DOCUMENT_NUMBER = rf"^{_VISIBLE}*[^.\s\x00-\x1f\x7f-\x9f]{_VISIBLE}*$"
 DocumentNumber = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=40, strip_whitespace=True),
-    AfterValidator(_document_number),
-    Field(description="Printable text, such as `INV/2026/001`; not only dots."),
+    StringConstraints(min_length=1, max_length=40, strip_whitespace=True, pattern=DOCUMENT_NUMBER),
+    Field(description="Text such as `INV/2026/001`: no control characters, not only dots."),
 ]
 ENDPOINT_URL = r"^https?://[^/?#@:\s]+"
 # What a person reads when a pattern refuses their value (pydantic would quote the pattern).
 PATTERN_MESSAGES = {
+    DOCUMENT_NUMBER: "Use text without control characters, and not only dots.",
     EMAIL: "Enter an email address like name@example.com.",
     ENDPOINT_URL: "Enter the full address of your endpoint, like https://example.com/hooks.",
 }
