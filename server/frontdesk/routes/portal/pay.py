@@ -46,17 +46,24 @@ def _choice(
     partial = None
     if business.allow_partial_payments:
         partial = inputs.amount(wanted.amount, business.currency)
+    payable = payments.payable(session, business=business, customer=customer)
     selection = payments.choose(
-        session, business=business, customer=customer, numbers=wanted.numbers, partial=partial
+        session,
+        business=business,
+        customer=customer,
+        numbers=wanted.numbers,
+        partial=partial,
+        among=payable,
     )
     tip = payments.tip_for(business, selection.amount, wanted.tip_bp)
     saved = payments.saved_methods(session, business=business, customer=customer)
-    payable = payments.payable(session, business=business, customer=customer)
     return {
         "payable": payable,
-        "ticked": [v.invoice.number for v in payable if v.invoice.number in (wanted.numbers or [])]
-        if wanted.numbers is not None
-        else [v.invoice.number for v in payable],
+        "ticked": [
+            v.invoice.number
+            for v in payable
+            if wanted.numbers is None or v.invoice.number in wanted.numbers
+        ],
         "errors": {},
         "default_method": next((m for m in saved if m.is_default), None),
         "save_consent": payments.consent_for(business),
@@ -65,7 +72,6 @@ def _choice(
         "tip": tip,
         "total": selection.amount + tip,
         "tips": business.tip_basis_points if business.tips_enabled else [],
-        "numbers": wanted.numbers or [],
         "amount_text": wanted.amount,
         "problem": "",
         "partial_allowed": business.allow_partial_payments,

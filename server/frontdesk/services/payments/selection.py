@@ -45,15 +45,18 @@ def choose(
     numbers: list[str] | None = None,
     partial: int | None = None,
     by_business: bool = False,
+    among: list[InvoiceView] | None = None,
 ) -> Selection:
     """The amount is always the server's: the open invoices' due amounts (all of them, or those
     `numbers` names), or a checked partial. The business charging a saved card may take less
-    than is due without the portal's rules."""
+    than is due without the portal's rules. `among`: the payable invoices, if already read."""
     if numbers == []:
         raise Invalid("Choose an invoice to pay.", {"invoices": "Tick at least one invoice."})
     views = [
         view
-        for view in payable(session, business=business, customer=customer)
+        for view in (
+            among if among is not None else payable(session, business=business, customer=customer)
+        )
         if numbers is None or view.invoice.number in numbers
     ]
     if numbers is not None and len(views) != len(set(numbers)):
