@@ -16,6 +16,8 @@ from frontdesk.processors import Processor
 from frontdesk.routes.portal import frame
 from frontdesk.services import inputs, payments
 from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.invoices import InvoiceView
+from frontdesk.services.payments import Selection
 from frontdesk.settings import Settings
 
 
@@ -40,14 +42,15 @@ def _wanted(params: ImmutableMultiDict[str, Any] | FormData) -> Wanted:
     return Wanted(numbers, tip, str(params.get("amount", "")).strip())
 
 
-def _choice(
+def _chosen(
     session: Session, business: Business, customer: Customer, wanted: Wanted
-) -> dict[str, Any]:
+) -> tuple[list[InvoiceView], Selection]:
+    """The invoices the customer can pay, and what of them the request asks to pay now."""
     partial = None
     if business.allow_partial_payments:
         partial = inputs.amount(wanted.amount, business.currency)
     payable = payments.payable(session, business=business, customer=customer)
-    selection = payments.choose(
+    chosen = payments.choose(
         session,
         business=business,
         customer=customer,
@@ -55,15 +58,21 @@ def _choice(
         partial=partial,
         among=payable,
     )
+    return payable, chosen
+
+
+def _choice(
+    session: Session, business: Business, customer: Customer, wanted: Wanted
+) -> dict[str, Any]:
+    payable, selection = _chosen(session, business, customer, wanted)
     tip = payments.tip_for(business, selection.amount, wanted.tip_bp)
     saved = payments.saved_methods(session, business=business, customer=customer)
+    numbers = [v.invoice.number for v in payable]
     return {
         "payable": payable,
-        "ticked": [
-            v.invoice.number
-            for v in payable
-            if wanted.numbers is None or v.invoice.number in wanted.numbers
-        ],
+        "ticked": numbers
+        if wanted.numbers is None
+        else [n for n in numbers if n in wanted.numbers],
         "errors": {},
         "default_method": next((m for m in saved if m.is_default), None),
         "save_consent": payments.consent_for(business),
