@@ -213,7 +213,7 @@ STATES = [
         "sign-in",
         "Signing in",
         "fragments/portal/sign_in.html",
-        lambda b, s: {"problem": "", "sent_to": s.customer.email, "signed_out": False, "typed": ""},
+        lambda b, s: frame.sign_in_context(sent_to=s.customer.email),
         alone=True,
     ),
     State("notice", "A refusal", "fragments/portal/notice.html", _notice, alone=True),

@@ -338,6 +338,14 @@ async def action(
     return await run_in_threadpool(guarded, request, run)
 
 
+def sign_in_context(
+    *, problem: str = "", sent_to: str = "", signed_out: bool = False, typed: str = ""
+) -> dict[str, Any]:
+    """What the sign-in fragment shows: a problem, the address a link went to, "signed out", or
+    the address as mistyped. The gallery draws it from here too."""
+    return {"problem": problem, "sent_to": sent_to, "signed_out": signed_out, "typed": typed}
+
+
 def sign_in_form(
     request: Request,
     business: Business,
@@ -348,10 +356,10 @@ def sign_in_form(
     typed: str = "",
     status: int = 401,
 ) -> Response:
-    context = {"business": business, "problem": problem, "sent_to": sent_to, "typed": typed}
+    shown = sign_in_context(problem=problem, sent_to=sent_to, signed_out=signed_out, typed=typed)
     return templates.TemplateResponse(
         request,
         "fragments/portal/sign_in.html",
-        {**context, "signed_out": signed_out},
+        {"business": business, **shown},
         status_code=status,
     )
