@@ -1,8 +1,8 @@
 """Thin HTTP handlers; each module exports routes = [...]."""
 
-from urllib.parse import quote
-
 from starlette.convertors import Convertor, register_url_convertor
+
+from frontdesk.rendering import url_part
 
 
 class TextConvertor(Convertor[str]):
@@ -17,7 +17,7 @@ class TextConvertor(Convertor[str]):
         return value
 
     def to_string(self, value: str) -> str:
-        return quote(value, safe="")
+        return url_part(value)
 
 
 register_url_convertor("text", TextConvertor())
