@@ -197,6 +197,9 @@ def _flow(db: Database, settings: Settings, *, deliver: bool) -> Iterator[Flow]:
             "stripe_secret_key": SECRET,
             "stripe_api_base": sandbox_server.url,
             "stripe_webhook_secret": WEBHOOK_SECRET,
+            "stripe_connect_client_id": "ca_flow",
+            # Stripe sends owners back to our own address after onboarding.
+            "base_url": app_server.url,
         }
     )
     business = make_business(db, processor_account="acct_flowtest", tips_enabled=True).business

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from frontdesk.api import openapi
 from frontdesk.app import create_app
 from frontdesk.db import Database
+from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.routes.api import OPERATIONS
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
@@ -67,7 +68,18 @@ class Target:
 
 @pytest.fixture
 def target(db: Database, settings: Settings) -> Iterator[Target]:
-    roomy = settings.model_copy(update={"api_rate_burst": 100_000})
+    # Onboarding links reach Stripe: here the sandbox, which keeps no webhooks to send.
+    stripe = LiveServer(
+        create_sandbox(secret_key="sk_test_schema", publishable_key="pk_test_schema")
+    )
+    stripe.start()
+    roomy = settings.model_copy(
+        update={
+            "api_rate_burst": 100_000,
+            "stripe_secret_key": "sk_test_schema",
+            "stripe_api_base": stripe.url,
+        }
+    )
     made = make_business(db)
     with db.session(made.business.id) as session:
         customer = make_customer(session, made.business, external_id="crm-1")
@@ -75,6 +87,7 @@ def target(db: Database, settings: Settings) -> Iterator[Target]:
     server = LiveServer(create_app(roomy, db)).start()
     yield Target(server.url, made.secret_api_key, db)
     server.stop()
+    stripe.stop()
 
 
 # The document the server serves at /api/v1/openapi.json (a test below checks they are the same),

@@ -27,6 +27,7 @@ DISTINCT = {
     "owing": ['id="fd-home"', "Balance due", 'class="fd-button"', "Estimate awaiting"],
     "in-credit": ["Account credit:", "No open invoices."],
     "all-set": ["You're all set", "Nothing owed"],
+    "not-paying-online": ["Online payment is not available yet", 'class="fd-contact"'],
     "long-name": [LONG_NAME, "Balance due"],
     "invoices": ["fd-badge-overdue", "fd-badge-partially_paid", "fd-badge-unpaid", "fd-badge-paid"],
     "empty": ['id="fd-invoices"', "No invoices here."],

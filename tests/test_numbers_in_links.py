@@ -40,7 +40,7 @@ def shop(db: Database) -> tuple[NewBusiness, object]:
     with db.unscoped("the test connects a processor account") as session:
         business = session.get(Business, made.business.id)
         assert business is not None
-        business.processor_account = "acct_numbers"
+        business.processor_account, business.charges_enabled = "acct_numbers", True
         session.add(business)
     with db.session(made.business.id) as session:
         customer = make_customer(session, made.business, name="Casey")

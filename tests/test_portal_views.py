@@ -467,8 +467,11 @@ def test_an_open_portal_follows_a_deep_link(casey: Portal) -> None:
 
 def test_without_a_payment_account_the_portal_says_how_to_pay(casey: Portal) -> None:
     home = casey.get("/home")
-    assert "Online payment is not available yet. Please contact" in home.text
-    assert casey.get("/pay").status_code == 404
+    assert "Online payment is not available yet. To pay another way, contact" in home.text
+    assert 'class="fd-contact"' in home.text and "mailto:" in home.text
+    # The pay step (a deep link, an emailed link) says the same instead of a missing page.
+    pay = casey.get("/pay")
+    assert pay.status_code == 200 and "Online payment is not available yet" in pay.text
 
 
 def test_the_pay_page_refuses_bad_links_and_cannot_be_framed(

@@ -191,12 +191,15 @@ def test_payment_links_are_scoped_and_die_together(
         return exchange(live_server, shop, token)
 
     pay_only, whole = token_of("pay"), token_of("portal")
-    assert session_for(pay_only).status_code == 403  # no payments taken yet: nothing to open
+    # No payments taken yet: the link opens the pay step, which says how to pay otherwise.
+    early = session_for(pay_only)
+    assert early.status_code == 200 and "Online payment is not available yet" in early.text
     with db.unscoped("the business connects its payment account") as session:
         from frontdesk.models import Business
 
         business = session.get(Business, shop.business.id)
         business.processor_account = "acct_scoped"  # type: ignore[union-attr]
+        business.charges_enabled = True  # type: ignore[union-attr]
     with db.session(shop.business.id) as session:
         make_invoice(session, shop.business, customer)
     opened = session_for(pay_only)

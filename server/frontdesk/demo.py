@@ -26,6 +26,7 @@ from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
 
 SLUG = "greenleaf-garden-care"
+DEMO_ACCOUNT = "acct_demo_greenleaf"
 LOGO = Path(__file__).parent / "static" / "demo-logo.png"
 OWNER_EMAIL = "owner@greenleaf.example"
 OWNER_PASSWORD = "greenleaf-demo"
@@ -193,7 +194,14 @@ def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) 
                 tips_enabled=True,
             ).business
         business.allowed_origins = [sample_site_origin]
-        business.processor_account = "acct_demo_greenleaf"
+        if business.processor_account is None and not business.processor_status:
+            # A ready sandbox account (`cli.demo` makes it there), until the owner disconnects.
+            business.processor_account, business.charges_enabled = DEMO_ACCOUNT, True
+            business.processor_status = {
+                "type": "standard",
+                "details_submitted": True,
+                "payouts_enabled": True,
+            }
         business.logo_url = "data:image/png;base64," + base64.b64encode(LOGO.read_bytes()).decode()
         business.portal_page_url = f"{sample_site_origin}/account"
         owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()

@@ -36,11 +36,12 @@ from frontdesk.models import (
     StaffUser,
     utcnow,
 )
-from frontdesk.processors import Processor
+from frontdesk.processors import Processor, Revoked
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.rendering import templates
 from frontdesk.services import (
     businesses,
+    connect,
     customers,
     documents,
     notices,
@@ -349,6 +350,10 @@ class OutboxRunner:
                     )
             except DatabaseUnavailable:
                 raise
+            except Revoked:
+                # The account let us go and its webhook never came: disconnect it now.
+                with self.db.session(business.id) as session:
+                    connect.check(session, business=business, processor=self.processor)
             except Exception:
                 log.exception("reconciling %s failed; the next round tries again", business.id)
         return applied

@@ -86,6 +86,8 @@ class Settings(DatabaseSettings):
     stripe_webhook_secret: str = ""
     # Only the sandbox and staging point this elsewhere; production leaves it empty.
     stripe_api_base: str = ""
+    # The platform's Connect client id (ca_...), for linking accounts businesses already have.
+    stripe_connect_client_id: str = ""
     run_jobs: bool = True
     # Staging and tests only: serve the local Stripe sandbox at /_stripe and pay through it.
     stripe_sandbox: bool = False
@@ -172,6 +174,7 @@ class Settings(DatabaseSettings):
                 "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
                 "stripe_webhook_secret": self.stripe_webhook_secret or webhook,
                 "stripe_api_base": f"{self.base_url}/_stripe",
+                "stripe_connect_client_id": self.stripe_connect_client_id or "ca_sandbox",
             }
         )
 

@@ -28,6 +28,8 @@ class Purpose(StrEnum):
     PAY_PAGE = "pay-page"
     # An emailed invitation to join a business's dashboard.
     STAFF_INVITE = "staff-invite"
+    # Which business an onboarding (or sign-in) at the payment processor is for, on the way back.
+    CONNECT = "connect"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -41,6 +43,8 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.PAYMENT_ACTION: 7 * 24 * 60 * 60,
     Purpose.PAY_PAGE: 30 * 60,
     Purpose.STAFF_INVITE: 7 * 24 * 60 * 60,
+    # Onboarding can take an owner a while (finding a bank account, an identity document).
+    Purpose.CONNECT: 24 * 60 * 60,
 }
 
 

@@ -17,16 +17,13 @@ from tests.browser.test_dashboard import sign_in
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/frontdesk-shots")
+HOME = ("owing", "in-credit", "all-set", "not-paying-online", "long-name")
 # The element that shows each state's view is in its frame.
 ROOTS = {
     "sign-in": "#fd-sign-in",
     "notice": "#fd-notice",
-    **{
-        slug: "#fd-view > section"
-        for slug in BY_SLUG
-        if slug not in ("sign-in", "notice", "owing", "in-credit", "all-set", "long-name")
-    },
-    **{slug: "#fd-home" for slug in ("owing", "in-credit", "all-set", "long-name")},
+    **{slug: "#fd-view > section" for slug in BY_SLUG if slug not in ("sign-in", "notice", *HOME)},
+    **{slug: "#fd-home" for slug in HOME},
 }
 
 

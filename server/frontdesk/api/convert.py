@@ -146,6 +146,7 @@ def refund(row: models.Refund) -> schemas.Refund:
         cause=str(row.cause),
         invoice_effect=str(row.invoice_effect),
         collided_with=row.collided_with or None,
+        application_fee_refunded=row.application_fee_refunded,
         created_at=row.created_at,
     )
 
@@ -170,6 +171,7 @@ def payment_list(session: Session, rows: Sequence[models.Payment]) -> list[schem
             method=str(row.method),
             status=str(row.status),
             initiated_by=str(row.initiated_by),
+            application_fee=row.application_fee,
             description=row.description,
             failure_message=row.failure_message,
             invoices=allocations[row.id],

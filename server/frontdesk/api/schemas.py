@@ -198,6 +198,9 @@ class Refund(Output):
     collided_with: str | None = Field(
         description="For the duplicate rule: the payment that had settled the invoices first."
     )
+    application_fee_refunded: int = Field(
+        description="The platform's fee given back with this refund, in proportion to it."
+    )
     created_at: datetime
 
 
@@ -211,6 +214,9 @@ class Payment(Output):
     method: Literal["card", "us_bank_account", "cash", "cheque"]
     status: Literal["pending", "processing", "succeeded", "failed", "canceled"]
     initiated_by: Literal["customer", "staff", "api"]
+    application_fee: int = Field(
+        description="The platform's fee, taken by Stripe from this charge (minor units)."
+    )
     description: str
     failure_message: str
     invoices: list[Allocation]

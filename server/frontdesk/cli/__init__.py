@@ -13,11 +13,13 @@ from frontdesk.cli.admin import (
     cmd_db_provision,
     cmd_migrate,
 )
+from frontdesk.cli.connect import cmd_business_connect, cmd_business_fee
 from frontdesk.cli.demo import cmd_demo
 from frontdesk.cli.serve import cmd_serve
 from frontdesk.cli.shared import CommandError
 from frontdesk.cli.theme import cmd_theme_serve
 from frontdesk.db import DatabaseUnavailable
+from frontdesk.services.connect import KINDS
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.settings import SettingsError
 
@@ -76,6 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--owner-password", help="generated and printed when omitted")
     create.add_argument("--currency", default="USD")
     create.add_argument("--allowed-origin", action="append", default=[], metavar="URL")
+    link = business_commands.add_parser(
+        "connect",
+        help="print the Stripe onboarding link for a business's owner (making its Stripe "
+        "account first) and, with --wait, report when they are through; exits 0 once customers "
+        "can pay",
+    )
+    link.set_defaults(func=cmd_business_connect)
+    link.add_argument("--business", required=True, metavar="ID")
+    link.add_argument("--type", choices=sorted(KINDS), default="express", help="for a new account")
+    link.add_argument("--wait", type=int, default=0, metavar="SECONDS", help="wait this long")
+    link.add_argument("--status", action="store_true", help="only ask Stripe and report")
+    fee = business_commands.add_parser(
+        "fee", help="the platform's fee on each of the business's charges (from the next one)"
+    )
+    fee.set_defaults(func=cmd_business_fee)
+    fee.add_argument("--business", required=True, metavar="ID")
+    fee.add_argument("--percent", help="like 1.5")
+    fee.add_argument("--fixed", help="an amount in the business's currency, like 0.30")
+    fee.add_argument("--none", action="store_true", help="no fee")
 
     books = commands.add_parser("books", help="the books: money moved exactly once")
     books_commands = books.add_subparsers(dest="action", required=True)

@@ -83,6 +83,7 @@ def demo_settings(data_dir: Path, port: int) -> Settings:
             "stripe_publishable_key": SANDBOX_PUBLISHABLE_KEY,
             "stripe_webhook_secret": sandbox_webhooks,
             "stripe_api_base": f"http://127.0.0.1:{port + 2}",
+            "stripe_connect_client_id": "ca_sandbox",
         }
     return load(
         environment="demo",
@@ -123,6 +124,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             # Kept beside the database, so a restarted demo's saved cards still work.
             store=Store.open(settings.sandbox_state),
         )
+        store: Store = sandbox.state.store
+        with store.lock:
+            store.create_ready_account(seeded.business.name, account_id=demo.DEMO_ACCOUNT)
+            store.save()
         servers.append((sandbox, sandbox_port))
     print(
         "\nFrontdesk demo is running (test mode: no real money moves).\n\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -40,6 +41,17 @@ class Business(SQLModel, table=True):
     allowed_origins: list[str] = Field(default_factory=list, sa_type=JSON)
     portal_page_url: str | None = Field(default=None, max_length=2000)
     processor_account: str | None = Field(default=None, max_length=255)
+    # The account's own state, kept in step by `connect` (onboarding, webhooks, "check now").
+    # Charges are read on every portal request, so they have their own column.
+    charges_enabled: bool = False
+    processor_status: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The platform's fee on each charge, set by the operator: basis points plus a fixed amount
+    # in minor units, taken as the processor's application fee.
+    fee_basis_points: int = 0
+    fee_fixed: int = 0
+    # How customers reach the business when they cannot pay online (or want to talk).
+    contact_email: str | None = Field(default=None, max_length=320)
+    contact_phone: str | None = Field(default=None, max_length=40)
     theme: str = Field(default="default", max_length=40)
     # Values for the theme's --fd-* custom properties, set in the dashboard's theme editor.
     theme_overrides: dict[str, str] = Field(default_factory=dict, sa_type=JSON)

@@ -30,6 +30,10 @@ class Initiator(StrEnum):
     CUSTOMER = "customer"
     STAFF = "staff"
     API = "api"
+    # The platform's operator, at the command line (connecting an account, setting a fee).
+    OPERATOR = "operator"
+    # The payment processor, telling us about the business's account.
+    PROCESSOR = "processor"
 
 
 class RefundCause(StrEnum):
@@ -68,6 +72,10 @@ class Payment(TenantScoped, table=True):
     method: PaymentMethodKind = status_field()
     status: PaymentStatus = status_field(PaymentStatus.PENDING)
     processor_reference: str | None = Field(default=None, max_length=255)
+    # The account the intent was made on: refunds go back through it after a reconnection.
+    processor_account: str | None = Field(default=None, max_length=255)
+    # The platform's part of `charged`, taken by the processor from the business's account.
+    application_fee: int = 0
     idempotency_key: str = Field(max_length=255)
     initiated_by: Initiator = status_field(Initiator.CUSTOMER)
     failure_message: str = Field(default="", max_length=1000)
@@ -112,6 +120,8 @@ class Refund(TenantScoped, table=True):
     # For the duplicate rule: the payment (or credit note) that had settled the invoices first.
     collided_with: str = Field(default="", max_length=40)
     invoice_effect: InvoiceEffect = status_field(InvoiceEffect.NONE)
+    # The platform's fee given back with this refund, in proportion to the amount refunded.
+    application_fee_refunded: int = 0
     processor_reference: str | None = Field(default=None, max_length=255)
     idempotency_key: str = Field(max_length=255)
     created_at: datetime = created_at_field()

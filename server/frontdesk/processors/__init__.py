@@ -41,6 +41,8 @@ class Intent:
     # Why the last attempt failed, in the processor's words for the customer.
     error: str = ""
     created: datetime | None = None
+    # The platform's fee on this charge, as the processor recorded it.
+    application_fee: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,23 @@ class RefundMade:
     intent_id: str
     amount: int
     status: str  # "succeeded", "pending" (on its way back) or "failed"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A business's own account at the processor, as the processor describes it now."""
+
+    id: str
+    type: str  # "express" or "standard"
+    details_submitted: bool
+    charges_enabled: bool
+    payouts_enabled: bool
+    # What the processor still needs from the business, in its field names.
+    currently_due: tuple[str, ...] = ()
+    past_due: tuple[str, ...] = ()
+    disabled_reason: str = ""
+    deadline: datetime | None = None
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,11 @@ class Missing(Refused):
         self.kind = kind
 
 
+class Revoked(Unavailable):
+    """The account no longer lets us in: its owner disconnected the platform (or it is gone).
+    To a payment this is the processor being unavailable; `connect` acts on it."""
+
+
 class BadSignature(ProcessorError):
     """A webhook whose signature, age or body does not check out."""
 
@@ -142,6 +166,7 @@ class Processor(Protocol):
         save: bool = False,
         method: str | None = None,
         off_session: bool = False,
+        application_fee: int = 0,
     ) -> Intent:
         """With `method`, confirmed at once (raises Declined when the bank says no)."""
         ...
@@ -159,7 +184,14 @@ class Processor(Protocol):
         ...
 
     def refund(
-        self, account: str, intent_id: str, *, amount: int, key: str, reason: str
+        self,
+        account: str,
+        intent_id: str,
+        *,
+        amount: int,
+        key: str,
+        reason: str,
+        refund_application_fee: bool = False,
     ) -> RefundMade: ...
 
     def refunds(self, account: str, *, since: datetime | None = None) -> Iterator[RefundMade]: ...
@@ -175,6 +207,35 @@ class Processor(Protocol):
     def detach(self, account: str, method_id: str, *, key: str) -> None: ...
 
     def verify_event(self, payload: bytes, signature: str) -> Event: ...
+
+    # -- the businesses' own accounts (Connect) ---------------------------------------------
+
+    def create_account(self, *, kind: str, email: str, name: str, business: str, key: str) -> str:
+        """A new account for a business to finish setting up; its id."""
+        ...
+
+    def retrieve_account(self, account: str) -> Account:
+        """Raises Revoked when the account has disconnected us."""
+        ...
+
+    def onboarding_link(
+        self, account: str, *, return_url: str, refresh_url: str, update: bool = False
+    ) -> str:
+        """Where the business gives the processor its details (single use, short-lived)."""
+        ...
+
+    def authorize_url(self, *, state: str, redirect_uri: str) -> str:
+        """Where the owner of an existing account signs in and lets us in."""
+        ...
+
+    def account_for_code(self, code: str) -> str:
+        """The account an authorization code (from `authorize_url`'s redirect) names; Refused
+        for a code that is wrong, used or expired."""
+        ...
+
+    def deauthorize(self, account: str) -> None:
+        """Let go of an account linked through `authorize_url`."""
+        ...
 
     def recent_events(self, account: str, *, kind: str, limit: int) -> list[Event]: ...
 

@@ -23,9 +23,11 @@ from frontdesk.processors import (
     Missing,
     RefundMade,
     Refused,
+    Revoked,
     Setup,
     Unavailable,
 )
+from frontdesk.processors.stripe_connect import ConnectCalls
 from frontdesk.settings import Settings
 
 TOLERANCE = 300  # seconds, either way: stripe-python only refuses old timestamps, not future ones
@@ -50,6 +52,7 @@ def _intent(raw: Mapping[str, Any]) -> Intent:
         payment_method=method if isinstance(method, str) else (method or {}).get("id"),
         error=str(error.get("message") or ""),
         created=_when(raw.get("created")),
+        application_fee=int(raw.get("application_fee_amount") or 0),
     )
 
 
@@ -91,6 +94,8 @@ def _translated() -> Iterator[None]:
             named = _MISSING.search(message)
             raise Missing(message, named.group(1) if named else str(error.param or "")) from None
         raise Refused(message, error.code or "", str(error.param or "")) from None
+    except stripe.PermissionError as error:
+        raise Revoked(str(error)) from None
     except stripe.IdempotencyError as error:
         # A key reused with other parameters is a bug of ours, never the customer's doing.
         raise Refused(str(error), "idempotency_error") from None
@@ -112,11 +117,14 @@ class _HTTPXClient(stripe.HTTPXClient):
         return [args, kwargs]
 
 
-class StripeProcessor:
+class StripeProcessor(ConnectCalls):
     name = "stripe"
 
-    def __init__(self, secret_key: str, webhook_secret: str, api_base: str = "") -> None:
-        base: BaseAddresses | None = {"api": api_base} if api_base else None
+    def __init__(
+        self, secret_key: str, webhook_secret: str, api_base: str = "", connect_client_id: str = ""
+    ) -> None:
+        # Stripe's OAuth lives on connect.stripe.com; a stand-in answers both at one address.
+        base: BaseAddresses | None = {"api": api_base, "connect": api_base} if api_base else None
         # One pool of connections for every thread, closed with the processor (the library's
         # default keeps one per thread, which nothing ever closes).
         self._http = _HTTPXClient(allow_sync_methods=True, timeout=30)
@@ -125,6 +133,7 @@ class StripeProcessor:
             secret_key, base_addresses=base, max_network_retries=2, http_client=self._http
         )
         self.webhook_secret = webhook_secret
+        self.connect_client_id = connect_client_id
 
     def close(self) -> None:
         self._http.close()  # type: ignore[no-untyped-call]  # stripe leaves it untyped
@@ -138,7 +147,10 @@ class StripeProcessor:
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeProcessor:
         return cls(
-            settings.stripe_secret_key, settings.stripe_webhook_secret, settings.stripe_api_base
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            settings.stripe_api_base,
+            settings.stripe_connect_client_id,
         )
 
     def create_customer(
@@ -167,6 +179,7 @@ class StripeProcessor:
         save: bool = False,
         method: str | None = None,
         off_session: bool = False,
+        application_fee: int = 0,
     ) -> Intent:
         params: PaymentIntentCreateParams = {
             "amount": amount,
@@ -180,6 +193,8 @@ class StripeProcessor:
             params["automatic_payment_methods"] = {"enabled": True}
         if save:
             params["setup_future_usage"] = "off_session"
+        if application_fee:
+            params["application_fee_amount"] = application_fee
         if method is not None:
             params["payment_method"] = method
             params["confirm"] = True
@@ -227,7 +242,14 @@ class StripeProcessor:
                 yield _intent(found.to_dict())
 
     def refund(
-        self, account: str, intent_id: str, *, amount: int, key: str, reason: str
+        self,
+        account: str,
+        intent_id: str,
+        *,
+        amount: int,
+        key: str,
+        reason: str,
+        refund_application_fee: bool = False,
     ) -> RefundMade:
         with _translated():
             made = self.client.v1.refunds.create(
@@ -235,6 +257,8 @@ class StripeProcessor:
                     "payment_intent": intent_id,
                     "amount": amount,
                     "metadata": {"frontdesk_reason": reason[:500]},
+                    # Stripe gives back the fee in proportion to the amount refunded.
+                    "refund_application_fee": refund_application_fee,
                 },
                 options={"stripe_account": account, "idempotency_key": key},
             )

@@ -102,6 +102,8 @@ def create(
     ).first()
     if owner_taken:
         raise Invalid("email taken", {"owner_email": "This email already signs in to a business."})
+    # Until the owner says otherwise, customers who cannot pay online are sent to the owner.
+    settings.setdefault("contact_email", owner_email.strip().lower())
     business = Business(
         name=name.strip(), slug=candidate, currency=code, allowed_origins=origins, **settings
     )
@@ -177,6 +179,8 @@ class PortalSettings:
     allow_partial_payments: bool
     partial_payment_minimum: int
     secure_pay_page: bool
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 def update_portal(
@@ -204,6 +208,14 @@ def update_portal(
         )
     if wanted.partial_payment_minimum < 0:
         raise Invalid("The minimum needs fixing.", {"partial_payment_minimum": "Not below 0."})
+    email, phone = wanted.contact_email.strip(), wanted.contact_phone.strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise Invalid("The contact needs fixing.", {"contact_email": "Enter an email address."})
+    if phone and not re.fullmatch(r"\+?[0-9][0-9 ().-]{4,38}", phone):
+        raise Invalid(
+            "The contact needs fixing.",
+            {"contact_phone": "Enter a phone number, like +1 555 0100."},
+        )
     changed = []
     values: dict[str, Any] = {
         "allow_payments": wanted.allow_payments,
@@ -215,6 +227,8 @@ def update_portal(
         "allow_partial_payments": wanted.allow_partial_payments,
         "partial_payment_minimum": wanted.partial_payment_minimum,
         "secure_pay_page": wanted.secure_pay_page,
+        "contact_email": email or None,
+        "contact_phone": phone or None,
     }
     for name, value in values.items():
         if getattr(business, name) != value:

@@ -47,6 +47,7 @@ def sample_business(business: Business) -> Business:
             "tips_enabled": True,
             "tip_basis_points": business.tip_basis_points or list(DEFAULT_TIP_BASIS_POINTS),
             "processor_account": business.processor_account or "acct_sample",
+            "charges_enabled": True,
         }
     )
 

@@ -155,14 +155,17 @@ DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w.~%-]+)$"
 
 def section_enabled(business: Business, section: str | None) -> bool:
     if section == "pay":
-        return payments_on(business)
+        # The business's switch only: until its account takes charges the pay step says how
+        # to pay otherwise, instead of a missing page.
+        return business.allow_payments
     switch = SECTIONS.get(section or "")
     return switch is None or bool(getattr(business, switch))
 
 
 def payments_on(business: Business) -> bool:
-    """Online payment needs the business's switch and a connected processor account."""
-    return business.allow_payments and bool(business.processor_account)
+    """Online payment needs the business's switch and a connected processor account that the
+    processor lets take charges now."""
+    return business.allow_payments and bool(business.processor_account) and business.charges_enabled
 
 
 def sections(business: Business) -> list[str]:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from frontdesk.db import Database
 from frontdesk.models import Business, ProcessorEvent
 from frontdesk.processors import Event, Missing, Processor
-from frontdesk.services import card_setup, payments
+from frontdesk.services import card_setup, connect, payments
 
 log = logging.getLogger("frontdesk.processor")
 INTENT_EVENTS = {
@@ -30,6 +30,8 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     UNKNOWN_ACCOUNT = "unknown_account"
+    # About an account no business uses (any more): nothing to do, and nothing to retry.
+    IGNORED = "ignored"
     REFUSED = "refused"
 
 
@@ -40,6 +42,8 @@ def business_for_account(db: Database, account: str | None) -> Business | None:
 
 def record_and_apply(db: Database, event: Event, processor: Processor) -> Outcome:
     business = business_for_account(db, event.account)
+    if business is None and event.type in connect.ACCOUNT_EVENTS:
+        return Outcome.IGNORED
     if business is None:
         log.warning("refused event %s for an unknown account", event.id)
         return Outcome.UNKNOWN_ACCOUNT
@@ -55,6 +59,8 @@ def record_and_apply(db: Database, event: Event, processor: Processor) -> Outcom
                 payments.apply_intent(
                     session, business=business, intent=intent, processor=processor
                 )
+            elif event.type in connect.ACCOUNT_EVENTS:
+                connect.on_event(session, business=business, processor=processor)
             elif event.type in SETUP_EVENTS:
                 setup = processor.retrieve_setup(account, event.object_id)
                 card_setup.apply(session, business=business, setup=setup, processor=processor)

@@ -23,6 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from frontdesk.processors.sandbox import pages
+from frontdesk.processors.sandbox.connect import access_revoked
 from frontdesk.processors.sandbox.forms import decode
 from frontdesk.processors.sandbox.store import PLATFORM, Store, StripeError
 
@@ -47,6 +49,18 @@ def _public(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_public(v) for v in obj]
     return obj
+
+
+def bearer(request: Request) -> str:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return key if scheme.lower() == "bearer" else ""
+
+
+def public_base(request: Request) -> str:
+    """Where a browser reaches the sandbox: this request's origin and the sandbox's own mount
+    (`/_stripe` in the demo). `request.base_url` would drop the mount: it is the outer app's."""
+    root = request.scope.get("root_path", "")
+    return str(request.url.replace(path=root, query="", fragment="")).rstrip("/")
 
 
 def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
@@ -117,9 +131,9 @@ def create_app(
 
     def endpoint(name: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
-            scheme, _, key = request.headers.get("authorization", "").partition(" ")
+            key = bearer(request)
             allowed = {secret_key} | ({publishable_key} if name in PUBLIC else set())
-            if scheme.lower() != "bearer" or key not in allowed:
+            if key not in allowed:
                 error = StripeError(401, "invalid_request_error", "Invalid API Key provided.")
                 return JSONResponse(error.body, status_code=401)
             account = request.headers.get("stripe-account", PLATFORM)
@@ -140,6 +154,9 @@ def create_app(
 
             def run() -> tuple[int, dict[str, Any]]:
                 with state.lock:
+                    # Unknown accounts are served as ever; one whose owner revoked access is not.
+                    if state.revoked(account):
+                        raise access_revoked(account, key)
                     if idempotency_key:
                         saved = state.idempotency.get((account, idempotency_key))
                         if saved:
@@ -321,6 +338,28 @@ def create_app(
         ("POST", "/v1/refunds", "refund_create", lambda s, a, p, r: s.create_refund(a, p)),
         ("GET", "/v1/refunds", "refund_list", list_of("refund", "/v1/refunds")),
         ("GET", "/v1/events", "event_list", list_events),
+        ("POST", "/v1/accounts", "account_create", lambda s, a, p, r: s.create_account(p)),
+        (
+            "GET",
+            "/v1/accounts/{id}",
+            "account_retrieve",
+            lambda s, a, p, r: s.connected(r.path_params["id"], bearer(r)),
+        ),
+        (
+            "POST",
+            "/v1/account_links",
+            "account_link_create",
+            lambda s, a, p, r: s.create_account_link(p, base=public_base(r), key=bearer(r)),
+        ),
+        (
+            "GET",
+            "/v1/application_fees",
+            "application_fee_list",
+            list_of("application_fee", "/v1/application_fees"),
+        ),
+        # Stripe's OAuth lives on connect.stripe.com: stripe-python's "connect" base address.
+        ("POST", "/oauth/token", "oauth_token", lambda s, a, p, r: s.exchange_code(p)),
+        ("POST", "/oauth/deauthorize", "oauth_deauthorize", lambda s, a, p, r: s.deauthorize(p)),
     ]
 
     @asynccontextmanager
@@ -349,6 +388,7 @@ def create_app(
                 Route(path, endpoint(name, handler), methods=[method], name=name)
                 for method, path, name, handler in handlers
             ),
+            *pages.routes(state),
         ],
         lifespan=lifespan,
     )

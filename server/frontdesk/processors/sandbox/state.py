@@ -9,6 +9,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -44,7 +45,7 @@ class StripeError(Exception):
     def __init__(self, status: int, kind: str, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": {"type": kind, "message": message, **extra}}
+        self.body: dict[str, Any] = {"error": {"type": kind, "message": message, **extra}}
 
 
 def missing(kind: str, object_id: str) -> StripeError:
@@ -78,6 +79,8 @@ class State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     bank_settle_seconds: float = 2.0
     path: Path | None = None
+    # Tests move time forward (links and OAuth codes expire) without sleeping.
+    clock: Callable[[], float] = time.time
 
     # -- keeping state across restarts -------------------------------------------------------
 
@@ -123,7 +126,7 @@ class State:
             "id": new_id("evt"),
             "object": "event",
             "type": kind,
-            "created": int(time.time()),
+            "created": int(self.clock()),
             "livemode": False,
             "api_version": "2026-09-30.endive",
             "data": {"object": dict(obj)},
@@ -146,7 +149,7 @@ class State:
                 "name": params.get("name"),
                 "metadata": params.get("metadata", {}),
                 "invoice_settings": {"default_payment_method": None},
-                "created": int(time.time()),
+                "created": int(self.clock()),
                 "livemode": False,
             },
         )

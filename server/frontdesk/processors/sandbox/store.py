@@ -1,20 +1,20 @@
 """The sandbox's rules for money: payment intents (confirming with the test cards, 3-D Secure,
-bank debits that clear later), setup intents and refunds, on top of its state."""
+bank debits that clear later), setup intents and refunds, on top of its state and Connect's
+accounts and application fees."""
 
 from __future__ import annotations
 
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import Any, Self
 
+from frontdesk.processors.sandbox.connect import Connect
 from frontdesk.processors.sandbox.state import (
     DECLINES,
     PLATFORM,
     TEST_BANK_ACCOUNTS,
     TEST_CARDS,
-    State,
     StripeError,
     new_id,
 )
@@ -22,7 +22,7 @@ from frontdesk.processors.sandbox.state import (
 __all__ = ["PLATFORM", "Store", "StripeError"]
 
 
-class Store(State):
+class Store(Connect):
     @classmethod
     def open(cls, path: Path) -> Self:
         store = super().open(path)
@@ -48,6 +48,7 @@ class Store(State):
                 code="amount_too_small" if amount < 50 else "amount_too_large",
                 param="amount",
             )
+        fee = self.fee_param(account, params, amount)
         if params.get("customer"):
             self.get(account, "customer", params["customer"])
         pi_id = new_id("pi")
@@ -70,7 +71,8 @@ class Store(State):
                 "last_payment_error": None,
                 "next_action": None,
                 "latest_charge": None,
-                "created": int(time.time()),
+                "application_fee_amount": fee,
+                "created": int(self.clock()),
                 "livemode": False,
             },
         )
@@ -215,6 +217,7 @@ class Store(State):
             last_payment_error=None,
             latest_charge=new_id("ch"),
         )
+        self.collect_fee(account, intent)
         if intent["setup_future_usage"] and intent["customer"]:
             self.attach(account, intent["payment_method"], intent["customer"])
         self.emit(account, "payment_intent.succeeded", intent)
@@ -250,7 +253,7 @@ class Store(State):
                 "client_secret": f"{seti_id}_secret_{secrets.token_hex(12)}",
                 "last_setup_error": None,
                 "next_action": None,
-                "created": int(time.time()),
+                "created": int(self.clock()),
                 "livemode": False,
             },
         )
@@ -338,6 +341,11 @@ class Store(State):
                 code="amount_too_large",
                 param="amount",
             )
+        fee_refunded = (
+            self.refund_fee(account, intent, amount)
+            if str(params.get("refund_application_fee", "")).lower() == "true"
+            else None
+        )
         refund = self.put(
             account,
             {
@@ -349,7 +357,8 @@ class Store(State):
                 "charge": intent["latest_charge"],
                 "status": "succeeded",
                 "metadata": params.get("metadata", {}),
-                "created": int(time.time()),
+                "created": int(self.clock()),
+                "_application_fee_refunded": fee_refunded,
             },
         )
         self.emit(account, "refund.created", refund)

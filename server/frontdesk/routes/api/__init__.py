@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from frontdesk.api import openapi, schemas
+from frontdesk.api import openapi, processor_account, schemas
 from frontdesk.api.operations import Operation, endpoint
 from frontdesk.rendering import templates
 from frontdesk.routes.api.customers import (
@@ -34,7 +34,13 @@ from frontdesk.routes.api.documents import (
     send_invoice,
     void_invoice,
 )
-from frontdesk.routes.api.payments import create_refund, get_payment, list_payments
+from frontdesk.routes.api.payments import (
+    create_onboarding_link,
+    create_refund,
+    get_payment,
+    get_processor_account,
+    list_payments,
+)
 from frontdesk.routes.api.webhooks import (
     create_webhook_endpoint,
     delete_webhook_endpoint,
@@ -257,6 +263,29 @@ OPERATIONS = [
         S.Refund,
         201,
         body=S.RefundCreate,
+    ),
+    Operation(
+        "GET",
+        "/processor-account",
+        "get_processor_account",
+        "Get the business's Stripe account and whether customers can pay online",
+        "Payments",
+        get_processor_account,
+        processor_account.ProcessorAccount,
+    ),
+    Operation(
+        "POST",
+        "/processor-account/onboarding-links",
+        "create_onboarding_link",
+        "Make a Stripe onboarding link for the business's owner",
+        "Payments",
+        create_onboarding_link,
+        processor_account.OnboardingLink,
+        201,
+        body=processor_account.OnboardingLinkCreate,
+        description="Makes the business's Stripe account first when it has none. The owner "
+        "finishes (or updates) their details at Stripe and comes back to the dashboard; "
+        "`account.updated` webhooks from Stripe keep `GET /processor-account` current.",
     ),
     Operation(
         "GET",

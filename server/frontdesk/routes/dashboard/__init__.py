@@ -5,6 +5,7 @@ from starlette.routing import BaseRoute
 
 from frontdesk.routes.dashboard import (
     activity,
+    connect,
     customers,
     developers,
     estimates,
@@ -26,6 +27,7 @@ routes: list[BaseRoute] = [
     *theme.routes,
     *gallery.routes,
     *settings.routes,
+    *connect.routes,
     *staff.routes,
     *developers.routes,
     *activity.routes,

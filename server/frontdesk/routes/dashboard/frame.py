@@ -135,6 +135,8 @@ async def page(
             context = build(who)
             # The owner hears about books that do not balance on every page until they do.
             context["books"] = ledger.last(session) if who.is_owner else None
+        if "leave" in context:
+            return htmx.redirect(request, str(context["leave"]))
         context.setdefault("title", title)
         context.setdefault("section", section)
         return _render(request, fragment, who, context)
@@ -178,6 +180,8 @@ def _acted(request: Request, form: FormData, post: Form) -> Response:
         status = 422
     if "redirect" in context:
         return go(request, str(context["redirect"]))
+    if "leave" in context:  # for another site (the processor's pages)
+        return htmx.redirect(request, str(context["leave"]))
     context.setdefault("section", post.section)
     context.setdefault("title", post.section.capitalize())
     return _render(request, post.fragment, who, context, status)

@@ -41,6 +41,8 @@ class State:
     build: Build
     alone: bool = False
     long_name: bool = False
+    # A business whose Stripe account cannot take charges yet: the portal says how to pay instead.
+    paying: bool = True
 
 
 def _home(balance: Callable[[Samples], customers.Balance], estimate: bool = False) -> Build:
@@ -129,6 +131,13 @@ STATES = [
     State("owing", "Owing", "fragments/portal/home.html", _home(Samples.owing, estimate=True)),
     State("in-credit", "In credit", "fragments/portal/home.html", _home(Samples.in_credit)),
     State("all-set", "All set", "fragments/portal/home.html", _home(Samples.settled)),
+    State(
+        "not-paying-online",
+        "Owing, online payment not set up yet",
+        "fragments/portal/home.html",
+        _home(Samples.owing),
+        paying=False,
+    ),
     State(
         "long-name",
         "A long name",
@@ -228,6 +237,7 @@ def render(request: Request, business: Business, slug: str) -> str:
     if state is None:
         raise NotFound("no such state")
     shown = gallery.sample_business(business)
+    shown.charges_enabled = state.paying
     samples = gallery.samples(shown, businesses.today(shown))
     customer = samples.long_named if state.long_name else samples.customer
     context = state.build(shown, samples)

@@ -15,6 +15,7 @@ from frontdesk import money
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, typed
 from frontdesk.services import (
     businesses,
+    connect,
     inputs,
     staff,
 )
@@ -36,6 +37,7 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "tip_percents": ", ".join(f"{bp / 100:g}" for bp in business.tip_basis_points),
         "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
         "origin_check": None,
+        "account": connect.status(business),
         "team": staff.team(who.session),
         "invitations": staff.pending_invitations(who.session),
         "me": who.user.id,
@@ -79,6 +81,8 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
         **{name: _switch(form, name) for name in switches},
         tip_percents=str(form.get("tip_percents", "")),
         partial_payment_minimum=minimum or 0,
+        contact_email=str(form.get("contact_email", "")),
+        contact_phone=str(form.get("contact_phone", "")),
     )
 
 

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
 from frontdesk.routes.portal import frame
-from frontdesk.services import inputs, payments
+from frontdesk.services import inputs, payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.services.payments import Selection
@@ -102,6 +102,8 @@ async def portal_pay(request: Request) -> Response:
     numbers = _wanted(request.query_params).numbers
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        if not portal.payments_on(business):
+            return {"current": "pay"}  # it says how to pay otherwise, instead of a missing page
         return choose_context(session, business, customer, numbers)
 
     return await frame.view(request, "fragments/pay/choose.html", build, section="pay")

@@ -48,6 +48,20 @@ class PaymentView:
     def kept(self) -> int:
         return self.payment.charged - self.refunded
 
+    @property
+    def fee_given_back(self) -> int:
+        return sum(r.application_fee_refunded for r in self.refunds if r.status in REFUND_COUNTS)
+
+    @property
+    def fee_kept(self) -> int:
+        """The platform's fee on what was kept (refunds give back their share of it)."""
+        return self.payment.application_fee - self.fee_given_back
+
+    @property
+    def received(self) -> int:
+        """What reaches the business's account: what was kept, less the platform's fee."""
+        return self.kept - self.fee_kept
+
 
 def history(
     session: Session,

@@ -30,9 +30,9 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.processors import Declined, Intent, IntentStatus, Missing, Processor, Refused
-from frontdesk.services import businesses, customers, invoices
+from frontdesk.services import businesses, connect, customers, invoices
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.services.payments import apply, methods
+from frontdesk.services.payments import apply, fees, methods
 from frontdesk.services.payments.history import owned
 from frontdesk.services.payments.selection import Selection
 from frontdesk.services.rate_limits import Limited
@@ -43,8 +43,9 @@ FINAL = (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED)
 
 
 def account(business: Business) -> str:
-    """The business's account at the processor, or a refusal in words when it has none."""
-    if not business.processor_account:
+    """The business's account at the processor, or a refusal in words when it has none or the
+    processor does not let it take charges now."""
+    if not business.processor_account or not business.charges_enabled:
         raise Invalid(f"{business.name} does not take online payments yet.")
     return business.processor_account
 
@@ -118,6 +119,7 @@ def start(
                 key=f"{payment.id}:intent{':renewed' if renewed else ''}",
                 save=save_method,
                 method=saved.processor_id if saved else None,
+                application_fee=payment.application_fee,
             ),
         )
     except Declined as declined:
@@ -286,7 +288,9 @@ def refresh(
     payment = owned(session, customer=customer, payment_id=payment_id)
     if payment.status in FINAL:
         return payment
-    intent = processor.retrieve_intent(account(business), str(payment.processor_reference))
+    intent = processor.retrieve_intent(
+        connect.made_on(business, payment), str(payment.processor_reference)
+    )
     return apply.apply_intent(session, business=business, intent=intent, processor=processor)
 
 
@@ -302,8 +306,11 @@ def waiting(
     payment = owned(session, customer=customer, payment_id=payment_id)
     if payment.status != PaymentStatus.PENDING:
         return payment, ""
-    intent: Intent = processor.retrieve_intent(account(business), str(payment.processor_reference))
-    return payment, intent.client_secret if intent.status in IntentStatus.PAYABLE else ""
+    intent: Intent = processor.retrieve_intent(
+        connect.made_on(business, payment), str(payment.processor_reference)
+    )
+    payable = intent.status in IntentStatus.PAYABLE and business.charges_enabled
+    return payment, intent.client_secret if payable else ""
 
 
 @dataclass(frozen=True)
@@ -353,7 +360,8 @@ def pending(
     save_consent_text: str = "",
     description: str = "",
 ) -> Payment:
-    """A new pending payment and its allocations, before any processor call."""
+    """A new pending payment and its allocations, before any processor call, on the business's
+    account with the platform's fee as it stands now."""
     payment = Payment(
         business_id=business.id,
         customer_id=customer.id,
@@ -366,6 +374,8 @@ def pending(
         initiated_by=initiated_by,
         save_consent_text=save_consent_text,
         description=description,
+        processor_account=business.processor_account,
+        application_fee=fees.fee_for(business, selection.amount + tip),
     )
     session.add(payment)
     for invoice, amount in selection.allocations:

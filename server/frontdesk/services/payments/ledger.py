@@ -151,6 +151,24 @@ def _payments(rows: _Rows, report: Report) -> None:
             report.broken(record, f"is {payment.status} but {refunded} was refunded from it")
         if refunded > payment.charged:
             report.broken(record, f"refunded {refunded}, more than the {payment.charged} charged")
+        _fee(rows, payment, refunded, report)
+
+
+def _fee(rows: _Rows, payment: Payment, refunded: int, report: Report) -> None:
+    """The platform's fee is part of the charge, and comes back in proportion to refunds."""
+    record, fee = f"payment {payment.id}", payment.application_fee
+    if not 0 <= fee <= payment.charged:
+        report.broken(record, f"has a platform fee of {fee} on {payment.charged} charged")
+        return
+    given_back = sum(
+        r.application_fee_refunded for r in rows.refunds[payment.id] if r.status in REFUND_COUNTS
+    )
+    owed = fee * refunded // payment.charged if payment.charged else 0
+    if given_back != owed:
+        report.broken(
+            record,
+            f"gave back {given_back} of its {fee} platform fee; {refunded} refunded makes {owed}",
+        )
 
 
 def _refunds(rows: _Rows, report: Report) -> None:
@@ -253,7 +271,8 @@ def _processor(
     }
     ours: dict[str, list[Payment]] = defaultdict(list)
     for payment in rows.payments.values():
-        if payment.processor_reference:
+        # Payments made on an account the business used before are that account's business.
+        if payment.processor_reference and payment.processor_account in (None, account):
             ours[payment.processor_reference].append(payment)
     for intent in charges.values():
         report.counts["charges"] += 1
@@ -272,6 +291,12 @@ def _processor(
             report.broken(
                 record,
                 f"took {intent.amount_received}; payment {settled[0].id} says {settled[0].charged}",
+            )
+        elif settled[0].application_fee != intent.application_fee:
+            report.broken(
+                record,
+                f"paid the platform {intent.application_fee}; payment {settled[0].id} says "
+                f"{settled[0].application_fee}",
             )
     for reference, payments in ours.items():
         for payment in payments:

@@ -77,6 +77,7 @@ def charge_saved(
                 key=f"{payment.id}:intent{':renewed' if renewed else ''}",
                 method=method.processor_id,
                 off_session=True,
+                application_fee=payment.application_fee,
             ),
         )
     except Missing as missing:

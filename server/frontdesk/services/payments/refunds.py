@@ -23,9 +23,10 @@ from frontdesk.models import (
     RefundCause,
 )
 from frontdesk.processors import Processor
-from frontdesk.services import audit, customers, events, invoices, outbox
+from frontdesk.services import audit, connect, customers, events, invoices, outbox
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import REFUND_COUNTS
+from frontdesk.services.payments import fees
 
 STATUS = {"succeeded": PaymentStatus.SUCCEEDED, "pending": PaymentStatus.PENDING}
 EFFECTS = {
@@ -190,20 +191,29 @@ def _made(
     shares: dict[str, int],
     collided_with: str = "",
 ) -> Refund:
+    before = _refunded(session, payment)
     made = processor.refund(
-        business.processor_account or "",
+        connect.made_on(business, payment),
         str(payment.processor_reference),
         amount=amount,
         key=key,
         reason=reason,
+        refund_application_fee=payment.application_fee > 0,
+    )
+    status = STATUS.get(made.status, PaymentStatus.FAILED)
+    fee_back = (
+        fees.refunded(payment.application_fee, payment.charged, before, made.amount)
+        if status in REFUND_COUNTS
+        else 0
     )
     row = Refund(
         business_id=business.id,
         payment_id=payment.id,
         amount=made.amount,
         currency=payment.currency,
-        status=STATUS.get(made.status, PaymentStatus.FAILED),
+        status=status,
         reason=reason[:1000],
+        application_fee_refunded=fee_back,
         cause=cause,
         actor=actor,
         collided_with=collided_with,
