@@ -14,9 +14,8 @@ import pytest
 from sqlmodel import select
 
 from frontdesk.jobs import OutboxRunner
-from frontdesk.models import AuditEvent, Business, OutboxItem, StaffRole
+from frontdesk.models import AuditEvent, Business, OutboxItem
 from frontdesk.services import businesses, connect, portal
-from frontdesk.services import staff as staff_service
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
@@ -26,6 +25,7 @@ from tests.flow import SECRET, WEBHOOK_SECRET, Flow
 from tests.interleave import together
 from tests.test_app import sign_in
 from tests.test_cli import assert_one_clear_line, run
+from tests.test_dashboard import add_manager
 
 pytest_plugins = ["tests.flow"]
 BUSINESS_LOCK = "UPDATE business SET charges_enabled"
@@ -335,17 +335,9 @@ def test_reconciliation_disconnects_an_account_whose_webhook_never_came(owner: O
 
 
 def test_only_owners_connect(owner: Owner) -> None:
-    with owner.flow.db.session(owner.made.business.id) as session:
-        staff_service.create(
-            session,
-            business=owner.business,
-            email="manager@willow.example",
-            password="correct horse battery",
-            role=StaffRole.MANAGER,
-            name="",
-        )
+    manager = add_manager(owner.flow.db, owner.made)
     with httpx.Client(base_url=owner.flow.app.url) as desk:
-        sign_in(desk, "manager@willow.example")
+        sign_in(desk, manager)
         token = csrf_field(desk.get("/dashboard/settings").text)
         refused = desk.post("/dashboard/connect", data={"csrf_token": token, "kind": "express"})
     assert refused.status_code == 403

@@ -24,6 +24,9 @@ from frontdesk.processors.sandbox.store import Store
 from tests.conftest import LiveServer
 from tests.test_stripe_sandbox import PUBLISHABLE, SECRET, WEBHOOK_SECRET, Receiver
 
+# Its `receiver` fixture: the webhook endpoint on loopback.
+pytest_plugins = ["tests.test_stripe_sandbox"]
+
 RETURN, REFRESH = "https://platform.example/connect/done", "https://platform.example/connect/again"
 NAME = "Ana's <Yoga> & Co"
 
@@ -44,15 +47,6 @@ class Sandbox:
     store: Store
     url: str
     clock: Clock
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    server = LiveServer(receiver.app()).start()
-    receiver.url = f"{server.url}/hook"  # type: ignore[attr-defined]
-    yield receiver
-    server.stop()
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import update as update_rows
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from frontdesk.models import Business, Initiator, Payment, StaffRole, StaffUser
+from frontdesk.models import Business, Initiator, Payment
 from frontdesk.processors import Account, Processor, Revoked
-from frontdesk.services import audit, outbox
+from frontdesk.services import audit, events
 from frontdesk.services.errors import Invalid
 
 STRIPE = audit.Actor(Initiator.PROCESSOR, "stripe")
@@ -135,9 +135,9 @@ def _apply(session: Session, business: Business, found: Account) -> None:
             reason=found.disabled_reason,
         )
     if was_enabled and not found.charges_enabled:
-        _tell_owners(
+        events.email_owners(
             session,
-            business,
+            business=business,
             subject=f"{business.name}: customers cannot pay online right now",
             text=(
                 f"Stripe has paused card payments on your account ({found.id}) until it gets "
@@ -197,9 +197,9 @@ def _disconnect(
     )
     if actor is not None:
         return  # the owner did it: they know
-    _tell_owners(
+    events.email_owners(
         session,
-        business,
+        business=business,
         subject=f"{business.name}: your Stripe account was disconnected",
         text=(
             f"Your Stripe account ({account}) no longer lets Frontdesk take payments for you, "
@@ -207,16 +207,6 @@ def _disconnect(
             "Settings, under Online payments."
         ),
     )
-
-
-def _tell_owners(session: Session, business: Business, *, subject: str, text: str) -> None:
-    owners = session.exec(
-        select(StaffUser.email).where(
-            StaffUser.role == StaffRole.OWNER, col(StaffUser.disabled).is_(False)
-        )
-    ).all()
-    for address in owners:
-        outbox.email(session, business=business, to=address, subject=subject, text=text)
 
 
 def made_on(business: Business, payment: Payment) -> str:
