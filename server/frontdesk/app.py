@@ -23,6 +23,7 @@ from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
+from frontdesk.middleware.custom_domains import CustomDomainMiddleware
 from frontdesk.middleware.forwarded import ForwardedMiddleware
 from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
@@ -31,7 +32,8 @@ from frontdesk.processors import Declined, ProcessorError, Refused
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
-from frontdesk.routes import api, dashboard, health, portal, webhooks
+from frontdesk.resolver import DnsResolver
+from frontdesk.routes import api, dashboard, domains, health, portal, webhooks
 from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.routes.portal.frame import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
@@ -134,7 +136,9 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         # turns at the GIL (bench/throughput.py shows the difference).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         runner = (
-            OutboxRunner(database, settings, processor=app.state.processor)
+            OutboxRunner(
+                database, settings, processor=app.state.processor, resolver=app.state.resolver
+            )
             if settings.run_jobs
             else None
         )
@@ -159,6 +163,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *health.routes,
             *portal.routes,
             *webhooks.routes,
+            *domains.routes,
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",
@@ -175,6 +180,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         middleware=[
             # First, so every later part (the request log, limits, audit) sees the real client.
             Middleware(ForwardedMiddleware, trusted=settings.trusted_proxies),
+            # Then a business's own address, which shows its hosted portal and nothing else.
+            Middleware(CustomDomainMiddleware, platform_host=settings.platform_host),
             Middleware(RequestLogMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(SecurityHeadersMiddleware, https=settings.base_url.startswith("https://")),
@@ -197,6 +204,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.links = Links.from_settings(settings)
     # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
     app.state.clock = utcnow
+    # Who is asked about custom domains' DNS records; tests point it at their own server.
+    app.state.resolver = DnsResolver(settings.dns_servers)
     # Shared by every worker and machine: the buckets live in the database.
     app.state.limiter = Limiter(database, lambda: app.state.clock())
     app.state.api_limit = Limit(

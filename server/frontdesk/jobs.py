@@ -25,10 +25,9 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
-from frontdesk import money
+from frontdesk import money, upkeep
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import (
-    Business,
     OutboxItem,
     OutboxStatus,
     Payment,
@@ -36,30 +35,27 @@ from frontdesk.models import (
     StaffUser,
     utcnow,
 )
-from frontdesk.processors import Processor, Revoked
+from frontdesk.processors import Processor
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.rendering import templates
+from frontdesk.resolver import DnsResolver, Resolver
 from frontdesk.services import (
     businesses,
-    connect,
     customers,
     documents,
     notices,
     payments,
-    processor_events,
     themes,
     webhooks,
 )
 from frontdesk.services.outbox import backoff
-from frontdesk.services.payments import ledger
 from frontdesk.settings import Settings
 
 log = logging.getLogger("frontdesk.jobs")
-# How far back the books are compared with the processor after each reconciliation;
-# `frontdesk books check` compares everything.
-BOOKS_WINDOW = timedelta(days=31)
 # The longest the runner waits between passes while the database is away.
 MAX_BACKOFF = 60.0
+# How often a process looks for custom domains due their daily re-check (seconds).
+DOMAINS_EVERY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -249,11 +245,13 @@ class OutboxRunner:
         poll_interval: float = 1.0,
         batch_size: int = 20,
         processor: Processor | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self._owns_processor = processor is None
         self.processor = processor or StripeProcessor.from_settings(settings)
+        self.resolver = resolver or DnsResolver(settings.dns_servers)
         self.handlers = HANDLERS if handlers is None else handlers
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -320,47 +318,16 @@ class OutboxRunner:
         return len(items)
 
     def reconcile(self, now: datetime | None = None) -> int:
-        """Apply succeeded payments the processor knows and we missed, for every business, then
-        check each business's books (the last month against the processor) for the dashboard."""
-        if not self.settings.stripe_secret_key:
-            return 0
-        now = now or utcnow()
-        with self.db.unscoped("reconciliation visits every business with an account") as session:
-            connected = session.exec(
-                select(Business).where(col(Business.processor_account).is_not(None))
-            ).all()
-        applied = 0
-        for business in connected:
-            try:
-                applied += processor_events.reconcile(self.db, business, self.processor)
-                with self.db.session(business.id) as session:
-                    report = ledger.check(
-                        session,
-                        business=business,
-                        processor=self.processor,
-                        now=now,
-                        since=now - BOOKS_WINDOW,
-                    )
-                    ledger.record(session, business=business, report=report)
-                if report.problems:
-                    log.error(
-                        "the books of %s do not balance: %s",
-                        business.id,
-                        "; ".join(report.problems),
-                    )
-            except DatabaseUnavailable:
-                raise
-            except Revoked:
-                # The account let us go and its webhook never came: disconnect it now.
-                with self.db.session(business.id) as session:
-                    connect.check(session, business=business, processor=self.processor)
-            except Exception:
-                log.exception("reconciling %s failed; the next round tries again", business.id)
-        return applied
+        """Payments the processor knows and we missed, and the books (see `upkeep`)."""
+        return upkeep.reconcile(self.db, self.settings, self.processor, now or utcnow())
+
+    def recheck_domains(self, now: datetime | None = None) -> int:
+        """Custom domains due their daily look (see `upkeep`)."""
+        return upkeep.recheck_domains(self.db, self.settings, self.resolver, now or utcnow())
 
     def _loop(self) -> None:
         # At once on start: a process coming back from a crash may have missed webhooks.
-        next_reconcile = time.monotonic()
+        next_reconcile = next_domains = time.monotonic()
         failures = 0
         while not self._stop.is_set():
             try:
@@ -368,6 +335,9 @@ class OutboxRunner:
                 if self.settings.reconcile_seconds and time.monotonic() >= next_reconcile:
                     next_reconcile = time.monotonic() + self.settings.reconcile_seconds
                     self.reconcile()
+                if time.monotonic() >= next_domains:
+                    next_domains = time.monotonic() + DOMAINS_EVERY
+                    self.recheck_domains()
                 failures = 0
             except DatabaseUnavailable:
                 # Said once by the database when it goes and when it is back; waiting longer

@@ -106,11 +106,15 @@ class Settings(DatabaseSettings):
     outbox_lease_seconds: int = Field(default=300, ge=1)
     # Worker threads per process for database and rendering work.
     threads: int = Field(default=4, ge=1, le=256)
+    # Custom domains: where owners point their host (a CNAME), by default this server's own host;
+    # and the DNS servers asked about their records ("host" or "host:port"; the system's if unset).
+    custom_domain_target: str = ""
+    dns_servers: Annotated[tuple[str, ...], NoDecode] = ()
     # Per secret API key: a burst of this many requests, refilled at the steady rate below.
     api_rate_burst: int = Field(default=100, ge=1)
     api_rate_per_second: float = Field(default=25.0, gt=0)
 
-    @field_validator("secret_key", "trusted_proxies", mode="before")
+    @field_validator("secret_key", "trusted_proxies", "dns_servers", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
@@ -177,6 +181,15 @@ class Settings(DatabaseSettings):
                 "stripe_connect_client_id": self.stripe_connect_client_id or "ca_sandbox",
             }
         )
+
+    @property
+    def platform_host(self) -> str:
+        return (urlsplit(self.base_url).hostname or "").lower()
+
+    @property
+    def domain_target(self) -> str:
+        """The name a business's own host must point at (CNAME) to reach us."""
+        return (self.custom_domain_target or self.platform_host).lower().rstrip(".")
 
     @property
     def sandbox_state(self) -> Path:

@@ -12,6 +12,7 @@ from frontdesk.models.billing import (
 )
 from frontdesk.models.business import ApiKey, Business, StaffInvitation, StaffRole, StaffUser
 from frontdesk.models.customers import Customer, EndedSession, SignInRequest
+from frontdesk.models.domains import CustomDomain, DomainStatus
 from frontdesk.models.integrations import (
     DeliveryStatus,
     IdempotencyRecord,
@@ -45,8 +46,10 @@ __all__ = [
     "BooksCheck",
     "Business",
     "CreditNote",
+    "CustomDomain",
     "Customer",
     "DeliveryStatus",
+    "DomainStatus",
     "EndedSession",
     "Estimate",
     "EstimateLine",

@@ -40,6 +40,9 @@ class Business(SQLModel, table=True):
     partial_payment_minimum: int = 0
     allowed_origins: list[str] = Field(default_factory=list, sa_type=JSON)
     portal_page_url: str | None = Field(default=None, max_length=2000)
+    # The business's own verified address for its hosted portal (custom_domain holds its state);
+    # here too because links are made from the business alone.
+    portal_domain: str | None = Field(default=None, unique=True, max_length=253)
     processor_account: str | None = Field(default=None, max_length=255)
     # The account's own state, kept in step by `connect` (onboarding, webhooks, "check now").
     # Charges are read on every portal request, so they have their own column.

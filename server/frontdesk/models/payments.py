@@ -34,6 +34,8 @@ class Initiator(StrEnum):
     OPERATOR = "operator"
     # The payment processor, telling us about the business's account.
     PROCESSOR = "processor"
+    # The server itself, on a schedule (the daily re-check of custom domains).
+    SYSTEM = "system"
 
 
 class RefundCause(StrEnum):

@@ -68,7 +68,14 @@ class Links:
         return self.token(Purpose.DOWNLOAD, customer, d=document)
 
     def portal_page(self, business: Business) -> str:
-        return business.portal_page_url or f"{self.base_url}/p/{business.slug}"
+        """Where the business's customers open their portal: the page of its own website that
+        embeds it, else its own verified address, else our hosted page."""
+        if business.portal_page_url:
+            return business.portal_page_url
+        if business.portal_domain:
+            # Served as we are (https in production, behind Caddy's certificates).
+            return f"{self.base_url.split('://', 1)[0]}://{business.portal_domain}/"
+        return f"{self.base_url}/p/{business.slug}"
 
     def action(self, business: Business, customer: Customer, payment_id: str) -> str:
         """The emailed link back to a payment waiting for the customer, on the business's own

@@ -16,6 +16,7 @@ from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, 
 from frontdesk.services import (
     businesses,
     connect,
+    domains,
     inputs,
     staff,
 )
@@ -26,7 +27,8 @@ SETTINGS_PAGE = "fragments/dashboard/settings.html"
 
 def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, Any]:
     business = who.business
-    base = request.app.state.settings.base_url
+    settings = request.app.state.settings
+    base = settings.base_url
     context: dict[str, Any] = {
         "title": "Settings",
         "section": "settings",
@@ -38,6 +40,8 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
         "origin_check": None,
         "account": connect.status(business),
+        "domain": (domain := domains.current(who.session)),
+        "domain_records": domains.records(domain, target=settings.domain_target) if domain else [],
         "team": staff.team(who.session),
         "invitations": staff.pending_invitations(who.session),
         "me": who.user.id,
