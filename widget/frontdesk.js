@@ -49,11 +49,50 @@ function say(el, text, retry) {
 function show(el, html) {
   el.frame.innerHTML = html;
   signedOut(el);
-  var table = el.frame.querySelector('[data-deep-links]');
-  if (table) el.deepLinks = new RegExp(table.getAttribute('data-deep-links'));
+  learn(el);
+  el.view = place(el) || 'home';
   htmx.process(el.frame);
   payment(el);
-  el.dispatchEvent(new CustomEvent('frontdesk:ready', { bubbles: true, composed: true }));
+  tell(el, 'ready', { kind: 'portal', id: el.getAttribute('business'), status: el.customer ? 'signed-in' : 'signed-out' });
+}
+
+function learn(el) {
+  // The shell brings the server's table of views and whom the events name: nobody in the
+  // business's read-only look from its dashboard, where the element tells the page nothing.
+  var shell = el.frame.querySelector('[data-deep-links]');
+  if (!shell) return;
+  el.deepLinks = new RegExp(shell.dataset.deepLinks);
+  el.customer = shell.dataset.fdCustomer;
+  el.quiet = !el.customer;
+}
+
+// Events to the host page (embed-snippets/README.md): the documented shape, from the element
+// itself, each id once per page (several paths can show the same payment's outcome).
+var seen = {};
+
+function tell(el, type, object, from) {
+  from = from || {};
+  var id = from.id || 'evt_' + Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+    return (b | 256).toString(16).slice(1);
+  }).join('');
+  if (el.quiet || seen[id]) return;
+  seen[id] = 1;
+  var detail = {
+    v: 1, id: id, type: type, created: from.created || new Date().toISOString(),
+    business: el.getAttribute('business'), customer: from.customer || el.customer || null, object: object
+  };
+  // The colon names are deprecated aliases for one release: React cannot bind them.
+  ['frontdesk-' + type].concat(/^(ready|session-expired|signed-out)$/.test(type) ? 'frontdesk:' + type : [])
+    .forEach(function (name) { el.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, detail: detail })); });
+}
+
+function relay(el, headers) {
+  // The server names what the customer did in HX-Trigger. It is read here, not heard as htmx's
+  // events: htmx fires those after the swap on the element that asked, or on the document once
+  // that element has been swapped away, so they would miss this element.
+  try {
+    (JSON.parse(headers.get('HX-Trigger') || '{}')['fd:events'] || []).forEach(function (x) { tell(el, x.type, x.object, x); });
+  } catch (e) {}
 }
 
 function keep(el, headers) {
@@ -71,7 +110,8 @@ function signedOut(el) {
   if (!el.frame.querySelector('[data-fd-signed-out]')) return;
   el.session = null;
   el.out = true;
-  el.dispatchEvent(new CustomEvent('frontdesk:signed-out', { bubbles: true, composed: true }));
+  if (el.customer) tell(el, 'signed-out', { kind: 'customer', id: el.customer });
+  el.customer = null;
 }
 
 function style(el) {
@@ -136,7 +176,10 @@ function open(el, method, path, body) {
     el.shadowRoot.adoptedStyleSheets = [base, both[1]];
     keep(el, r.headers);
     el.failures = 0;
-    return r.text().then(function (html) { show(el, html); });
+    return r.text().then(function (html) {
+      show(el, html);
+      relay(el, r.headers);
+    });
   }, function () { unreachable(el); });
 }
 
@@ -166,12 +209,21 @@ function configure(e) {
 }
 
 function answered(e) {
-  var el = e.currentTarget, response = e.detail.ctx.response;
+  var el = e.currentTarget, ctx = e.detail.ctx, response = ctx.response, status = response.status, going = el.going;
+  el.going = null;
   keep(el, response.headers);
-  if (response.status === 401 && (el.getAttribute('token-url') || el.getAttribute('token') || bootToken)) {
-    el.dispatchEvent(new CustomEvent('frontdesk:session-expired', { bubbles: true, composed: true }));
-    e.preventDefault();
-    start(el);
+  relay(el, response.headers);
+  delete ctx.hx.trigger; // told already; htmx would fire it again
+  if (status === 401) {
+    tell(el, 'session-expired', { kind: 'customer', id: el.customer || '' });
+    if (el.getAttribute('token-url') || el.getAttribute('token') || bootToken) {
+      e.preventDefault();
+      start(el);
+    }
+  } else if (status >= 400 && status !== 422) { // 422: the form again, with what to fix
+    tell(el, 'error', { kind: 'request', id: response.headers.get('X-Request-ID') || '', status: '' + status });
+  } else if (going && going !== el.view) {
+    tell(el, 'view-changed', { kind: 'view', id: el.view = going });
   }
 }
 
@@ -251,6 +303,8 @@ function payment(el) {
         if (result.error) {
           error.textContent = said(result.error);
           button.disabled = false;
+          // Declined: the server asks the processor itself, then tells the host page.
+          if (result.error.type === 'card_error' && !('fdSetup' in data)) htmx.ajax('GET', data.result, { source: step, swap: 'none' });
           return;
         }
         mount.remove();
@@ -271,10 +325,10 @@ class FrontdeskPortal extends HTMLElement {
     this.frame = root.firstChild;
     this.addEventListener('htmx:config:request', configure);
     this.addEventListener('htmx:after:request', answered);
-    this.addEventListener('htmx:after:swap', function () { signedOut(this); payment(this); });
+    this.addEventListener('htmx:after:swap', function () { signedOut(this); learn(this); payment(this); });
     root.addEventListener('click', function (e) {
       var link = e.target.closest && e.target.closest('a[href^="#"][hx-get]');
-      if (link) followed = link.getAttribute('href');
+      if (link) root.host.going = (followed = link.getAttribute('href')).slice(1);
     }, true);
     this.addEventListener('htmx:error', function () { unreachable(this); });
     say(this, 'Loading your account\u2026');
@@ -305,7 +359,7 @@ w.addEventListener('hashchange', function () {
   d.querySelectorAll('frontdesk-portal').forEach(function (el) {
     var view = location.hash ? el.deepLinks && place(el) : 'home';
     var target = view && el.session && el.shadowRoot.getElementById('fd-view');
-    if (target) htmx.ajax('GET', url(el, '/go/' + view), { source: target, target: target });
+    if (target) htmx.ajax('GET', url(el, '/go/' + (el.going = view)), { source: target, target: target });
   });
 });
 

@@ -2,6 +2,7 @@
 // the portal. FRONTDESK_SECRET_KEY stays on the server; only the short-lived token reaches the page.
 import Script from "next/script";
 import { currentCustomerId } from "@/lib/auth"; // your own session lookup
+import FrontdeskPortal from "./FrontdeskPortal"; // the element, and what to do on its events
 
 const HOST = process.env.FRONTDESK_HOST!;
 
@@ -18,21 +19,13 @@ async function portalToken(customerId: string): Promise<string> {
   return (await response.json()).token;
 }
 
-declare global {
-  namespace JSX {
-    interface IntrinsicElements {
-      "frontdesk-portal": { business: string; token?: string };
-    }
-  }
-}
-
 export default async function AccountPage() {
   const customerId = await currentCustomerId();
   const token = customerId ? await portalToken(customerId) : "";
   return (
     <>
       <Script src={`${HOST}/widget/frontdesk.js`} strategy="afterInteractive" />
-      <frontdesk-portal business={process.env.NEXT_PUBLIC_FRONTDESK_PUBLISHABLE_KEY!} token={token} />
+      <FrontdeskPortal business={process.env.NEXT_PUBLIC_FRONTDESK_PUBLISHABLE_KEY!} token={token} />
     </>
   );
 }

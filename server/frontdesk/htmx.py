@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -48,3 +49,9 @@ def location(request: Request, url: str) -> Response:
     if wants_fragment(request):
         return Response(status_code=204, headers={"HX-Location": url})
     return RedirectResponse(url, status_code=303)
+
+
+def trigger(response: Response, events: dict[str, Any]) -> None:
+    """Events for the page to hear with this answer (HX-Trigger: name to detail, as JSON; ASCII
+    escaped, as a header must be)."""
+    response.headers["HX-Trigger"] = json.dumps(events, separators=(",", ":"))

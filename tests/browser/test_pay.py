@@ -180,6 +180,20 @@ def test_ticking_invoices_totals_them_as_the_customer_watches(page: Page, stage:
     assert invoice_status(stage, numbers[1]) == InvoiceStatus.OPEN
 
 
+def test_quick_changes_leave_the_total_of_the_last_choice(page: Page, stage: Stage) -> None:
+    portal, _ = card_step(page, stage)
+    boxes = portal.locator("#fd-pay input[name=invoice]")
+    assert boxes.count() >= 2
+
+    # Every box unticked in one go, faster than any answer can come back.
+    boxes.evaluate_all(
+        "els => els.forEach(e => { e.checked = false;"
+        " e.dispatchEvent(new Event('change', {bubbles: true})); })"
+    )
+
+    expect(portal.locator("#fd-pay-summary")).to_have_text("Choose an invoice to pay.")
+
+
 def test_save_the_card_then_pay_the_next_invoice_with_one_click(page: Page, stage: Stage) -> None:
     portal, frame = card_step(page, stage, "#pay/INV-1002")
     portal.locator("#fd-pay input[name=save_method]").check()

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import businesses, documents, estimates
+from frontdesk.services import businesses, documents, estimates, host_events
 from frontdesk.services.errors import Invalid
 
 
@@ -95,6 +95,7 @@ async def portal_estimate_decide(request: Request) -> Response:
             ip=ip,
             today=today,
         )
+        frame.tell(request, host_events.estimate_decided(session, business, customer, estimate))
         return detail_context(number)(session, business, customer)
 
     def rebuild(

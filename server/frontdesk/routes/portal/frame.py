@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from frontdesk import htmx
 from frontdesk.db import DatabaseUnavailable
 from frontdesk.middleware.portal_cors import BUSINESS
 from frontdesk.models import Business, Customer
@@ -240,6 +241,13 @@ def _shared(request: Request, business: Business, customer: Customer) -> dict[st
     }
 
 
+def tell(request: Request, event: dict[str, Any] | None) -> None:
+    """Tell the page that embeds the portal what the customer just did (services/host_events.py),
+    with this request's answer."""
+    if event is not None:
+        request.state.host_events = [*getattr(request.state, "host_events", []), event]
+
+
 def fragment(
     request: Request,
     business: Business,
@@ -259,6 +267,11 @@ def fragment(
     response.headers["Frontdesk-Session"] = request.app.state.links.session(
         customer, session_id, limits(request)
     )
+    # The business looking at the customer's portal from its dashboard is not the customer acting.
+    told = getattr(request.state, "host_events", [])
+    if told and not limits(request).read_only:
+        # One name, read by the loader, which dispatches each event from the element itself.
+        htmx.trigger(response, {"fd:events": told})
     return response
 
 
@@ -329,6 +342,7 @@ async def action(
                 refuse_beyond_limits(request, business, section, changes=True)
                 context = act(session, business, customer, form)
         except Invalid as invalid:
+            request.state.host_events = []  # rolled back: nothing happened to tell of
             with request.app.state.db.session(business.id) as session:
                 customer = signed_in(request, session, business)
                 context = rebuild(session, business, customer, form, invalid)

@@ -20,7 +20,7 @@ from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import pay as pay_routes
 from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import profile as profile_routes
-from frontdesk.services import businesses, customers, portal
+from frontdesk.services import businesses, customers, host_events, portal
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken
 
@@ -87,13 +87,15 @@ def _opened(
     request: Request, session: Session, business: Business, arrival: portal.Arrival, asked: Place
 ) -> tuple[Place, dict[str, Any]]:
     """Where a new session opens: where its token sends it, else the deep link, else home (a
-    section the business has switched off, or a thing that is not the customer's, is home)."""
+    section the business has switched off, or a thing that is not the customer's, is home). The
+    host page hears who signed in."""
     wanted = _place(arrival.destination, request) if arrival.destination else asked
     current = wanted if portal.section_enabled(business, wanted.section) else HOME
     if arrival.limits.pay_only and current.section != "pay":
         raise frame.PortalError(
             403, "Payments are off", f"{business.name} is not taking payments here right now."
         )
+    frame.tell(request, host_events.signed_in(business, arrival.customer))
     try:
         return current, current.build(session, business, arrival.customer)
     except NotFound:

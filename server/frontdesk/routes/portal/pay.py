@@ -14,7 +14,7 @@ from starlette.routing import Route
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
 from frontdesk.routes.portal import frame
-from frontdesk.services import inputs, payments, portal
+from frontdesk.services import host_events, inputs, payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.services.payments import Selection
@@ -148,6 +148,8 @@ def _started(
         saved=saved,
         now=request.app.state.clock(),
     )
+    if one_click:  # charged at once: paid or declined now, unless the bank wants a check first
+        frame.tell(request, host_events.payment_outcome(session, business, customer, payment))
     card_step = _card_step(request.app.state.settings, payment, client_secret)
     return {**choice, **card_step, "popup": _pay_page(request, business, customer, payment)}
 
@@ -256,6 +258,7 @@ async def portal_pay_result(request: Request) -> Response:
             payment_id=payment_id,
             processor=request.app.state.processor,
         )
+        frame.tell(request, host_events.payment_outcome(session, business, customer, payment))
         return {
             "payment": payment,
             "popup": _pay_page(request, business, customer, payment),

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import card_setup, documents, payments
+from frontdesk.services import card_setup, documents, host_events, payments
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -88,6 +88,8 @@ async def portal_card_added(request: Request) -> Response:
             setup_id=setup_id,
             processor=request.app.state.processor,
         )
+        if status == "succeeded":
+            frame.tell(request, host_events.card_saved(session, business, customer))
         context = history_context(session, business, customer)
         context["notice"] = (
             "Your card is saved." if status == "succeeded" else "The card was not saved."
@@ -118,6 +120,7 @@ async def portal_payment_method_change(request: Request) -> Response:
             )
         else:
             raise NotFound("no such change")
+        frame.tell(request, host_events.card_changed(business, customer, method_id, change))
         return history_context(session, business, customer)
 
     def rebuild(

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import customers
+from frontdesk.services import customers, host_events
 from frontdesk.services.errors import Invalid
 
 
@@ -46,6 +46,8 @@ async def portal_profile_update(request: Request) -> Response:
         changes = customers.update_profile(
             session, business=business, customer=customer, profile=_submitted(form), ip=ip
         )
+        if changes:
+            frame.tell(request, host_events.customer_updated(session, business, customer))
         return {
             **form_context(session, business, customer),
             "saved": bool(changes),

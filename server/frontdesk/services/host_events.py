@@ -1,0 +1,130 @@
+"""Events for the page that embeds the portal: what the customer just did, in the shape the loader
+dispatches from <frontdesk-portal> (version 1 of embed-snippets/events.schema.json).
+
+They carry ids, amounts and states only. Host pages run third-party analytics, so an event never
+holds a name, an email, an address, a phone number or anything of a card. Where the same action
+has an outbound webhook (`payment.succeeded` for `payment-succeeded`), the event takes that
+webhook event's id and time, so the business can tell the two are one."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlmodel import Session
+
+from frontdesk.models import (
+    Business,
+    Customer,
+    Estimate,
+    EstimateStatus,
+    Payment,
+    PaymentStatus,
+    new_id,
+    utcnow,
+)
+from frontdesk.services import events
+
+VERSION = 1
+# The builders take the session (to find a webhook twin), the business and the customer first and
+# positionally, as the portal's view builders do (frame.Build): a handler tells in one line.
+
+Event = dict[str, Any]
+
+
+def _event(
+    business: Business,
+    customer: Customer,
+    type: str,
+    thing: dict[str, Any],
+    twin: dict[str, Any] | None = None,
+    *,
+    id: str = "",
+) -> Event:
+    return {
+        "v": VERSION,
+        "id": twin["id"] if twin else id or new_id("evt"),
+        "type": type,
+        "created": twin["created"] if twin else utcnow().isoformat(timespec="seconds"),
+        "business": business.publishable_key,
+        "customer": customer.id,
+        "object": thing,
+    }
+
+
+def signed_in(business: Business, customer: Customer) -> Event:
+    """A portal session began: a token from the host page, an emailed link or a code."""
+    return _event(business, customer, "signed-in", {"kind": "customer", "id": customer.id})
+
+
+# What a payment's state says happened, and the webhook twin of that, if any.
+OUTCOMES = {
+    PaymentStatus.SUCCEEDED: ("payment-succeeded", "payment.succeeded"),
+    PaymentStatus.PROCESSING: ("payment-processing", ""),
+    PaymentStatus.FAILED: ("payment-failed", "invoice.payment_failed"),
+}
+
+
+def payment_outcome(
+    session: Session, business: Business, customer: Customer, payment: Payment
+) -> Event | None:
+    """How the customer's payment went, once there is something to say: paid, on its way (a bank
+    debit), or failed (`status` pending when a declined card can be swapped for another)."""
+    status = payment.status
+    if status == PaymentStatus.PENDING and payment.failure_message:
+        status = PaymentStatus.FAILED
+    if status not in OUTCOMES:
+        return None
+    type, webhook = OUTCOMES[status]
+    twin = events.latest(session, type=webhook, payment=payment.id) if webhook else None
+    thing = {
+        "kind": "payment",
+        "id": payment.id,
+        "amount": payment.charged,
+        "currency": payment.currency,
+        "status": str(payment.status),
+    }
+    # Every path that shows this outcome (the result, one-click, the pay page's window) names
+    # the same event, so the loader dispatches it once; without a twin, the id is made so.
+    fixed = "evt_" + hashlib.sha256(f"{type}:{payment.id}".encode()).hexdigest()[:32]
+    return _event(business, customer, type, thing, twin, id=fixed)
+
+
+def estimate_decided(
+    session: Session, business: Business, customer: Customer, estimate: Estimate
+) -> Event:
+    verb = "accepted" if estimate.status == EstimateStatus.ACCEPTED else "rejected"
+    thing = {
+        "kind": "estimate",
+        "id": estimate.id,
+        "number": estimate.number,
+        "amount": estimate.total,
+        "currency": estimate.currency,
+        "status": str(estimate.status),
+    }
+    twin = events.latest(session, type=f"estimate.{verb}", estimate=estimate.id)
+    return _event(business, customer, f"estimate-{verb}", thing, twin)
+
+
+def card_saved(session: Session, business: Business, customer: Customer) -> Event | None:
+    """The card the customer just saved, as its webhook named it (the processor's webhook may
+    have kept the card a moment before the customer's browser came back to say so)."""
+    twin = events.latest(session, type="payment_method.saved", customer=customer.id)
+    if twin is None:
+        return None
+    thing = {"kind": "payment_method", "id": twin["data"]["payment_method"]}
+    return _event(business, customer, "payment-method-saved", thing, twin)
+
+
+def card_changed(business: Business, customer: Customer, method_id: str, change: str) -> Event:
+    """A saved card made the default (`change` "default") or removed ("remove")."""
+    type = "payment-method-default-changed" if change == "default" else "payment-method-removed"
+    return _event(business, customer, type, {"kind": "payment_method", "id": method_id})
+
+
+def customer_updated(session: Session, business: Business, customer: Customer) -> Event:
+    """The customer changed their own details (which ones, and to what, stays with us)."""
+    twin = events.latest(session, type="customer.updated", customer=customer.id)
+    return _event(
+        business, customer, "customer-updated", {"kind": "customer", "id": customer.id}, twin
+    )
