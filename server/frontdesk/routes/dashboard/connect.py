@@ -24,7 +24,8 @@ def _back(request: Request) -> str:
 
 
 def _answer(who: Staff, request: Request, status: connect.Status) -> dict[str, Any]:
-    return settings_context(who, request, notice=f"Stripe: {status.summary}")
+    # Good news on top; anything still to do is said in the card, with its button.
+    return settings_context(who, request, notice=status.summary if status.charges_enabled else "")
 
 
 async def dashboard_connect(request: Request) -> Response:

@@ -41,8 +41,9 @@ async def dashboard_domains_check(request: Request) -> Response:
             now=request.app.state.clock(),
             actor=who.actor,
         )
-        said = found.last_error or f"{found.hostname} shows your portal."
-        return settings_context(who, request, notice=said)
+        if found.last_error:  # said in the card, beside the records to fix
+            return settings_context(who, request, errors={"domain": found.last_error})
+        return settings_context(who, request, notice=f"{found.hostname} shows your portal.")
 
     return await _post(request, act)
 

@@ -45,7 +45,7 @@ class Status:
     payouts_enabled: bool
     due: tuple[str, ...]
     disabled_reason: str
-    checked_at: str
+    checked_at: datetime | None
 
     @property
     def connected(self) -> bool:
@@ -77,7 +77,7 @@ def status(business: Business) -> Status:
         payouts_enabled=bool(saved.get("payouts_enabled")),
         due=tuple(saved.get("due") or ()),
         disabled_reason=str(saved.get("disabled_reason", "")),
-        checked_at=str(saved.get("checked_at", "")),
+        checked_at=datetime.fromisoformat(saved["checked_at"]) if saved.get("checked_at") else None,
     )
 
 
