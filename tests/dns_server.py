@@ -4,6 +4,7 @@ and taken away as an owner would at their DNS provider."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -41,10 +42,15 @@ class DnsServer:
         while True:
             try:
                 wire, client = self.socket.recvfrom(4096)
+                if not wire:
+                    return  # shut down
                 self.socket.sendto(self._answer(wire), client)
             except OSError:
                 return  # closed
 
     def close(self) -> None:
+        # Closing alone does not wake a thread blocked in recvfrom; shutting down does.
+        with contextlib.suppress(OSError):  # closed already
+            self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()
         self._thread.join(timeout=5)
