@@ -29,6 +29,9 @@ from tests.test_dashboard import add_manager
 
 pytest_plugins = ["tests.flow"]
 BUSINESS_LOCK = "UPDATE business SET charges_enabled"
+# Flows whose database work PostgreSQL adds nothing to run on SQLite alone; the races, refusals and
+# isolation stay on both (the suite's time is bounded).
+SQLITE_ONLY = pytest.mark.parametrize("owner_database_url", ["sqlite"], indirect=True)
 
 
 @dataclass
@@ -124,6 +127,7 @@ def test_a_new_business_connects_from_the_dashboard_and_its_customers_can_pay(
     assert owner.business.charges_enabled
 
 
+@SQLITE_ONLY
 def test_with_requirements_due_the_portal_says_how_to_pay_instead(owner: Owner) -> None:
     page = owner.onboard("incomplete")
 
@@ -235,6 +239,7 @@ def test_a_link_back_for_an_account_let_go_is_refused(owner: Owner) -> None:
     assert owner.business.processor_account is None and not owner.business.charges_enabled
 
 
+@SQLITE_ONLY
 def test_an_expired_onboarding_link_sends_the_owner_through_a_fresh_one(owner: Owner) -> None:
     leaving = owner.post("/dashboard/connect", kind="standard").headers["location"]
     httpx.post(leaving, data={"choice": "leave"})  # used: Stripe links work once
@@ -260,6 +265,7 @@ def _sign_in_at_stripe(owner: Owner, choice: str) -> httpx.Response:
     return owner.desk.get(back.headers["location"].replace(owner.flow.app.url, ""))
 
 
+@SQLITE_ONLY
 def test_an_owner_links_a_stripe_account_they_already_have(owner: Owner) -> None:
     page = _sign_in_at_stripe(owner, "create")
 
@@ -334,6 +340,7 @@ def test_reconciliation_disconnects_an_account_whose_webhook_never_came(owner: O
     assert [e.detail["reason"] for e in owner.audit("processor.disconnected")] == ["deauthorized"]
 
 
+@SQLITE_ONLY
 def test_only_owners_connect(owner: Owner) -> None:
     manager = add_manager(owner.flow.db, owner.made)
     with httpx.Client(base_url=owner.flow.app.url) as desk:
@@ -344,6 +351,7 @@ def test_only_owners_connect(owner: Owner) -> None:
     assert owner.business.processor_account is None
 
 
+@SQLITE_ONLY
 def test_the_cli_prints_the_link_and_reports_the_result(owner: Owner) -> None:
     settings = owner.flow.settings
     env = {
@@ -374,6 +382,7 @@ def test_the_cli_prints_the_link_and_reports_the_result(owner: Owner) -> None:
     assert (owner.business.fee_basis_points, owner.business.fee_fixed) == (150, 30)
 
 
+@SQLITE_ONLY
 def test_the_api_shows_the_account_and_makes_onboarding_links(owner: Owner) -> None:
     with httpx.Client(
         base_url=f"{owner.flow.app.url}/api/v1",
