@@ -53,6 +53,14 @@ def _postgres_database(name: str) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_postgres_database(name: str) -> None:
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def _application_role(owner_url: str, role: str) -> str:
     """The URL of `role`, made as production should make the application's role: no superuser,
     no BYPASSRLS, rights on rows only, so row-level security binds everything the suite does."""
@@ -106,16 +114,23 @@ def leaks_name_their_test() -> Iterator[None]:
 @pytest.fixture(scope="session", params=BACKENDS)
 def owner_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> str:
+) -> Iterator[str]:
     """A database migrated to the newest revision, once per backend and test worker, as the
     role that owns the schema (migrations run as it)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontdesk.db'}"
-    else:
-        url = _postgres_database(f"frontdesk_test_{worker}")
+        migrations.upgrade(url)
+        yield url
+        return
+    # Named for this run as well as this worker: two runs on one server (a developer's and an
+    # editor's, say) must not drop each other's database.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"frontdesk_test_{run}_{worker}"
+    url = _postgres_database(name)
     migrations.upgrade(url)
-    return url
+    yield url
+    _drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session")
