@@ -33,7 +33,7 @@ from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.resolver import DnsResolver
-from frontdesk.routes import api, dashboard, domains, health, portal, webhooks
+from frontdesk.routes import api, attachments, dashboard, domains, health, portal, webhooks
 from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.routes.portal.frame import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
@@ -164,6 +164,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *portal.routes,
             *webhooks.routes,
             *domains.routes,
+            *attachments.routes,
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",

@@ -30,6 +30,8 @@ class Purpose(StrEnum):
     STAFF_INVITE = "staff-invite"
     # Which business an onboarding (or sign-in) at the payment processor is for, on the way back.
     CONNECT = "connect"
+    # A link to one attached file (a photo, a PDF) for one customer or the business's staff.
+    ATTACHMENT = "attachment"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -45,6 +47,8 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.STAFF_INVITE: 7 * 24 * 60 * 60,
     # Onboarding can take an owner a while (finding a bank account, an identity document).
     Purpose.CONNECT: 24 * 60 * 60,
+    # Long enough to look at a page of photos; links are minted afresh with every render.
+    Purpose.ATTACHMENT: 10 * 60,
 }
 
 

@@ -8,6 +8,7 @@ Each route of the app's route table is sorted below by what it takes; a route ad
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -19,10 +20,19 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner
 from sqlmodel import select
+from starlette.datastructures import UploadFile
 
 from frontdesk import tokens
-from frontdesk.models import Customer, Initiator, Payment, PaymentMethod, StaffRole, StaffUser
-from frontdesk.services import audit, businesses, customers, portal, staff
+from frontdesk.models import (
+    Customer,
+    Initiator,
+    Payment,
+    PaymentMethod,
+    StaffRole,
+    StaffUser,
+    utcnow,
+)
+from frontdesk.services import attachments, audit, businesses, customers, portal, staff
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
@@ -61,6 +71,8 @@ ARRIVAL = {("POST", "/portal/{key}/session")}
 DOWNLOAD = {("GET", "/portal/{key}/download/{token}")}
 PAY_PAGE = {("GET", "/pay/{payment}")}
 INVITE = {("GET", "/dashboard/join"), ("POST", "/dashboard/join")}
+# An attached file's short-lived link, signed for one customer or the business's staff.
+FILE_LINK = {("GET", "/files/{token}")}
 
 
 def sorts(method: str, path: str) -> str:
@@ -71,6 +83,7 @@ def sorts(method: str, path: str) -> str:
         ("download", DOWNLOAD),
         ("pay page", PAY_PAGE),
         ("invite", INVITE),
+        ("file link", FILE_LINK),
     ):
         if route in group:
             return name
@@ -86,7 +99,7 @@ def sorts(method: str, path: str) -> str:
 def test_every_route_is_sorted_by_what_it_takes(flow: Flow) -> None:
     routes = every_route(list(flow.app.app.routes))  # type: ignore[union-attr]
     assert [route for route in routes if sorts(*route) == "unsorted"] == []
-    named = PUBLIC | ARRIVAL | DOWNLOAD | PAY_PAGE | INVITE
+    named = PUBLIC | ARRIVAL | DOWNLOAD | PAY_PAGE | INVITE | FILE_LINK
     assert named <= set(routes), "a named route is gone: take it out of the lists"
 
 
@@ -230,7 +243,7 @@ class Walk:
         try:
             return self.bare.request(
                 method,
-                self.concrete(path, token if kind == "download" else ""),
+                self.concrete(path, token if kind in ("download", "file link") else ""),
                 headers=headers,
                 params=params,
                 data=data,
@@ -245,6 +258,8 @@ def refused(kind: str, answer: httpx.Response) -> bool:
         return answer.status_code == 401 or target.endswith("/dashboard/sign-in")
     if kind in ("pay page", "api key", "download"):
         return answer.status_code in (401, 404)
+    if kind == "file link":
+        return answer.status_code in (404, 410)
     if kind == "invite":
         return answer.status_code == 400
     return answer.status_code in (401, 403)
@@ -413,3 +428,64 @@ def test_a_payment_of_another_customer_is_not_reachable_by_pay_page_token(walk: 
         assert payment is not None
     token = Links(walk.keys).pay_page(other, walk.payment_id)
     assert walk.call("GET", "/pay/{payment}", token, "pay page").status_code == 404
+
+
+def test_file_links_are_refused_when_bad_or_revoked(walk: Walk) -> None:
+    flow, keys = walk.flow, walk.keys
+    store = attachments.store_for(flow.settings)
+    pdf = UploadFile(file=io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="quote.pdf")
+    with flow.db.session(flow.business.id) as session:
+        [row] = attachments.receive(
+            session,
+            business=flow.business,
+            customer_id=flow.customer.id,
+            owner_kind="message",
+            owner_id="msg_walk",
+            files=[pdf],
+            by=attachments.Party.staff(walk.owner.id),
+            max_files=3,
+            store=store,
+        )
+
+    def good() -> str:
+        with flow.db.session(flow.business.id) as session:
+            return attachments.token(
+                session,
+                attachment=row,
+                audience=attachments.Party.customer(flow.customer.id),
+                secret_keys=keys,
+                now=utcnow(),
+            )
+
+    def signed(with_keys: tuple[str, ...] = keys, purpose: Purpose = Purpose.ATTACHMENT) -> str:
+        payload = tokens.unsign(keys, Purpose.ATTACHMENT, good())
+        return tokens.sign(with_keys, purpose, payload)
+
+    def stranger() -> str:
+        payload = tokens.unsign(keys, Purpose.ATTACHMENT, good())
+        stranger = walk.stranger
+        return tokens.sign(
+            keys, Purpose.ATTACHMENT, {**payload, "b": stranger.business_id, "p": stranger.id}
+        )
+
+    with signed_at(-(tokens.LIFETIME[Purpose.ATTACHMENT] or 0) - 60):
+        expired = good()
+    with signed_at(3600):
+        future = good()
+    bad = {
+        **damaged(good()),
+        "expired": expired,
+        "future-dated": future,
+        "wrong purpose": signed(purpose=Purpose.DOWNLOAD),
+        "wrong key": signed(with_keys=OTHER_KEYS),
+        "wrong business": stranger(),
+    }
+    calls = check(walk, "file link", good, bad)
+    before = good()
+    walk.change_customer(lambda customer: setattr(customer, "link_version", 99))
+    calls += check(walk, "file link", good, {"link version bumped": before})
+    current = good()
+    walk.change_customer(lambda customer: setattr(customer, "portal_enabled", False))
+    answer = walk.call("GET", "/files/{token}", current, "file link")
+    assert refused("file link", answer), "customer disabled"
+    assert calls >= 10

@@ -1,5 +1,6 @@
 """Every table, importable from one place (Alembic and the session guard need them all)."""
 
+from frontdesk.models.attachments import Attachment
 from frontdesk.models.base import TenantScoped, new_id, utcnow
 from frontdesk.models.billing import (
     CreditNote,
@@ -42,6 +43,7 @@ from frontdesk.models.records import (
 
 __all__ = [
     "ApiKey",
+    "Attachment",
     "AuditEvent",
     "BooksCheck",
     "Business",
