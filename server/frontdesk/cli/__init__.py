@@ -46,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "run the production server from FRONTDESK_* settings")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving requests (default: one per core; one with --stripe-sandbox)",
+    )
     serve.add_argument(
         "--stripe-sandbox",
         action="store_true",

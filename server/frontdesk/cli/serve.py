@@ -30,6 +30,9 @@ def production_app() -> Starlette:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers is None:
+        # Each process is one core's worth of Python; the sandbox keeps its state in one.
+        args.workers = 1 if args.stripe_sandbox else os.cpu_count() or 1
     if args.stripe_sandbox:
         if args.workers != 1:
             raise CommandError("the Stripe sandbox keeps its state in one process: use --workers 1")
