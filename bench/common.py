@@ -24,6 +24,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
+# The committed figures change only when asked (`./scripts/bench --save`); a plain run writes
+# beside them, so trying a change never rewrites what the README quotes.
+SAVING = os.environ.get("FRONTDESK_BENCH_SAVE") == "1"
+UNSAVED = RESULTS / "unsaved"
 FRONTDESK = str(Path(sys.executable).parent / "frontdesk")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -176,7 +180,8 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def save(name: str, data: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    folder = RESULTS if SAVING else UNSAVED
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2) + "\n")
     return path

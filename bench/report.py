@@ -9,11 +9,14 @@ import json
 import statistics
 from typing import Any
 
-from common import RESULTS
+from common import RESULTS, SAVING, UNSAVED
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((RESULTS / f"{name}.json").read_text())
+    """This run's figure where it made one, else the committed one."""
+    fresh = UNSAVED / f"{name}.json"
+    path = fresh if not SAVING and fresh.exists() else RESULTS / f"{name}.json"
+    return json.loads(path.read_text())
 
 
 def main() -> None:
