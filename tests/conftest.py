@@ -190,7 +190,9 @@ class _Uvicorn(uvicorn.Server):
     def ask_to_stop(self) -> None:
         self.should_exit = True  # before reading the loop: a loop not running yet sees this
         if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.asked.set)
+            # A server stopped twice (by its test, then by its fixture) has no loop left to wake.
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self.asked.set)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """As uvicorn's: stop accepting, let requests in flight finish, then the app's own

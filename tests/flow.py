@@ -21,7 +21,7 @@ from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.app import sign
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
-from frontdesk.services import businesses, customers, payments
+from frontdesk.services import businesses, card_setup, customers, payments
 from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
 from frontdesk.settings import Settings
@@ -96,6 +96,27 @@ class Flow:
                 processor=self.processor,
                 links=Links.from_settings(self.settings),
             )
+
+    def save_card(self, attempt: str, method: str = "pm_card_visa") -> str:
+        """The customer saves a card with consent: our setup, then what Stripe.js does with it.
+        The setup intent's id; the card is ours once the browser or the webhook reports it."""
+        with self.db.session(self.business.id) as session:
+            business = businesses.get(session, self.business.id)
+            customer = customers.get(session, business=business, customer_id=self.customer.id)
+            setup = card_setup.start(
+                session,
+                business=business,
+                customer=customer,
+                consent_given=True,
+                attempt=attempt,
+                processor=self.processor,
+            )
+        self.client.v1.setup_intents.confirm(
+            setup.id,
+            params={"payment_method": method},
+            options={"stripe_account": str(self.business.processor_account)},
+        )
+        return setup.id
 
     def confirm(self, payment: Payment, method: str = "pm_card_visa") -> stripe.PaymentIntent:
         """What the customer's browser does through Stripe.js."""

@@ -15,7 +15,15 @@ from sqlmodel import select
 from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import AuditEvent, Customer, Invoice, InvoiceStatus
+from frontdesk.models import (
+    AuditEvent,
+    AuthorKind,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Message,
+    ServiceRequest,
+)
 from frontdesk.routes.api import OPERATIONS
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
@@ -204,9 +212,23 @@ def test_one_business_key_never_reaches_another_business_records(
     with db.session(theirs.id) as session:
         customer = make_customer(session, theirs, external_id="shared-ref")
         invoice = make_invoice(session, theirs, customer, external_id="inv-ref")
+        asked = ServiceRequest(
+            business_id=theirs.id, customer_id=customer.id, number="REQ-1001", description="x"
+        )
+        session.add(asked)
+        session.flush()
+        message = Message(
+            business_id=theirs.id,
+            customer_id=customer.id,
+            author_kind=AuthorKind.CUSTOMER,
+            body="x",
+            client_nonce="n1",
+        )
+        session.add(message)
     ids = {
         "customer": customer.id,
         "invoice": invoice.id,
+        "service_request": asked.id,
         "estimate": "external:inv-ref",
         "payment": "pay_x",
         "endpoint": "we_x",
@@ -232,6 +254,8 @@ def test_one_business_key_never_reaches_another_business_records(
     assert api.get("/invoices").json()["data"] == []
     with db.session(theirs.id) as session:
         assert session.get(Invoice, invoice.id).status == InvoiceStatus.OPEN  # type: ignore[union-attr]
+        assert session.get(ServiceRequest, asked.id).status == "new"  # type: ignore[union-attr]
+        assert len(session.exec(select(Message)).all()) == 1
 
 
 @pytest.mark.parametrize("key", ["", "sk_wrong", "pk_not_a_secret"])

@@ -298,6 +298,7 @@ def test_every_dashboard_route_refuses_another_business_ids(
         "invoice": invoice.id,
         "payment": payment.id,
         "change": "send",
+        "todo": "todo_x",
     }
     walked = 0
     for route in dashboard_routes():

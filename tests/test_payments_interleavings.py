@@ -258,22 +258,7 @@ def test_a_saved_card_reported_by_browser_and_webhook_at_once_is_kept_once(
     quiet_flow: Flow,
 ) -> None:
     flow = quiet_flow
-    with flow.db.session(flow.business.id) as session:
-        business = businesses.get(session, flow.business.id)
-        customer = customers.get(session, business=business, customer_id=flow.customer.id)
-        setup = card_setup.start(
-            session,
-            business=business,
-            customer=customer,
-            consent_given=True,
-            attempt="form1",
-            processor=flow.processor,
-        )
-    flow.client.v1.setup_intents.confirm(
-        setup.id,
-        params={"payment_method": "pm_card_visa"},
-        options={"stripe_account": str(flow.business.processor_account)},
-    )
+    setup_id = flow.save_card("form1")
     [event] = [e for e in flow.store.events if e["type"] == "setup_intent.succeeded"]
 
     def browser() -> str:
@@ -284,7 +269,7 @@ def test_a_saved_card_reported_by_browser_and_webhook_at_once_is_kept_once(
                 session,
                 business=business,
                 customer=customer,
-                setup_id=setup.id,
+                setup_id=setup_id,
                 processor=flow.processor,
             )
 

@@ -12,16 +12,21 @@ from sqlmodel import Session, select
 
 from frontdesk.db import Database
 from frontdesk.models import (
+    AuthorKind,
     Business,
     CreditNote,
     Customer,
     Initiator,
+    Message,
     PaymentMethod,
     PaymentMethodKind,
+    ServiceRequest,
+    ServiceRequestEvent,
     StaffUser,
+    TodoAssignee,
     utcnow,
 )
-from frontdesk.services import businesses, customers, estimates, invoices, payments
+from frontdesk.services import audit, businesses, customers, estimates, invoices, payments, todos
 from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
 
@@ -131,7 +136,7 @@ def _seed(session: Session, business: Business, today: date) -> None:
         due=30,
     )
     _pay(session, business, jordan, partly_paid, 12000, days_ago=2, tag="jordan-hedge-part")
-    estimates.create(
+    autumn = estimates.create(
         session,
         business=business,
         customer=jordan,
@@ -159,6 +164,8 @@ def _seed(session: Session, business: Business, today: date) -> None:
         )
     )
 
+    _seed_conversation(session, business, jordan, autumn.id, today)
+
     # Sam is in credit: everything paid, and a goodwill credit for a missed visit.
     sam_invoice = invoice(sam, [line("Monthly garden maintenance", 9500)], issued=30, due=14)
     _pay(session, business, sam, sam_invoice, 10284, days_ago=25, tag="sam-maintenance")
@@ -175,6 +182,63 @@ def _seed(session: Session, business: Business, today: date) -> None:
     # Alex is all set.
     alex_invoice = invoice(alex, [line("Tree pruning consultation", 7500, tax=None)], 20, 14)
     _pay(session, business, alex, alex_invoice, 7500, days_ago=18, tag="alex-consult")
+
+
+def _seed_conversation(
+    session: Session, business: Business, jordan: Customer, estimate_id: str, today: date
+) -> None:
+    """What Jordan and the office have said to each other: a request answered, a message, and a
+    to-do on each side (the estimate's closes itself once Jordan approves it)."""
+    owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()
+    office = audit.Actor(Initiator.STAFF, owner.id, "")
+    for entry in (
+        todos.TodoInput(
+            "Approve the autumn clean-up estimate",
+            related=f"estimate:{estimate_id}",
+            closes="linked",
+            due_on=str(today + timedelta(days=7)),
+        ),
+        todos.TodoInput("Leave the side gate unlocked on Thursdays"),
+        todos.TodoInput("Order the tulip bulbs", assignee=TodoAssignee.BUSINESS),
+    ):
+        todos.create(session, business=business, customer=jordan, entry=entry, actor=office)
+    asked = ServiceRequest(
+        business_id=business.id,
+        customer_id=jordan.id,
+        number="REQ-1001",
+        description="The old maple stump in the back yard needs grinding out before spring.",
+        address_line1=jordan.address_line1,
+        city=jordan.city,
+        region=jordan.region,
+        postal_code=jordan.postal_code,
+        country=jordan.country,
+        preferred_windows=[{"date": str(today + timedelta(days=9)), "part": "morning"}],
+        created_at=utcnow() - timedelta(days=2),
+    )
+    session.add(asked)
+    session.flush()
+    session.add(
+        ServiceRequestEvent(
+            business_id=business.id,
+            service_request_id=asked.id,
+            author_kind="staff",
+            author_id=owner.id,
+            text="We can do that: Dana will come by to measure it this week.",
+            created_at=utcnow() - timedelta(days=1),
+        )
+    )
+    session.add(
+        Message(
+            business_id=business.id,
+            customer_id=jordan.id,
+            author_kind=AuthorKind.STAFF,
+            author_staff_id=owner.id,
+            body="Hi Jordan, a reminder that the crew comes Thursday morning. Reply here with "
+            "anything we should know.",
+            client_nonce="demo-welcome",
+            created_at=utcnow() - timedelta(hours=3),
+        )
+    )
 
 
 def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) -> Demo:

@@ -43,11 +43,14 @@ from frontdesk.services import (
     businesses,
     customers,
     documents,
+    messages,
     notices,
     payments,
     themes,
     webhooks,
 )
+from frontdesk.services.links import Links
+from frontdesk.services.messages import notices as message_notices
 from frontdesk.services.outbox import backoff
 from frontdesk.settings import Settings
 
@@ -201,6 +204,19 @@ def deliver(smtp_url: str, message: EmailMessage) -> None:
         client.send_message(message)
 
 
+def send_message_notice(item: OutboxItem, context: JobContext) -> None:
+    """A message's notice falls due: the other side is emailed if it is still unread."""
+    with context.db.session(item.business_id) as session:
+        business = businesses.get(session, item.business_id)
+        message_notices.notify(
+            session,
+            business=business,
+            message_id=item.payload["message"],
+            links=Links.from_settings(context.settings),
+            now=utcnow(),
+        )
+
+
 def fan_out_event(item: OutboxItem, context: JobContext) -> None:
     """An event for the business's own system becomes one delivery per subscribed endpoint."""
     with context.db.session(item.business_id) as session:
@@ -232,6 +248,7 @@ HANDLERS: dict[str, Handler] = {
     "receipt": send_receipt,
     "event": fan_out_event,
     "webhook": deliver_webhook,
+    messages.NOTICE: send_message_notice,
 }
 
 

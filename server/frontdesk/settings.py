@@ -113,6 +113,10 @@ class Settings(DatabaseSettings):
     # Per secret API key: a burst of this many requests, refilled at the steady rate below.
     api_rate_burst: int = Field(default=100, ge=1)
     api_rate_per_second: float = Field(default=25.0, gt=0)
+    # Messages: a message still unread this many minutes after it was sent is emailed to the
+    # other side (once per unread burst); an open conversation asks for news this often.
+    message_notice_minutes: int = Field(default=5, ge=1, le=10080)
+    message_poll_seconds: int = Field(default=10, ge=1, le=300)
 
     @field_validator("secret_key", "trusted_proxies", "dns_servers", mode="before")
     @classmethod

@@ -37,7 +37,8 @@ def test_home_shows_the_server_balance_and_open_invoices(page: Page, stage: Stag
         charges = invoices.recent_charges(session, business=business, customer=jordan(stage))
     assert amounts(portal.locator(".fd-balance")) == [balance.amount]
     due = [view.amount_due for view in balance.open_invoices]
-    assert amounts(portal.locator("#fd-home .fd-card").nth(1).locator(".fd-amount")) == due
+    open_invoices = portal.locator("#fd-home .fd-card", has_text="Open invoices")
+    assert amounts(open_invoices.locator(".fd-amount")) == due
     # Collapsed, it says how many there are.
     expect(portal.locator(".fd-charges summary")).to_have_text(f"Recent charges ({len(charges)})")
     portal.locator(".fd-charges summary").click()

@@ -12,10 +12,28 @@ from sqlmodel import select
 
 from frontdesk import tokens
 from frontdesk.db import Database
-from frontdesk.models import Customer, OutboxItem
-from frontdesk.services import businesses, documents, estimates, invoices, notices
+from frontdesk.models import (
+    AuthorKind,
+    Customer,
+    Initiator,
+    OutboxItem,
+    ServiceRequest,
+    ServiceRequestEvent,
+    utcnow,
+)
+from frontdesk.services import (
+    audit,
+    businesses,
+    documents,
+    estimates,
+    invoices,
+    messages,
+    notices,
+    todos,
+)
 from frontdesk.services.lines import LineInput
 from frontdesk.services.links import Links
+from frontdesk.services.messages import notices as message_notices
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
 from tests.factories import make_business
@@ -77,12 +95,56 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
             notes=payload,
             send=True,
         )
+        for assignee in ("customer", "business"):
+            todos.create(
+                session,
+                business=business,
+                customer=customer,
+                entry=todos.TodoInput(payload[:200], notes=payload, assignee=assignee),
+                actor=audit.Actor(Initiator.STAFF, made.owner.id),
+            )
         session.flush()
         notices.document_sent(
             session,
             business=business,
             document=invoice,
             links=Links.from_settings(settings),
+        )
+        # A message each way, and the email notice of the business's (its text in the email).
+        for author in (messages.CUSTOMER, messages.Author(AuthorKind.STAFF, made.owner.id)):
+            message, _ = messages.post(
+                session,
+                business=business,
+                customer=customer,
+                author=author,
+                body=f"{payload} https://example.com/{payload}",
+                client_nonce="",
+                now=utcnow(),
+                notice_after=timedelta(0),
+            )
+        links = Links.from_settings(settings)
+        message_notices.notify(
+            session, business=business, message_id=message.id, links=links, now=utcnow()
+        )
+        # A service request and a public reply, written as the customer and the business typed.
+        request = ServiceRequest(
+            business_id=business.id,
+            customer_id=customer.id,
+            number="REQ-1001",
+            description=payload,
+            address_line1=payload[:200],
+            decline_reason=payload,
+        )
+        session.add(request)
+        session.flush()
+        session.add(
+            ServiceRequestEvent(
+                business_id=business.id,
+                service_request_id=request.id,
+                author_kind="staff",
+                status="declined",
+                text=payload,
+            )
         )
         view = invoices.views(session, [invoice])[0]
         pdf = documents.invoice_pdf(
@@ -107,6 +169,10 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
         "invoices",
         f"estimates/{estimate.number}",
         "profile",
+        "todos",
+        "messages",
+        "requests",
+        f"requests/{request.number}",
     ):
         answer = httpx.get(f"{live_server.url}/portal/{key}/{path}", headers=bearer)
         assert answer.status_code == 200, path
@@ -119,15 +185,26 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
         desk.post(
             "/sign-in", data={"email": made.owner.email, "password": PASSWORD, "csrf_token": csrf}
         )
-        for path in (f"/customers/{customer.id}", f"/invoices/{invoice.id}", "/customers"):
+        for path in (
+            f"/customers/{customer.id}",
+            f"/customers/{customer.id}/todos",
+            f"/invoices/{invoice.id}",
+            "/customers",
+            "/messages",
+            f"/messages/{customer.id}",
+            "/requests",
+            f"/requests/{request.id}",
+        ):
             answer = desk.get(path)
             assert answer.status_code == 200, path
             pages.append(answer.text)
     from frontdesk.jobs import JobContext, branded
 
     with db.session(made.business.id) as session:
-        [mail] = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
-    pages.append(branded(made.business.id, mail.payload, JobContext(settings, db))["html"])
+        mails = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
+    assert len(mails) == 2  # the invoice's and the message's
+    for mail in mails:
+        pages.append(branded(made.business.id, mail.payload, JobContext(settings, db))["html"])
     for page in pages:
         inert(page, payload)
 

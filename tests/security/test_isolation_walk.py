@@ -10,7 +10,14 @@ from sqlmodel import select
 from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Customer, InvoiceLine, PaymentMethod, StaffUser
+from frontdesk.models import (
+    Customer,
+    InvoiceLine,
+    PaymentMethod,
+    ServiceRequest,
+    StaffUser,
+    Todo,
+)
 from frontdesk.services import businesses
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
@@ -20,7 +27,13 @@ from tests.factories import PASSWORD, make_business, make_customer, make_invoice
 from tests.security.routes import every_route, fill
 
 # Words only business B's records hold: none may reach A.
-SECRETS = ("Bravo Secret Customer", "bravo-secret@example.com", "Bravo secret line")
+SECRETS = (
+    "Bravo Secret Customer",
+    "bravo-secret@example.com",
+    "Bravo secret line",
+    "Bravo secret errand",
+    "Bravo secret request",
+)
 
 
 def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
@@ -45,8 +58,25 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             consent_text="yes",
         )
         session.add(method)
+        todo = Todo(
+            business_id=business.id,
+            customer_id=customer.id,
+            title="Bravo secret errand" if secret else "Alpha errand",
+            created_by_kind="customer",
+            created_by_id=customer.id,
+        )
+        session.add(todo)
+        request = ServiceRequest(
+            business_id=business.id,
+            customer_id=customer.id,
+            number="REQ-7",
+            description="Bravo secret request" if secret else "Alpha request",
+        )
+        session.add(request)
         session.flush()
         return {
+            "service_request": request.id,
+            "todo": todo.id,
             "customer": customer.id,
             "invoice": invoice.id,
             "number": invoice.number,

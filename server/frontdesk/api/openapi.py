@@ -20,6 +20,7 @@ PATH_PARAMS = {
     "invoice": "An invoice's id, or `external:<your id>`.",
     "estimate": "An estimate's id, or `external:<your id>`.",
     "payment": "A payment's id.",
+    "service_request": "A service request's id.",
     "endpoint": "A webhook endpoint's id.",
     "delivery": "A webhook delivery's id.",
 }
@@ -33,7 +34,8 @@ ERRORS = {
 }
 DESCRIPTION = """\
 Keep your own system and Frontdesk in sync: customers, invoices, estimates, payments, refunds,
-charges on saved payment methods, portal sessions, payment links and webhook endpoints.
+charges on saved payment methods, portal sessions, payment links, service requests and webhook
+endpoints.
 
 Authenticate with a secret API key: `Authorization: Bearer sk_...`. Amounts are integers in the
 currency's minor unit (cents). Times are ISO 8601 in UTC. Lists are newest first: pass a page's

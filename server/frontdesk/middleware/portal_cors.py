@@ -22,10 +22,12 @@ from frontdesk.services.errors import NotFound
 PUBLIC_SUFFIXES = ("/portal.css", "/origin-check", "/logo")
 ALLOW_HEADERS = (
     "Authorization, Content-Type, Accept, HX-Request, HX-Source, HX-Target, "
-    "HX-Request-Type, HX-Current-URL, HX-Boosted"
+    "HX-Request-Type, HX-Current-URL, HX-Boosted, If-None-Match"
 )
 # htmx ignores response headers it cannot read cross-origin, so each one we send is listed.
-EXPOSE_HEADERS = "Frontdesk-Session, HX-Trigger, HX-Retarget, HX-Reswap, HX-Reselect, X-Request-ID"
+EXPOSE_HEADERS = (
+    "Frontdesk-Session, HX-Trigger, HX-Retarget, HX-Reswap, HX-Reselect, X-Request-ID, ETag"
+)
 MAX_AGE = "7200"  # Chromium's ceiling
 
 

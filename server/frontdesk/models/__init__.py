@@ -20,6 +20,7 @@ from frontdesk.models.integrations import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from frontdesk.models.messages import AuthorKind, Message
 from frontdesk.models.payments import (
     Initiator,
     InvoiceEffect,
@@ -40,11 +41,18 @@ from frontdesk.models.records import (
     ProcessorEvent,
     RateLimit,
 )
+from frontdesk.models.service_requests import (
+    ServiceRequest,
+    ServiceRequestEvent,
+    ServiceRequestStatus,
+)
+from frontdesk.models.todos import Todo, TodoAssignee
 
 __all__ = [
     "ApiKey",
     "Attachment",
     "AuditEvent",
+    "AuthorKind",
     "BooksCheck",
     "Business",
     "CreditNote",
@@ -62,6 +70,7 @@ __all__ = [
     "InvoiceEffect",
     "InvoiceLine",
     "InvoiceStatus",
+    "Message",
     "OutboxItem",
     "OutboxStatus",
     "Payment",
@@ -74,11 +83,16 @@ __all__ = [
     "Refund",
     "RefundAllocation",
     "RefundCause",
+    "ServiceRequest",
+    "ServiceRequestEvent",
+    "ServiceRequestStatus",
     "SignInRequest",
     "StaffInvitation",
     "StaffRole",
     "StaffUser",
     "TenantScoped",
+    "Todo",
+    "TodoAssignee",
     "WebhookDelivery",
     "WebhookEndpoint",
     "new_id",

@@ -29,6 +29,9 @@ class Business(SQLModel, table=True):
     allow_estimates: bool = True
     allow_invoices: bool = True
     allow_profile_updates: bool = True
+    allow_service_requests: bool = True
+    allow_todos: bool = True
+    allow_messages: bool = True
     tips_enabled: bool = False
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON

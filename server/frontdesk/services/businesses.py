@@ -181,6 +181,9 @@ class PortalSettings:
     secure_pay_page: bool
     contact_email: str = ""
     contact_phone: str = ""
+    allow_service_requests: bool = True
+    allow_todos: bool = True
+    allow_messages: bool = True
 
 
 def update_portal(
@@ -222,6 +225,9 @@ def update_portal(
         "allow_invoices": wanted.allow_invoices,
         "allow_estimates": wanted.allow_estimates,
         "allow_profile_updates": wanted.allow_profile_updates,
+        "allow_service_requests": wanted.allow_service_requests,
+        "allow_todos": wanted.allow_todos,
+        "allow_messages": wanted.allow_messages,
         "tips_enabled": wanted.tips_enabled,
         "tip_basis_points": tips or business.tip_basis_points,
         "allow_partial_payments": wanted.allow_partial_payments,

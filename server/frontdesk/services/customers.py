@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
@@ -231,20 +231,25 @@ def list_page(
     )
 
 
+def named_like(query: str) -> ColumnElement[bool]:
+    """Customers whose name or email holds `query`, in any case (LIKE's wildcards in it are
+    taken as themselves)."""
+    wanted = query.strip().lower()
+    pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        func.lower(Customer.name).like(pattern, escape="\\"),
+        func.lower(Customer.email).like(pattern, escape="\\"),
+    )
+
+
 def search(
     session: Session, *, business: Business, query: str, page: int, per_page: int = 25
 ) -> tuple[list[Customer], bool]:
     """A page of customers by name whose name or email holds `query`; and whether more follow."""
     statement = select(Customer)
-    wanted = query.strip().lower()
-    if wanted:
-        pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if query.strip():
         statement = statement.where(
-            or_(
-                func.lower(Customer.name).like(pattern, escape="\\"),
-                col(Customer.email).like(pattern, escape="\\"),
-                col(Customer.external_id) == query.strip(),
-            )
+            or_(named_like(query), col(Customer.external_id) == query.strip())
         )
     rows = session.exec(
         statement.order_by(func.lower(Customer.name), col(Customer.id))

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
-from frontdesk.services import audit, events
+from frontdesk.services import audit, events, todos
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
@@ -261,6 +261,14 @@ def decide(
             decision.reason.strip(),
         )
     estimate.decided_at, estimate.signer_ip = utcnow(), ip
+    if decision.accept:
+        todos.close(
+            session,
+            business=business,
+            customer_id=customer.id,
+            rule=f"approve_estimate:{estimate.id}",
+            now=estimate.decided_at,
+        )
     verb = "accepted" if decision.accept else "rejected"
     audit.record(
         session,

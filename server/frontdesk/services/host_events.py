@@ -18,8 +18,11 @@ from frontdesk.models import (
     Customer,
     Estimate,
     EstimateStatus,
+    Message,
     Payment,
     PaymentStatus,
+    ServiceRequest,
+    Todo,
     new_id,
     utcnow,
 )
@@ -128,3 +131,38 @@ def customer_updated(session: Session, business: Business, customer: Customer) -
     return _event(
         business, customer, "customer-updated", {"kind": "customer", "id": customer.id}, twin
     )
+
+
+def todo_completed(session: Session, business: Business, customer: Customer, todo: Todo) -> Event:
+    """The customer checked off one of their to-dos (twin todo.completed; what it says stays with
+    us)."""
+    twin = events.latest(session, type="todo.completed", todo=todo.id)
+    return _event(
+        business,
+        customer,
+        "todo-completed",
+        {"kind": "todo", "id": todo.id, "status": "done"},
+        twin,
+    )
+
+
+def message_sent(
+    session: Session, business: Business, customer: Customer, message: Message
+) -> Event:
+    """The customer sent the business a message (what it says stays with us)."""
+    twin = events.latest(session, type="message.created", message=message.id)
+    return _event(business, customer, "message-sent", {"kind": "message", "id": message.id}, twin)
+
+
+def service_request_created(
+    session: Session, business: Business, customer: Customer, request: ServiceRequest
+) -> Event:
+    """The customer asked the business for work (what they wrote stays with us)."""
+    twin = events.latest(session, type="service_request.created", service_request=request.id)
+    thing = {
+        "kind": "service_request",
+        "id": request.id,
+        "number": request.number,
+        "status": str(request.status),
+    }
+    return _event(business, customer, "service-request-created", thing, twin)

@@ -18,7 +18,7 @@ from frontdesk.models import (
     Initiator,
     new_id,
 )
-from frontdesk.services import audit, customers, invoices, sign_in
+from frontdesk.services import audit, customers, invoices, messages, sign_in, todos
 from frontdesk.services.customers import Balance
 from frontdesk.services.errors import Forbidden
 from frontdesk.services.links import Limits, Links
@@ -143,12 +143,16 @@ SECTIONS = {
     "estimates": "allow_estimates",
     "payments": None,
     "profile": "allow_profile_updates",
+    "service_requests": "allow_service_requests",
+    "todos": "allow_todos",
+    "messages": "allow_messages",
 }
 # What a deep link may name (#invoices, #invoice/INV-1042): whole views, and views of one thing
 # named after a slash. The server's places and the loader's hash handling both read this table
 # (the loader gets it with the portal's shell), so a new view is added here once.
 VIEWS = ("home", *SECTIONS, "pay")
-ITEMS = ("invoice", "estimate", "pay", "complete")  # complete: a payment awaiting the customer
+# complete: a payment awaiting the customer; request: a service request.
+ITEMS = ("invoice", "estimate", "request", "pay", "complete")
 # The item is percent-encoded (#invoice/INV%2F2026%2F001), so numbers holding "/" or "#" fit.
 DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w.~%-]+)$"
 
@@ -172,6 +176,14 @@ def sections(business: Business) -> list[str]:
     return [name for name in SECTIONS if section_enabled(business, name)]
 
 
+def nav(session: Session, *, business: Business, customer: Customer) -> dict[str, int]:
+    """What the nav counts beside its tabs, drawn with it: a nav redrawn without them would ask
+    for them again with every view it comes with."""
+    if not section_enabled(business, "messages"):
+        return {}
+    return {"unread": messages.unread_by_customer(session, business=business, customer=customer)}
+
+
 def from_download_token(
     session: Session, *, business: Business, token: str, secret_keys: tuple[str, ...]
 ) -> tuple[Customer, str]:
@@ -185,6 +197,8 @@ class Home:
     balance: Balance
     awaiting_estimate: Estimate | None
     recent_charges: list[invoices.Charge]
+    # Open to-dos the customer is to do ("2 things to do").
+    todos: int = 0
 
 
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
@@ -200,7 +214,8 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
         .limit(1)
     ).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
-    return Home(balance, estimate, charges)
+    count = todos.open_count(session, business=business, customer=customer)
+    return Home(balance, estimate, charges, count)
 
 
 def view_only(

@@ -45,6 +45,11 @@ EVENT_TYPES = (
     "estimate.rejected",
     "customer.updated",
     "payment_method.saved",
+    "service_request.created",
+    "service_request.updated",
+    "message.created",
+    "todo.created",
+    "todo.completed",
 )
 SIGNATURE_HEADER = "Frontdesk-Signature"
 RETRY_FOR = timedelta(days=3)

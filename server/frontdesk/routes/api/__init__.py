@@ -12,6 +12,7 @@ from starlette.routing import Route
 from frontdesk.api import openapi, processor_account, schemas
 from frontdesk.api.operations import Operation, endpoint
 from frontdesk.rendering import templates
+from frontdesk.routes.api import messages, service_requests
 from frontdesk.routes.api.customers import (
     create_charge,
     create_customer,
@@ -34,6 +35,7 @@ from frontdesk.routes.api.documents import (
     send_invoice,
     void_invoice,
 )
+from frontdesk.routes.api.frame import CUSTOMER
 from frontdesk.routes.api.payments import (
     create_onboarding_link,
     create_refund,
@@ -51,9 +53,6 @@ from frontdesk.routes.api.webhooks import (
 )
 
 S = schemas
-
-
-CUSTOMER = "/customers/{customer}"
 
 
 OPERATIONS = [
@@ -147,6 +146,7 @@ OPERATIONS = [
         revoke_links,
         S.LinksRevoked,
     ),
+    *messages.operations,
     Operation(
         "GET",
         "/invoices",
@@ -234,6 +234,7 @@ OPERATIONS = [
         send_estimate,
         S.Estimate,
     ),
+    *service_requests.operations,
     Operation(
         "GET",
         "/payments",

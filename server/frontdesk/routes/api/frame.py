@@ -14,6 +14,9 @@ from frontdesk.services import (
 )
 from frontdesk.services.lines import LineInput
 
+# The path of one customer, under which their own operations live.
+CUSTOMER = "/customers/{customer}"
+
 
 def _customer(call: Call) -> models.Customer:
     return customers.get_by_reference(

@@ -26,6 +26,7 @@ from frontdesk.services import (
     documents,
     estimates,
     notices,
+    service_requests,
 )
 from frontdesk.services.errors import Invalid
 
@@ -44,6 +45,7 @@ def estimate_context(who: Staff, estimate: Estimate, **extra: Any) -> dict[str, 
             who.session, business=who.business, customer_id=estimate.customer_id
         ),
         "lines": estimates.lines(who.session, estimate=estimate),
+        "service_request": service_requests.for_estimate(who.session, estimate=estimate),
         "title": estimate.number,
         "section": "invoices",
         "notice": "",

@@ -12,11 +12,14 @@ from frontdesk.routes.portal import (
     home,
     hosted,
     invoices,
+    messages,
     pay,
     pay_page,
     payments,
     profile,
+    service_requests,
     sign_in,
+    todos,
 )
 
 routes: list[BaseRoute] = [
@@ -33,6 +36,9 @@ routes: list[BaseRoute] = [
             *pay.routes,
             *payments.routes,
             *profile.routes,
+            *service_requests.routes,
+            *messages.routes,
+            *todos.routes,
             *assets.routes,
         ],
         middleware=[Middleware(PortalCORSMiddleware)],

@@ -314,7 +314,10 @@ async def view(
         with request.app.state.db.session(business.id) as session:
             customer = signed_in(request, session, business)
             refuse_beyond_limits(request, business, section, changes=False)
-            context = build(session, business, customer)
+            context = {
+                **portal.nav(session, business=business, customer=customer),
+                **build(session, business, customer),
+            }
         return fragment(request, business, customer, template, {"oob_nav": True, **context})
 
     return await run_in_threadpool(guarded, request, render)
@@ -331,25 +334,25 @@ async def action(
 ) -> Response:
     """A form the customer submits. Bad input rolls back and re-renders with messages (422): the
     `retry` template when the answer to good input is another (the form again, not the result)."""
-    form = await request.form()
+    async with request.form() as form:  # closes uploaded files (spooled to disk) after
 
-    def run() -> Response:
-        status, shown = 200, template
-        business = business_for(request, section)
-        try:
-            with request.app.state.db.session(business.id) as session:
-                customer = signed_in(request, session, business)
-                refuse_beyond_limits(request, business, section, changes=True)
-                context = act(session, business, customer, form)
-        except Invalid as invalid:
-            request.state.host_events = []  # rolled back: nothing happened to tell of
-            with request.app.state.db.session(business.id) as session:
-                customer = signed_in(request, session, business)
-                context = rebuild(session, business, customer, form, invalid)
-            status, shown = 422, retry or template
-        return fragment(request, business, customer, shown, context, status)
+        def run() -> Response:
+            status, shown = 200, template
+            business = business_for(request, section)
+            try:
+                with request.app.state.db.session(business.id) as session:
+                    customer = signed_in(request, session, business)
+                    refuse_beyond_limits(request, business, section, changes=True)
+                    context = act(session, business, customer, form)
+            except Invalid as invalid:
+                request.state.host_events = []  # rolled back: nothing happened to tell of
+                with request.app.state.db.session(business.id) as session:
+                    customer = signed_in(request, session, business)
+                    context = rebuild(session, business, customer, form, invalid)
+                status, shown = 422, retry or template
+            return fragment(request, business, customer, shown, context, status)
 
-    return await run_in_threadpool(guarded, request, run)
+        return await run_in_threadpool(guarded, request, run)
 
 
 def sign_in_context(

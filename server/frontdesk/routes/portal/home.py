@@ -17,9 +17,12 @@ from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
+from frontdesk.routes.portal import messages as message_routes
 from frontdesk.routes.portal import pay as pay_routes
 from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import profile as profile_routes
+from frontdesk.routes.portal import service_requests as service_request_routes
+from frontdesk.routes.portal import todos as todo_routes
 from frontdesk.services import businesses, customers, host_events, portal
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken
@@ -62,6 +65,11 @@ ONE_OF: dict[str, Callable[[str, Request], Place]] = {
     "estimate": lambda number, _: Place(
         "fragments/estimates/detail.html", estimate_routes.detail_context(number), "estimates"
     ),
+    "request": lambda number, request: Place(
+        service_request_routes.DETAIL,
+        service_request_routes.detail_context(request, number),
+        service_request_routes.SECTION,
+    ),
 }
 HOME = Place("fragments/portal/home.html", home_context, None)
 # Deep links to a whole view (#invoices, #profile, ...); anything else opens home.
@@ -72,6 +80,11 @@ VIEWS = {
     "estimates": Place("fragments/estimates/list.html", estimate_routes.list_context, "estimates"),
     "payments": Place("fragments/payments/history.html", payment_routes.history_context, None),
     "profile": Place("fragments/profile/form.html", profile_routes.form_context, "profile"),
+    "service_requests": Place(
+        service_request_routes.LIST, service_request_routes.list_context, "service_requests"
+    ),
+    "todos": Place(todo_routes.LIST, todo_routes.list_context, "todos"),
+    "messages": Place(message_routes.VIEW, message_routes.deep_link_context, "messages"),
     "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
 }
 
@@ -97,9 +110,18 @@ def _opened(
         )
     frame.tell(request, host_events.signed_in(business, arrival.customer))
     try:
-        return current, current.build(session, business, arrival.customer)
+        context = current.build(session, business, arrival.customer)
     except NotFound:
-        return HOME, home_context(session, business, arrival.customer)
+        return HOME, opening(session, business, arrival.customer)
+    return current, {**portal.nav(session, business=business, customer=arrival.customer), **context}
+
+
+def opening(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+    """Home as a new session opens on it, with what the nav counts (the shell draws the nav)."""
+    return {
+        **portal.nav(session, business=business, customer=customer),
+        **home_context(session, business, customer),
+    }
 
 
 async def portal_session(request: Request) -> Response:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.routes.portal import frame
-from frontdesk.routes.portal.home import home_context
+from frontdesk.routes.portal.home import opening
 from frontdesk.services import host_events, portal, sign_in
 from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
@@ -91,7 +91,7 @@ async def portal_sign_in_code(request: Request) -> Response:
         if customer is None:
             return frame.sign_in_form(request, business, problem=problem, sent_to=email, status=422)
         with request.app.state.db.session(business.id) as session:
-            context = {"view_template": HOME, **home_context(session, business, customer)}
+            context = {"view_template": HOME, **opening(session, business, customer)}
         frame.tell(request, host_events.signed_in(business, customer))
         return frame.fragment(request, business, customer, "fragments/portal/shell.html", context)
 

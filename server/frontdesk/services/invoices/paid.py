@@ -22,7 +22,7 @@ from frontdesk.models import (
     RefundAllocation,
     utcnow,
 )
-from frontdesk.services import events
+from frontdesk.services import events, todos
 
 # A refund counts once it is asked for; only a refund the processor failed gives nothing back.
 REFUND_COUNTS = (PaymentStatus.SUCCEEDED, PaymentStatus.PENDING)
@@ -72,6 +72,14 @@ def settle(session: Session, *, business: Business, invoice: Invoice) -> None:
     if invoice.status == InvoiceStatus.OPEN and covered:
         invoice.status, invoice.paid_at = InvoiceStatus.PAID, utcnow()
         kind = "invoice.paid"
+        # In this transaction, under the payment's lock: paid once, closed once.
+        todos.close(
+            session,
+            business=business,
+            customer_id=invoice.customer_id,
+            rule=f"pay_invoice:{invoice.id}",
+            now=invoice.paid_at,
+        )
     elif invoice.status == InvoiceStatus.PAID and not covered:
         invoice.status, invoice.paid_at = InvoiceStatus.OPEN, None
         kind = "invoice.reopened"

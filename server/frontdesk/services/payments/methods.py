@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, Customer, PaymentMethod, PaymentMethodKind, utcnow
 from frontdesk.processors import Processor, Refused
-from frontdesk.services import audit, customers, events
+from frontdesk.services import audit, customers, events, todos
 from frontdesk.services.errors import NotFound
 
 LOST_CARD = (
@@ -135,6 +135,13 @@ def save_method(
     for old in replaced:
         _forget(session, business=business, method=old, processor=processor)
     session.add(method)
+    todos.close(
+        session,
+        business=business,
+        customer_id=customer_id,
+        rule=todos.SAVE_PAYMENT_METHOD,
+        now=utcnow(),
+    )
     audit.record(
         session,
         business=business,
