@@ -417,6 +417,14 @@ def test_a_bad_photo_refuses_the_whole_request(shop: Shop) -> None:
         refused = casey.client.post("/requests", data=data, files=fake)
         assert refused.status_code == 422 and "tap.png" in refused.text
         assert ">Tap</textarea>" in refused.text
+        renamed = [("photos", ("tap.jpg", b"%PDF-1.4\n%%EOF\n", "image/jpeg"))]
+        refused = casey.client.post("/requests", data=data, files=renamed)
+        assert refused.status_code == 422 and "tap.jpg is not a JPEG" in refused.text
+        # Past what the route takes at all: refused while it arrives, in words, by this route.
+        huge = [("photos", ("holiday.jpg", b"\xff\xd8\xff" + b"\0" * (60 * 1024 * 1024)))]
+        too_big = casey.client.post("/requests", data=data, files=huge)
+        assert too_big.status_code == 413
+        assert "Send up to 5 files of up to 10 MB each. Nothing was saved." in too_big.text
     assert shop.rows() == []
     with shop.db.session(shop.made.business.id) as session:
         assert session.exec(select(Attachment)).all() == []
