@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from frontdesk import htmx
 from frontdesk.api.operations import problem
+from frontdesk.business_cache import BusinessCache
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.jobs import OutboxRunner
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
@@ -41,6 +42,7 @@ from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthentica
 from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limit, Limiter
 from frontdesk.settings import Settings
+from frontdesk.urls import NamedRoutes
 
 log = logging.getLogger("frontdesk.app")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -205,6 +207,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.links = Links.from_settings(settings)
     # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
     app.state.clock = utcnow
+    # The business each portal request names, kept a few seconds (business_cache.py).
+    app.state.businesses = BusinessCache(database, lambda: app.state.clock())
     # Who is asked about custom domains' DNS records; tests point it at their own server.
     app.state.resolver = DnsResolver(settings.dns_servers)
     # Shared by every worker and machine: the buckets live in the database.
@@ -215,4 +219,6 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.sign_in_limits = SignInLimits()
     app.state.sign_in_link_limits = SignInLinkLimits()
     app.state.payment_attempt_limits = PaymentAttemptLimits()
+    # Templates link from the route table read once here (urls.py), not walked per link.
+    app.state.named_routes = NamedRoutes(app.router)
     return app

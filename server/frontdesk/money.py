@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency, list_currencies
 
 ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
@@ -127,8 +129,22 @@ def chargeable(amount: int, currency: str) -> int:
     return (amount + step // 2) // step * step
 
 
+@lru_cache(maxsize=256)
+def babel_locale(name: str) -> Locale:
+    """Babel's data for a locale, parsed once: given a name, each Babel formatting call parses
+    it again and rebuilds its data, which costs more than the formatting. Installed data only,
+    so it never goes stale."""
+    return Locale.parse(name)
+
+
+# A portal view prints the same few amounts on every request (balances, invoice totals): each is
+# formatted once, then looked up. The result depends on nothing but the arguments, so it never goes
+# stale; 4,096 entries keep it to a few hundred kilobytes.
+@lru_cache(maxsize=4096)
 def format_amount(amount: int, currency: str, locale: str = "en_US") -> str:
-    return format_currency(to_decimal(amount, currency), currency.upper(), locale=locale)
+    return format_currency(
+        to_decimal(amount, currency), currency.upper(), locale=babel_locale(locale)
+    )
 
 
 @dataclass(frozen=True, slots=True)

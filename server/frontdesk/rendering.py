@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from frontdesk import money
+from frontdesk.urls import template_url_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -20,15 +22,18 @@ def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
     return money.format_amount(amount, currency, locale)
 
 
+# Due dates repeat on every request like amounts do (see money.format_amount).
+@lru_cache(maxsize=4096)
 def format_day(value: date, locale: str = "en_US") -> str:
-    return format_date(value, format="medium", locale=locale)
+    return format_date(value, format="medium", locale=money.babel_locale(locale))
 
 
 def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
     """Date and time in the business's zone, to the minute: "Nov 22, 2026, 8:17 AM"."""
     local = value.astimezone(ZoneInfo(time_zone))
-    day = format_date(local, "medium", locale=locale)
-    return f"{day}, {format_time(local, 'short', locale=locale)}"
+    parsed = money.babel_locale(locale)
+    day = format_date(local, "medium", locale=parsed)
+    return f"{day}, {format_time(local, 'short', locale=parsed)}"
 
 
 # How people name each way of paying (the stored names are Stripe's).
@@ -64,3 +69,4 @@ templates = Jinja2Templates(
 templates.env.filters.update(
     money=format_money, day=format_day, moment=format_moment, part=url_part, method=method_name
 )
+templates.env.globals["url_for"] = template_url_for

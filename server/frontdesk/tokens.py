@@ -8,6 +8,7 @@ that the customer exists, is enabled and still has the version the token names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +68,8 @@ class Claims:
     customer_id: str
     link_version: int
     extra: dict[str, Any]
+    # When it was signed (UTC): a portal session is renewed only once past half its life.
+    signed_at: datetime
 
 
 def _serializer(secret_keys: tuple[str, ...], purpose: Purpose) -> URLSafeTimedSerializer:
@@ -84,9 +87,15 @@ def unsign(
     secret_keys: tuple[str, ...], purpose: Purpose, token: str, max_age: int | None = None
 ) -> dict[str, Any]:
     """The payload of a valid, unexpired token of this purpose, or InvalidToken."""
+    return _unsign_dated(secret_keys, purpose, token, max_age)[0]
+
+
+def _unsign_dated(
+    secret_keys: tuple[str, ...], purpose: Purpose, token: str, max_age: int | None
+) -> tuple[dict[str, Any], datetime]:
     try:
-        payload = _serializer(secret_keys, purpose).loads(
-            token, max_age=max_age or LIFETIME[purpose]
+        payload, signed_at = _serializer(secret_keys, purpose).loads(
+            token, max_age=max_age or LIFETIME[purpose], return_timestamp=True
         )
     except SignatureExpired:
         raise InvalidToken("this link or session has expired", expired=True) from None
@@ -94,7 +103,7 @@ def unsign(
         raise InvalidToken("this link or session is not valid") from None
     if not isinstance(payload, dict):
         raise InvalidToken("this link or session is not valid")
-    return payload
+    return payload, signed_at
 
 
 def mint(
@@ -116,7 +125,7 @@ def read(
     secret_keys: tuple[str, ...], purpose: Purpose, token: str, max_age: int | None = None
 ) -> Claims:
     """The claims of a valid customer token of this purpose, or InvalidToken."""
-    payload = unsign(secret_keys, purpose, token, max_age)
+    payload, signed_at = _unsign_dated(secret_keys, purpose, token, max_age)
     business_id, customer_id, version = (
         payload.pop("b", None),
         payload.pop("c", None),
@@ -126,4 +135,4 @@ def read(
         raise InvalidToken("this link or session is not valid")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidToken("this link or session is not valid")
-    return Claims(purpose, business_id, customer_id, version, payload)
+    return Claims(purpose, business_id, customer_id, version, payload, signed_at)

@@ -1,10 +1,11 @@
 """CORS for the portal's fragment routes, answered per business from its allow-list.
 
 It wraps the portal's mount (/portal/{key}), so the publishable key is a path parameter.
-Preflights carry no token, so the business comes from that key; the business it found is left in
-the scope for the handler, which then does not look it up again. Credentials are never allowed:
-the portal authenticates with a header. The theme stylesheet, the logo and the origin check hold
-nothing personal and are open to every origin.
+Preflights carry no token, so the business comes from that key, through the app's business cache
+(business_cache.py); the business it found is left in the scope for the handler, which then does
+not look it up again. Credentials are never allowed: the portal authenticates with a header.
+The theme stylesheet, the logo and the origin check hold nothing personal and are open to every
+origin.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from frontdesk.db import Database
-from frontdesk.models import Business
+from frontdesk.business_cache import BusinessCache
 from frontdesk.services import businesses
-from frontdesk.services.errors import NotFound
 
 PUBLIC_SUFFIXES = ("/portal.css", "/origin-check", "/logo")
 ALLOW_HEADERS = (
@@ -39,14 +38,6 @@ class PortalCORSMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    @staticmethod
-    def _business(db: Database, key: str) -> Business | None:
-        with db.unscoped("CORS resolves a publishable key before any token") as session:
-            try:
-                return businesses.by_publishable_key(session, key)
-            except NotFound:
-                return None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -55,9 +46,10 @@ class PortalCORSMiddleware:
         headers = Headers(scope=scope)
         origin = headers.get("origin", "")
         public = path.endswith(PUBLIC_SUFFIXES)
-        business = await run_in_threadpool(
-            self._business, scope["app"].state.db, scope["path_params"]["key"]
-        )
+        cache: BusinessCache = scope["app"].state.businesses
+        key: str = scope["path_params"]["key"]
+        # Kept: no threadpool hop and no database at all.
+        business = cache.kept(key) or await run_in_threadpool(cache.find, key)
         scope[BUSINESS] = business
         own_origin = f"{scope['scheme']}://{headers.get('host', '')}"
         allowed = public or (

@@ -24,6 +24,7 @@ from frontdesk.models import (
 from frontdesk.models.business import DEFAULT_TIP_BASIS_POINTS
 from frontdesk.services import lines, payments
 from frontdesk.services.customers import Balance
+from frontdesk.services.gallery_conversation import Conversation, conversation
 from frontdesk.services.invoices import Applied, Charge, InvoiceView
 from frontdesk.services.payments import PaymentView, Selection
 
@@ -43,6 +44,9 @@ def sample_business(business: Business) -> Business:
             "allow_invoices": True,
             "allow_estimates": True,
             "allow_profile_updates": True,
+            "allow_service_requests": True,
+            "allow_todos": True,
+            "allow_messages": True,
             "allow_partial_payments": True,
             "tips_enabled": True,
             "tip_basis_points": business.tip_basis_points or list(DEFAULT_TIP_BASIS_POINTS),
@@ -69,7 +73,8 @@ def local_business(overrides: dict[str, str]) -> Business:
 
 @dataclass(frozen=True)
 class Samples:
-    """One customer's account: invoices in each status, estimates, payments and saved cards."""
+    """One customer's account: invoices in each status, estimates, payments and saved cards, and
+    what the customer and the business say to each other (requests, to-dos, messages)."""
 
     business: Business
     customer: Customer
@@ -87,6 +92,7 @@ class Samples:
     methods: list[PaymentMethod]
     tip_bp: int
     tip: int
+    conversation: Conversation
 
     @property
     def open(self) -> list[InvoiceView]:
@@ -140,9 +146,10 @@ def samples(business: Business, today: date) -> Samples:
     )
     tip_bp = business.tip_basis_points[0] if business.tip_basis_points else 0
     owed = overdue.total - part + partly_paid.total - other_part + unpaid.total
+    customer = _customer(business, "Jordan Rivera")
     return Samples(
         business=business,
-        customer=_customer(business, "Jordan Rivera"),
+        customer=customer,
         long_named=_customer(business, LONG_NAME),
         today=today,
         overdue=InvoiceView(overdue, part),
@@ -169,6 +176,7 @@ def samples(business: Business, today: date) -> Samples:
         ],
         tip_bp=tip_bp,
         tip=payments.tip_for(business, owed, tip_bp),
+        conversation=conversation(business, customer, today, linked=unpaid),
     )
 
 

@@ -82,11 +82,13 @@ ARRIVALS = {
 
 @dataclass(frozen=True)
 class Signed:
-    """Who a portal session's token names, what the session may not do, and its id."""
+    """Who a portal session's token names, what the session may not do, its id, and when the
+    token presented was signed."""
 
     customer: Customer
     limits: Limits
     session_id: str
+    signed_at: datetime
 
 
 def from_session(
@@ -103,11 +105,18 @@ def from_session(
     session_id = str(claims.extra.get("s", ""))
     if not session_id or session.get(EndedSession, session_id) is not None:
         raise InvalidToken("you signed out of this session")
-    return Signed(customer, Limits.of(claims), session_id)
+    return Signed(customer, Limits.of(claims), session_id, claims.signed_at)
 
 
 def new_session_id() -> str:
     return new_id("ses")
+
+
+def renewal_due(signed: Signed, *, now: datetime, lifetime: int) -> bool:
+    """Is the presented token past half its life? Renewing only then, not with every answer,
+    spares a signature per answer; a quiet session so ends between half the lifetime and all of
+    it after its last request."""
+    return now - signed.signed_at >= timedelta(seconds=lifetime / 2)
 
 
 def sign_out(

@@ -16,8 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, PaymentStatus
+from frontdesk.routes.dashboard import gallery_conversation
 from frontdesk.routes.dashboard.frame import Staff, page, preview_page
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, messages, service_requests, todos
 from frontdesk.routes.portal.invoices import FILTERS
 from frontdesk.services import businesses, customers, estimates, gallery, payments, portal, themes
 from frontdesk.services.errors import NotFound
@@ -218,6 +219,53 @@ STATES = [
         },
     ),
     State("validation", "A validation error", "fragments/profile/form.html", _profile_errors),
+    State(
+        "requests",
+        "Service requests, each status",
+        service_requests.LIST,
+        gallery_conversation.requests,
+    ),
+    State(
+        "no-requests",
+        "No service requests yet",
+        service_requests.LIST,
+        gallery_conversation.no_requests,
+    ),
+    State(
+        "request-form",
+        "Asking for service",
+        service_requests.FORM,
+        gallery_conversation.request_form,
+    ),
+    State(
+        "request-problems",
+        "A service request with errors, as typed",
+        service_requests.FORM,
+        gallery_conversation.request_problems,
+    ),
+    State(
+        "request",
+        "A service request with the business's replies",
+        service_requests.DETAIL,
+        gallery_conversation.request_replied,
+    ),
+    State(
+        "request-declined",
+        "A declined request",
+        service_requests.DETAIL,
+        gallery_conversation.request_declined,
+    ),
+    State(
+        "todos", "To-dos: yours, the office's and done", todos.LIST, gallery_conversation.todo_board
+    ),
+    State("no-todos", "No to-dos", todos.LIST, gallery_conversation.no_todos),
+    State("messages", "Messages from both sides", messages.VIEW, gallery_conversation.thread),
+    State(
+        "no-messages",
+        "No messages yet, with the composer",
+        messages.VIEW,
+        gallery_conversation.no_thread,
+    ),
     State(
         "sign-in",
         "Signing in",

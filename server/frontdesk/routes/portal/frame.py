@@ -105,6 +105,14 @@ def business_for(request: Request, section: str | None = None) -> Business:
     return business
 
 
+def known_business(request: Request) -> Business:
+    """The business the path's key names, for what any page may load (stylesheet, logo)."""
+    business: Business | None = request.scope[BUSINESS]
+    if business is None:
+        raise NotFound("no such business")
+    return business
+
+
 def no_access(business: Business) -> PortalError:
     return PortalError(
         403,
@@ -248,6 +256,19 @@ def tell(request: Request, event: dict[str, Any] | None) -> None:
         request.state.host_events = [*getattr(request.state, "host_events", []), event]
 
 
+def session_header(request: Request, customer: Customer) -> dict[str, str]:
+    """The session token to answer with: a new session's first (a token just exchanged gets its
+    id here), or a renewal once the presented one is past half its life; otherwise none, and
+    the widget keeps the token it has."""
+    current: portal.Signed | None = getattr(request.state, "signed", None)
+    now, lifetime = request.app.state.clock(), request.app.state.settings.portal_session_seconds
+    if current and not portal.renewal_due(current, now=now, lifetime=lifetime):
+        return {}
+    session_id = current.session_id if current else portal.new_session_id()
+    token = request.app.state.links.session(customer, session_id, limits(request))
+    return {"Frontdesk-Session": token}
+
+
 def fragment(
     request: Request,
     business: Business,
@@ -260,13 +281,7 @@ def fragment(
     response = templates.TemplateResponse(
         request, name, {**shared, **context}, status_code=status_code
     )
-    # Every answer renews the session, so it only ends after a quiet hour; a new session (a token
-    # just exchanged) gets its id here.
-    current = getattr(request.state, "signed", None)
-    session_id = current.session_id if current else portal.new_session_id()
-    response.headers["Frontdesk-Session"] = request.app.state.links.session(
-        customer, session_id, limits(request)
-    )
+    response.headers.update(session_header(request, customer))
     # The business looking at the customer's portal from its dashboard is not the customer acting.
     told = getattr(request.state, "host_events", [])
     if told and not limits(request).read_only:

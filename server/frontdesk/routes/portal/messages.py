@@ -25,7 +25,7 @@ THREAD = "fragments/messages/thread.html"
 SECTION = "messages"
 
 
-def _drawn(
+def thread_shown(
     business: Business,
     shown: list[Message],
     files: dict[str, list[Linked]],
@@ -33,6 +33,8 @@ def _drawn(
     *,
     read_on_load: bool = False,
 ) -> dict[str, Any]:
+    """The thread drawn with `shown` and their `files` by message (the theme gallery's are
+    samples); `files_at` is when the files' links were made, for the entity tag."""
     return {
         "messages": shown,
         "files": files,
@@ -60,16 +62,17 @@ def _thread(
         secret_keys=request.app.state.settings.secret_key,
         now=now,
     )
-    return _drawn(business, shown, files, now if files else None)
+    return thread_shown(business, shown, files, now if files else None)
 
 
-def _composer() -> dict[str, Any]:
+def composer() -> dict[str, Any]:
+    """An empty composer, with the nonce its first message is made once by."""
     return {"body": "", "errors": {}, "nonce": messages.nonce()}
 
 
 def view_context(request: Request) -> frame.Build:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        return {**_thread(request, session, business, customer, read=True), **_composer()}
+        return {**_thread(request, session, business, customer, read=True), **composer()}
 
     return build
 
@@ -78,7 +81,7 @@ def deep_link_context(session: Session, business: Business, customer: Customer) 
     """The view a deep link opens (#messages: the emailed notice's link): drawn as it stands; its
     thread's first poll, which knows who is looking and when, reads it and brings its files."""
     shown = messages.thread(session, business=business, customer=customer)
-    return {**_drawn(business, shown, {}, None, read_on_load=True), **_composer()}
+    return {**thread_shown(business, shown, {}, None, read_on_load=True), **composer()}
 
 
 async def portal_messages(request: Request) -> Response:
@@ -96,9 +99,8 @@ async def portal_messages_thread(request: Request) -> Response:
             context = _thread(request, session, business, customer, read=True)
         fresh = {"ETag": context["etag"], "Cache-Control": "no-cache, private"}
         if request.headers.get("if-none-match") == context["etag"]:
-            signed = frame.signed(request)
-            renewed = request.app.state.links.session(customer, signed.session_id, signed.limits)
-            return Response(status_code=304, headers={**fresh, "Frontdesk-Session": renewed})
+            renewed = frame.session_header(request, customer)
+            return Response(status_code=304, headers={**fresh, **renewed})
         response = frame.fragment(request, business, customer, THREAD, context)
         response.headers.update(fresh)
         return response

@@ -12,9 +12,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.middleware.body_limit import uploads
-from frontdesk.models import Business, Customer
+from frontdesk.models import Business, Customer, ServiceRequest, ServiceRequestEvent
 from frontdesk.routes.portal import frame
 from frontdesk.services import attachments, host_events, service_requests
+from frontdesk.services.attachments import Linked
 from frontdesk.services.errors import Invalid
 
 SECTION = "service_requests"
@@ -23,12 +24,13 @@ FORM = "fragments/service_requests/form.html"
 DETAIL = "fragments/service_requests/detail.html"
 
 
+def list_shown(requests: list[ServiceRequest]) -> dict[str, Any]:
+    """The list drawn with `requests` (the theme gallery draws it with samples)."""
+    return {"requests": requests, "labels": service_requests.LABELS, "current": SECTION}
+
+
 def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-    return {
-        "requests": service_requests.list_for_customer(session, customer=customer),
-        "labels": service_requests.LABELS,
-        "current": SECTION,
-    }
+    return list_shown(service_requests.list_for_customer(session, customer=customer))
 
 
 def _form_values(form: FormData | None) -> dict[str, Any]:
@@ -46,12 +48,38 @@ def _form_values(form: FormData | None) -> dict[str, Any]:
     }
 
 
-def form_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+def form_shown(
+    form: FormData | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The form, blank or as `form` typed it with what is wrong with it."""
     return {
-        "values": _form_values(None),
-        "errors": {},
+        "values": _form_values(form),
+        "errors": errors or {},
         "parts": service_requests.PARTS,
         "max_photos": service_requests.MAX_PHOTOS,
+        "current": SECTION,
+    }
+
+
+def form_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+    return form_shown()
+
+
+def detail_shown(
+    found: ServiceRequest,
+    photos: list[Linked],
+    timeline: list[ServiceRequestEvent],
+    notice: str = "",
+) -> dict[str, Any]:
+    """One request drawn with its photos and timeline (the theme gallery's are samples)."""
+    return {
+        "service_request": found,
+        "attachments": photos,
+        "timeline": timeline,
+        "labels": service_requests.LABELS,
+        "parts": service_requests.PARTS,
+        "notice": notice,
+        "problem": "",
         "current": SECTION,
     }
 
@@ -67,16 +95,8 @@ def detail_context(request: Request, number: str, notice: str = "") -> frame.Bui
             secret_keys=request.app.state.settings.secret_key,
             now=request.app.state.clock(),
         )
-        return {
-            "service_request": found,
-            "attachments": photos,
-            "timeline": service_requests.timeline(session, request=found),
-            "labels": service_requests.LABELS,
-            "parts": service_requests.PARTS,
-            "notice": notice,
-            "problem": "",
-            "current": SECTION,
-        }
+        timeline = service_requests.timeline(session, request=found)
+        return detail_shown(found, photos, timeline, notice)
 
     return build
 
@@ -124,8 +144,7 @@ async def portal_service_request_create(request: Request) -> Response:
     def rebuild(
         s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
     ) -> dict[str, Any]:
-        shown = {"values": _form_values(form), "errors": invalid.fields}
-        return {**form_context(s, business, customer), **shown}
+        return form_shown(form, invalid.fields)
 
     return await frame.action(request, DETAIL, act, rebuild, section=SECTION, retry=FORM)
 

@@ -26,24 +26,22 @@ def _submitted(form: FormData) -> todos.TodoInput:
     return todos.TodoInput(**{name: str(form.get(name, "")) for name in BLANK})
 
 
-def _shown(session: Session, business: Business, items: list[Todo]) -> dict[str, Any]:
+def _shown(business: Business, numbers: dict[str, str]) -> dict[str, Any]:
     """What rows are drawn with: linked documents' numbers, and days in the business's zone."""
-    return {
-        "numbers": todos.related_numbers(session, items),
-        "completed_on": lambda todo: todos.completed_on(todo, business),
-    }
+    return {"numbers": numbers, "completed_on": lambda todo: todos.completed_on(todo, business)}
+
+
+def board_shown(business: Business, board: todos.Board, numbers: dict[str, str]) -> dict[str, Any]:
+    """The section drawn with `board` and its linked documents' `numbers` by id (the theme
+    gallery draws it with samples)."""
+    shown = {"board": board, "values": BLANK, "errors": {}, "current": SECTION}
+    return {**shown, **_shown(business, numbers)}
 
 
 def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
     board = todos.board(session, business=business, customer=customer)
     every = [*board.for_you, *board.by_office, *board.done]
-    return {
-        "board": board,
-        **_shown(session, business, every),
-        "values": BLANK,
-        "errors": {},
-        "current": SECTION,
-    }
+    return board_shown(business, board, todos.related_numbers(session, every))
 
 
 def _row(
@@ -51,7 +49,7 @@ def _row(
 ) -> dict[str, Any]:
     typed = {"title": todo.title, "notes": todo.notes, "due_on": str(todo.due_on or "")}
     context = {"todo": todo, "editing": editing, "values": typed, "errors": {}, **extra}
-    return {**_shown(session, business, [todo]), **context}
+    return {**_shown(business, todos.related_numbers(session, [todo])), **context}
 
 
 def _as_customer(request: Request, customer: Customer) -> audit.Actor:
