@@ -19,31 +19,48 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def on(data: dict[str, Any]) -> str:
+    return str(data["machine"]["date"][:10])
+
+
+def row(figure: str, measured: str, goal: str, data: dict[str, Any]) -> None:
+    print(f"| {figure} | {measured} | {goal} | {on(data)} |")
+
+
 def main() -> None:
     weight, ttp = load("weight"), load("time_to_portal")
     thr, scale, memory = load("throughput"), load("scale"), load("memory")
-    start = load("demo_start")
+    start, instructions = load("demo_start"), load("instructions")
     m = weight["machine"]
-    print(
-        f"Measured {m['date'][:10]} on {m['platform']}, {m['cpus']} CPUs, Python {m['python']}.\n"
-    )
-    print("| figure | measured | goal |")
-    print("|---|---|---|")
+    print(f"On {m['platform']}, {m['cpus']} CPUs, Python {m['python']}.\n")
+    print("| figure | measured | goal | on |")
+    print("|---|---|---|---|")
     own = weight["own_js"]["gzip"]
-    print(f"| our own JavaScript (loader, minified, gzip) | {own:,} B | < 4,096 B |")
-    print(
-        f"| everything before first paint (gzip) | {weight['first_paint']['gzip']:,} B "
-        f"({weight['first_paint']['raw']:,} B raw) | < 25,600 B |"
+    row("our own JavaScript (loader, minified, gzip)", f"{own:,} B", "< 4,096 B", weight)
+    paint = weight["first_paint"]
+    row(
+        "everything before first paint (gzip)",
+        f"{paint['gzip']:,} B ({paint['raw']:,} B raw)",
+        "< 25,600 B",
+        weight,
     )
     pay = weight["pay_step_before_stripe"]["gzip"]
-    print(f"| payment step before Stripe.js (gzip) | {pay:,} B | |")
+    row("payment step before Stripe.js (gzip)", f"{pay:,} B", "", weight)
     for name, found in weight["competitors"].items():
         label = f"{name} {found['version']}: its loader files alone (gzip)"
-        print(f"| {label} | {found['gzip']:,} B | |")
+        row(label, f"{found['gzip']:,} B", "", weight)
     for cache in ("cold", "warm"):
         f = ttp[f"{cache}_ms"]
         figures = f"{f['median']:.0f} / {f['p95']:.0f} ms"
-        print(f"| time to portal, {cache} cache, median / p95 | {figures} | median < 150 ms |")
+        row(f"time to portal, {cache} cache, median / p95", figures, "median < 150 ms", ttp)
+    for view, count in instructions["instructions"].items():
+        goal = f"≤ {instructions['goals'][view] / 1e6:.0f} M"
+        row(
+            f"instructions per request, {view} (Callgrind)",
+            f"{count / 1e6:.1f} M",
+            goal,
+            instructions,
+        )
     results = thr["results"]
     ceiling = results["bare Starlette"]
     for name in ("home fragment", "invoice list", "pay step"):
@@ -55,21 +72,25 @@ def main() -> None:
                 f"{ceiling[c]['rps']:,.0f}), p50 {f['p50_ms']:.0f} / p99 {f['p99_ms']:.0f} ms"
             )
         goal = "≥ 1/3 of ceiling, p99 < 50 ms at 64" if name == "home fragment" else ""
-        print(f"| {name}, by connections | {'; '.join(cells)} | {goal} |")
+        row(f"{name}, by connections", "; ".join(cells), goal, thr)
     for r in scale["results"]:
         home, listed = r["home"], r["invoice_list"]
-        print(
-            f"| scale: {r['database']}, {r['businesses']:,} businesses, {r['invoices']:,} invoices "
-            f"| home p50 {home['median_ms']:.1f} ms ({home['statements']} SQL), "
-            f"list p50 {listed['median_ms']:.1f} ms ({listed['statements']} SQL) | flat |"
+        row(
+            f"scale: {r['database']}, {r['businesses']:,} businesses, {r['invoices']:,} invoices",
+            f"home p50 {home['median_ms']:.1f} ms ({home['statements']} SQL), "
+            f"list p50 {listed['median_ms']:.1f} ms ({listed['statements']} SQL)",
+            "flat",
+            scale,
         )
-    print(
-        f"| memory of one process: idle / after {memory['requests']:,} requests "
-        f"| {memory['idle_mib']:.0f} / {memory['after_mib']:.0f} MiB | |"
+    row(
+        f"memory of one process: idle / after {memory['requests']:,} requests",
+        f"{memory['idle_mib']:.0f} / {memory['after_mib']:.0f} MiB",
+        "",
+        memory,
     )
     for kind in ("new data", "restart"):
         banner = statistics.median(start[kind]["banner_s"])
-        print(f"| demo start ({kind}), median to banner | {banner:.1f} s | < 10 s |")
+        row(f"demo start ({kind}), median to banner", f"{banner:.1f} s", "< 10 s", start)
 
 
 if __name__ == "__main__":
