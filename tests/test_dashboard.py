@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -176,6 +177,28 @@ def test_search_finds_customers_by_name_or_email(
     assert 'id="customers-page"' not in found.text  # only the table
     assert "Bob 100% Real" in desk.get("/customers", q="100%").text
     assert "Ada" not in desk.get("/customers", q="%").text
+    desk.close()
+
+
+def test_long_lists_page_on_with_what_they_were_asked(
+    owner_desk: tuple[Desk, NewBusiness], db: Database
+) -> None:
+    desk, made = owner_desk
+    with db.session(made.business.id) as session:
+        for n in range(27):
+            customer = make_customer(session, made.business, name=f"Pat {n:02}", email=f"p{n}@x.io")
+            make_invoice(session, made.business, customer)
+    first = desk.get("/customers", q="pat")
+    assert "Pat 00" in first.text and "Pat 25" not in first.text and ">Previous<" not in first.text
+    following = re.search(r'<a href="([^"]+)">Next</a>', first.text)
+    assert following is not None
+    second = desk.client.get(html.unescape(following.group(1)))
+    assert "Pat 25" in second.text and "Pat 26" in second.text and "Pat 00" not in second.text
+    assert ">Next<" not in second.text and ">Previous<" in second.text
+    # A filtered list keeps its filter on the next page.
+    listed = desk.get("/invoices", status="open")
+    following = re.search(r'<a href="([^"]+)">Next</a>', listed.text)
+    assert following is not None and "status=open" in following.group(1)
     desk.close()
 
 
