@@ -20,14 +20,25 @@ from frontdesk.models import (
     Customer,
     Initiator,
     Invoice,
+    InvoiceStatus,
     OutboxItem,
+    Payment,
     PaymentMethod,
     PaymentStatus,
+    RefundCause,
     StaffUser,
     Todo,
     TodoAssignee,
 )
-from frontdesk.services import audit, businesses, card_setup, customers, estimates, todos
+from frontdesk.services import (
+    audit,
+    businesses,
+    card_setup,
+    customers,
+    estimates,
+    payments,
+    todos,
+)
 from frontdesk.services.lines import LineInput
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
@@ -352,6 +363,27 @@ def test_paying_the_invoice_closes_its_item_once(flow: Flow) -> None:
     assert rows[other.id].completed_at is None
     completed = events_of(flow.db, flow.business, "todo.completed")
     assert [e["data"]["todo"] for e in completed] == [paid.id]
+    assert_books_balance(flow)
+
+    # Half of it refunded, still owed: the invoice is open again, and so is the item.
+    with flow.db.session(flow.business.id) as session:
+        business = businesses.get(session, flow.business.id)
+        row = session.get(Payment, payment.id)
+        assert row is not None
+        payments.refund(
+            session,
+            business=business,
+            payment=row,
+            amount=row.amount // 2,
+            reason="Half the hedge",
+            effect="reopen",
+            cause=RefundCause.STAFF,
+            actor=owner,
+            processor=flow.processor,
+        )
+    assert flow.invoice(older.id).status == InvoiceStatus.OPEN
+    rows = {row.id: row for row in stored(flow.db, flow.business)}
+    assert rows[paid.id].completed_at is None and rows[paid.id].completed_by_kind == ""
     assert_books_balance(flow)
 
 

@@ -352,6 +352,31 @@ def close(
     return list(found)
 
 
+def reopen(session: Session, *, business: Business, customer_id: str, rule: str) -> list[Todo]:
+    """Open again the items `rule`'s event closed by itself, when the event is undone (a refund
+    takes back part of the invoice's payment): the customer has that to do again. Items a person
+    checked off stay as they were."""
+    found = session.exec(
+        select(Todo).where(
+            Todo.customer_id == customer_id,
+            Todo.auto_rule == rule,
+            Todo.completed_by_kind == str(Initiator.SYSTEM),
+        )
+    ).all()
+    for todo in found:
+        todo.completed_at, todo.completed_by_kind, todo.completed_by_id = None, "", ""
+        audit.record(
+            session,
+            business=business,
+            actor_type=str(Initiator.SYSTEM),
+            action="todo.reopened",
+            target_type="todo",
+            target_id=todo.id,
+            detail={"customer": customer_id, "title": todo.title, "rule": rule},
+        )
+    return list(found)
+
+
 def linkable(session: Session, *, business: Business, customer: Customer) -> list[tuple[str, str]]:
     """The customer's sent invoices and estimates a staff member may link an item to, as
     (value, label) for the dashboard's list."""

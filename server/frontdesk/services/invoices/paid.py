@@ -83,6 +83,12 @@ def settle(session: Session, *, business: Business, invoice: Invoice) -> None:
     elif invoice.status == InvoiceStatus.PAID and not covered:
         invoice.status, invoice.paid_at = InvoiceStatus.OPEN, None
         kind = "invoice.reopened"
+        todos.reopen(
+            session,
+            business=business,
+            customer_id=invoice.customer_id,
+            rule=f"pay_invoice:{invoice.id}",
+        )
     else:
         return
     events.emit(
