@@ -4,12 +4,14 @@ cycles, and htmx's headers written in one place. A rule broken here names the fi
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import frontdesk
 
 PACKAGE = Path(frontdesk.__file__).parent
+PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
 MODULE_LINES = 400
 HANDLER_LINES = 30
 
@@ -30,6 +32,17 @@ def test_no_module_is_over_400_lines() -> None:
         if len(path.read_text().splitlines()) > MODULE_LINES
     ]
     assert not long, long
+
+
+def test_every_package_is_in_the_built_distribution() -> None:
+    """setuptools builds only the packages pyproject.toml names: one left out imports in this
+    checkout (installed editable) and fails wherever frontdesk is installed from its wheel."""
+    listed = set(tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["packages"])
+    packages = {
+        ".".join(init.parent.relative_to(PACKAGE.parent).parts)
+        for init in PACKAGE.rglob("__init__.py")
+    }
+    assert packages - listed == set(), "add them to [tool.setuptools] packages in pyproject.toml"
 
 
 def handlers(tree: ast.Module) -> Iterator[ast.AsyncFunctionDef]:

@@ -26,6 +26,7 @@ from frontdesk.models import (
     OutboxItem,
     ServiceRequest,
     ServiceRequestEvent,
+    ServiceRequestStatus,
 )
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
@@ -208,6 +209,41 @@ def test_another_customer_can_neither_see_nor_cancel_it_and_the_owner_cancels_wh
     assert shop.rows()[0].status == "cancelled"
     assert [e["data"]["change"] for e in shop.events("service_request.updated")] == ["cancelled"]
     assert "service_request.cancelled" in shop.actions()
+
+
+def test_the_customer_adds_a_word_the_business_sees_and_hears_of(shop: Shop) -> None:
+    with shop.portal(shop.casey) as casey:
+        assert ask(casey).status_code == 200
+        empty = casey.post("/requests/REQ-1001/comments", {"text": "   "})
+        assert empty.status_code == 422 and "Write a comment first." in empty.text
+        long = casey.post("/requests/REQ-1001/comments", {"text": "x" * 4001})
+        assert long.status_code == 422 and "x" * 4001 in long.text  # kept as typed
+        with shop.portal(shop.robin) as robin:
+            assert robin.post("/requests/REQ-1001/comments", {"text": "Hi"}).status_code == 404
+        said = casey.post("/requests/REQ-1001/comments", {"text": "The gate code is 4412."})
+        assert said.status_code == 200 and "The gate code is 4412." in said.text
+        assert "You ·" in said.text
+    with shop.db.session(shop.made.business.id) as session:
+        [event] = session.exec(select(ServiceRequestEvent)).all()
+        assert (event.author_kind, event.text) == ("customer", "The gate code is 4412.")
+    [mail] = [m for m in shop.outbox("email") if "4412" in m.payload["text"]]
+    assert mail.payload["subject"] == "Casey on service request REQ-1001"
+    assert [e["data"]["change"] for e in shop.events("service_request.updated")] == ["comment"]
+    desk = shop.desk()
+    page = desk.get(f"/requests/{shop.rows()[0].id}")
+    assert "The gate code is 4412." in page.text and "Casey ·" in page.text
+    desk.close()
+    # A finished request takes no more: the customer is pointed to Messages.
+    with shop.db.session(shop.made.business.id) as session:
+        row = session.exec(select(ServiceRequest)).one()
+        row.status = ServiceRequestStatus.DONE
+    with shop.portal(shop.casey) as casey:
+        shown = casey.get("/requests/REQ-1001")
+        assert "Send comment" not in shown.text
+        late = casey.post("/requests/REQ-1001/comments", {"text": "One more thing"})
+        assert late.status_code == 422 and "in Messages instead" in late.text
+    with shop.db.session(shop.made.business.id) as session:
+        assert len(session.exec(select(ServiceRequestEvent)).all()) == 1
 
 
 @pytest.fixture

@@ -80,6 +80,9 @@ def detail_shown(
         "parts": service_requests.PARTS,
         "notice": notice,
         "problem": "",
+        "open": found.status in service_requests.OPEN,
+        "comment": "",
+        "comment_error": "",
         "current": SECTION,
     }
 
@@ -173,6 +176,35 @@ async def portal_service_request_cancel(request: Request) -> Response:
     return await frame.action(request, DETAIL, act, rebuild, section=SECTION)
 
 
+async def portal_service_request_comment(request: Request) -> Response:
+    number = request.path_params["number"]
+
+    def act(s: Session, business: Business, customer: Customer, form: FormData) -> dict[str, Any]:
+        found = service_requests.get_for_customer(s, customer=customer, number=number)
+        service_requests.comment_by_customer(
+            s,
+            business=business,
+            customer=customer,
+            request=found,
+            text=str(form.get("text", "")),
+            now=request.app.state.clock(),
+            ip=frame.client_ip(request),
+        )
+        return detail_context(request, number, "Sent: it is on the request below.")(
+            s, business, customer
+        )
+
+    def rebuild(
+        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        built = detail_context(request, number)(s, business, customer)
+        error = invalid.fields.get("text", "")
+        kept = {"comment": str(form.get("text", "")), "comment_error": error}
+        return {**built, **kept, "problem": "" if error else invalid.message}
+
+    return await frame.action(request, DETAIL, act, rebuild, section=SECTION)
+
+
 routes = [
     Route("/requests", portal_service_requests, name="portal_service_requests"),
     Route(
@@ -183,6 +215,12 @@ routes = [
     ),
     Route("/requests/new", portal_service_request_new, name="portal_service_request_new"),
     Route("/requests/{number:text}", portal_service_request, name="portal_service_request"),
+    Route(
+        "/requests/{number:text}/comments",
+        portal_service_request_comment,
+        methods=["POST"],
+        name="portal_service_request_comment",
+    ),
     Route(
         "/requests/{number:text}/cancel",
         portal_service_request_cancel,

@@ -31,6 +31,7 @@ from frontdesk.services.service_requests.rules import (
     MAX_PHOTOS,
     MAX_TEXT,
     MAX_WINDOWS,
+    OPEN,
     OWNER_KIND,
     PARTS,
     Status,
@@ -221,5 +222,37 @@ def cancel(
         business,
         subject=f"{customer.name} cancelled service request {request.number}",
         text=f"{customer.name} cancelled {request.number}; nothing more is needed.",
+    )
+    return request
+
+
+def comment_by_customer(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    request: ServiceRequest,
+    text: str,
+    now: datetime,
+    ip: str = "",
+) -> ServiceRequest:
+    """The customer's word on their own request (a gate code, a change of plan): on the timeline
+    the business works from, and to the business by email. Finished requests take none."""
+    if request.status not in OPEN:
+        label = LABELS[request.status].lower()
+        raise Invalid(f"This request is {label}: write to {business.name} in Messages instead.")
+    errors: dict[str, str] = {}
+    cleaned = checked_text(text, "text", errors, empty="Write a comment first.", limit=MAX_TEXT)
+    if errors:
+        raise Invalid("The comment needs fixing.", errors)
+    actor = audit.Actor(Initiator.CUSTOMER, customer.id, ip)
+    add_event(session, request, actor, now, text=cleaned)
+    actor.record(session, business.id, "service_request.commented", "service_request", request.id)
+    announce(session, business, request, "service_request.updated", change="comment")
+    tell_business(
+        session,
+        business,
+        subject=f"{customer.name} on service request {request.number}",
+        text=f"{customer.name} wrote on {request.number}:\n\n{cleaned}",
     )
     return request

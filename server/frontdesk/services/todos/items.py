@@ -1,5 +1,5 @@
-"""To-dos on a customer's account: who may add, change and check off which, the items that close
-themselves when what they ask for happens, and what each change tells the business."""
+"""To-dos on a customer's account: who may add, change and check off which, and what each change
+tells the business."""
 
 from __future__ import annotations
 
@@ -294,7 +294,7 @@ def delete(
     session.delete(todo)
 
 
-def _complete(
+def mark_done(
     session: Session, business: Business, todo: Todo, kind: str, by: str, now: datetime
 ) -> None:
     todo.completed_at, todo.completed_by_kind, todo.completed_by_id = now, kind, by
@@ -318,63 +318,11 @@ def check(
     if done == (todo.completed_at is not None):
         return todo  # already so: a second click changes nothing
     if done:
-        _complete(session, business, todo, str(actor.kind), actor.id, now)
+        mark_done(session, business, todo, str(actor.kind), actor.id, now)
     else:
         todo.completed_at, todo.completed_by_kind, todo.completed_by_id = None, "", ""
     _record(session, business, actor, todo, "completed" if done else "reopened")
     return todo
-
-
-def close(
-    session: Session, *, business: Business, customer_id: str, rule: str, now: datetime
-) -> list[Todo]:
-    """Complete the customer's open items that `rule`'s event closes, in the caller's transaction.
-    The payment, estimate and card paths call this under their own locks, so a webhook and a poll
-    applying the same event find the items closed by the first and do nothing."""
-    found = session.exec(
-        select(Todo).where(
-            Todo.customer_id == customer_id,
-            Todo.auto_rule == rule,
-            col(Todo.completed_at).is_(None),
-        )
-    ).all()
-    for todo in found:
-        _complete(session, business, todo, str(Initiator.SYSTEM), "", now)
-        audit.record(
-            session,
-            business=business,
-            actor_type=str(Initiator.SYSTEM),
-            action="todo.completed",
-            target_type="todo",
-            target_id=todo.id,
-            detail={"customer": customer_id, "title": todo.title, "rule": rule},
-        )
-    return list(found)
-
-
-def reopen(session: Session, *, business: Business, customer_id: str, rule: str) -> list[Todo]:
-    """Open again the items `rule`'s event closed by itself, when the event is undone (a refund
-    takes back part of the invoice's payment): the customer has that to do again. Items a person
-    checked off stay as they were."""
-    found = session.exec(
-        select(Todo).where(
-            Todo.customer_id == customer_id,
-            Todo.auto_rule == rule,
-            Todo.completed_by_kind == str(Initiator.SYSTEM),
-        )
-    ).all()
-    for todo in found:
-        todo.completed_at, todo.completed_by_kind, todo.completed_by_id = None, "", ""
-        audit.record(
-            session,
-            business=business,
-            actor_type=str(Initiator.SYSTEM),
-            action="todo.reopened",
-            target_type="todo",
-            target_id=todo.id,
-            detail={"customer": customer_id, "title": todo.title, "rule": rule},
-        )
-    return list(found)
 
 
 def linkable(session: Session, *, business: Business, customer: Customer) -> list[tuple[str, str]]:
