@@ -233,6 +233,8 @@ def test_one_business_key_never_reaches_another_business_records(
         "payment": "pay_x",
         "endpoint": "we_x",
         "delivery": "whd_x",
+        # Another business's real document: tests/test_api_documents.py.
+        "document": "doc_x",
     }
     walked = 0
     for op in OPERATIONS:

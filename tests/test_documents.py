@@ -1,320 +1,311 @@
-"""The PDFs: an estimate's from the portal, the dashboard and its email, and text in any script
-drawn as it is read (Arabic joined and right to left, Hebrew right to left, Devanagari from a font
-that has it). PDFs are read back with the small reader below: fpdf2 writes one xref table, no
-object streams, and each glyph's text in a ToUnicode map."""
+"""Documents over real HTTP and a real database: the business shares a contract, the customer
+signs it in the portal, the signed copy verifies on the public page, and everything that should
+be refused (signing twice, someone else's document, a broken trail, racing signers) changes
+nothing."""
 
 from __future__ import annotations
 
-import html
-import re
-import zlib
+import hashlib
+import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
-from urllib.parse import quote
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlmodel import select
+from fpdf import FPDF
+from pypdf import PdfReader
+from sqlmodel import col, select
+from starlette.datastructures import Headers, UploadFile
 
-from frontdesk import tokens
+from frontdesk import jobs
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
-from frontdesk.models import Business, Customer, Estimate, Initiator, OutboxItem
-from frontdesk.services import audit, documents, estimates, invoices, notices
+from frontdesk.models import (
+    Customer,
+    Document,
+    DocumentEvent,
+    Estimate,
+    OutboxItem,
+    SignatureConsent,
+)
+from frontdesk.services import attachments, documents, estimates
 from frontdesk.services.businesses import NewBusiness
-from frontdesk.services.lines import LineInput
+from frontdesk.services.documents import chain
+from frontdesk.services.errors import Invalid
 from frontdesk.services.links import Links
 from frontdesk.settings import Settings
-from frontdesk.tokens import Purpose
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer
-from tests.test_dashboard import Desk
-from tests.test_jobs import free_port, start_smtp
+from tests.test_host_events import told
+from tests.test_pdfs import make_estimate
 from tests.test_portal_views import Portal
 
-TODAY = date.today()
-# Estimate numbers are text a business chooses; a "/" must survive links and file names.
-NUMBER = "EST/2026/9"
-ARABIC, HEBREW, DEVANAGARI = "فاتورة الصيانة", "חשבונית תחזוקה", "रखरखाव चालान"
+NOW = datetime(2031, 3, 11, 15, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Glyph:
-    font: str  # the embedded font's name, without its subset tag
-    text: str  # what the glyph stands for, from the font's ToUnicode map
-    gid: int  # the glyph in the embedded font; 0 is .notdef, the missing-glyph box
+def contract_pdf(text: str = "Lawn care contract: weekly mowing, April to October.") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, text)
+    return bytes(pdf.output())
 
 
-def pdf_objects(pdf: bytes) -> dict[int, tuple[bytes, bytes]]:
-    """Each object's dictionary and its stream, inflated, found through the xref table."""
-    xref = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    found = {}
-    for number, offset in enumerate(re.findall(rb"(\d{10}) \d{5} n", pdf[xref:]), start=1):
-        body = pdf[int(offset) :]
-        head, _, rest = body[: body.index(b"endobj")].partition(b"\nstream\n")
-        length = re.search(rb"/Length (\d+)", head)
-        stream = rest[: int(length[1])] if rest and length else b""
-        found[number] = (head, zlib.decompress(stream) if b"/FlateDecode" in head else stream)
-    return found
+def upload(data: bytes, name: str = "contract.pdf") -> UploadFile:
+    headers = Headers({"content-type": "application/pdf"})
+    return UploadFile(io.BytesIO(data), size=len(data), filename=name, headers=headers)
 
 
-def _ref(head: bytes, key: bytes) -> int:
-    found = re.search(rb"/" + key + rb" \[?(\d+) 0 R", head)
-    assert found, key
-    return int(found[1])
+@dataclass
+class Office:
+    server: LiveServer
+    settings: Settings
+    db: Database
+    made: NewBusiness
+    casey: Customer
+    robin: Customer
 
+    def share(self, customer: Customer, title: str = "Service contract", **kw: object) -> str:
+        with self.db.session(self.made.business.id) as session:
+            found = documents.share(
+                session,
+                business=self.made.business,
+                customer=customer,
+                shared=documents.Shared(
+                    title=title, kind="contract", requires_signature=bool(kw.get("sign", True))
+                ),
+                upload=upload(kw.get("data", contract_pdf())),  # type: ignore[arg-type]
+                actor=documents.staff_actor(self.made.owner.id, "203.0.113.9"),
+                store=attachments.store_for(self.settings),
+                links=Links(self.settings.secret_key, self.server.url),
+                now=NOW,
+                today=NOW.date(),
+            )
+            return found.id
 
-ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-# Font changes, shown strings, text objects, and the graphics-state saves that scope the font.
-TOKENS = re.compile(rb"/F(\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj|\bBT\b|\bq\b|\bQ\b", re.S)
+    def document(self, document_id: str) -> Document:
+        with self.db.session(self.made.business.id) as session:
+            found = session.get(Document, document_id)
+            assert found is not None
+            return found
 
+    def trail(self, document_id: str) -> list[str]:
+        with self.db.session(self.made.business.id) as session:
+            return [e.kind for e in chain.events(session, self.document(document_id))]
 
-def drawn(pdf: bytes) -> list[list[Glyph]]:
-    """The glyphs of each text object (a cell's line), in the order drawn: left to right."""
-    objects = pdf_objects(pdf)
-    fonts = {}
-    for head, _ in objects.values():
-        for name, number in re.findall(rb"/F(\d+) (\d+) 0 R", head):
-            font = objects[int(number)][0]
-            cmap = objects[_ref(font, b"ToUnicode")][1].split(b"endcodespacerange")[1]
-            texts = {
-                int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
-                for code, text in re.findall(rb"<([0-9A-F]+)> <([0-9A-F]+)>", cmap)
-            }
-            cid_font = objects[_ref(font, b"DescendantFonts")][0]
-            gids = objects[_ref(cid_font, b"CIDToGIDMap")][1]
-            base = re.search(rb"/BaseFont /(?:[A-Z]+\+)?(\S+)", font)
-            assert base
-            fonts[name] = (base[1].decode(), texts, gids)
-    pages = [head for head, _ in objects.values() if re.search(rb"/Type /Page\b", head)]
-    runs: list[list[Glyph]] = []
-    font, saved = fonts[b"1"], []
-    for token in TOKENS.finditer(b"".join(objects[_ref(p, b"Contents")][1] for p in pages)):
-        if token[1]:
-            font = fonts[token[1]]
-        elif token[2] is not None:
-            raw = re.sub(rb"\\(.)", lambda m: ESCAPES.get(m[1], m[1]), token[2], flags=re.S)
-            name, texts, gids = font
-            for at in range(0, len(raw), 2):
-                code = int.from_bytes(raw[at : at + 2], "big")
-                gid = int.from_bytes(gids[2 * code : 2 * code + 2], "big")
-                runs[-1].append(Glyph(name, texts.get(code, ""), gid))
-        elif token[0] == b"BT":
-            runs.append([])
-        elif token[0] == b"q":
-            saved.append(font)
-        else:
-            font = saved.pop()
-    return [run for run in runs if run]
+    def outbox(self, kind: str) -> list[OutboxItem]:
+        with self.db.session(self.made.business.id) as session:
+            return list(session.exec(select(OutboxItem).where(OutboxItem.kind == kind)))
 
+    def portal(self, customer: Customer) -> Portal:
+        return Portal(self.server, self.settings, self.made.business, customer)
 
-def text(run: list[Glyph]) -> str:
-    return "".join(glyph.text for glyph in run)
-
-
-def line_with(runs: list[list[Glyph]], letter: str) -> list[Glyph]:
-    """The one line drawing `letter` (a letter with no glyph is often not drawn at all)."""
-    found = [run for run in runs if letter in text(run)]
-    assert len(found) == 1, f"{len(found)} lines draw {letter!r}: {[text(r) for r in runs]}"
-    return found[0]
-
-
-def make_estimate(
-    db: Database, business: Business, customer: Customer, number: str, *, send: bool = True
-) -> Estimate:
-    with db.session(business.id) as session:
-        estimate = estimates.create(
-            session,
-            business=business,
-            customer=customer,
-            lines=[LineInput("Patio", 250000)],
-            issue_date=TODAY,
-            expires_on=TODAY + timedelta(days=30),
-            send=send,
-        )
-        estimate.number = number
-        session.add(estimate)
-    return estimate
+    def signed_bytes(self, document_id: str) -> bytes:
+        with self.db.session(self.made.business.id) as session:
+            found = session.get(Document, document_id)
+            assert found is not None
+            data, _ = documents.signed_copy(
+                session, document=found, store=attachments.store_for(self.settings)
+            )
+            return data
 
 
 @pytest.fixture
-def shop(db: Database) -> tuple[NewBusiness, Customer, Customer]:
-    made = make_business(db)
+def office(db: Database, settings: Settings) -> Iterator[Office]:
+    from frontdesk.app import create_app
+
+    made = make_business(db, time_zone="America/New_York")
     with db.session(made.business.id) as session:
-        casey = make_customer(session, made.business, name="Casey")
+        casey = make_customer(session, made.business, name="Casey Jones")
         robin = make_customer(session, made.business, name="Robin")
-    make_estimate(db, made.business, casey, NUMBER)
-    make_estimate(db, made.business, casey, "EST-DRAFT", send=False)
-    make_estimate(db, made.business, robin, "EST-ROBIN")
-    return made, casey, robin
+    app = create_app(settings, db)
+    app.state.clock = lambda: NOW
+    server = LiveServer(app).start()
+    yield Office(server, settings, db, made, casey, robin)
+    server.stop()
 
 
-@pytest.fixture
-def casey(
-    live_server: LiveServer, settings: Settings, shop: tuple[NewBusiness, Customer, Customer]
-) -> Iterator[Portal]:
-    made, customer, _ = shop
-    with Portal(live_server, settings, made.business, customer) as portal:
-        yield portal
+SIGN = {"typed_name": "Casey Jones", "agreed": "yes", "consents": "yes"}
 
 
-def test_the_portal_offers_the_estimate_pdf_through_a_short_lived_link(casey: Portal) -> None:
-    detail = casey.get(f"/estimates/{quote(NUMBER, safe='')}")
-    link = re.search(r'href="([^"]+/download/[^"]+)"', detail.text)
-    assert detail.status_code == 200 and link
-    pdf = httpx.get(html.unescape(link[1]))
-    assert pdf.status_code == 200
-    assert pdf.headers["Content-Type"] == "application/pdf"
-    assert pdf.headers["Content-Disposition"] == (
-        "attachment; filename=\"EST-2026-9.pdf\"; filename*=UTF-8''EST%2F2026%2F9.pdf"
-    )
-    assert pdf.content.startswith(b"%PDF-")
-    lines = [text(run) for run in drawn(pdf.content)]
-    assert {"Estimate", NUMBER, "Casey", "Patio"} <= set(lines)
+def test_the_customer_signs_and_the_signed_copy_verifies(office: Office) -> None:
+    document_id = office.share(office.casey)
+    with office.portal(office.casey) as casey:
+        listed = casey.get("/documents")
+        assert "Service contract" in listed.text and "Needs your signature" in listed.text
+        opened = casey.get(f"/documents/{document_id}")
+        assert "I agree to sign electronically." in opened.text
+        signed = casey.client.post(
+            f"/documents/{document_id}/sign",
+            data=SIGN,
+            headers={"Frontdesk-Time-Zone": "Europe/Paris", "User-Agent": "Casey's browser"},
+        )
+        assert signed.status_code == 200, signed.text
+        assert "Download signed copy" in signed.text
+        [event] = told(signed)
+        assert event["type"] == "document-signed" and event["object"]["id"] == document_id
+        again = casey.client.post(f"/documents/{document_id}/sign", data=SIGN)
+        assert again.status_code == 422 and "already signed" in again.text
+    found = office.document(document_id)
+    assert found.status == "signed" and found.signer_name == "Casey Jones"
+    assert office.trail(document_id) == ["shared", "viewed", "consented", "signed", "sealed"]
+    sealed = office.signed_bytes(document_id)
+    assert hashlib.sha256(sealed).hexdigest() == found.signed_sha256
+    pages = PdfReader(io.BytesIO(sealed)).pages
+    assert "Lawn care contract" in pages[0].extract_text()
+    certificate = "".join(page.extract_text() for page in pages[1:])
+    assert "Casey Jones" in certificate and found.sha256 in certificate
+    assert "Europe/Paris" in certificate and "Casey's browser" in certificate
+    with office.db.session(office.made.business.id) as session:
+        [given] = session.exec(select(SignatureConsent)).all()
+        assert given.sha256 == hashlib.sha256(given.text.encode()).hexdigest()
+    # Both sides get the signed copy; the business's system hears of it once.
+    emails = [item.payload for item in office.outbox("email")]
+    attached = [email["to"] for email in emails if email["attachment"] == f"document:{found.id}"]
+    assert sorted(attached) == sorted([office.casey.email, office.made.owner.email])
+    kinds = [item.payload["type"] for item in office.outbox("event")]
+    assert kinds.count("document.signed") == 1 and kinds.count("document.shared") == 1
+
+    page = httpx.Client(base_url=office.server.url)
+    match = page.post("/documents/verify", files={"file": ("signed.pdf", sealed)})
+    assert "This document is unaltered" in match.text and "Casey Jones" in match.text
+    changed = bytearray(sealed)
+    changed[len(changed) // 2] ^= 1
+    altered = page.post("/documents/verify", files={"file": ("signed.pdf", bytes(changed))})
+    assert "No match" in altered.text and "Casey Jones" not in altered.text
+    typed = page.post("/documents/verify", data={"sha256": "not a hash"})
+    assert typed.status_code == 422 and "64 characters" in typed.text
+    # An event changed after signing: the copy still matches, and the page says the trail broke.
+    with office.db.session(office.made.business.id) as session:
+        event_row = session.exec(select(DocumentEvent).where(DocumentEvent.kind == "viewed")).one()
+        event_row.ip = "198.51.100.1"
+    tampered = page.post("/documents/verify", data={"sha256": found.signed_sha256})
+    assert "audit trail was altered" in tampered.text
+    page.close()
 
 
-@pytest.mark.parametrize(
-    ("number", "status"), [(NUMBER, 200), ("EST-ROBIN", 404), ("EST-DRAFT", 404)]
-)
-def test_a_download_token_opens_only_the_customers_own_sent_estimates(
-    casey: Portal,
-    settings: Settings,
-    live_server: LiveServer,
-    shop: tuple[NewBusiness, Customer, Customer],
-    number: str,
-    status: int,
-) -> None:
-    _, customer, _ = shop
-    token = tokens.mint(
-        settings.secret_key,
-        Purpose.DOWNLOAD,
-        business_id=customer.business_id,
-        customer_id=customer.id,
-        link_version=customer.link_version,
-        d=f"estimate:{number}",
-    )
-    answer = httpx.get(f"{live_server.url}/portal/{casey.key}/download/{token}")
-    assert answer.status_code == status
-    assert answer.content.startswith(b"%PDF") == (status == 200)
+def test_bad_signing_input_is_shown_and_changes_nothing(office: Office) -> None:
+    document_id = office.share(office.casey)
+    with office.portal(office.casey) as casey:
+        missing = casey.client.post(
+            f"/documents/{document_id}/sign", data={"typed_name": "Casey J", "agreed": "yes"}
+        )
+        assert missing.status_code == 422
+        assert "Agree to sign electronically first" in missing.text
+        assert 'value="Casey J"' in missing.text
+        blank = casey.client.post(f"/documents/{document_id}/sign", data={"consents": "yes"})
+        assert "Type your full name" in blank.text and "Tick the box" in blank.text
+    with office.db.session(office.made.business.id) as session:
+        assert session.exec(select(SignatureConsent)).all() == []
+    assert office.document(document_id).status == "shared"
+    assert office.trail(document_id) == ["shared", "viewed"]
 
 
-def test_the_dashboard_previews_the_estimate_pdf_drafts_included(
-    live_server: LiveServer, db: Database, shop: tuple[NewBusiness, Customer, Customer]
-) -> None:
-    made, _, _ = shop
-    with db.session(made.business.id) as session:
-        draft = session.exec(select(Estimate).where(Estimate.number == "EST-DRAFT")).one()
-    desk = Desk(live_server.url, made.owner.email)
-    try:
-        page = desk.get(f"/estimates/{draft.id}")
-        link = re.search(r'href="[^"]*/dashboard(/estimates/[^"]+/pdf)"', page.text)
-        assert page.status_code == 200 and link
-        pdf = desk.get(link[1])
-    finally:
-        desk.close()
-    assert pdf.status_code == 200
-    assert pdf.headers["Content-Type"] == "application/pdf"
-    assert pdf.headers["Content-Disposition"] == 'inline; filename="EST-DRAFT.pdf"'
-    assert {"EST-DRAFT", "Draft", "Patio"} <= {text(run) for run in drawn(pdf.content)}
+def test_a_customer_reaches_only_their_own_documents(office: Office) -> None:
+    theirs = office.share(office.robin, "Robin's warranty")
+    with office.portal(office.casey) as casey:
+        assert "Robin's warranty" not in casey.get("/documents").text
+        assert casey.get(f"/documents/{theirs}").status_code == 404
+        refused = casey.client.post(f"/documents/{theirs}/sign", data=SIGN)
+        assert refused.status_code == 404
+    assert office.document(theirs).status == "shared"
 
 
-def test_the_estimate_email_carries_its_pdf_made_when_the_mail_goes(
-    db: Database, settings: Settings, shop: tuple[NewBusiness, Customer, Customer]
-) -> None:
-    made, casey, _ = shop
-    business = made.business
-    with db.session(business.id) as session:
-        draft = session.exec(select(Estimate).where(Estimate.number == "EST-DRAFT")).one()
-        draft.number = "EST/2026/10"
-        notices.send(
+def test_withdrawn_consent_must_be_given_again_before_signing(office: Office) -> None:
+    first, second = office.share(office.casey), office.share(office.casey, "Second contract")
+    with office.portal(office.casey) as casey:
+        assert casey.client.post(f"/documents/{first}/sign", data=SIGN).status_code == 200
+        opened = casey.get(f"/documents/{second}")
+        assert "I agree to sign electronically." not in opened.text
+        withdrawn = casey.client.post(f"/documents/{second}/consent/withdraw", data={})
+        assert withdrawn.status_code == 200 and "paper copies" in withdrawn.text
+        without = {"typed_name": "Casey Jones", "agreed": "yes"}
+        refused = casey.client.post(f"/documents/{second}/sign", data=without)
+        assert refused.status_code == 422 and "Agree to sign electronically" in refused.text
+    assert office.document(second).status == "shared"
+
+
+def test_a_broken_trail_stops_signing(office: Office) -> None:
+    document_id = office.share(office.casey)
+    with office.db.session(office.made.business.id) as session:
+        [shared] = session.exec(select(DocumentEvent)).all()
+        shared.data = {**shared.data, "title": "Something else"}
+    with office.portal(office.casey) as casey:
+        refused = casey.client.post(f"/documents/{document_id}/sign", data=SIGN)
+        assert refused.status_code == 422 and "does not check out" in refused.text
+    assert office.document(document_id).status == "shared"
+
+
+def test_only_a_pdf_can_be_shared_for_signing(office: Office) -> None:
+    with pytest.raises(Invalid) as refused:
+        office.share(office.casey, data=b"\x89PNG\r\n\x1a\n not really")
+    assert "file" in refused.value.fields
+    with office.db.session(office.made.business.id) as session:
+        assert session.exec(select(Document)).all() == []
+
+
+def test_two_signers_at_once_sign_once(office: Office) -> None:
+    """The same customer signing from two tabs at the same moment: one signature, one sealed
+    copy, one webhook; the other is told it is already signed."""
+    document_id = office.share(office.casey)
+    portals = [office.portal(office.casey), office.portal(office.casey)]
+    barrier, answers = threading.Barrier(2), [0, 0]
+
+    def sign(index: int) -> None:
+        barrier.wait()
+        answers[index] = (
+            portals[index].client.post(f"/documents/{document_id}/sign", data=SIGN).status_code
+        )
+
+    threads = [threading.Thread(target=sign, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for portal in portals:
+        portal.client.close()
+    assert sorted(answers) == [200, 422]
+    assert office.trail(document_id).count("signed") == 1
+    kinds = [item.payload["type"] for item in office.outbox("event")]
+    assert kinds.count("document.signed") == 1
+    with office.db.session(office.made.business.id) as session:
+        holds = chain.broken_at(chain.events(session, office.document(document_id)))
+        assert holds is None
+        consents = session.exec(select(SignatureConsent).order_by(col(SignatureConsent.at)))
+        assert len(consents.all()) == 1
+
+
+def test_an_approved_estimate_is_filed_as_a_signed_pdf_once(office: Office) -> None:
+    business = office.made.business
+    estimate = make_estimate(office.db, business, office.casey, "EST-2001")
+    with office.db.session(business.id) as session:
+        found = session.get(Estimate, estimate.id)
+        assert found is not None
+        estimates.decide(
             session,
             business=business,
-            document=draft,
-            links=Links.from_settings(settings),
-            actor=audit.Actor(Initiator.STAFF, made.owner.id),
+            customer=office.casey,
+            estimate=found,
+            decision=estimates.Decision(True, "Casey Jones", accepted_terms=True),
+            ip="198.51.100.7",
+            today=found.issue_date,
         )
-    with db.session(business.id) as session:
-        [item] = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
-    # The item names the estimate; its PDF is made by whichever runner sends it, so a crash
-    # between the commit and the send loses nothing.
-    assert item.payload["attachment"] == f"estimate:{draft.id}"
-    assert "the PDF is attached" in item.payload["text"]
-    port = free_port()
-    controller, inbox = start_smtp(port)
-    try:
-        smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
-        assert OutboxRunner(db, smtp).run_once() == 1
-    finally:
-        controller.stop()
-    [message] = inbox.messages
-    assert message["To"] == casey.email
-    assert message["Subject"].startswith("Estimate EST/2026/10 from ")
-    [part] = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
-    assert part.get_filename() == "EST-2026-10.pdf"
-    pdf = part.get_payload(decode=True)
-    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF-")
-    assert {"EST/2026/10", "Awaiting approval", "Patio"} <= {text(run) for run in drawn(pdf)}
-
-
-@pytest.fixture
-def scripts(db: Database) -> list[list[Glyph]]:
-    """An invoice to an Arabic name, with a Hebrew and a Devanagari line, as drawn."""
-    business = make_business(db).business
-    with db.session(business.id) as session:
-        customer = make_customer(session, business, name=ARABIC)
-        invoice = invoices.create(
-            session,
-            business=business,
-            customer=customer,
-            lines=[LineInput(HEBREW, 12000), LineInput(DEVANAGARI, 8000)],
-            issue_date=TODAY,
-            due_date=TODAY + timedelta(days=14),
-            send=True,
-        )
-        session.flush()
-        pdf = documents.invoice_pdf(
-            business,
-            customer,
-            invoices.views(session, [invoice])[0],
-            invoices.lines(session, invoice=invoice),
-            invoices.applied(session, invoice=invoice),
-        )
-    return drawn(pdf)
-
-
-def test_arabic_letters_are_joined_and_read_right_to_left(scripts: list[list[Glyph]]) -> None:
-    name = line_with(scripts, "ف")
-    # Alef and teh marbuta each stand alone in one place and join the letter before them in
-    # another: one letter, two contextual forms. Unshaped, a letter has one glyph wherever it is.
-    for letter in "اة":
-        forms = {glyph.gid for glyph in name if glyph.text == letter}
-        assert len(forms) == 2, (letter, forms)
-    assert text(name) == ARABIC[::-1]
-
-
-def test_hebrew_is_drawn_right_to_left(scripts: list[list[Glyph]]) -> None:
-    # Drawn left to right, the last letter comes first.
-    assert text(line_with(scripts, "ח")) == HEBREW[::-1]
-
-
-def test_devanagari_is_drawn_from_a_font_that_has_it(scripts: list[list[Glyph]]) -> None:
-    line = line_with(scripts, "र")
-    assert text(line) == DEVANAGARI
-    letters = [glyph for glyph in line if glyph.text != " "]
-    assert {glyph.font for glyph in letters} == {"NotoSansDevanagari"}
-    assert all(glyph.gid != 0 for glyph in letters)  # no missing-glyph box
-
-
-def test_a_document_in_latin_letters_embeds_no_fallback_font(
-    db: Database, shop: tuple[NewBusiness, Customer, Customer]
-) -> None:
-    made, casey, _ = shop
-    with db.session(made.business.id) as session:
-        estimate = session.exec(select(Estimate).where(Estimate.number == NUMBER)).one()
-        pdf = documents.estimate_pdf(
-            made.business, casey, estimate, estimates.lines(session, estimate=estimate)
-        )
-    # Font dictionaries are not compressed: every embedded font is named in the file as it is.
-    embedded = set(re.findall(rb"/FontName /[A-Z]+\+(\S+)", pdf))
-    assert embedded == {b"DejaVuSansBook", b"DejaVuSansBold"}, embedded
+    filing = {documents.FILE_ESTIMATE: jobs.file_estimate}
+    assert OutboxRunner(office.db, office.settings, filing).run_once(NOW + timedelta(hours=1))
+    with office.db.session(business.id) as session:
+        [item] = session.exec(select(OutboxItem).where(OutboxItem.kind == "file_estimate")).all()
+    assert item.status == "done"
+    # A job run twice (a crash after filing, before the item was marked) files it once.
+    jobs.file_estimate(item, jobs.JobContext(office.settings, office.db))
+    with office.db.session(business.id) as session:
+        [filed] = session.exec(select(Document)).all()
+    assert filed.title == "Estimate EST-2001" and filed.status == "signed"
+    with office.portal(office.casey) as casey:
+        assert "Approved estimate" in casey.get("/documents").text
+    sealed = office.signed_bytes(filed.id)
+    certificate = PdfReader(io.BytesIO(sealed)).pages[-1].extract_text()
+    assert "Casey Jones" in certificate and "198.51.100.7" in certificate
+    page = httpx.post(f"{office.server.url}/documents/verify", files={"file": ("e.pdf", sealed)})
+    assert "This document is unaltered" in page.text

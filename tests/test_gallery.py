@@ -61,6 +61,20 @@ DISTINCT = {
         "Preferred dates cannot be in the past.",
         "Choose your photos again",
     ],
+    "documents": [
+        'id="fd-documents"',
+        "Lawn care agreement 2027",
+        "Needs your signature",
+        "fd-badge-signed",
+    ],
+    "no-documents": ['id="fd-documents"', "No documents yet"],
+    "document-to-sign": [
+        'id="fd-document"',
+        "I agree to sign electronically.",
+        "Type your full name to sign.",
+        'aria-invalid="true"',
+    ],
+    "document-signed": ['id="fd-document"', "Download signed copy", "Signed by"],
     "request": [
         'id="fd-service-request"',
         "REQ-1004",

@@ -206,6 +206,8 @@ function configure(e) {
   request.credentials = 'omit';
   request.headers.Authorization = 'Bearer ' + el.session;
   delete request.headers['HX-Current-URL'];
+  // Where the customer is, for the record a signature keeps (signing.py).
+  try { request.headers['Frontdesk-Time-Zone'] = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (x) {}
 }
 
 function answered(e) {

@@ -34,7 +34,16 @@ from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.resolver import DnsResolver
-from frontdesk.routes import api, attachments, dashboard, domains, health, portal, webhooks
+from frontdesk.routes import (
+    api,
+    attachments,
+    dashboard,
+    documents,
+    domains,
+    health,
+    portal,
+    webhooks,
+)
 from frontdesk.routes.dashboard.sign_in import SignInLimits
 from frontdesk.routes.portal.frame import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
@@ -167,6 +176,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *webhooks.routes,
             *domains.routes,
             *attachments.routes,
+            *documents.routes,
             Mount("/api/v1", routes=api.routes),
             Mount(
                 "/dashboard",

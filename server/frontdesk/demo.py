@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from fpdf import FPDF
 from sqlmodel import Session, select
+from starlette.datastructures import Headers, UploadFile
 
 from frontdesk.db import Database
 from frontdesk.models import (
@@ -26,9 +29,21 @@ from frontdesk.models import (
     TodoAssignee,
     utcnow,
 )
-from frontdesk.services import audit, businesses, customers, estimates, invoices, payments, todos
+from frontdesk.services import (
+    attachments,
+    audit,
+    businesses,
+    customers,
+    documents,
+    estimates,
+    invoices,
+    payments,
+    todos,
+)
 from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
+from frontdesk.services.links import Links
+from frontdesk.settings import Settings
 
 SLUG = "greenleaf-garden-care"
 DEMO_ACCOUNT = "acct_demo_greenleaf"
@@ -241,8 +256,65 @@ def _seed_conversation(
     )
 
 
-def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) -> Demo:
-    """Create the demo business on first run; on later runs reuse it and follow the port."""
+def _seed_documents(
+    session: Session, business: Business, jordan: Customer, settings: Settings
+) -> None:
+    """A maintenance agreement for Jordan to sign, and a warranty kept for them to download."""
+    owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()
+    for title, kind, body, sign in (
+        ("Seasonal maintenance agreement 2027", "contract", AGREEMENT, True),
+        ("Irrigation system warranty", "warranty", WARRANTY, False),
+    ):
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("helvetica", "B", 16)
+        pdf.multi_cell(0, 10, f"{business.name}\n{title}")
+        pdf.set_font("helvetica", size=11)
+        pdf.multi_cell(0, 6, body.format(customer=jordan.name))
+        data = bytes(pdf.output())
+        upload = UploadFile(
+            io.BytesIO(data),
+            size=len(data),
+            filename=f"{title}.pdf",
+            headers=Headers({"content-type": "application/pdf"}),
+        )
+        documents.share(
+            session,
+            business=business,
+            customer=jordan,
+            shared=documents.Shared(title=title, kind=kind, requires_signature=sign),
+            upload=upload,
+            actor=documents.staff_actor(owner.id, ""),
+            store=attachments.store_for(settings),
+            links=Links.from_settings(settings),
+            now=utcnow(),
+            today=businesses.today(business),
+        )
+
+
+AGREEMENT = (
+    "Between Greenleaf Garden Care and {customer}.\n\n"
+    "1. Greenleaf mows, edges and blows the lawn weekly from April to October.\n"
+    "2. Beds are weeded and mulched in spring and cleaned up in autumn.\n"
+    "3. The fee is invoiced monthly and due within 14 days.\n"
+    "4. Either side may end this agreement with 30 days' notice in writing.\n"
+)
+WARRANTY = (
+    "The irrigation system installed for {customer} is warranted against defects in parts and "
+    "workmanship for two years from installation. Greenleaf repairs or replaces faulty parts "
+    "at no charge within that time."
+)
+
+
+def ensure(
+    db: Database,
+    *,
+    sample_site_origin: str,
+    today: date | None = None,
+    settings: Settings | None = None,
+) -> Demo:
+    """Create the demo business on first run; on later runs reuse it and follow the port. With
+    `settings` (where files are kept), the first run also shares documents with Jordan."""
     today = today or date.today()
     with db.unscoped("the demo creates its business and looks up its owner") as session:
         business = session.exec(select(Business).where(Business.slug == SLUG)).first()
@@ -277,6 +349,8 @@ def ensure(db: Database, *, sample_site_origin: str, today: date | None = None) 
         jordan = session.exec(
             select(Customer).where(Customer.email == SIGNED_IN_CUSTOMER_EMAIL)
         ).one()
+        if not has_customers and settings is not None:
+            _seed_documents(session, business, jordan, settings)
     return Demo(business, owner_email, OWNER_PASSWORD, jordan)
 
 

@@ -40,12 +40,14 @@ from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.rendering import templates
 from frontdesk.resolver import DnsResolver, Resolver
 from frontdesk.services import (
+    attachments,
     businesses,
     customers,
     documents,
     messages,
     notices,
     payments,
+    pdfs,
     themes,
     webhooks,
 )
@@ -137,7 +139,10 @@ def send_email(item: OutboxItem, context: JobContext) -> None:
         with context.db.session(item.business_id) as session:
             business = businesses.get(session, item.business_id)
             pdf, name = notices.attachment(
-                session, business=business, reference=item.payload["attachment"]
+                session,
+                business=business,
+                reference=item.payload["attachment"],
+                store=attachments.store_for(context.settings),
             )
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
     _send(context.settings, message)
@@ -179,7 +184,7 @@ def send_receipt(item: OutboxItem, context: JobContext) -> None:
         ),
     )
     message.add_attachment(
-        documents.receipt_pdf(business, customer, view),
+        pdfs.receipt_pdf(business, customer, view),
         maintype="application",
         subtype="pdf",
         filename=f"receipt-{payment.id}.pdf",
@@ -243,12 +248,27 @@ def deliver_webhook(item: OutboxItem, context: JobContext) -> None:
         raise webhooks.DeliveryFailed(error)
 
 
+def file_estimate(item: OutboxItem, context: JobContext) -> None:
+    """An approved estimate becomes a signed PDF in the customer's documents."""
+    links = Links.from_settings(context.settings)
+    with context.db.session(item.business_id) as session:
+        documents.file_estimate(
+            session,
+            business=businesses.get(session, item.business_id),
+            estimate_id=item.payload["estimate"],
+            store=attachments.store_for(context.settings),
+            verify_url=f"{links.base_url}/documents/verify",
+            now=utcnow(),
+        )
+
+
 HANDLERS: dict[str, Handler] = {
     "email": send_email,
     "receipt": send_receipt,
     "event": fan_out_event,
     "webhook": deliver_webhook,
     messages.NOTICE: send_message_notice,
+    documents.FILE_ESTIMATE: file_estimate,
 }
 
 

@@ -3,12 +3,14 @@ dashboard, emails and PDFs; SQL-looking input is just text."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
+from starlette.datastructures import UploadFile
 
 from frontdesk import tokens
 from frontdesk.db import Database
@@ -22,6 +24,7 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.services import (
+    attachments,
     audit,
     businesses,
     documents,
@@ -29,6 +32,7 @@ from frontdesk.services import (
     invoices,
     messages,
     notices,
+    pdfs,
     todos,
 )
 from frontdesk.services.lines import LineInput
@@ -146,8 +150,21 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
                 text=payload,
             )
         )
+        # A document titled and named with the payload (its email says the title).
+        document = documents.share(
+            session,
+            business=business,
+            customer=customer,
+            shared=documents.Shared(title=payload[:200], kind="other"),
+            upload=UploadFile(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename=f"{payload[:100]}.pdf"),
+            actor=audit.Actor(Initiator.STAFF, made.owner.id),
+            store=attachments.store_for(settings),
+            links=Links.from_settings(settings),
+            now=utcnow(),
+            today=today,
+        )
         view = invoices.views(session, [invoice])[0]
-        pdf = documents.invoice_pdf(
+        pdf = pdfs.invoice_pdf(
             business, customer, view, invoices.lines(session, invoice=invoice), []
         )
     assert pdf.startswith(b"%PDF-")
@@ -173,6 +190,8 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
         "messages",
         "requests",
         f"requests/{request.number}",
+        "documents",
+        f"documents/{document.id}",
     ):
         answer = httpx.get(f"{live_server.url}/portal/{key}/{path}", headers=bearer)
         assert answer.status_code == 200, path
@@ -194,6 +213,9 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
             f"/messages/{customer.id}",
             "/requests",
             f"/requests/{request.id}",
+            "/documents",
+            f"/documents/{document.id}",
+            f"/customers/{customer.id}/documents",
         ):
             answer = desk.get(path)
             assert answer.status_code == 200, path
@@ -202,7 +224,7 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
 
     with db.session(made.business.id) as session:
         mails = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]
-    assert len(mails) == 2  # the invoice's and the message's
+    assert len(mails) == 3  # the invoice's, the message's and the document's
     for mail in mails:
         pages.append(branded(made.business.id, mail.payload, JobContext(settings, db))["html"])
     for page in pages:

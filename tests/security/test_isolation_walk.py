@@ -11,7 +11,9 @@ from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import (
+    Attachment,
     Customer,
+    Document,
     InvoiceLine,
     PaymentMethod,
     ServiceRequest,
@@ -33,6 +35,7 @@ SECRETS = (
     "Bravo secret line",
     "Bravo secret errand",
     "Bravo secret request",
+    "Bravo secret contract",
 )
 
 
@@ -73,8 +76,33 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             description="Bravo secret request" if secret else "Alpha request",
         )
         session.add(request)
+        file = Attachment(
+            business_id=business.id,
+            customer_id=customer.id,
+            owner_kind="document",
+            owner_id="doc_walk",
+            filename="contract.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+            storage_key="walk",
+            created_by_kind="staff",
+            created_by_id="",
+        )
+        session.add(file)
+        session.flush()
+        document = Document(
+            business_id=business.id,
+            customer_id=customer.id,
+            title="Bravo secret contract" if secret else "Alpha contract",
+            requires_signature=True,
+            attachment_id=file.id,
+            sha256="0" * 64,
+        )
+        session.add(document)
         session.flush()
         return {
+            "document": document.id,
             "service_request": request.id,
             "todo": todo.id,
             "customer": customer.id,

@@ -43,6 +43,9 @@ from tests.security.routes import every_route, fill
 # Routes that take no token or key and answer anyone: nothing personal is behind them.
 PUBLIC = {
     ("GET", "/healthz"),
+    # Anyone may check a signed PDF: the answer holds only what the PDF's certificate shows.
+    ("GET", "/documents/verify"),
+    ("POST", "/documents/verify"),
     ("GET", "/widget/frontdesk.js"),
     ("GET", "/p/{slug}"),
     ("GET", "/portal/{key}/portal.css"),

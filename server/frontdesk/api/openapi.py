@@ -21,6 +21,7 @@ PATH_PARAMS = {
     "estimate": "An estimate's id, or `external:<your id>`.",
     "payment": "A payment's id.",
     "service_request": "A service request's id.",
+    "document": "A document's id.",
     "endpoint": "A webhook endpoint's id.",
     "delivery": "A webhook delivery's id.",
 }
@@ -34,8 +35,8 @@ ERRORS = {
 }
 DESCRIPTION = """\
 Keep your own system and Frontdesk in sync: customers, invoices, estimates, payments, refunds,
-charges on saved payment methods, portal sessions, payment links, service requests and webhook
-endpoints.
+charges on saved payment methods, portal sessions, payment links, service requests, documents
+and webhook endpoints.
 
 Authenticate with a secret API key: `Authorization: Bearer sk_...`. Amounts are integers in the
 currency's minor unit (cents). Times are ISO 8601 in UTC. Lists are newest first: pass a page's
@@ -132,6 +133,8 @@ def _cached(operations: tuple[Operation, ...], server: str) -> dict[str, Any]:
         for code, text in ERRORS.items():
             if code == "413" and not op.body:
                 continue
+            if code == "413" and op.upload:
+                text = "The file is over 10 MB (or the whole request over 11 MiB)."
             responses[code] = {
                 "description": text,
                 "content": {
@@ -148,9 +151,10 @@ def _cached(operations: tuple[Operation, ...], server: str) -> dict[str, Any]:
         if op.description:
             operation["description"] = op.description
         if op.body:
+            media_type = "multipart/form-data" if op.upload else "application/json"
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": mapping[(op.body, "validation")]}},
+                "content": {media_type: {"schema": mapping[(op.body, "validation")]}},
             }
         paths.setdefault(op.path, {})[op.method.lower()] = operation
     return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +19,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from frontdesk.api import schemas
 from frontdesk.api.fields import PATTERN_MESSAGES
+from frontdesk.db import Database
+from frontdesk.middleware.body_limit import uploads
 from frontdesk.models import ApiKey, Business, IdempotencyRecord, Initiator, TenantScoped
 from frontdesk.processors import Processor
 from frontdesk.services import audit, businesses, idempotency
@@ -62,6 +66,8 @@ class Call:
     api_key_id: str
     processor: Processor
     links: Links
+    # For the few reads that cross businesses on purpose (`db.unscoped(reason)`).
+    db: Database
 
     @property
     def actor(self) -> audit.Actor:
@@ -85,6 +91,8 @@ class Operation:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     description: str = ""
+    # The body is multipart/form-data: `body` validates its fields and its one file.
+    upload: bool = False
 
 
 def _field_errors(error: ValidationError, where: str) -> dict[str, str]:
@@ -149,8 +157,31 @@ def _json_body(raw: bytes) -> Any:
         ) from None
 
 
+async def _form_body(request: Request, model: type[BaseModel] | None) -> tuple[bytes, Any]:
+    """A multipart body, validated, and what stands for it in the `Idempotency-Key` fingerprint:
+    its fields and each file's name and hash (a retry's parts have a new boundary)."""
+    form = await request.form(max_files=1, max_fields=50)
+    data: dict[str, Any] = dict(form)
+    printed: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            await value.seek(0)
+            digest = await run_in_threadpool(hashlib.sha256, content)  # 10 MB: not on the loop
+            printed[name] = [value.filename, digest.hexdigest()]
+        else:
+            printed[name] = value
+    return json.dumps(printed, sort_keys=True).encode(), _validated(model, data, "body")
+
+
 def endpoint(operation: Operation) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
+        try:
+            return await answer(request)
+        finally:
+            await request.close()  # an upload's files, spooled to disk when large
+
+    async def answer(request: Request) -> Response:
         business, api_key = await run_in_threadpool(_authenticate, request)
         try:
             await run_in_threadpool(
@@ -163,10 +194,13 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
                 f"Too many requests with this key. Try again in {limited.retry_after} s.",
                 headers={"Retry-After": str(limited.retry_after)},
             )
-        raw = await request.body()
-        body = _validated(operation.body, _json_body(raw), "body") if operation.body else None
-        if not operation.body and raw.strip() not in (b"", b"{}"):
-            raise Invalid("This endpoint takes no request body.", {"body": "Send none."})
+        if operation.upload:
+            raw, body = await _form_body(request, operation.body)
+        else:
+            raw = await request.body()
+            body = _validated(operation.body, _json_body(raw), "body") if operation.body else None
+            if not operation.body and raw.strip() not in (b"", b"{}"):
+                raise Invalid("This endpoint takes no request body.", {"body": "Send none."})
         query = _validated(operation.query, dict(request.query_params), "query")
         if _unstorable(dict(request.path_params)):
             raise NotFound("no such record")
@@ -195,6 +229,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
                         api_key_id=api_key.id,
                         processor=request.app.state.processor,
                         links=request.app.state.links,
+                        db=db,
                     )
                     result = operation.handler(call).model_dump(mode="json")
                     if claim is not None:
@@ -210,7 +245,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return JSONResponse(result, status_code=status, headers=headers)
 
-    return run
+    return uploads(max_files=1)(run) if operation.upload else run
 
 
 # --- cursor pagination ---------------------------------------------------------------------------

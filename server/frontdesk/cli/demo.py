@@ -113,7 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = database(settings, current=False)
     migrations.upgrade(db.url)
     site_origin = f"http://{host}:{site_port}"
-    seeded = demo.ensure(db, sample_site_origin=site_origin)
+    seeded = demo.ensure(db, sample_site_origin=site_origin, settings=settings)
     servers: list[tuple[Starlette, int]] = []
     if uses_sandbox:
         sandbox = create_sandbox(

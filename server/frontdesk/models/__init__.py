@@ -13,6 +13,14 @@ from frontdesk.models.billing import (
 )
 from frontdesk.models.business import ApiKey, Business, StaffInvitation, StaffRole, StaffUser
 from frontdesk.models.customers import Customer, EndedSession, SignInRequest
+from frontdesk.models.documents import (
+    Document,
+    DocumentEvent,
+    DocumentKind,
+    DocumentStatus,
+    DocumentVersion,
+    SignatureConsent,
+)
 from frontdesk.models.domains import CustomDomain, DomainStatus
 from frontdesk.models.integrations import (
     DeliveryStatus,
@@ -59,6 +67,11 @@ __all__ = [
     "CustomDomain",
     "Customer",
     "DeliveryStatus",
+    "Document",
+    "DocumentEvent",
+    "DocumentKind",
+    "DocumentStatus",
+    "DocumentVersion",
     "DomainStatus",
     "EndedSession",
     "Estimate",
@@ -87,6 +100,7 @@ __all__ = [
     "ServiceRequestEvent",
     "ServiceRequestStatus",
     "SignInRequest",
+    "SignatureConsent",
     "StaffInvitation",
     "StaffRole",
     "StaffUser",

@@ -32,6 +32,7 @@ class Business(SQLModel, table=True):
     allow_service_requests: bool = True
     allow_todos: bool = True
     allow_messages: bool = True
+    allow_documents: bool = True
     tips_enabled: bool = False
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.services import attachments, documents
+from frontdesk.services import attachments, pdfs
 
 EXPIRED = "This link has expired; open it again from the portal."
 
@@ -35,15 +35,17 @@ async def attachment_file(request: Request) -> Response:
 
     served = await run_in_threadpool(serve)
     media_type = served.attachment.content_type
-    return Response(served.data, media_type=media_type, headers=_headers(served))
+    # `?download`: saved rather than shown (a sandboxed PDF does not open in Chrome's viewer).
+    kind = "attachment" if "download" in request.query_params else "inline"
+    return Response(served.data, media_type=media_type, headers=_headers(served, kind))
 
 
-def _headers(served: attachments.Served) -> dict[str, str]:
+def _headers(served: attachments.Served, kind: str) -> dict[str, str]:
     name = served.attachment.filename
     # The plain name for clients that cannot read RFC 6266's UTF-8 one.
-    plain, utf8 = documents.plain_name(name), quote(name, safe="")
+    plain, utf8 = pdfs.plain_name(name), quote(name, safe="")
     return {
-        "Content-Disposition": f"inline; filename=\"{plain}\"; filename*=UTF-8''{utf8}",
+        "Content-Disposition": f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{utf8}",
         "X-Content-Type-Options": "nosniff",
         # Opened on its own (a PDF, an SVG someday), the file runs nothing and reaches nothing.
         "Content-Security-Policy": "default-src 'none'; sandbox",

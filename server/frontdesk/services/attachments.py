@@ -114,29 +114,52 @@ def receive(
         message = f"Up to {max_files} files can be attached; this would make {total}."
         raise Invalid(message, {field: message})
     cleaned = [attachment_files.cleaned(upload, field) for upload in chosen]
-    rows = []
-    for clean in cleaned:
-        digest = hashlib.sha256(clean.data).hexdigest()
-        key = f"{business.id}/{digest}"
-        store.put(key, clean.data)
-        rows.append(
-            Attachment(
-                business_id=business.id,
-                customer_id=customer_id,
-                owner_kind=owner_kind,
-                owner_id=owner_id,
-                filename=clean.filename,
-                content_type=clean.content_type,
-                size=len(clean.data),
-                sha256=digest,
-                storage_key=key,
-                created_by_kind=by.kind,
-                created_by_id=by.id,
-            )
+    return [
+        stored(
+            session,
+            business=business,
+            customer_id=customer_id,
+            owner_kind=owner_kind,
+            owner_id=owner_id,
+            clean=clean,
+            by=by,
+            store=store,
         )
-    session.add_all(rows)
+        for clean in cleaned
+    ]
+
+
+def stored(
+    session: Session,
+    *,
+    business: Business,
+    customer_id: str,
+    owner_kind: str,
+    owner_id: str,
+    clean: attachment_files.Clean,
+    by: Party,
+    store: Storage,
+) -> Attachment:
+    """One file we made or already checked (a signed PDF), kept for its owner."""
+    digest = hashlib.sha256(clean.data).hexdigest()
+    key = f"{business.id}/{digest}"
+    store.put(key, clean.data)
+    row = Attachment(
+        business_id=business.id,
+        customer_id=customer_id,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        filename=clean.filename,
+        content_type=clean.content_type,
+        size=len(clean.data),
+        sha256=digest,
+        storage_key=key,
+        created_by_kind=by.kind,
+        created_by_id=by.id,
+    )
+    session.add(row)
     session.flush()
-    return rows
+    return row
 
 
 def listed(

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
-from frontdesk.services import audit, events, todos
+from frontdesk.services import audit, events, outbox, todos
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.lines import LineInput
@@ -262,6 +262,10 @@ def decide(
         )
     estimate.decided_at, estimate.signer_ip = utcnow(), ip
     if decision.accept:
+        # Filed in the customer's documents as a signed PDF once this commits
+        # (services/documents/filing.py), so the approval waits for no PDF.
+        payload = {"estimate": estimate.id}
+        outbox.enqueue(session, business=business, kind="file_estimate", payload=payload)
         todos.close(
             session,
             business=business,

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from frontdesk.models import (
     Business,
     Customer,
+    Document,
     Estimate,
     EstimateStatus,
     Message,
@@ -152,6 +153,15 @@ def message_sent(
     """The customer sent the business a message (what it says stays with us)."""
     twin = events.latest(session, type="message.created", message=message.id)
     return _event(business, customer, "message-sent", {"kind": "message", "id": message.id}, twin)
+
+
+def document_signed(
+    session: Session, business: Business, customer: Customer, document: Document
+) -> Event:
+    """The customer signed a document (its title and the name they typed stay with us)."""
+    twin = events.latest(session, type="document.signed", document=document.id)
+    thing = {"kind": "document", "id": document.id, "status": "signed"}
+    return _event(business, customer, "document-signed", thing, twin)
 
 
 def service_request_created(

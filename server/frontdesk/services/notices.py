@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import audit, customers, documents, estimates, invoices, outbox
+from frontdesk.services import audit, customers, documents, estimates, invoices, outbox, pdfs
 from frontdesk.services.links import Links
+from frontdesk.storage import Storage
 
 
 def send(
@@ -76,17 +77,22 @@ def document_sent(
     )
 
 
-def attachment(session: Session, *, business: Business, reference: str) -> tuple[bytes, str]:
-    """The PDF an email names (`estimate:est_...`, as `document_sent` queues it) and its file
-    name, made from what the database holds when the email goes."""
+def attachment(
+    session: Session, *, business: Business, reference: str, store: Storage
+) -> tuple[bytes, str]:
+    """The PDF an email names (`estimate:est_...`, as `document_sent` queues it, or a signed
+    document's copy, `document:doc_...`) and its file name, made or read when the email goes."""
     kind, _, estimate_id = reference.partition(":")
+    if kind == documents.SIGNED_COPY:
+        found = documents.get(session, document_id=estimate_id)
+        return documents.signed_copy(session, document=found, store=store)
     if kind != "estimate":
         raise LookupError(f"no attachment of kind {kind!r}")
     estimate = estimates.get_by_reference(session, business=business, reference=estimate_id)
     customer = customers.get(session, business=business, customer_id=estimate.customer_id)
     lines = estimates.lines(session, estimate=estimate)
-    pdf = documents.estimate_pdf(business, customer, estimate, lines)
-    return pdf, f"{documents.plain_name(estimate.number)}.pdf"
+    pdf = pdfs.estimate_pdf(business, customer, estimate, lines)
+    return pdf, f"{pdfs.plain_name(estimate.number)}.pdf"
 
 
 def invitation(

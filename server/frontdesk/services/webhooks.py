@@ -50,6 +50,8 @@ EVENT_TYPES = (
     "message.created",
     "todo.created",
     "todo.completed",
+    "document.shared",
+    "document.signed",
 )
 SIGNATURE_HEADER = "Frontdesk-Signature"
 RETRY_FOR = timedelta(days=3)

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from frontdesk.api import openapi, processor_account, schemas
 from frontdesk.api.operations import Operation, endpoint
 from frontdesk.rendering import templates
-from frontdesk.routes.api import messages, service_requests
+from frontdesk.routes.api import documents, messages, service_requests
 from frontdesk.routes.api.customers import (
     create_charge,
     create_customer,
@@ -24,7 +24,8 @@ from frontdesk.routes.api.customers import (
     revoke_links,
     update_customer,
 )
-from frontdesk.routes.api.documents import (
+from frontdesk.routes.api.frame import CUSTOMER
+from frontdesk.routes.api.invoices import (
     create_estimate,
     create_invoice,
     get_estimate,
@@ -35,7 +36,6 @@ from frontdesk.routes.api.documents import (
     send_invoice,
     void_invoice,
 )
-from frontdesk.routes.api.frame import CUSTOMER
 from frontdesk.routes.api.payments import (
     create_onboarding_link,
     create_refund,
@@ -235,6 +235,7 @@ OPERATIONS = [
         S.Estimate,
     ),
     *service_requests.operations,
+    *documents.operations,
     Operation(
         "GET",
         "/payments",

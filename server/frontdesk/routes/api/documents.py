@@ -1,134 +1,195 @@
-"""Invoices and estimates through the API: create with lines, read, send, void."""
+"""Documents through the API: share a file with a customer, read, list, withdraw, remind to
+sign; and check a signed PDF's hash, whoever's document it is."""
 
 from __future__ import annotations
 
+from sqlmodel import select
+from starlette.datastructures import UploadFile
+
 from frontdesk import models
-from frontdesk.api import convert, schemas
-from frontdesk.api.operations import Call
-from frontdesk.routes.api.frame import _customers_page, _line_inputs
-from frontdesk.services import (
-    businesses,
-    customers,
-    estimates,
-    invoices,
-    notices,
-)
-from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.api import documents as shapes
+from frontdesk.api import schemas
+from frontdesk.api.operations import Call, Operation, page
+from frontdesk.models import utcnow
+from frontdesk.routes.api.invoices import _document_customer
+from frontdesk.services import attachments, businesses, customers, documents
+from frontdesk.services.errors import NotFound
 
 
-def _document_customer(call: Call, reference: str) -> models.Customer:
+def list_documents(call: Call) -> schemas.Page[shapes.Document]:
+    query: shapes.DocumentListQuery = call.query
+    statement = select(models.Document)
+    if query.customer:
+        customer = customers.get_by_reference(
+            call.session, business=call.business, reference=query.customer
+        )
+        statement = statement.where(models.Document.customer_id == customer.id)
+    if query.status:
+        statement = statement.where(models.Document.status == query.status)
+    rows, more, cursor = page(call.session, statement, models.Document, query)
+    data = shapes.listed(call.session, rows)
+    return schemas.Page[shapes.Document](data=data, has_more=more, next_cursor=cursor)
+
+
+def _document(call: Call) -> models.Document:
+    return documents.get(call.session, document_id=call.params["document"])
+
+
+def get_document(call: Call) -> shapes.Document:
+    return shapes.listed(call.session, [_document(call)])[0]
+
+
+def create_document(call: Call) -> shapes.Document:
+    body: shapes.DocumentCreate = call.body
+    shared = documents.Shared(
+        title=body.title,
+        kind=body.kind,
+        expires_on=body.expires_on.isoformat() if body.expires_on else "",
+        requires_signature=body.requires_signature,
+    )
+    row = documents.share(
+        call.session,
+        business=call.business,
+        customer=_document_customer(call, body.customer),
+        shared=shared,
+        # A text field named `file` is no file: the service asks for one.
+        upload=body.file if isinstance(body.file, UploadFile) else None,
+        actor=call.actor,
+        store=attachments.store_for(call.settings),
+        links=call.links,
+        now=utcnow(),
+        today=businesses.today(call.business),
+    )
+    call.session.flush()
+    return shapes.listed(call.session, [row])[0]
+
+
+def withdraw_document(call: Call) -> shapes.Document:
+    row = documents.withdraw(
+        call.session,
+        business=call.business,
+        document=_document(call),
+        actor=call.actor,
+        now=utcnow(),
+    )
+    call.session.flush()
+    return shapes.listed(call.session, [row])[0]
+
+
+def remind_document(call: Call) -> shapes.Document:
+    row = documents.remind(
+        call.session,
+        business=call.business,
+        document=_document(call),
+        actor=call.actor,
+        links=call.links,
+        now=utcnow(),
+    )
+    call.session.flush()
+    return shapes.listed(call.session, [row])[0]
+
+
+def verify_document(call: Call) -> shapes.Verification:
+    body: shapes.HashCheck = call.body
+    digest = documents.checked_hash(body.sha256)
+    with call.db.unscoped("a signed PDF's hash names its business") as session:
+        verdict = documents.verdict(session, digest=digest)
+    if not verdict.matches:
+        return shapes.Verification(
+            sha256=digest,
+            matches=False,
+            business_name=None,
+            title=None,
+            signer_name=None,
+            signed_at=None,
+            trail_holds=None,
+            document=None,
+        )
     try:
-        return customers.get_by_reference(call.session, business=call.business, reference=reference)
+        # The caller's own session finds the document only when it is theirs.
+        mine = documents.get(call.session, document_id=verdict.reference).id
     except NotFound:
-        raise Invalid("No such customer.", {"customer": "Name one of your customers."}) from None
-
-
-def list_invoices(call: Call) -> schemas.Page[schemas.Invoice]:
-    rows, more, cursor = _customers_page(call, models.Invoice)
-    data = convert.invoice_list(call.session, call.business, rows)
-    return schemas.Page[schemas.Invoice](data=data, has_more=more, next_cursor=cursor)
-
-
-def create_invoice(call: Call) -> schemas.Invoice:
-    body: schemas.InvoiceCreate = call.body
-    row = invoices.create(
-        call.session,
-        business=call.business,
-        customer=_document_customer(call, body.customer),
-        lines=_line_inputs(body.lines),
-        issue_date=body.issue_date or businesses.today(call.business),
-        due_date=body.due_date,
-        number=body.number,
-        notes=body.notes,
-        send=body.send,
-        external_id=body.external_id,
-        actor=call.actor,
-    )
-    call.session.flush()
-    if body.send:
-        _tell_customer(call, row)
-    return convert.invoice(call.session, call.business, row)
-
-
-def _invoice(call: Call) -> models.Invoice:
-    return invoices.get_by_reference(
-        call.session, business=call.business, reference=call.params["invoice"]
+        mine = None
+    return shapes.Verification(
+        sha256=digest,
+        matches=True,
+        business_name=verdict.business_name,
+        title=verdict.title,
+        signer_name=verdict.signer_name,
+        signed_at=verdict.signed_at,
+        trail_holds=verdict.trail_holds,
+        document=mine,
     )
 
 
-def get_invoice(call: Call) -> schemas.Invoice:
-    return convert.invoice(call.session, call.business, _invoice(call))
+DOCUMENT = "/documents/{document}"
 
-
-def _tell_customer(call: Call, document: models.Invoice | models.Estimate) -> None:
-    notices.document_sent(
-        call.session,
-        business=call.business,
-        document=document,
-        links=call.links,
-    )
-
-
-def _send(call: Call, document: models.Invoice | models.Estimate) -> None:
-    notices.send(
-        call.session,
-        business=call.business,
-        document=document,
-        links=call.links,
-        actor=call.actor,
-    )
-
-
-def send_invoice(call: Call) -> schemas.Invoice:
-    invoice = _invoice(call)
-    _send(call, invoice)
-    return convert.invoice(call.session, call.business, invoice)
-
-
-def void_invoice(call: Call) -> schemas.Invoice:
-    row = invoices.void(
-        call.session, business=call.business, invoice=_invoice(call), actor=call.actor
-    )
-    return convert.invoice(call.session, call.business, row)
-
-
-def list_estimates(call: Call) -> schemas.Page[schemas.Estimate]:
-    rows, more, cursor = _customers_page(call, models.Estimate)
-    data = convert.estimate_list(call.session, call.business, rows)
-    return schemas.Page[schemas.Estimate](data=data, has_more=more, next_cursor=cursor)
-
-
-def create_estimate(call: Call) -> schemas.Estimate:
-    body: schemas.EstimateCreate = call.body
-    row = estimates.create(
-        call.session,
-        business=call.business,
-        customer=_document_customer(call, body.customer),
-        lines=_line_inputs(body.lines),
-        issue_date=body.issue_date or businesses.today(call.business),
-        expires_on=body.expires_on,
-        notes=body.notes,
-        send=body.send,
-        external_id=body.external_id,
-        actor=call.actor,
-    )
-    call.session.flush()
-    if body.send:
-        _tell_customer(call, row)
-    return convert.estimate(call.session, call.business, row)
-
-
-def _estimate(call: Call) -> models.Estimate:
-    return estimates.get_by_reference(
-        call.session, business=call.business, reference=call.params["estimate"]
-    )
-
-
-def get_estimate(call: Call) -> schemas.Estimate:
-    return convert.estimate(call.session, call.business, _estimate(call))
-
-
-def send_estimate(call: Call) -> schemas.Estimate:
-    estimate = _estimate(call)
-    _send(call, estimate)
-    return convert.estimate(call.session, call.business, estimate)
+operations = [
+    Operation(
+        "GET",
+        "/documents",
+        "list_documents",
+        "List documents",
+        "Documents",
+        list_documents,
+        schemas.Page[shapes.Document],
+        query=shapes.DocumentListQuery,
+        description="Files shared with customers (withdrawn ones too), each with its versions.",
+    ),
+    Operation(
+        "POST",
+        "/documents",
+        "create_document",
+        "Share a document with a customer",
+        "Documents",
+        create_document,
+        shapes.Document,
+        201,
+        body=shapes.DocumentCreate,
+        upload=True,
+        description="Sent as `multipart/form-data`. The customer is emailed a link to it (to sign "
+        "it, when `requires_signature`), and `document.shared` is sent to your webhooks.",
+    ),
+    Operation(
+        "POST",
+        "/documents/verify",
+        "verify_document",
+        "Check whether a PDF is a document signed here, unaltered",
+        "Documents",
+        verify_document,
+        shapes.Verification,
+        body=shapes.HashCheck,
+        description="Any business's signed documents are checked; the answer holds only what "
+        "the signed PDF's certificate page shows.",
+    ),
+    Operation(
+        "GET",
+        DOCUMENT,
+        "get_document",
+        "Get a document",
+        "Documents",
+        get_document,
+        shapes.Document,
+    ),
+    Operation(
+        "POST",
+        DOCUMENT + "/withdraw",
+        "withdraw_document",
+        "Withdraw a document",
+        "Documents",
+        withdraw_document,
+        shapes.Document,
+        description="The customer no longer sees it; its record, files and audit trail stay, "
+        "and a signed copy still verifies.",
+    ),
+    Operation(
+        "POST",
+        DOCUMENT + "/remind",
+        "remind_document",
+        "Remind the customer to sign",
+        "Documents",
+        remind_document,
+        shapes.Document,
+        description="Another email asking them to sign; only while it waits for a signature.",
+    ),
+]

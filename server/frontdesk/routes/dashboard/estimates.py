@@ -23,9 +23,9 @@ from frontdesk.routes.dashboard.frame import Staff, action, field_errors, pdf
 from frontdesk.services import (
     businesses,
     customers,
-    documents,
     estimates,
     notices,
+    pdfs,
     service_requests,
 )
 from frontdesk.services.errors import Invalid
@@ -114,7 +114,7 @@ async def dashboard_estimate_pdf(request: Request) -> Response:
             who.session, business=who.business, customer_id=estimate.customer_id
         )
         lines = estimates.lines(who.session, estimate=estimate)
-        return documents.estimate_pdf(who.business, customer, estimate, lines), estimate.number
+        return pdfs.estimate_pdf(who.business, customer, estimate, lines), estimate.number
 
     return await pdf(request, build)
 

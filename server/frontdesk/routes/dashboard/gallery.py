@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, PaymentStatus
-from frontdesk.routes.dashboard import gallery_conversation
+from frontdesk.routes.dashboard import gallery_conversation, gallery_documents
 from frontdesk.routes.dashboard.frame import Staff, page, preview_page
-from frontdesk.routes.portal import frame, messages, service_requests, todos
+from frontdesk.routes.portal import documents, frame, messages, service_requests, todos
 from frontdesk.routes.portal.invoices import FILTERS
 from frontdesk.services import businesses, customers, estimates, gallery, payments, portal, themes
 from frontdesk.services.errors import NotFound
@@ -266,6 +266,17 @@ STATES = [
         messages.VIEW,
         gallery_conversation.no_thread,
     ),
+    State(
+        "documents", "Documents: to sign, signed, kept", documents.LIST, gallery_documents.archive
+    ),
+    State("no-documents", "No documents yet", documents.LIST, gallery_documents.no_documents),
+    State(
+        "document-to-sign",
+        "A document to sign, the first time, with what is missing",
+        documents.DETAIL,
+        gallery_documents.to_sign,
+    ),
+    State("document-signed", "A signed document", documents.DETAIL, gallery_documents.signed),
     State(
         "sign-in",
         "Signing in",

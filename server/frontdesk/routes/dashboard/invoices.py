@@ -34,11 +34,11 @@ from frontdesk.routes.dashboard.frame import (
 from frontdesk.services import (
     businesses,
     customers,
-    documents,
     inputs,
     invoices,
     notices,
     payments,
+    pdfs,
 )
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.links import Links
@@ -184,7 +184,7 @@ async def dashboard_invoice_pdf(request: Request) -> Response:
         invoice = _invoice(who, invoice_id)
         session = who.session
         customer = customers.get(session, business=who.business, customer_id=invoice.customer_id)
-        document = documents.invoice_pdf(
+        document = pdfs.invoice_pdf(
             who.business,
             customer,
             invoices.views(session, [invoice])[0],

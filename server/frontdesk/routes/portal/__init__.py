@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Mount
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.routes.portal import (
     assets,
+    documents,
     estimates,
     home,
     hosted,
@@ -39,6 +40,7 @@ routes: list[BaseRoute] = [
             *service_requests.routes,
             *messages.routes,
             *todos.routes,
+            *documents.routes,
             *assets.routes,
         ],
         middleware=[Middleware(PortalCORSMiddleware)],

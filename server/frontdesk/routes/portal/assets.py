@@ -16,7 +16,7 @@ from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import payments as payment_routes
-from frontdesk.services import businesses, documents, portal, themes
+from frontdesk.services import businesses, pdfs, portal, themes
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
@@ -49,7 +49,7 @@ async def portal_download(request: Request) -> Response:
             if kind not in DOCUMENTS:
                 raise frame.NOT_FOUND
             pdf, name = DOCUMENTS[kind](session, business, customer, reference)
-        headers = {"Content-Disposition": documents.disposition(name), "Cache-Control": "no-store"}
+        headers = {"Content-Disposition": pdfs.disposition(name), "Cache-Control": "no-store"}
         return Response(pdf, media_type="application/pdf", headers=headers)
 
     return await run_in_threadpool(frame.guarded, request, render)
@@ -72,7 +72,7 @@ async def portal_logo(request: Request) -> Response:
     """The logo from our own origin: host pages that allow our script allow this too."""
 
     def render() -> Response:
-        found = documents.logo(frame.known_business(request))
+        found = pdfs.logo(frame.known_business(request))
         if found is None:
             raise frame.NOT_FOUND
         image, media_type = found

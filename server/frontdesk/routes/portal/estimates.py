@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import businesses, documents, estimates, host_events
+from frontdesk.services import businesses, estimates, host_events, pdfs
 from frontdesk.services.errors import Invalid
 
 
@@ -49,7 +49,7 @@ def pdf(session: Session, business: Business, customer: Customer, number: str) -
         session, business=business, customer=customer, number=number
     )
     lines = estimates.lines(session, estimate=estimate)
-    return documents.estimate_pdf(business, customer, estimate, lines), number
+    return pdfs.estimate_pdf(business, customer, estimate, lines), number
 
 
 async def portal_estimates(request: Request) -> Response:

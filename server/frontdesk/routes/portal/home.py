@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
+from frontdesk.routes.portal import documents as document_routes
 from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
@@ -70,6 +71,11 @@ ONE_OF: dict[str, Callable[[str, Request], Place]] = {
         service_request_routes.detail_context(request, number),
         service_request_routes.SECTION,
     ),
+    "document": lambda document, request: Place(
+        document_routes.DETAIL,
+        document_routes.detail_context(request, document),
+        document_routes.SECTION,
+    ),
 }
 HOME = Place("fragments/portal/home.html", home_context, None)
 # Deep links to a whole view (#invoices, #profile, ...); anything else opens home.
@@ -85,6 +91,7 @@ VIEWS = {
     ),
     "todos": Place(todo_routes.LIST, todo_routes.list_context, "todos"),
     "messages": Place(message_routes.VIEW, message_routes.deep_link_context, "messages"),
+    "documents": Place(document_routes.LIST, document_routes.list_context, document_routes.SECTION),
     "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
 }
 

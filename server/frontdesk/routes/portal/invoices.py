@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import businesses, documents, invoices
+from frontdesk.services import businesses, invoices, pdfs
 from frontdesk.services.invoices import DisplayStatus
 
 FILTERS = [
@@ -63,7 +63,7 @@ def detail_context(number: str) -> frame.Build:
 
 def pdf(session: Session, business: Business, customer: Customer, number: str) -> tuple[bytes, str]:
     context = detail_context(number)(session, business, customer)
-    document = documents.invoice_pdf(
+    document = pdfs.invoice_pdf(
         business, customer, context["view"], context["lines"], context["applied"]
     )
     return document, number

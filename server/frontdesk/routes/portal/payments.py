@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import card_setup, documents, host_events, payments
+from frontdesk.services import card_setup, host_events, payments, pdfs
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -137,7 +137,7 @@ def pdf(
     view = payments.get_for_customer(
         session, business=business, customer=customer, payment_id=payment_id
     )
-    return documents.receipt_pdf(business, customer, view), f"receipt-{payment_id}"
+    return pdfs.receipt_pdf(business, customer, view), f"receipt-{payment_id}"
 
 
 async def portal_payments(request: Request) -> Response:
