@@ -133,6 +133,7 @@ SIGN = {"typed_name": "Casey Jones", "agreed": "yes", "consents": "yes"}
 def test_the_customer_signs_and_the_signed_copy_verifies(office: Office) -> None:
     document_id = office.share(office.casey)
     with office.portal(office.casey) as casey:
+        assert "1 document to sign" in casey.get("/home").text
         listed = casey.get("/documents")
         assert "Service contract" in listed.text and "Needs your signature" in listed.text
         opened = casey.get(f"/documents/{document_id}")

@@ -24,7 +24,13 @@ from tests.test_dashboard import Desk
 
 # What shows that each state is the one asked for: its view's root and its own words.
 DISTINCT = {
-    "owing": ['id="fd-home"', "Balance due", 'class="fd-button"', "Estimate awaiting"],
+    "owing": [
+        'id="fd-home"',
+        "Balance due",
+        'class="fd-button"',
+        "Estimate awaiting",
+        "1 document to sign",
+    ],
     "in-credit": ["Account credit:", "No open invoices."],
     "all-set": ["You're all set", "Nothing owed"],
     "not-paying-online": ["Online payment is not available yet", 'class="fd-contact"'],

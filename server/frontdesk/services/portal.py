@@ -18,7 +18,7 @@ from frontdesk.models import (
     Initiator,
     new_id,
 )
-from frontdesk.services import audit, customers, invoices, messages, sign_in, todos
+from frontdesk.services import audit, customers, documents, invoices, messages, sign_in, todos
 from frontdesk.services.customers import Balance
 from frontdesk.services.errors import Forbidden
 from frontdesk.services.links import Limits, Links
@@ -209,6 +209,8 @@ class Home:
     recent_charges: list[invoices.Charge]
     # Open to-dos the customer is to do ("2 things to do").
     todos: int = 0
+    # Documents waiting for the customer's signature.
+    to_sign: int = 0
 
 
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
@@ -225,7 +227,8 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
     ).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
     count = todos.open_count(session, business=business, customer=customer)
-    return Home(balance, estimate, charges, count)
+    to_sign = documents.waiting_count(session, customer=customer) if business.allow_documents else 0
+    return Home(balance, estimate, charges, count, to_sign)
 
 
 def view_only(

@@ -19,6 +19,7 @@ from frontdesk.services.documents.archive import (
     trail,
     versions,
     viewed,
+    waiting_count,
     withdraw,
 )
 from frontdesk.services.documents.chain import Who
@@ -70,6 +71,7 @@ __all__ = [
     "verdict",
     "versions",
     "viewed",
+    "waiting_count",
     "withdraw",
     "withdraw_consent",
 ]

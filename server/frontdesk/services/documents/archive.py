@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
 from frontdesk.models import (
@@ -250,6 +250,19 @@ def for_customer(session: Session, *, customer: Customer) -> list[Document]:
             .order_by(col(Document.created_at).desc(), col(Document.id).desc())
         )
     )
+
+
+def waiting_count(session: Session, *, customer: Customer) -> int:
+    """How many of the customer's documents wait for their signature (home says so)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Document)
+        .where(
+            Document.customer_id == customer.id,
+            Document.status == Status.SHARED,
+            col(Document.requires_signature).is_(True),
+        )
+    ).one()
 
 
 def get_for_customer(session: Session, *, customer: Customer, document_id: str) -> Document:
