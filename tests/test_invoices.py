@@ -11,11 +11,12 @@ from sqlmodel import select
 from frontdesk import demo
 from frontdesk.db import Database
 from frontdesk.models import CreditNote, Customer, InvoiceLine, InvoiceStatus, PaymentStatus
-from frontdesk.services import customers, estimates, invoices
+from frontdesk.services import customers, documents, estimates, invoices
 from frontdesk.services.customers import BalanceState
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import DisplayStatus
 from frontdesk.services.lines import LineInput
+from frontdesk.settings import Settings
 from tests.factories import make_business, make_customer, make_invoice, make_payment
 
 TODAY = date.today()
@@ -138,9 +139,9 @@ def test_estimates_expire_by_date(db: Database) -> None:
     assert estimates.status(estimate, TODAY - timedelta(days=20)) == estimates.DisplayStatus.SENT
 
 
-def test_demo_seeds_one_customer_in_each_balance_state(db: Database) -> None:
-    seeded = demo.ensure(db, sample_site_origin="http://127.0.0.1:9001")
-    again = demo.ensure(db, sample_site_origin="http://127.0.0.1:9101")
+def test_demo_seeds_one_customer_in_each_balance_state(db: Database, settings: Settings) -> None:
+    seeded = demo.ensure(db, sample_site_origin="http://127.0.0.1:9001", settings=settings)
+    again = demo.ensure(db, sample_site_origin="http://127.0.0.1:9101", settings=settings)
     assert again.business.id == seeded.business.id
     assert again.business.allowed_origins == ["http://127.0.0.1:9101"]
     with db.session(seeded.business.id) as session:
@@ -154,6 +155,13 @@ def test_demo_seeds_one_customer_in_each_balance_state(db: Database) -> None:
     assert states[people["Sam Chen"].id].amount == -1250
     assert states[people["Alex Morgan"].id].state == BalanceState.SETTLED
     assert not people["Priya Patel"].portal_enabled
+    # Jordan has an agreement to sign and a warranty to keep (shared once, on the first run).
+    with db.session(seeded.business.id) as session:
+        shared = documents.for_customer(session, customer=people["Jordan Rivera"])
+    assert sorted((d.kind, d.requires_signature) for d in shared) == [
+        ("contract", True),
+        ("warranty", False),
+    ]
 
 
 def test_a_bank_payment_on_its_way_shows_processing_and_is_not_offered_again(db: Database) -> None:

@@ -268,7 +268,7 @@ def _seed_documents(
         pdf = FPDF()
         pdf.add_page()
         pdf.set_font("helvetica", "B", 16)
-        pdf.multi_cell(0, 10, f"{business.name}\n{title}")
+        pdf.multi_cell(0, 10, f"{business.name}\n{title}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=11)
         pdf.multi_cell(0, 6, body.format(customer=jordan.name))
         data = bytes(pdf.output())
