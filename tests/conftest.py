@@ -92,9 +92,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first, so both workers stay busy to the end instead of one finishing a
-    two-minute load test alone (every worker sorts the same items the same way)."""
+    two-minute load test alone (every worker sorts the same items the same way). Tests marked
+    one_backend run on SQLite only: running them twice would check nothing more."""
+    twice = [
+        item
+        for item in items
+        if item.get_closest_marker("one_backend")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("owner_database_url") == "postgres"  # type: ignore[attr-defined]
+    ]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        items[:] = [item for item in items if item not in twice]
 
     def weight(item: pytest.Item) -> int:
         if item.get_closest_marker("slow"):

@@ -120,6 +120,14 @@ def test_times_are_shown_in_the_business_zone_with_the_offset_and_in_utc(
     assert "Signer's time zone not reported" in certificate_text
 
 
+def test_times_from_the_clock_show_whole_seconds() -> None:
+    """Times as the clock gives them carry microseconds: the page shows seconds."""
+    precise = dataclasses.replace(CERTIFICATE, signed_at=SIGNED_AT.replace(microsecond=803527))
+    pages = PdfReader(io.BytesIO(sealed(ORIGINAL, precise))).pages[2:]
+    text = "\n".join(page.extract_text() for page in pages)
+    assert "2026-03-12 14:05:09 UTC+01:00 (Europe/Paris)" in text and "803527" not in text
+
+
 def test_hostile_names_are_drawn_as_plain_text(certificate_text: str) -> None:
     assert f"Acme Repairs {HOSTILE}" in certificate_text
     assert ARABIC_TITLE in certificate_text

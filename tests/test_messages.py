@@ -17,7 +17,7 @@ from email.message import Message as EmailMessage
 import httpx
 import pytest
 from PIL import Image
-from sqlmodel import select
+from sqlmodel import col, select
 
 from frontdesk import tokens
 from frontdesk.app import create_app
@@ -142,7 +142,8 @@ def test_a_message_goes_each_way_with_unread_counts_and_read_marks(
     assert [m.author_kind for m in both] == ["customer", "staff"]
     assert both[0].read_by_staff_at and both[1].read_by_customer_at
     with db.session(side.business.id) as session:
-        events = [i.payload for i in session.exec(select(OutboxItem)) if i.kind == "event"]
+        query = select(OutboxItem).order_by(col(OutboxItem.created_at), col(OutboxItem.id))
+        events = [i.payload for i in session.exec(query) if i.kind == "event"]
     created = [e for e in events if e["type"] == "message.created"]
     assert [e["data"]["author_kind"] for e in created] == ["customer", "staff"]
     # The host page's event is the webhook's twin.

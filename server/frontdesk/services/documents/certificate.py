@@ -80,8 +80,8 @@ class _Page(FPDF):
     def moment(self, value: datetime) -> str:
         """In the business's zone with its offset, so the reader never has to guess the zone."""
         local = value.astimezone(self.zone)
-        offset = local.isoformat()[19:] or "+00:00"
-        return f"{local:%Y-%m-%d %H:%M:%S} UTC{offset}"
+        offset = local.strftime("%z")  # +0100: written +01:00, as ISO 8601 does
+        return f"{local:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}"
 
     def section(self, title: str) -> None:
         self.ensure(LINE * 4)
@@ -103,7 +103,7 @@ class _Page(FPDF):
         label_bottom = self.get_y()
         self.set_xy(18 + LABEL_WIDTH, y)
         self.value_font(hex_digits)
-        self.multi_cell(0, LINE, value, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, LINE, value, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_y(max(self.get_y(), label_bottom) + 1)
 
     def value_font(self, hex_digits: bool) -> None:
@@ -130,7 +130,7 @@ class _Page(FPDF):
             self.set_text_color(*GREY)
             self.cell(time_width, 4.5, self.moment(when))
             self.set_text_color(*INK)
-            self.multi_cell(width, 4.5, event, new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(width, 4.5, event, align="L", new_x="LMARGIN", new_y="NEXT")
             self.set_y(max(self.get_y(), y + 4.5) + 0.8)
 
     def height(self, width: float, line: float, text: str) -> float:
