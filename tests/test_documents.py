@@ -310,3 +310,42 @@ def test_an_approved_estimate_is_filed_as_a_signed_pdf_once(office: Office) -> N
     assert "Casey Jones" in certificate and "198.51.100.7" in certificate
     page = httpx.post(f"{office.server.url}/documents/verify", files={"file": ("e.pdf", sealed)})
     assert "This document is unaltered" in page.text
+
+
+def test_a_business_that_turns_documents_off_hides_them(office: Office) -> None:
+    document_id = office.share(office.casey)
+    with office.db.session(office.made.business.id) as session:
+        business = session.get(type(office.made.business), office.made.business.id)
+        assert business is not None
+        business.allow_documents = False
+    with office.portal(office.casey) as casey:
+        home = casey.get("/home").text
+        assert "to sign" not in home and ">Documents<" not in home
+        assert casey.get("/documents").status_code == 404
+        assert casey.get(f"/documents/{document_id}").status_code == 404
+        assert casey.client.post(f"/documents/{document_id}/sign", data=SIGN).status_code == 404
+    assert office.document(document_id).status == "shared"
+
+
+def test_a_document_replaced_while_open_is_read_again_before_signing(office: Office) -> None:
+    document_id = office.share(office.casey)
+    with office.portal(office.casey) as casey:
+        assert 'name="version" value="1"' in casey.get(f"/documents/{document_id}").text
+        with office.db.session(office.made.business.id) as session:
+            documents.replace(
+                session,
+                business=office.made.business,
+                document=office.document(document_id),
+                upload=upload(contract_pdf("Lawn care contract, revised: fortnightly mowing.")),
+                actor=documents.staff_actor(office.made.owner.id, ""),
+                store=attachments.store_for(office.settings),
+                links=Links(office.settings.secret_key, office.server.url),
+                now=NOW,
+            )
+        stale = casey.client.post(f"/documents/{document_id}/sign", data={**SIGN, "version": "1"})
+        assert stale.status_code == 422 and "updated this document" in stale.text
+        assert 'name="version" value="2"' in stale.text and "Version 2" in stale.text
+        fresh = casey.client.post(f"/documents/{document_id}/sign", data={**SIGN, "version": "2"})
+        assert fresh.status_code == 200, fresh.text
+    sealed = office.signed_bytes(document_id)
+    assert "revised" in PdfReader(io.BytesIO(sealed)).pages[0].extract_text()

@@ -48,6 +48,7 @@ from frontdesk.services import (
     notices,
     payments,
     pdfs,
+    subscriptions,
     themes,
     webhooks,
 )
@@ -61,6 +62,8 @@ log = logging.getLogger("frontdesk.jobs")
 MAX_BACKOFF = 60.0
 # How often a process looks for custom domains due their daily re-check (seconds).
 DOMAINS_EVERY = 3600.0
+# Subscription periods fall due at 06:00 business time: a minute late is on time.
+BILLING_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -362,9 +365,14 @@ class OutboxRunner:
         """Custom domains due their daily look (see `upkeep`)."""
         return upkeep.recheck_domains(self.db, self.settings, self.resolver, now or utcnow())
 
+    def bill_subscriptions(self, now: datetime | None = None) -> int:
+        """Subscription periods that have fallen due (see services/subscriptions/billing.py)."""
+        links = Links.from_settings(self.settings)
+        return subscriptions.bill_due(self.db, links, now or utcnow())
+
     def _loop(self) -> None:
         # At once on start: a process coming back from a crash may have missed webhooks.
-        next_reconcile = next_domains = time.monotonic()
+        next_reconcile = next_domains = next_billing = time.monotonic()
         failures = 0
         while not self._stop.is_set():
             try:
@@ -375,6 +383,9 @@ class OutboxRunner:
                 if time.monotonic() >= next_domains:
                     next_domains = time.monotonic() + DOMAINS_EVERY
                     self.recheck_domains()
+                if time.monotonic() >= next_billing:
+                    next_billing = time.monotonic() + BILLING_EVERY
+                    worked += self.bill_subscriptions()
                 failures = 0
             except DatabaseUnavailable:
                 # Said once by the database when it goes and when it is back; waiting longer

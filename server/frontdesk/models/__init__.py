@@ -54,6 +54,12 @@ from frontdesk.models.service_requests import (
     ServiceRequestEvent,
     ServiceRequestStatus,
 )
+from frontdesk.models.subscriptions import (
+    Interval,
+    Subscription,
+    SubscriptionPeriod,
+    SubscriptionStatus,
+)
 from frontdesk.models.todos import Todo, TodoAssignee
 
 __all__ = [
@@ -79,6 +85,7 @@ __all__ = [
     "EstimateStatus",
     "IdempotencyRecord",
     "Initiator",
+    "Interval",
     "Invoice",
     "InvoiceEffect",
     "InvoiceLine",
@@ -104,6 +111,9 @@ __all__ = [
     "StaffInvitation",
     "StaffRole",
     "StaffUser",
+    "Subscription",
+    "SubscriptionPeriod",
+    "SubscriptionStatus",
     "TenantScoped",
     "Todo",
     "TodoAssignee",

@@ -68,6 +68,8 @@ class Invoice(TenantScoped, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The subscription whose period it bills (subscription_period says which period).
+    subscription_id: str | None = Field(default=None, foreign_key="subscription.id", max_length=40)
     created_at: datetime = created_at_field()
 
 

@@ -33,6 +33,7 @@ class Business(SQLModel, table=True):
     allow_todos: bool = True
     allow_messages: bool = True
     allow_documents: bool = True
+    allow_subscriptions: bool = True
     tips_enabled: bool = False
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON

@@ -184,6 +184,8 @@ class PortalSettings:
     allow_service_requests: bool = True
     allow_todos: bool = True
     allow_messages: bool = True
+    allow_documents: bool = True
+    allow_subscriptions: bool = True
 
 
 def update_portal(
@@ -228,6 +230,8 @@ def update_portal(
         "allow_service_requests": wanted.allow_service_requests,
         "allow_todos": wanted.allow_todos,
         "allow_messages": wanted.allow_messages,
+        "allow_documents": wanted.allow_documents,
+        "allow_subscriptions": wanted.allow_subscriptions,
         "tips_enabled": wanted.tips_enabled,
         "tip_basis_points": tips or business.tip_basis_points,
         "allow_partial_payments": wanted.allow_partial_payments,

@@ -47,6 +47,8 @@ def sample_business(business: Business) -> Business:
             "allow_service_requests": True,
             "allow_todos": True,
             "allow_messages": True,
+            "allow_documents": True,
+            "allow_subscriptions": True,
             "allow_partial_payments": True,
             "tips_enabled": True,
             "tip_basis_points": business.tip_basis_points or list(DEFAULT_TIP_BASIS_POINTS),

@@ -52,6 +52,10 @@ EVENT_TYPES = (
     "todo.completed",
     "document.shared",
     "document.signed",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.paused",
+    "subscription.canceled",
 )
 SIGNATURE_HEADER = "Frontdesk-Signature"
 RETRY_FOR = timedelta(days=3)

@@ -80,6 +80,8 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
         "allow_service_requests",
         "allow_todos",
         "allow_messages",
+        "allow_documents",
+        "allow_subscriptions",
         "tips_enabled",
         "allow_partial_payments",
         "secure_pay_page",

@@ -133,6 +133,7 @@ def _signature(request: Request, form: FormData) -> documents.Signature:
         agreed=bool(form.get("agreed")),
         consents=bool(form.get("consents")),
         time_zone=request.headers.get("frontdesk-time-zone", ""),
+        version=int(seen) if (seen := str(form.get("version", ""))).isdigit() else 0,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
@@ -117,6 +118,22 @@ def _keep(
     return version
 
 
+def locked(session: Session, document: Document) -> Document:
+    """The document re-read under its lock (a no-op write: a row lock on PostgreSQL, the
+    writer's lock on SQLite): whoever changes it next (signing, replacing, withdrawing, a first
+    view) decides on what the one before left, never on what it read earlier."""
+    session.execute(
+        update_rows(Document)
+        .where(col(Document.id) == document.id)
+        .values(version=Document.version)
+        .execution_options(synchronize_session=False)
+    )
+    found = session.get(Document, document.id, populate_existing=True)
+    if found is None:
+        raise NotFound("no such document")
+    return found
+
+
 def share(
     session: Session,
     *,
@@ -181,6 +198,7 @@ def replace(
 ) -> Document:
     """A new file for a document not yet signed; the customer sees the new one, the business
     keeps every version."""
+    document = locked(session, document)
     if document.status != Status.SHARED:
         raise Invalid(f"A {document.status} document cannot be replaced: share a new one.")
     if document.version >= MAX_VERSIONS:
@@ -210,6 +228,7 @@ def withdraw(
     session: Session, *, business: Business, document: Document, actor: audit.Actor, now: datetime
 ) -> Document:
     """The customer stops seeing the document; its record, files and trail stay."""
+    document = locked(session, document)
     if document.status == Status.WITHDRAWN:
         raise Invalid("This document is already withdrawn.")
     document.status, document.updated_at = Status.WITHDRAWN, now
@@ -228,6 +247,7 @@ def remind(
     now: datetime,
 ) -> Document:
     """Another email asking the customer to sign."""
+    document = locked(session, document)
     if document.status != Status.SHARED or not document.requires_signature:
         raise Invalid("Only a document waiting for a signature can be reminded about.")
     customer = session.get(Customer, document.customer_id)
@@ -335,7 +355,11 @@ def versions(session: Session, *, document: Document) -> list[DocumentVersion]:
 
 
 def viewed(session: Session, *, document: Document, who: chain.Who, now: datetime) -> None:
-    """The customer opened the document: once per version, in its trail."""
+    """The customer opened the document: once per version, in its trail (two tabs opening it
+    at once meet at the lock, and the second finds it viewed)."""
+    if document.viewed_at is not None or document.status != Status.SHARED:
+        return
+    document = locked(session, document)
     if document.viewed_at is not None or document.status != Status.SHARED:
         return
     document.viewed_at = now

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
 from frontdesk.models import (
@@ -21,6 +20,7 @@ from frontdesk.models import (
 )
 from frontdesk.services import attachment_files, attachments, audit
 from frontdesk.services.documents import certificate, chain, news
+from frontdesk.services.documents.archive import locked
 from frontdesk.services.documents.rules import MAX_NAME, OWNER_KIND, Status, consent_text, sha256
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.links import Links
@@ -42,6 +42,8 @@ class Signature:
     consents: bool
     # The browser's IANA zone, as it reported it (kept as reported, checked for shape only).
     time_zone: str = ""
+    # The version the customer had open: a replaced document is read again before signing.
+    version: int = 0
 
 
 def current_consent(session: Session, *, customer: Customer) -> SignatureConsent | None:
@@ -98,21 +100,6 @@ def withdraw_consent(
     )
 
 
-def _locked(session: Session, document: Document) -> Document:
-    """The document re-read under its lock (a no-op write: a row lock on PostgreSQL, the
-    writer's lock on SQLite), so two signing requests at once see each other's result."""
-    session.execute(
-        update_rows(Document)
-        .where(col(Document.id) == document.id)
-        .values(version=Document.version)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Document, document.id, populate_existing=True)
-    if found is None:
-        raise NotFound("no such document")
-    return found
-
-
 def _checked(signature: Signature, has_consent: bool) -> tuple[str, str]:
     errors: dict[str, str] = {}
     name = " ".join(signature.typed_name.split())
@@ -149,13 +136,18 @@ def sign(
 ) -> Document:
     """Signs the customer's document: the trail must hold, the consent is on record, the signed
     copy is sealed and kept, and both sides get it by email. Signing twice is refused."""
-    document = _locked(session, document)
+    document = locked(session, document)
     if document.customer_id != customer.id or document.status == Status.WITHDRAWN:
         raise NotFound("no such document")
     if document.status == Status.SIGNED:
         raise Invalid("You have already signed this document: download the signed copy below.")
     if not document.requires_signature:
         raise Invalid("This document does not need your signature.")
+    if signature.version and signature.version != document.version:
+        raise Invalid(
+            f"{business.name} updated this document since you opened it: read the new "
+            "version above, then sign."
+        )
     given = current_consent(session, customer=customer)
     name, zone = _checked(signature, given is not None)
     events = chain.events(session, document)

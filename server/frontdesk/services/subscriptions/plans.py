@@ -1,0 +1,399 @@
+"""Making a subscription and changing its course: the business (dashboard or API) creates,
+pauses, resumes and cancels; the customer may cancel or pause their own where the business and
+the subscription allow it. Every change is confirmed, audited, emailed to both sides and sent as
+a webhook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import update as update_rows
+from sqlmodel import Session, col, select
+
+from frontdesk import money
+from frontdesk.models import (
+    Business,
+    Customer,
+    Invoice,
+    Subscription,
+    SubscriptionPeriod,
+)
+from frontdesk.services import audit, events, outbox
+from frontdesk.services.errors import Forbidden, Invalid, NotFound
+from frontdesk.services.lines import LineInput
+from frontdesk.services.subscriptions.periods import describe, due_at, period_span, period_start
+from frontdesk.services.subscriptions.rules import (
+    CANCEL_MODES,
+    INTERVALS,
+    MAX_COUNT,
+    MAX_NAME,
+    MAX_SKIP,
+    Status,
+    period_total,
+    stored_lines,
+)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A new subscription as the business typed it."""
+
+    name: str
+    lines: list[LineInput]
+    every: str = "month"  # week, month, quarter, year
+    count: int = 1  # every `count` of them
+    start_on: str = ""
+    end_on: str = ""
+    max_periods: str = ""
+    days_until_due: int = 14
+    customer_can_cancel: bool = True
+    customer_can_pause: bool = True
+
+
+def _day(text: str, field: str, errors: dict[str, str], label: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors[field] = f"Enter the {label} as a date, like 2027-01-01."
+        return None
+
+
+def create(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    wanted: Wanted,
+    actor: audit.Actor,
+    today: date,
+    now: datetime,
+) -> Subscription:
+    """A plan billed from its start date (today or later), one invoice per period."""
+    errors: dict[str, str] = {}
+    name = " ".join(wanted.name.split())
+    if not name or len(name) > MAX_NAME:
+        errors["name"] = f"Name the plan (up to {MAX_NAME} characters)."
+    if wanted.every not in INTERVALS:
+        errors["every"] = "Choose weekly, monthly, quarterly or yearly."
+    if not 1 <= wanted.count <= MAX_COUNT:
+        errors["count"] = f"Bill every 1 to {MAX_COUNT} periods."
+    start = _day(wanted.start_on, "start_on", errors, "start date") or today
+    if start < today:
+        errors["start_on"] = "The start date cannot be in the past."
+    end = _day(wanted.end_on, "end_on", errors, "end date")
+    if end is not None and end < start:
+        errors["end_on"] = "The end date is before the start date."
+    periods = None
+    if wanted.max_periods.strip():
+        if not wanted.max_periods.strip().isdigit() or int(wanted.max_periods) < 1:
+            errors["max_periods"] = "Give the number of periods as a whole number, 1 or more."
+        else:
+            periods = int(wanted.max_periods)
+    if not 0 <= wanted.days_until_due <= 90:
+        errors["days_until_due"] = "Invoices fall due 0 to 90 days after they are issued."
+    try:
+        lines = stored_lines(wanted.lines)
+    except Invalid as invalid:
+        errors.update(invalid.fields)
+    if errors:
+        raise Invalid("Please fix the highlighted fields.", errors)
+    interval, unit = INTERVALS[wanted.every]
+    subscription = Subscription(
+        business_id=business.id,
+        customer_id=customer.id,
+        name=name,
+        currency=business.currency,
+        lines=lines,
+        interval=interval,
+        interval_count=unit * wanted.count,
+        start_on=start,
+        end_on=end,
+        max_periods=periods,
+        time_zone=business.time_zone,
+        days_until_due=wanted.days_until_due,
+        next_period_start=start,
+        next_due_at=due_at(start, business.time_zone),
+        customer_can_cancel=wanted.customer_can_cancel,
+        customer_can_pause=wanted.customer_can_pause,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(subscription)
+    session.flush()
+    actor.record(session, business.id, "subscription.created", "subscription", subscription.id)
+    _announce(session, business, subscription, "subscription.created")
+    return subscription
+
+
+def locked(session: Session, subscription: Subscription) -> Subscription:
+    """The subscription re-read under its lock, so a change and the scheduler never both act on
+    what each read before the other (the scheduler takes the same lock)."""
+    session.execute(
+        update_rows(Subscription)
+        .where(col(Subscription.id) == subscription.id)
+        .values(next_period=Subscription.next_period)
+        .execution_options(synchronize_session=False)
+    )
+    found = session.get(Subscription, subscription.id, populate_existing=True)
+    if found is None:
+        raise NotFound("no such subscription")
+    return found
+
+
+def current_period(subscription: Subscription) -> tuple[date, date] | None:
+    """The period most recently billed (or skipped), or None before the first."""
+    if subscription.next_period == 0:
+        return None
+    return period_span(
+        subscription.start_on,
+        subscription.interval,
+        subscription.interval_count,
+        subscription.next_period - 1,
+    )
+
+
+def cancel(
+    session: Session,
+    *,
+    business: Business,
+    subscription: Subscription,
+    mode: str,
+    actor: audit.Actor,
+    now: datetime,
+    by_customer: bool = False,
+    reason: str = "",
+) -> Subscription:
+    """Cancel now (nothing more is billed) or at the end of the period already billed."""
+    subscription = locked(session, subscription)
+    if by_customer and not subscription.customer_can_cancel:
+        raise Forbidden("Ask the business to cancel this plan.")
+    if subscription.status in (Status.CANCELED, Status.ENDED):
+        gone = "ended" if subscription.status == Status.ENDED else "been cancelled"
+        raise Invalid(f"This plan has already {gone}.")
+    if mode not in CANCEL_MODES:
+        raise Invalid("Choose when the plan ends.", {"mode": "Choose when the plan ends."})
+    if len(reason) > 500:
+        raise Invalid(
+            "Please fix the highlighted fields.", {"reason": "Use at most 500 characters."}
+        )
+    subscription.cancel_reason = reason.strip()
+    if mode == "now" or subscription.next_period == 0:
+        subscription.status, subscription.canceled_at = Status.CANCELED, now
+    else:
+        subscription.cancel_at_period_end = True
+    subscription.updated_at = now
+    actor.record(
+        session, business.id, "subscription.canceled", "subscription", subscription.id, mode=mode
+    )
+    _announce(session, business, subscription, "subscription.canceled")
+    _tell_both(session, business, subscription, cancel_words(subscription))
+    return subscription
+
+
+def pause(
+    session: Session,
+    *,
+    business: Business,
+    subscription: Subscription,
+    until: str,
+    skip: str,
+    actor: audit.Actor,
+    today: date,
+    now: datetime,
+    by_customer: bool = False,
+) -> Subscription:
+    """No invoices until a date, or for the next N periods; billing resumes by itself."""
+    subscription = locked(session, subscription)
+    if by_customer and not subscription.customer_can_pause:
+        raise Forbidden("Ask the business to pause this plan.")
+    if subscription.status != Status.ACTIVE or subscription.cancel_at_period_end:
+        raise Invalid("Only an active plan can be paused.")
+    errors: dict[str, str] = {}
+    day = _day(until, "until", errors, "date to resume")
+    count = int(skip) if skip.strip().isdigit() else None
+    if day is None and count is None and "until" not in errors:
+        errors["until"] = "Choose a date to resume, or how many periods to skip."
+    if day is not None and day <= today:
+        errors["until"] = "Choose a date after today."
+    if count is not None and not 1 <= count <= MAX_SKIP:
+        errors["skip"] = f"Skip 1 to {MAX_SKIP} periods."
+    if skip.strip() and count is None:
+        errors["skip"] = "Give the number of periods as a whole number."
+    if errors:
+        raise Invalid("Please fix the highlighted fields.", errors)
+    subscription.status = Status.PAUSED
+    subscription.paused_until, subscription.skip_periods = day, (0 if day else count or 0)
+    subscription.updated_at = now
+    actor.record(session, business.id, "subscription.paused", "subscription", subscription.id)
+    _announce(session, business, subscription, "subscription.paused")
+    _tell_both(session, business, subscription, pause_words(subscription))
+    return subscription
+
+
+def resume(
+    session: Session,
+    *,
+    business: Business,
+    subscription: Subscription,
+    actor: audit.Actor,
+    now: datetime,
+) -> Subscription:
+    subscription = locked(session, subscription)
+    if subscription.status != Status.PAUSED:
+        raise Invalid("Only a paused plan can be resumed.")
+    subscription.status, subscription.paused_until, subscription.skip_periods = (
+        Status.ACTIVE,
+        None,
+        0,
+    )
+    subscription.updated_at = now
+    actor.record(session, business.id, "subscription.resumed", "subscription", subscription.id)
+    _announce(session, business, subscription, "subscription.updated")
+    _tell_both(session, business, subscription, "It is active again and billed as before.")
+    return subscription
+
+
+def for_customer(session: Session, *, customer: Customer) -> list[Subscription]:
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(Subscription.customer_id == customer.id)
+            .order_by(col(Subscription.created_at).desc(), col(Subscription.id).desc())
+        )
+    )
+
+
+def get_for_customer(session: Session, *, customer: Customer, subscription_id: str) -> Subscription:
+    found = session.exec(
+        select(Subscription).where(
+            Subscription.id == subscription_id, Subscription.customer_id == customer.id
+        )
+    ).first()
+    if found is None:
+        raise NotFound("no such subscription")
+    return found
+
+
+def get(session: Session, *, subscription_id: str) -> Subscription:
+    found = session.exec(select(Subscription).where(Subscription.id == subscription_id)).first()
+    if found is None:
+        raise NotFound("no such subscription")
+    return found
+
+
+def listed(
+    session: Session, *, status: str, page: int, per_page: int = 25
+) -> tuple[list[tuple[Subscription, Customer]], bool]:
+    """One page of the business's plans (of one status, or all), newest first, with their
+    customers; and whether there is a next page."""
+    query = select(Subscription, Customer).join(
+        Customer, col(Customer.id) == col(Subscription.customer_id)
+    )
+    if status in Status.__members__.values():
+        query = query.where(Subscription.status == Status(status))
+    rows = session.exec(
+        query.order_by(col(Subscription.created_at).desc(), col(Subscription.id).desc())
+        .limit(per_page + 1)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return [(plan, customer) for plan, customer in rows[:per_page]], len(rows) > per_page
+
+
+def periods(
+    session: Session, *, subscription: Subscription
+) -> list[tuple[SubscriptionPeriod, Invoice | None]]:
+    """What became of each period so far, the latest first, with its invoice."""
+    rows = session.exec(
+        select(SubscriptionPeriod, Invoice)
+        .outerjoin(Invoice, col(Invoice.id) == col(SubscriptionPeriod.invoice_id))
+        .where(SubscriptionPeriod.subscription_id == subscription.id)
+        .order_by(col(SubscriptionPeriod.period).desc())
+    ).all()
+    return [(period, invoice) for period, invoice in rows]
+
+
+def rhythm(subscription: Subscription) -> str:
+    return describe(subscription.interval, subscription.interval_count)
+
+
+def next_invoice(subscription: Subscription) -> date | None:
+    """When the next invoice is issued, or None when none will be."""
+    if subscription.status in (Status.CANCELED, Status.ENDED) or subscription.cancel_at_period_end:
+        return None
+    plan = (subscription.start_on, subscription.interval, subscription.interval_count)
+    n = subscription.next_period
+    # A pause skips the periods it covers; billing dates stay where they were (as billing.py).
+    paused = subscription.status == Status.PAUSED
+    n += subscription.skip_periods if paused else 0
+    resumes = subscription.paused_until if paused else None
+    try:
+        while resumes is not None and period_start(*plan, n) < resumes:
+            n += 1
+        first = period_start(*plan, n)
+    except (ValueError, OverflowError):  # past the year 9999: never
+        return None
+    past_end = subscription.end_on is not None and first > subscription.end_on
+    if past_end or (subscription.max_periods is not None and n >= subscription.max_periods):
+        return None
+    return first
+
+
+def cancel_words(subscription: Subscription) -> str:
+    if subscription.status == Status.CANCELED:
+        return "It is cancelled: nothing more will be billed."
+    current = current_period(subscription)
+    end = current[1] if current else subscription.next_period_start
+    return f"It ends on {end.isoformat()}, at the end of the period already billed."
+
+
+def pause_words(subscription: Subscription) -> str:
+    if subscription.paused_until:
+        return (
+            f"It is paused: no invoices until {subscription.paused_until.isoformat()}, "
+            "then billing resumes by itself."
+        )
+    periods = "period" if subscription.skip_periods == 1 else "periods"
+    return (
+        f"It is paused: the next {subscription.skip_periods} {periods} will not be billed, "
+        "then billing resumes by itself."
+    )
+
+
+def _announce(session: Session, business: Business, subscription: Subscription, type: str) -> None:
+    data = {
+        "subscription": subscription.id,
+        "customer": subscription.customer_id,
+        "status": str(subscription.status),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "next_invoice_on": (day.isoformat() if (day := next_invoice(subscription)) else None),
+        "amount": period_total(subscription),
+        "currency": subscription.currency,
+    }
+    events.emit(session, business=business, type=type, data=data)
+
+
+def _tell_both(session: Session, business: Business, subscription: Subscription, news: str) -> None:
+    """The change in words to the customer and to the business."""
+    customer = session.get(Customer, subscription.customer_id)
+    if customer is None:
+        return
+    amount = money.format_amount(period_total(subscription), subscription.currency, business.locale)
+    plan = f"“{subscription.name}” ({rhythm(subscription).lower()}, {amount})"
+    text = f"Your plan {plan} has changed. {news}\n"
+    if customer.portal_enabled:
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=f"Your plan with {business.name}: {subscription.name}",
+            text=f"Hello {customer.name},\n\n{text}",
+        )
+    events.email_owners(
+        session,
+        business=business,
+        subject=f"Plan changed: {subscription.name} ({customer.name})",
+        text=f"{customer.name}'s plan “{subscription.name}” has changed. {news}\n",
+    )
