@@ -11,7 +11,7 @@ from sqlmodel import select
 from frontdesk import demo
 from frontdesk.db import Database
 from frontdesk.models import CreditNote, Customer, InvoiceLine, InvoiceStatus, PaymentStatus
-from frontdesk.services import customers, documents, estimates, invoices
+from frontdesk.services import customers, documents, estimates, invoices, subscriptions
 from frontdesk.services.customers import BalanceState
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import DisplayStatus
@@ -158,10 +158,12 @@ def test_demo_seeds_one_customer_in_each_balance_state(db: Database, settings: S
     # Jordan has an agreement to sign and a warranty to keep (shared once, on the first run).
     with db.session(seeded.business.id) as session:
         shared = documents.for_customer(session, customer=people["Jordan Rivera"])
+        [plan] = subscriptions.for_customer(session, customer=people["Jordan Rivera"])
     assert sorted((d.kind, d.requires_signature) for d in shared) == [
         ("contract", True),
         ("warranty", False),
     ]
+    assert plan.status == "active" and plan.next_period_start > date.today()
 
 
 def test_a_bank_payment_on_its_way_shows_processing_and_is_not_offered_again(db: Database) -> None:

@@ -38,6 +38,7 @@ from frontdesk.services import (
     estimates,
     invoices,
     payments,
+    subscriptions,
     todos,
 )
 from frontdesk.services.errors import NotFound
@@ -292,6 +293,25 @@ def _seed_documents(
         )
 
 
+def _seed_plan(session: Session, business: Business, jordan: Customer, today: date) -> None:
+    """Jordan's monthly lawn care, billed from the first of next month (nothing owed yet)."""
+    owner = session.exec(select(StaffUser).where(StaffUser.email == OWNER_EMAIL)).one()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    subscriptions.create(
+        session,
+        business=business,
+        customer=jordan,
+        wanted=subscriptions.Wanted(
+            name="Lawn care, April to October",
+            lines=[LineInput("Weekly mowing and edging", 18000, tax_rate_bp=825)],
+            start_on=first.isoformat(),
+        ),
+        actor=audit.Actor(Initiator.STAFF, owner.id, ""),
+        today=today,
+        now=utcnow(),
+    )
+
+
 AGREEMENT = (
     "Between Greenleaf Garden Care and {customer}.\n\n"
     "1. Greenleaf mows, edges and blows the lawn weekly from April to October.\n"
@@ -351,6 +371,7 @@ def ensure(
         ).one()
         if not has_customers and settings is not None:
             _seed_documents(session, business, jordan, settings)
+            _seed_plan(session, business, jordan, today)
     return Demo(business, owner_email, OWNER_PASSWORD, jordan)
 
 

@@ -4,6 +4,8 @@ so a route added later is walked too."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import httpx
 from sqlmodel import select
 
@@ -18,6 +20,7 @@ from frontdesk.models import (
     PaymentMethod,
     ServiceRequest,
     StaffUser,
+    Subscription,
     Todo,
 )
 from frontdesk.services import businesses
@@ -36,6 +39,7 @@ SECRETS = (
     "Bravo secret errand",
     "Bravo secret request",
     "Bravo secret contract",
+    "Bravo secret plan",
 )
 
 
@@ -100,8 +104,21 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             sha256="0" * 64,
         )
         session.add(document)
+        plan = Subscription(
+            business_id=business.id,
+            customer_id=customer.id,
+            name="Bravo secret plan" if secret else "Alpha plan",
+            currency="USD",
+            lines=[{"description": "Mowing", "unit_amount": 4500, "quantity": "1"}],
+            start_on=date(2030, 1, 1),
+            time_zone="UTC",
+            next_period_start=date(2030, 1, 1),
+            next_due_at=datetime(2030, 1, 1, 6, tzinfo=UTC),
+        )
+        session.add(plan)
         session.flush()
         return {
+            "subscription": plan.id,
             "document": document.id,
             "service_request": request.id,
             "todo": todo.id,
