@@ -235,6 +235,8 @@ def test_one_business_key_never_reaches_another_business_records(
         "delivery": "whd_x",
         # Another business's real document: tests/test_api_documents.py.
         "document": "doc_x",
+        # Another business's real plan: tests/test_api_subscriptions.py.
+        "subscription": "sub_x",
     }
     walked = 0
     for op in OPERATIONS:

@@ -223,7 +223,8 @@ def test_payloads_render_as_text_in_the_portal_dashboard_email_and_pdf(
             answer = desk.get(path)
             assert answer.status_code == 200, path
             pages.append(answer.text)
-    from frontdesk.jobs import JobContext, branded
+    from frontdesk.jobs import JobContext
+    from frontdesk.mailing import branded
 
     with db.session(made.business.id) as session:
         mails = [i for i in session.exec(select(OutboxItem)) if i.kind == "email"]

@@ -22,6 +22,7 @@ PATH_PARAMS = {
     "payment": "A payment's id.",
     "service_request": "A service request's id.",
     "document": "A document's id.",
+    "subscription": "A subscription's id.",
     "endpoint": "A webhook endpoint's id.",
     "delivery": "A webhook delivery's id.",
 }
@@ -35,8 +36,8 @@ ERRORS = {
 }
 DESCRIPTION = """\
 Keep your own system and Frontdesk in sync: customers, invoices, estimates, payments, refunds,
-charges on saved payment methods, portal sessions, payment links, service requests, documents
-and webhook endpoints.
+charges on saved payment methods, portal sessions, payment links, service requests, documents,
+subscriptions and webhook endpoints.
 
 Authenticate with a secret API key: `Authorization: Bearer sk_...`. Amounts are integers in the
 currency's minor unit (cents). Times are ISO 8601 in UTC. Lists are newest first: pass a page's

@@ -23,11 +23,12 @@ from frontdesk.models import (
     Payment,
     PaymentStatus,
     ServiceRequest,
+    Subscription,
     Todo,
     new_id,
     utcnow,
 )
-from frontdesk.services import events
+from frontdesk.services import events, subscriptions
 
 VERSION = 1
 # The builders take the session (to find a webhook twin), the business and the customer first and
@@ -162,6 +163,34 @@ def document_signed(
     twin = events.latest(session, type="document.signed", document=document.id)
     thing = {"kind": "document", "id": document.id, "status": "signed"}
     return _event(business, customer, "document-signed", thing, twin)
+
+
+def _plan(subscription: Subscription) -> dict[str, Any]:
+    # What each period's invoice comes to, as the webhook says it; the plan's name stays with us.
+    return {
+        "kind": "subscription",
+        "id": subscription.id,
+        "amount": subscriptions.period_total(subscription),
+        "currency": subscription.currency,
+        "status": str(subscription.status),
+    }
+
+
+def subscription_canceled(
+    session: Session, business: Business, customer: Customer, subscription: Subscription
+) -> Event:
+    """The customer cancelled their plan (twin subscription.canceled): `status` stays active while
+    it runs to the end of the period already billed, canceled when nothing had been billed yet."""
+    twin = events.latest(session, type="subscription.canceled", subscription=subscription.id)
+    return _event(business, customer, "subscription-canceled", _plan(subscription), twin)
+
+
+def subscription_paused(
+    session: Session, business: Business, customer: Customer, subscription: Subscription
+) -> Event:
+    """The customer paused their plan (twin subscription.paused)."""
+    twin = events.latest(session, type="subscription.paused", subscription=subscription.id)
+    return _event(business, customer, "subscription-paused", _plan(subscription), twin)
 
 
 def service_request_created(

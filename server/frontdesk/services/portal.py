@@ -156,13 +156,14 @@ SECTIONS = {
     "todos": "allow_todos",
     "messages": "allow_messages",
     "documents": "allow_documents",
+    "subscriptions": "allow_subscriptions",
 }
 # What a deep link may name (#invoices, #invoice/INV-1042): whole views, and views of one thing
 # named after a slash. The server's places and the loader's hash handling both read this table
 # (the loader gets it with the portal's shell), so a new view is added here once.
 VIEWS = ("home", *SECTIONS, "pay")
-# complete: a payment awaiting the customer; request: a service request.
-ITEMS = ("invoice", "estimate", "request", "document", "pay", "complete")
+# complete: a payment awaiting the customer; request: a service request; plan: a subscription.
+ITEMS = ("invoice", "estimate", "request", "document", "plan", "pay", "complete")
 # The item is percent-encoded (#invoice/INV%2F2026%2F001), so numbers holding "/" or "#" fit.
 DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w.~%-]+)$"
 

@@ -19,6 +19,7 @@ from frontdesk.routes.dashboard import (
     settings,
     sign_in,
     staff,
+    subscriptions,
     theme,
     todos,
 )
@@ -32,6 +33,7 @@ routes: list[BaseRoute] = [
     *estimates.routes,
     *service_requests.routes,
     *documents.routes,
+    *subscriptions.routes,
     *payments.routes,
     *theme.routes,
     *gallery.routes,

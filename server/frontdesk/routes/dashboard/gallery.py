@@ -16,9 +16,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, PaymentStatus
-from frontdesk.routes.dashboard import gallery_conversation, gallery_documents
+from frontdesk.routes.dashboard import (
+    gallery_conversation,
+    gallery_documents,
+    gallery_subscriptions,
+)
 from frontdesk.routes.dashboard.frame import Staff, page, preview_page
-from frontdesk.routes.portal import documents, frame, messages, service_requests, todos
+from frontdesk.routes.portal import (
+    documents,
+    frame,
+    messages,
+    service_requests,
+    subscriptions,
+    todos,
+)
 from frontdesk.routes.portal.invoices import FILTERS
 from frontdesk.services import businesses, customers, estimates, gallery, payments, portal, themes
 from frontdesk.services.errors import NotFound
@@ -280,6 +291,22 @@ STATES = [
         gallery_documents.to_sign,
     ),
     State("document-signed", "A signed document", documents.DETAIL, gallery_documents.signed),
+    State(
+        "plans",
+        "Plans: running, paused, ending and cancelled",
+        subscriptions.LIST,
+        gallery_subscriptions.plans,
+    ),
+    State("no-plans", "No plans yet", subscriptions.LIST, gallery_subscriptions.no_plans),
+    State(
+        "plan-pause",
+        "A pause to confirm, with what it skips",
+        subscriptions.DETAIL,
+        gallery_subscriptions.pause_to_confirm,
+    ),
+    State(
+        "plan-cancelled", "A cancelled plan", subscriptions.DETAIL, gallery_subscriptions.cancelled
+    ),
     State(
         "sign-in",
         "Signing in",

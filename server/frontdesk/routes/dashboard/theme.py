@@ -24,6 +24,7 @@ from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import home as portal_home_routes
 from frontdesk.services import (
     customers,
+    portal,
     themes,
 )
 from frontdesk.services.errors import Invalid
@@ -132,6 +133,8 @@ def _customers_portal(request: Request, who: Staff, shown: Business, customer_id
         "fragments/portal/shell.html",
         {
             "view_template": "fragments/portal/home.html",
+            # What the nav counts (unread messages), as the live shell draws it.
+            **portal.nav(who.session, business=shown, customer=customer),
             **portal_home_routes.home_context(who.session, shown, customer),
         },
     )

@@ -20,6 +20,7 @@ from frontdesk.routes.portal import (
     profile,
     service_requests,
     sign_in,
+    subscriptions,
     todos,
 )
 
@@ -41,6 +42,7 @@ routes: list[BaseRoute] = [
             *messages.routes,
             *todos.routes,
             *documents.routes,
+            *subscriptions.routes,
             *assets.routes,
         ],
         middleware=[Middleware(PortalCORSMiddleware)],

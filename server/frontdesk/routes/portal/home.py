@@ -23,6 +23,7 @@ from frontdesk.routes.portal import pay as pay_routes
 from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import profile as profile_routes
 from frontdesk.routes.portal import service_requests as service_request_routes
+from frontdesk.routes.portal import subscriptions as subscription_routes
 from frontdesk.routes.portal import todos as todo_routes
 from frontdesk.services import businesses, customers, host_events, portal
 from frontdesk.services.errors import NotFound
@@ -76,6 +77,11 @@ ONE_OF: dict[str, Callable[[str, Request], Place]] = {
         document_routes.detail_context(request, document),
         document_routes.SECTION,
     ),
+    "plan": lambda subscription, _: Place(
+        subscription_routes.DETAIL,
+        subscription_routes.detail_context(subscription),
+        subscription_routes.SECTION,
+    ),
 }
 HOME = Place("fragments/portal/home.html", home_context, None)
 # Deep links to a whole view (#invoices, #profile, ...); anything else opens home.
@@ -92,6 +98,9 @@ VIEWS = {
     "todos": Place(todo_routes.LIST, todo_routes.list_context, "todos"),
     "messages": Place(message_routes.VIEW, message_routes.deep_link_context, "messages"),
     "documents": Place(document_routes.LIST, document_routes.list_context, document_routes.SECTION),
+    "subscriptions": Place(
+        subscription_routes.LIST, subscription_routes.list_context, subscription_routes.SECTION
+    ),
     "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
 }
 

@@ -7,21 +7,17 @@ side."""
 
 from frontdesk.services.subscriptions.billing import bill_due, next_period
 from frontdesk.services.subscriptions.periods import due_at, period_span
-from frontdesk.services.subscriptions.plans import (
-    Wanted,
-    cancel,
+from frontdesk.services.subscriptions.plans import Wanted, cancel, create, pause, resume
+from frontdesk.services.subscriptions.reading import (
     cancel_words,
-    create,
     current_period,
     for_customer,
     get,
     get_for_customer,
     listed,
     next_invoice,
-    pause,
     pause_words,
     periods,
-    resume,
     rhythm,
 )
 from frontdesk.services.subscriptions.rules import (

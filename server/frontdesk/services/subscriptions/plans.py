@@ -6,23 +6,27 @@ a webhook."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update as update_rows
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from frontdesk import money
 from frontdesk.models import (
     Business,
     Customer,
-    Invoice,
     Subscription,
-    SubscriptionPeriod,
 )
 from frontdesk.services import audit, events, outbox
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.lines import LineInput
-from frontdesk.services.subscriptions.periods import describe, due_at, period_span, period_start
+from frontdesk.services.subscriptions.periods import due_at
+from frontdesk.services.subscriptions.reading import (
+    cancel_words,
+    next_invoice,
+    pause_words,
+    rhythm,
+)
 from frontdesk.services.subscriptions.rules import (
     CANCEL_MODES,
     INTERVALS,
@@ -33,6 +37,9 @@ from frontdesk.services.subscriptions.rules import (
     period_total,
     stored_lines,
 )
+
+# Longer than this, a pause is a cancellation in disguise (and its dates become absurd).
+MAX_PAUSE = timedelta(days=731)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ def create(
         errors["end_on"] = "The end date is before the start date."
     periods = None
     if wanted.max_periods.strip():
-        if not wanted.max_periods.strip().isdigit() or int(wanted.max_periods) < 1:
+        if not wanted.max_periods.strip().isdecimal() or int(wanted.max_periods) < 1:
             errors["max_periods"] = "Give the number of periods as a whole number, 1 or more."
         else:
             periods = int(wanted.max_periods)
@@ -143,18 +150,6 @@ def locked(session: Session, subscription: Subscription) -> Subscription:
     return found
 
 
-def current_period(subscription: Subscription) -> tuple[date, date] | None:
-    """The period most recently billed (or skipped), or None before the first."""
-    if subscription.next_period == 0:
-        return None
-    return period_span(
-        subscription.start_on,
-        subscription.interval,
-        subscription.interval_count,
-        subscription.next_period - 1,
-    )
-
-
 def cancel(
     session: Session,
     *,
@@ -173,6 +168,9 @@ def cancel(
     if subscription.status in (Status.CANCELED, Status.ENDED):
         gone = "ended" if subscription.status == Status.ENDED else "been cancelled"
         raise Invalid(f"This plan has already {gone}.")
+    if subscription.cancel_at_period_end and mode != "now":
+        # Asked twice (two tabs, a retried request): said once, emailed once.
+        raise Invalid("This plan already ends with the period already billed.")
     if mode not in CANCEL_MODES:
         raise Invalid("Choose when the plan ends.", {"mode": "Choose when the plan ends."})
     if len(reason) > 500:
@@ -213,11 +211,13 @@ def pause(
         raise Invalid("Only an active plan can be paused.")
     errors: dict[str, str] = {}
     day = _day(until, "until", errors, "date to resume")
-    count = int(skip) if skip.strip().isdigit() else None
+    count = int(skip) if skip.strip().isdecimal() else None
     if day is None and count is None and "until" not in errors:
         errors["until"] = "Choose a date to resume, or how many periods to skip."
     if day is not None and day <= today:
         errors["until"] = "Choose a date after today."
+    elif day is not None and day > today + MAX_PAUSE:
+        errors["until"] = "Pause for at most two years: cancel the plan to stop it for longer."
     if count is not None and not 1 <= count <= MAX_SKIP:
         errors["skip"] = f"Skip 1 to {MAX_SKIP} periods."
     if skip.strip() and count is None:
@@ -254,112 +254,6 @@ def resume(
     _announce(session, business, subscription, "subscription.updated")
     _tell_both(session, business, subscription, "It is active again and billed as before.")
     return subscription
-
-
-def for_customer(session: Session, *, customer: Customer) -> list[Subscription]:
-    return list(
-        session.exec(
-            select(Subscription)
-            .where(Subscription.customer_id == customer.id)
-            .order_by(col(Subscription.created_at).desc(), col(Subscription.id).desc())
-        )
-    )
-
-
-def get_for_customer(session: Session, *, customer: Customer, subscription_id: str) -> Subscription:
-    found = session.exec(
-        select(Subscription).where(
-            Subscription.id == subscription_id, Subscription.customer_id == customer.id
-        )
-    ).first()
-    if found is None:
-        raise NotFound("no such subscription")
-    return found
-
-
-def get(session: Session, *, subscription_id: str) -> Subscription:
-    found = session.exec(select(Subscription).where(Subscription.id == subscription_id)).first()
-    if found is None:
-        raise NotFound("no such subscription")
-    return found
-
-
-def listed(
-    session: Session, *, status: str, page: int, per_page: int = 25
-) -> tuple[list[tuple[Subscription, Customer]], bool]:
-    """One page of the business's plans (of one status, or all), newest first, with their
-    customers; and whether there is a next page."""
-    query = select(Subscription, Customer).join(
-        Customer, col(Customer.id) == col(Subscription.customer_id)
-    )
-    if status in Status.__members__.values():
-        query = query.where(Subscription.status == Status(status))
-    rows = session.exec(
-        query.order_by(col(Subscription.created_at).desc(), col(Subscription.id).desc())
-        .limit(per_page + 1)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return [(plan, customer) for plan, customer in rows[:per_page]], len(rows) > per_page
-
-
-def periods(
-    session: Session, *, subscription: Subscription
-) -> list[tuple[SubscriptionPeriod, Invoice | None]]:
-    """What became of each period so far, the latest first, with its invoice."""
-    rows = session.exec(
-        select(SubscriptionPeriod, Invoice)
-        .outerjoin(Invoice, col(Invoice.id) == col(SubscriptionPeriod.invoice_id))
-        .where(SubscriptionPeriod.subscription_id == subscription.id)
-        .order_by(col(SubscriptionPeriod.period).desc())
-    ).all()
-    return [(period, invoice) for period, invoice in rows]
-
-
-def rhythm(subscription: Subscription) -> str:
-    return describe(subscription.interval, subscription.interval_count)
-
-
-def next_invoice(subscription: Subscription) -> date | None:
-    """When the next invoice is issued, or None when none will be."""
-    if subscription.status in (Status.CANCELED, Status.ENDED) or subscription.cancel_at_period_end:
-        return None
-    plan = (subscription.start_on, subscription.interval, subscription.interval_count)
-    n = subscription.next_period
-    # A pause skips the periods it covers; billing dates stay where they were (as billing.py).
-    paused = subscription.status == Status.PAUSED
-    n += subscription.skip_periods if paused else 0
-    resumes = subscription.paused_until if paused else None
-    try:
-        while resumes is not None and period_start(*plan, n) < resumes:
-            n += 1
-        first = period_start(*plan, n)
-    except (ValueError, OverflowError):  # past the year 9999: never
-        return None
-    past_end = subscription.end_on is not None and first > subscription.end_on
-    if past_end or (subscription.max_periods is not None and n >= subscription.max_periods):
-        return None
-    return first
-
-
-def cancel_words(subscription: Subscription) -> str:
-    if subscription.status == Status.CANCELED:
-        return "It is cancelled: nothing more will be billed."
-    current = current_period(subscription)
-    end = current[1] if current else subscription.next_period_start
-    return f"It ends on {end.isoformat()}, at the end of the period already billed."
-
-
-def pause_words(subscription: Subscription) -> str:
-    if subscription.paused_until:
-        return (
-            f"It is paused: no invoices until {subscription.paused_until.isoformat()}, "
-            "then billing resumes by itself."
-        )
-    periods = "period" if subscription.skip_periods == 1 else "periods"
-    return (
-        f"It is paused: the next {subscription.skip_periods} {periods} will not be billed, "
-        "then billing resumes by itself."
-    )
 
 
 def _announce(session: Session, business: Business, subscription: Subscription, type: str) -> None:

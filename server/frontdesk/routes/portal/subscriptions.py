@@ -1,0 +1,331 @@
+"""The customer's plans in the portal: the list, one plan with its lines, and cancelling or pausing
+it where the business allows, each first shown with its consequence to confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from frontdesk.models import (
+    Business,
+    Customer,
+    Initiator,
+    InvoiceLine,
+    Subscription,
+    SubscriptionStatus,
+)
+from frontdesk.routes.portal import frame
+from frontdesk.services import audit, businesses, host_events, subscriptions
+from frontdesk.services import lines as line_pricing
+from frontdesk.services.errors import Forbidden, Invalid
+from frontdesk.services.subscriptions.rules import line_inputs
+
+SECTION = "subscriptions"
+LIST = "fragments/subscriptions/list.html"
+DETAIL = "fragments/subscriptions/detail.html"
+Status = SubscriptionStatus
+# What the customer typed into the pause and cancel forms, kept when a step is shown again.
+BLANK = {"until": "", "skip": "", "reason": ""}
+
+
+def when(subscription: Subscription) -> tuple[str, date | None]:
+    """What comes next for the plan, said as a label and a day: its next invoice, the day it ends,
+    the day a pause is over, or nothing more."""
+    upcoming = subscriptions.next_invoice(subscription)
+    current = subscriptions.current_period(subscription)
+    if subscription.status in (Status.CANCELED, Status.ENDED):
+        return ("No more invoices", None)
+    if subscription.cancel_at_period_end and current is not None:
+        return ("Ends on", current[1])
+    if subscription.status == Status.PAUSED:
+        resumes = subscription.paused_until or upcoming
+        return ("Paused until", resumes) if resumes else ("Paused", None)
+    if upcoming is not None:
+        return ("Next invoice", upcoming)
+    if current is not None:
+        return ("Ends on", current[1])  # its last period is billed
+    return ("No more invoices", None)
+
+
+def list_shown(items: list[Subscription]) -> dict[str, Any]:
+    """The list drawn with `items` (the theme gallery draws it with samples)."""
+    return {"plans": items, "current": SECTION, **_helpers()}
+
+
+def _helpers() -> dict[str, Any]:
+    return {
+        "labels": subscriptions.LABELS,
+        "rhythm": subscriptions.rhythm,
+        "period_total": subscriptions.period_total,
+        "when": when,
+        "next_invoice": subscriptions.next_invoice,
+    }
+
+
+def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+    return list_shown(subscriptions.for_customer(session, customer=customer))
+
+
+@dataclass(frozen=True)
+class Pausing:
+    """What a pause does: how many billing dates it skips, the first and last of them, and the
+    day billing resumes (None when the plan ends first)."""
+
+    kind: ClassVar[str] = "pause"
+    skipped: int
+    first: date | None
+    last: date | None
+    resumes: date | None
+
+
+@dataclass(frozen=True)
+class Cancelling:
+    """What cancelling does: the plan ends at once (nothing was billed yet) or on `ends_on`, the
+    end of the period already billed; `unbilled` is the billing date that no longer comes."""
+
+    kind: ClassVar[str] = "cancel"
+    at_once: bool
+    ends_on: date | None
+    unbilled: date
+
+
+def pausing(paused: Subscription) -> Pausing:
+    """The consequence of a pause, read from the plan as the pause left it."""
+    resumes = subscriptions.next_invoice(paused)
+    if resumes is None:
+        return Pausing(0, None, None, None)
+    plan = (paused.start_on, paused.interval, paused.interval_count)
+    n, skipped, first, last = paused.next_period, 0, None, None
+    while (start := subscriptions.period_span(*plan, n)[0]) < resumes:
+        skipped, first, last, n = skipped + 1, first or start, start, n + 1
+    return Pausing(skipped, first, last, resumes)
+
+
+def cancelling(cancelled: Subscription) -> Cancelling:
+    """The consequence of a cancellation, read from the plan as the cancellation left it."""
+    current = subscriptions.current_period(cancelled)
+    at_once = cancelled.status == Status.CANCELED
+    ends_on = current[1] if current and not at_once else None
+    return Cancelling(at_once, ends_on, cancelled.next_period_start)
+
+
+def priced_lines(subscription: Subscription) -> list[InvoiceLine]:
+    """The plan's lines priced as each period's invoice will be (rows drawn, never stored)."""
+
+    def row() -> InvoiceLine:
+        business_id = subscription.business_id
+        return InvoiceLine(business_id=business_id, invoice_id="", description="", unit_amount=0)
+
+    return line_pricing.build(line_inputs(subscription.lines), row)
+
+
+def detail_shown(
+    subscription: Subscription,
+    *,
+    confirming: Pausing | Cancelling | None = None,
+    done: Pausing | Cancelling | None = None,
+    problem: str = "",
+    form: FormData | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One plan with its lines; the pause and cancel forms where the plan allows them (blank or
+    as typed), or the step confirming one with its consequence."""
+    going = subscription.status == Status.ACTIVE and not subscription.cancel_at_period_end
+    typed = {name: str(form.get(name, "")) if form else "" for name in BLANK}
+    return {
+        "subscription": subscription,
+        "lines": priced_lines(subscription),
+        "may_cancel": going and subscription.customer_can_cancel,
+        "may_pause": going and subscription.customer_can_pause,
+        "max_skip": subscriptions.MAX_SKIP,
+        "confirming": confirming,
+        "done": done,
+        "problem": problem,
+        "typed": typed,
+        "errors": errors or {},
+        "current": SECTION,
+        **_helpers(),
+    }
+
+
+def detail_context(subscription_id: str, **shown: Any) -> frame.Build:
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        found = subscriptions.get_for_customer(
+            session, customer=customer, subscription_id=subscription_id
+        )
+        return detail_shown(found, **shown)
+
+    return build
+
+
+async def portal_subscriptions(request: Request) -> Response:
+    return await frame.view(request, LIST, list_context, section=SECTION)
+
+
+async def portal_subscription(request: Request) -> Response:
+    subscription_id = request.path_params["subscription"]
+    return await frame.view(request, DETAIL, detail_context(subscription_id), section=SECTION)
+
+
+@contextmanager
+def rehearsal(session: Session) -> Iterator[None]:
+    """The change made by the service itself, with every check it makes, then undone: so the
+    confirmation step says exactly what confirming will do, and refuses what it would refuse."""
+    savepoint = session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
+
+
+Change = Callable[[Session, Business, Customer, Subscription, FormData], Subscription]
+
+
+def _cancel(request: Request) -> Change:
+    def change(
+        s: Session, business: Business, customer: Customer, found: Subscription, form: FormData
+    ) -> Subscription:
+        return subscriptions.cancel(
+            s,
+            business=business,
+            subscription=found,
+            mode="period_end",  # the customer ends what they have paid for, never sooner
+            reason=str(form.get("reason", "")),
+            actor=audit.Actor(Initiator.CUSTOMER, customer.id, frame.client_ip(request)),
+            now=request.app.state.clock(),
+            by_customer=True,
+        )
+
+    return change
+
+
+def _pause(request: Request) -> Change:
+    def change(
+        s: Session, business: Business, customer: Customer, found: Subscription, form: FormData
+    ) -> Subscription:
+        return subscriptions.pause(
+            s,
+            business=business,
+            subscription=found,
+            until=str(form.get("until", "")),
+            skip=str(form.get("skip", "")),
+            actor=audit.Actor(Initiator.CUSTOMER, customer.id, frame.client_ip(request)),
+            today=businesses.today(business),
+            now=request.app.state.clock(),
+            by_customer=True,
+        )
+
+    return change
+
+
+@dataclass(frozen=True)
+class Action:
+    """Cancelling or pausing, as the portal does either: the change, its consequence to confirm,
+    and the event the host page hears."""
+
+    change: Callable[[Request], Change]
+    consequence: Callable[[Subscription], Pausing | Cancelling]
+    tell: Callable[[Session, Business, Customer, Subscription], host_events.Event]
+
+
+CANCEL = Action(_cancel, cancelling, host_events.subscription_canceled)
+PAUSE = Action(_pause, pausing, host_events.subscription_paused)
+
+
+def _step(request: Request, action: Action, subscription_id: str, *, confirmed: bool) -> frame.Act:
+    """Step one (not `confirmed`): the consequence to confirm, nothing changed. Step two: the
+    change, and the plan saying it is done, in the same words."""
+
+    def act(s: Session, business: Business, customer: Customer, form: FormData) -> dict[str, Any]:
+        found = subscriptions.get_for_customer(
+            s, customer=customer, subscription_id=subscription_id
+        )
+        change = action.change(request)
+        try:
+            if not confirmed:
+                with rehearsal(s):
+                    consequence = action.consequence(change(s, business, customer, found, form))
+                shown = detail_context(subscription_id, confirming=consequence, form=form)
+                return shown(s, business, customer)
+            changed = change(s, business, customer, found, form)
+        except Forbidden as refused:
+            refusal = f"{refused} Nothing was changed."
+            raise frame.PortalError(403, "Not possible here", refusal) from None
+        frame.tell(request, action.tell(s, business, customer, changed))
+        return detail_shown(changed, done=action.consequence(changed))
+
+    return act
+
+
+def _again(subscription_id: str) -> frame.Rebuild:
+    """Bad input: the plan with its forms as typed, and what to fix (422); nothing changed."""
+
+    def rebuild(
+        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        shown = detail_context(subscription_id, form=form, errors=invalid.fields)
+        return {**shown(s, business, customer), "problem": invalid.message}
+
+    return rebuild
+
+
+async def _act(request: Request, action: Action, *, confirmed: bool) -> Response:
+    subscription_id = request.path_params["subscription"]
+    act = _step(request, action, subscription_id, confirmed=confirmed)
+    return await frame.action(request, DETAIL, act, _again(subscription_id), section=SECTION)
+
+
+async def portal_subscription_cancel_review(request: Request) -> Response:
+    return await _act(request, CANCEL, confirmed=False)
+
+
+async def portal_subscription_cancel(request: Request) -> Response:
+    return await _act(request, CANCEL, confirmed=True)
+
+
+async def portal_subscription_pause_review(request: Request) -> Response:
+    return await _act(request, PAUSE, confirmed=False)
+
+
+async def portal_subscription_pause(request: Request) -> Response:
+    return await _act(request, PAUSE, confirmed=True)
+
+
+ONE = "/subscriptions/{subscription}"
+routes = [
+    Route("/subscriptions", portal_subscriptions, name="portal_subscriptions"),
+    Route(ONE, portal_subscription, name="portal_subscription"),
+    Route(
+        f"{ONE}/cancel/review",
+        portal_subscription_cancel_review,
+        methods=["POST"],
+        name="portal_subscription_cancel_review",
+    ),
+    Route(
+        f"{ONE}/cancel",
+        portal_subscription_cancel,
+        methods=["POST"],
+        name="portal_subscription_cancel",
+    ),
+    Route(
+        f"{ONE}/pause/review",
+        portal_subscription_pause_review,
+        methods=["POST"],
+        name="portal_subscription_pause_review",
+    ),
+    Route(
+        f"{ONE}/pause",
+        portal_subscription_pause,
+        methods=["POST"],
+        name="portal_subscription_pause",
+    ),
+]
