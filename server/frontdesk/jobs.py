@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
-from frontdesk import mailing, upkeep
+from frontdesk import mailing, scheduler, upkeep
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import (
     OutboxItem,
@@ -34,7 +34,6 @@ from frontdesk.services import (
     businesses,
     documents,
     messages,
-    subscriptions,
     webhooks,
 )
 from frontdesk.services.links import Links
@@ -47,8 +46,9 @@ log = logging.getLogger("frontdesk.jobs")
 MAX_BACKOFF = 60.0
 # How often a process looks for custom domains due their daily re-check (seconds).
 DOMAINS_EVERY = 3600.0
-# Subscription periods fall due at 06:00 business time: a minute late is on time.
-BILLING_EVERY = 60.0
+# Calendar work (scheduler.py) falls due at whole hours of a business's day: a minute late is on
+# time.
+SCHEDULED_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -213,14 +213,13 @@ class OutboxRunner:
         """Custom domains due their daily look (see `upkeep`)."""
         return upkeep.recheck_domains(self.db, self.settings, self.resolver, now or utcnow())
 
-    def bill_subscriptions(self, now: datetime | None = None) -> int:
-        """Subscription periods that have fallen due (see services/subscriptions/billing.py)."""
-        links = Links.from_settings(self.settings)
-        return subscriptions.bill_due(self.db, links, now or utcnow())
+    def run_scheduled(self, now: datetime | None = None) -> int:
+        """Work due by the calendar: subscription periods and the rest (see `scheduler`)."""
+        return scheduler.run_due(self.db, Links.from_settings(self.settings), now or utcnow())
 
     def _loop(self) -> None:
         # At once on start: a process coming back from a crash may have missed webhooks.
-        next_reconcile = next_domains = next_billing = time.monotonic()
+        next_reconcile = next_domains = next_scheduled = time.monotonic()
         failures = 0
         while not self._stop.is_set():
             try:
@@ -231,9 +230,9 @@ class OutboxRunner:
                 if time.monotonic() >= next_domains:
                     next_domains = time.monotonic() + DOMAINS_EVERY
                     self.recheck_domains()
-                if time.monotonic() >= next_billing:
-                    next_billing = time.monotonic() + BILLING_EVERY
-                    worked += self.bill_subscriptions()
+                if time.monotonic() >= next_scheduled:
+                    next_scheduled = time.monotonic() + SCHEDULED_EVERY
+                    worked += self.run_scheduled()
                 failures = 0
             except DatabaseUnavailable:
                 # Said once by the database when it goes and when it is back; waiting longer
