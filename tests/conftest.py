@@ -95,13 +95,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest tests first, so both workers stay busy to the end instead of one finishing a
     two-minute load test alone (every worker sorts the same items the same way). Tests marked
-    one_backend run on SQLite only: running them twice would check nothing more."""
+    one_backend run on SQLite only, and strictest_backend ones on PostgreSQL when it is there:
+    running them twice would check nothing more."""
+    postgres = bool(os.environ.get("FRONTDESK_TEST_POSTGRES_URL"))
+
+    def backend(item: pytest.Item) -> str | None:
+        callspec = getattr(item, "callspec", None)
+        return callspec.params.get("owner_database_url") if callspec is not None else None
+
     twice = [
         item
         for item in items
-        if item.get_closest_marker("one_backend")
-        and getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("owner_database_url") == "postgres"  # type: ignore[attr-defined]
+        if (item.get_closest_marker("one_backend") and backend(item) == "postgres")
+        or (item.get_closest_marker("strictest_backend") and postgres and backend(item) == "sqlite")
     ]
     if twice:
         config.hook.pytest_deselected(items=twice)

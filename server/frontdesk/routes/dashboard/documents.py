@@ -26,17 +26,6 @@ LIST = "fragments/dashboard/documents/list.html"
 DETAIL = "fragments/dashboard/documents/detail.html"
 # The upload form's fields, kept as typed when it is refused (the file cannot be).
 FIELDS = ("title", "kind", "expires_on", "requires_signature")
-# A trail event as the business reads it.
-HAPPENED = {
-    "shared": "Shared with the customer",
-    "replaced": "Replaced with a new version",
-    "viewed": "Opened by the customer",
-    "reminded": "Reminder to sign sent",
-    "consented": "Consent to sign electronically given",
-    "signed": "Signed by the customer",
-    "sealed": "Signed copy sealed",
-    "withdrawn": "Withdrawn",
-}
 
 
 def _today(request: Request, who: Staff) -> date:
@@ -184,7 +173,7 @@ def detail_context(
         "signed_file": _link(request, who, document.signed_attachment_id),
         "events": events,
         "broken_at": broken_at,
-        "happened": HAPPENED,
+        "happened": documents.EVENTS,
         "actor_name": _names(who, customer),
         "may_replace": shared,
         "may_remind": shared and document.requires_signature,

@@ -26,7 +26,13 @@ from frontdesk.services.documents.chain import Who
 from frontdesk.services.documents.filing import JOB as FILE_ESTIMATE
 from frontdesk.services.documents.filing import file_estimate
 from frontdesk.services.documents.news import SIGNED_COPY
-from frontdesk.services.documents.rules import KINDS, LABELS, staff_status_label, status_label
+from frontdesk.services.documents.rules import (
+    EVENTS,
+    KINDS,
+    LABELS,
+    staff_status_label,
+    status_label,
+)
 from frontdesk.services.documents.signing import (
     Signature,
     consent,
@@ -39,6 +45,7 @@ from frontdesk.services.documents.signing import (
 from frontdesk.services.documents.verifying import Verdict, checked_hash, of_file, verdict
 
 __all__ = [
+    "EVENTS",
     "FILE_ESTIMATE",
     "KINDS",
     "LABELS",

@@ -26,6 +26,19 @@ KINDS = {
 LABELS = {**KINDS, Kind.ESTIMATE: "Approved estimate"}
 
 
+# A trail event as people read it (the dashboard's trail, the certificate page).
+EVENTS = {
+    "shared": "Shared with the customer",
+    "replaced": "Replaced with a new version",
+    "viewed": "Opened by the customer",
+    "reminded": "Reminder to sign sent",
+    "consented": "Consent to sign electronically given",
+    "signed": "Signed by the customer",
+    "sealed": "Signed copy sealed",
+    "withdrawn": "Withdrawn",
+}
+
+
 def status_label(document: Document) -> str:
     """What the customer reads for a document's state."""
     if document.status == Status.WITHDRAWN:

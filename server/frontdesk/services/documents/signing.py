@@ -21,7 +21,14 @@ from frontdesk.models import (
 from frontdesk.services import attachment_files, attachments, audit
 from frontdesk.services.documents import certificate, chain, news
 from frontdesk.services.documents.archive import locked
-from frontdesk.services.documents.rules import MAX_NAME, OWNER_KIND, Status, consent_text, sha256
+from frontdesk.services.documents.rules import (
+    EVENTS,
+    MAX_NAME,
+    OWNER_KIND,
+    Status,
+    consent_text,
+    sha256,
+)
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.links import Links
 from frontdesk.storage import Storage
@@ -191,7 +198,7 @@ def sign(
             ip=who.ip,
             user_agent=who.user_agent,
             chain_head=signed.hash,
-            trail=[(event.at, _described(event.kind)) for event in [*events, signed]],
+            trail=[(event.at, EVENTS.get(event.kind, event.kind)) for event in [*events, signed]],
             verify_url=verify_url,
         ),
     )
@@ -236,17 +243,3 @@ def signed_copy(session: Session, *, document: Document, store: Storage) -> tupl
 def _signed_name(document: Document) -> str:
     title = attachment_files.display_name(document.title) or "document"
     return f"{title} (signed).pdf"
-
-
-DESCRIBED = {
-    "shared": "Shared with the customer",
-    "replaced": "Replaced with a new version",
-    "viewed": "Opened by the customer",
-    "reminded": "Reminder sent",
-    "consented": "Consent to sign electronically given",
-    "signed": "Signed by the customer",
-}
-
-
-def _described(kind: str) -> str:
-    return DESCRIBED.get(kind, kind.capitalize())
