@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from frontdesk.db import Database, DatabaseUnavailable
-from frontdesk.services import subscriptions
+from frontdesk.services import late_fees, reminders, subscriptions
 from frontdesk.services.links import Links
 
 log = logging.getLogger("frontdesk.jobs")
@@ -22,6 +22,8 @@ Due = Callable[[Database, Links, datetime], int]
 # In order: a period billed now is an invoice the reminders below may already look at.
 KINDS: list[tuple[str, Due]] = [
     ("subscription periods", subscriptions.bill_due),
+    ("payment reminders", reminders.remind_due),
+    ("late fees", late_fees.add_due),
 ]
 
 

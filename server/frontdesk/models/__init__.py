@@ -10,6 +10,7 @@ from frontdesk.models.billing import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    LateFee,
 )
 from frontdesk.models.business import ApiKey, Business, StaffInvitation, StaffRole, StaffUser
 from frontdesk.models.customers import Customer, EndedSession, SignInRequest
@@ -49,6 +50,7 @@ from frontdesk.models.records import (
     ProcessorEvent,
     RateLimit,
 )
+from frontdesk.models.reminders import InvoiceReminder
 from frontdesk.models.service_requests import (
     ServiceRequest,
     ServiceRequestEvent,
@@ -89,7 +91,9 @@ __all__ = [
     "Invoice",
     "InvoiceEffect",
     "InvoiceLine",
+    "InvoiceReminder",
     "InvoiceStatus",
+    "LateFee",
     "Message",
     "OutboxItem",
     "OutboxStatus",

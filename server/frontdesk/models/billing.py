@@ -127,3 +127,22 @@ class CreditNote(TenantScoped, table=True):
     currency: str = Field(max_length=3)
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = created_at_field()
+
+
+class LateFee(TenantScoped, table=True):
+    """The late-fee decision on one invoice: added (with its line) or skipped (the account was
+    paused when the fee fell due). The primary key is the wall against a second fee, whatever
+    runs the scheduler; it is written in the transaction that adds the line."""
+
+    __tablename__ = "late_fee"
+
+    invoice_id: str = Field(foreign_key="invoice.id", primary_key=True, max_length=40)
+    outcome: str = Field(max_length=20)  # added, skipped
+    reason: str = Field(default="", max_length=200)
+    amount: int = 0
+    line_id: str | None = Field(default=None, foreign_key="invoice_line.id", max_length=40)
+    # When the business's terms made it due (10:00 where the business is, on day N overdue).
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    # The notice email was left out: the fee was found long after it fell due.
+    quiet: bool = False
+    created_at: datetime = created_at_field()

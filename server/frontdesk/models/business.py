@@ -34,6 +34,11 @@ class Business(SQLModel, table=True):
     allow_messages: bool = True
     allow_documents: bool = True
     allow_subscriptions: bool = True
+    # Payment reminders by email, each at 09:00 business time: this many days before the due
+    # date (None: none), on the day, and these days after it (services/reminders.py).
+    reminders_before_days: int | None = 3
+    reminders_on_due: bool = True
+    reminders_after_days: list[int] = Field(default_factory=lambda: [3, 7, 14], sa_type=JSON)
     tips_enabled: bool = False
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON
@@ -57,6 +62,13 @@ class Business(SQLModel, table=True):
     # in minor units, taken as the processor's application fee.
     fee_basis_points: int = 0
     fee_fixed: int = 0
+    # The business's late fee (services/late_fees.py), off unless it says so: either a fixed
+    # amount in minor units or basis points of what is still due (the other is 0), added once
+    # to an invoice this many days after its due date.
+    late_fee_enabled: bool = False
+    late_fee_fixed: int = 0
+    late_fee_basis_points: int = 0
+    late_fee_days: int = 15
     # How customers reach the business when they cannot pay online (or want to talk).
     contact_email: str | None = Field(default=None, max_length=320)
     contact_phone: str | None = Field(default=None, max_length=40)

@@ -39,6 +39,7 @@ EVENT_TYPES = (
     "invoice.paid",
     "invoice.reopened",
     "invoice.payment_failed",
+    "invoice.late_fee_added",
     "payment.succeeded",
     "payment.refunded",
     "estimate.accepted",

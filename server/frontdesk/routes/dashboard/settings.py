@@ -18,6 +18,7 @@ from frontdesk.services import (
     connect,
     domains,
     inputs,
+    late_fees,
     staff,
 )
 from frontdesk.services.errors import Invalid
@@ -38,6 +39,8 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         ),
         "tip_percents": ", ".join(f"{bp / 100:g}" for bp in business.tip_basis_points),
         "minimum": money.to_decimal(business.partial_payment_minimum, business.currency),
+        "late_fee_amount": money.to_decimal(business.late_fee_fixed, business.currency),
+        "late_fee_percent": f"{business.late_fee_basis_points / 100:g}",
         "origin_check": None,
         "account": connect.status(business),
         "domain": (domain := domains.current(who.session)),
@@ -108,6 +111,24 @@ async def dashboard_settings_portal(request: Request) -> Response:
     return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
 
 
+async def dashboard_settings_late_fees(request: Request) -> Response:
+    def act(who: Staff, form: FormData) -> dict[str, Any]:
+        wanted = late_fees.LateFeeSettings(
+            enabled=_switch(form, "late_fee_enabled"),
+            kind=str(form.get("late_fee_kind", "")),
+            amount=str(form.get("late_fee_amount", "")),
+            percent=str(form.get("late_fee_percent", "")),
+            days=str(form.get("late_fee_days", "")),
+        )
+        changed = late_fees.configure(who.session, who.business, wanted, who.actor)
+        return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
+
+    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
+        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
+
+    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+
+
 async def dashboard_settings_embed(request: Request) -> Response:
     def act(who: Staff, form: FormData) -> dict[str, Any]:
         origins = str(form.get("allowed_origins", "")).replace(",", "\n").splitlines()
@@ -153,6 +174,12 @@ routes = [
         dashboard_settings_portal,
         methods=["POST"],
         name="dashboard_settings_portal",
+    ),
+    Route(
+        "/settings/late-fees",
+        dashboard_settings_late_fees,
+        methods=["POST"],
+        name="dashboard_settings_late_fees",
     ),
     Route(
         "/settings/embed",
