@@ -122,7 +122,7 @@ def test_the_served_document_is_the_one_under_test(target: Target) -> None:
 @pytest.mark.strictest_backend
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

@@ -27,7 +27,7 @@ from tests.robustness.harness import (
     succeeded_intents,
 )
 
-CUSTOMERS = 60
+CUSTOMERS = 40
 
 
 async def when(condition: Callable[[], bool], timeout: float = 60) -> None:
