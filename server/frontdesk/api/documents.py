@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk import models
 from frontdesk.api.schemas import Input, ListQuery, Output
+from frontdesk.services.documents import Verdict
 
 Status = Literal["shared", "signed", "withdrawn"]
 # Estimates are filed by the customer approving them, never shared through the API.
@@ -134,6 +135,31 @@ class Verification(Output):
         "signing); null when nothing matches."
     )
     document: str | None = Field(description="The document's id, when it is one of yours.")
+
+    @classmethod
+    def of(cls, verdict: Verdict, mine: str | None) -> Verification:
+        """The answer to a hash: all null but the hash when nothing matches."""
+        if not verdict.matches:
+            return cls(
+                sha256=verdict.sha256,
+                matches=False,
+                business_name=None,
+                title=None,
+                signer_name=None,
+                signed_at=None,
+                trail_holds=None,
+                document=None,
+            )
+        return cls(
+            sha256=verdict.sha256,
+            matches=True,
+            business_name=verdict.business_name,
+            title=verdict.title,
+            signer_name=verdict.signer_name,
+            signed_at=verdict.signed_at,
+            trail_holds=verdict.trail_holds,
+            document=mine,
+        )
 
 
 def listed(session: Session, rows: Sequence[models.Document]) -> list[Document]:

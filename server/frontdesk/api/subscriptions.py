@@ -17,6 +17,7 @@ from frontdesk.api.fields import Minor, Quantity
 from frontdesk.api.schemas import Input, Line, ListQuery, Output
 from frontdesk.services import lines as line_pricing
 from frontdesk.services import subscriptions
+from frontdesk.services.lines import LineInput
 from frontdesk.services.subscriptions.rules import MAX_COUNT, MAX_NAME, MAX_SKIP, line_inputs
 
 Status = Literal["active", "paused", "canceled", "ended"]
@@ -66,6 +67,29 @@ class SubscriptionCreate(Input):
     )
     customer_can_cancel: bool = True
     customer_can_pause: bool = True
+
+    def wanted(self) -> subscriptions.Wanted:
+        """The plan as the service takes it from any side (the dashboard's form too)."""
+        return subscriptions.Wanted(
+            name=self.name,
+            lines=[
+                LineInput(
+                    description=line.description,
+                    unit_amount=line.unit_amount,
+                    quantity=line.quantity,
+                    tax_rate_bp=line.tax_rate_bp,
+                )
+                for line in self.lines
+            ],
+            every=self.interval.every,
+            count=self.interval.count,
+            start_on=self.start_on.isoformat() if self.start_on else "",
+            end_on=self.end_on.isoformat() if self.end_on else "",
+            max_periods=str(self.max_periods or ""),
+            days_until_due=self.days_until_due,
+            customer_can_cancel=self.customer_can_cancel,
+            customer_can_pause=self.customer_can_pause,
+        )
 
 
 class Pause(Input):

@@ -3,6 +3,8 @@ sign; and check a signed PDF's hash, whoever's document it is."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
@@ -94,32 +96,12 @@ def verify_document(call: Call) -> shapes.Verification:
     digest = documents.checked_hash(body.sha256)
     with call.db.unscoped("a signed PDF's hash names its business") as session:
         verdict = documents.verdict(session, digest=digest)
-    if not verdict.matches:
-        return shapes.Verification(
-            sha256=digest,
-            matches=False,
-            business_name=None,
-            title=None,
-            signer_name=None,
-            signed_at=None,
-            trail_holds=None,
-            document=None,
-        )
-    try:
-        # The caller's own session finds the document only when it is theirs.
-        mine = documents.get(call.session, document_id=verdict.reference).id
-    except NotFound:
-        mine = None
-    return shapes.Verification(
-        sha256=digest,
-        matches=True,
-        business_name=verdict.business_name,
-        title=verdict.title,
-        signer_name=verdict.signer_name,
-        signed_at=verdict.signed_at,
-        trail_holds=verdict.trail_holds,
-        document=mine,
-    )
+    mine = None
+    # The caller's own session finds the document only when it is theirs.
+    with suppress(NotFound):
+        if verdict.matches:
+            mine = documents.get(call.session, document_id=verdict.reference).id
+    return shapes.Verification.of(verdict, mine)
 
 
 DOCUMENT = "/documents/{document}"

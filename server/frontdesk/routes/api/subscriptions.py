@@ -12,7 +12,6 @@ from frontdesk.api.operations import Call, Operation, page
 from frontdesk.models import utcnow
 from frontdesk.routes.api.invoices import _document_customer
 from frontdesk.services import businesses, customers, subscriptions
-from frontdesk.services.lines import LineInput
 
 
 def list_subscriptions(call: Call) -> schemas.Page[shapes.Subscription]:
@@ -46,31 +45,11 @@ def get_subscription(call: Call) -> shapes.Subscription:
 def create_subscription(call: Call) -> shapes.Subscription:
     body: shapes.SubscriptionCreate = call.body
     customer = _document_customer(call, body.customer)
-    wanted = subscriptions.Wanted(
-        name=body.name,
-        lines=[
-            LineInput(
-                description=line.description,
-                unit_amount=line.unit_amount,
-                quantity=line.quantity,
-                tax_rate_bp=line.tax_rate_bp,
-            )
-            for line in body.lines
-        ],
-        every=body.interval.every,
-        count=body.interval.count,
-        start_on=body.start_on.isoformat() if body.start_on else "",
-        end_on=body.end_on.isoformat() if body.end_on else "",
-        max_periods=str(body.max_periods or ""),
-        days_until_due=body.days_until_due,
-        customer_can_cancel=body.customer_can_cancel,
-        customer_can_pause=body.customer_can_pause,
-    )
     row = subscriptions.create(
         call.session,
         business=call.business,
         customer=customer,
-        wanted=wanted,
+        wanted=body.wanted(),
         actor=call.actor,
         today=businesses.today(call.business),
         now=utcnow(),

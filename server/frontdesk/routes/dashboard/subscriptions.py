@@ -19,6 +19,7 @@ from frontdesk.routes.dashboard.drafts import BLANK_ROW, _lines, _typed_rows
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import customers, subscriptions
 from frontdesk.services.errors import Invalid
+from frontdesk.services.lines import LineInput
 
 SECTION = "subscriptions"
 CARD = "fragments/dashboard/subscriptions/card.html"
@@ -114,15 +115,8 @@ def _whole(form: FormData, name: str, blank: int, bad: int) -> int:
     return int(text) if text.isdigit() and len(text) < 10 else bad
 
 
-def _create(request: Request, who: Staff, customer: Customer, form: FormData) -> Subscription:
-    """The plan as typed: the lines read as the invoice editor reads them, every mistake (lines
-    and the rest) reported together."""
-    line_errors: dict[str, str] = {}
-    try:
-        lines = _lines(form, who.business.currency)
-    except Invalid as bad:
-        line_errors, lines = bad.fields, []
-    wanted = subscriptions.Wanted(
+def _wanted(form: FormData, lines: list[LineInput]) -> subscriptions.Wanted:
+    return subscriptions.Wanted(
         name=str(form.get("name", "")),
         lines=lines,
         every=str(form.get("every", "")),
@@ -134,12 +128,22 @@ def _create(request: Request, who: Staff, customer: Customer, form: FormData) ->
         customer_can_cancel=form.get("customer_can_cancel") == "yes",
         customer_can_pause=form.get("customer_can_pause") == "yes",
     )
+
+
+def _create(request: Request, who: Staff, customer: Customer, form: FormData) -> Subscription:
+    """The plan as typed: the lines read as the invoice editor reads them, every mistake (lines
+    and the rest) reported together."""
+    line_errors: dict[str, str] = {}
+    try:
+        lines = _lines(form, who.business.currency)
+    except Invalid as bad:
+        line_errors, lines = bad.fields, []
     try:
         made = subscriptions.create(
             who.session,
             business=who.business,
             customer=customer,
-            wanted=wanted,
+            wanted=_wanted(form, lines),
             actor=who.actor,
             today=_today(request, who),
             now=request.app.state.clock(),
