@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
 from frontdesk.db import Database
@@ -27,7 +26,7 @@ from frontdesk.models import (
 from frontdesk.services import audit, events, invoices, notices
 from frontdesk.services.links import Links
 from frontdesk.services.subscriptions.periods import due_at, period_span
-from frontdesk.services.subscriptions.rules import line_inputs
+from frontdesk.services.subscriptions.rules import line_inputs, locked
 
 # A period billed later than this after it fell due is billed without its notice email.
 CATCH_UP = timedelta(days=3)
@@ -62,21 +61,11 @@ def bill_due(db: Database, links: Links, now: datetime) -> int:
     return decided
 
 
-def _locked(session: Session, subscription_id: str) -> Subscription | None:
-    session.execute(
-        update_rows(Subscription)
-        .where(col(Subscription.id) == subscription_id)
-        .values(next_period=Subscription.next_period)
-        .execution_options(synchronize_session=False)
-    )
-    return session.get(Subscription, subscription_id, populate_existing=True)
-
-
 def next_period(session: Session, subscription_id: str, links: Links, now: datetime) -> bool:
     """Decide the subscription's next period if it is due: False when there was nothing to do
     (another runner did it, it is not due yet, or the subscription stopped)."""
-    subscription = _locked(session, subscription_id)
-    if subscription is None or subscription.status not in BILLED:
+    subscription = locked(session, subscription_id)
+    if subscription.status not in BILLED:
         return False
     if subscription.next_due_at > now:
         return False

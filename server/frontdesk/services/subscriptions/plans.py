@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update as update_rows
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import (
@@ -18,7 +17,7 @@ from frontdesk.models import (
     Subscription,
 )
 from frontdesk.services import audit, events, outbox
-from frontdesk.services.errors import Forbidden, Invalid, NotFound
+from frontdesk.services.errors import Forbidden, Invalid
 from frontdesk.services.lines import LineInput
 from frontdesk.services.subscriptions.periods import due_at
 from frontdesk.services.subscriptions.reading import (
@@ -34,6 +33,7 @@ from frontdesk.services.subscriptions.rules import (
     MAX_NAME,
     MAX_SKIP,
     Status,
+    locked,
     period_total,
     stored_lines,
 )
@@ -135,21 +135,6 @@ def create(
     return subscription
 
 
-def locked(session: Session, subscription: Subscription) -> Subscription:
-    """The subscription re-read under its lock, so a change and the scheduler never both act on
-    what each read before the other (the scheduler takes the same lock)."""
-    session.execute(
-        update_rows(Subscription)
-        .where(col(Subscription.id) == subscription.id)
-        .values(next_period=Subscription.next_period)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Subscription, subscription.id, populate_existing=True)
-    if found is None:
-        raise NotFound("no such subscription")
-    return found
-
-
 def cancel(
     session: Session,
     *,
@@ -162,7 +147,7 @@ def cancel(
     reason: str = "",
 ) -> Subscription:
     """Cancel now (nothing more is billed) or at the end of the period already billed."""
-    subscription = locked(session, subscription)
+    subscription = locked(session, subscription.id)
     if by_customer and not subscription.customer_can_cancel:
         raise Forbidden("Ask the business to cancel this plan.")
     if subscription.status in (Status.CANCELED, Status.ENDED):
@@ -204,7 +189,7 @@ def pause(
     by_customer: bool = False,
 ) -> Subscription:
     """No invoices until a date, or for the next N periods; billing resumes by itself."""
-    subscription = locked(session, subscription)
+    subscription = locked(session, subscription.id)
     if by_customer and not subscription.customer_can_pause:
         raise Forbidden("Ask the business to pause this plan.")
     if subscription.status != Status.ACTIVE or subscription.cancel_at_period_end:
@@ -241,7 +226,7 @@ def resume(
     actor: audit.Actor,
     now: datetime,
 ) -> Subscription:
-    subscription = locked(session, subscription)
+    subscription = locked(session, subscription.id)
     if subscription.status != Status.PAUSED:
         raise Invalid("Only a paused plan can be resumed.")
     subscription.status, subscription.paused_until, subscription.skip_periods = (

@@ -6,8 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update as update_rows
+from sqlmodel import Session, col
+
 from frontdesk.models import Interval, Subscription, SubscriptionStatus
 from frontdesk.services import lines as line_pricing
+from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
 
 Status = SubscriptionStatus
@@ -63,3 +67,19 @@ def period_total(subscription: Subscription) -> int:
         amount, tax = line_pricing.price(line)
         total += amount + tax
     return total
+
+
+def locked(session: Session, subscription_id: str) -> Subscription:
+    """The subscription re-read under its lock (a no-op write: a row lock on PostgreSQL, the
+    writer's lock on SQLite), so a change and the scheduler never both act on what each read
+    before the other."""
+    session.execute(
+        update_rows(Subscription)
+        .where(col(Subscription.id) == subscription_id)
+        .values(next_period=Subscription.next_period)
+        .execution_options(synchronize_session=False)
+    )
+    found = session.get(Subscription, subscription_id, populate_existing=True)
+    if found is None:
+        raise NotFound("no such subscription")
+    return found
