@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from frontdesk.models import Business, Interval, Subscription, SubscriptionStatus
 from frontdesk.routes.portal import subscriptions
 from frontdesk.services.gallery import Samples
-from frontdesk.services.subscriptions import due_at, period_span
+from frontdesk.services.subscriptions import due_at, pausing, period_span
 
 
 def _samples(business: Business, s: Samples) -> list[Subscription]:
@@ -83,7 +83,7 @@ def pause_to_confirm(business: Business, s: Samples) -> dict[str, Any]:
         **{**running.model_dump(), "status": SubscriptionStatus.PAUSED, "paused_until": until}
     )
     typed = FormData([("until", until.isoformat())])
-    return subscriptions.detail_shown(running, confirming=subscriptions.pausing(paused), form=typed)
+    return subscriptions.detail_shown(running, confirming=pausing(paused), form=typed)
 
 
 def cancelled(business: Business, s: Samples) -> dict[str, Any]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -37,25 +36,6 @@ Status = SubscriptionStatus
 BLANK = {"until": "", "skip": "", "reason": ""}
 
 
-def when(subscription: Subscription) -> tuple[str, date | None]:
-    """What comes next for the plan, said as a label and a day: its next invoice, the day it ends,
-    the day a pause is over, or nothing more."""
-    upcoming = subscriptions.next_invoice(subscription)
-    current = subscriptions.current_period(subscription)
-    if subscription.status in (Status.CANCELED, Status.ENDED):
-        return ("No more invoices", None)
-    if subscription.cancel_at_period_end and current is not None:
-        return ("Ends on", current[1])
-    if subscription.status == Status.PAUSED:
-        resumes = subscription.paused_until or upcoming
-        return ("Paused until", resumes) if resumes else ("Paused", None)
-    if upcoming is not None:
-        return ("Next invoice", upcoming)
-    if current is not None:
-        return ("Ends on", current[1])  # its last period is billed
-    return ("No more invoices", None)
-
-
 def list_shown(items: list[Subscription]) -> dict[str, Any]:
     """The list drawn with `items` (the theme gallery draws it with samples)."""
     return {"plans": items, "current": SECTION, **_helpers()}
@@ -66,56 +46,13 @@ def _helpers() -> dict[str, Any]:
         "labels": subscriptions.LABELS,
         "rhythm": subscriptions.rhythm,
         "period_total": subscriptions.period_total,
-        "when": when,
+        "when": subscriptions.when,
         "next_invoice": subscriptions.next_invoice,
     }
 
 
 def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
     return list_shown(subscriptions.for_customer(session, customer=customer))
-
-
-@dataclass(frozen=True)
-class Pausing:
-    """What a pause does: how many billing dates it skips, the first and last of them, and the
-    day billing resumes (None when the plan ends first)."""
-
-    kind: ClassVar[str] = "pause"
-    skipped: int
-    first: date | None
-    last: date | None
-    resumes: date | None
-
-
-@dataclass(frozen=True)
-class Cancelling:
-    """What cancelling does: the plan ends at once (nothing was billed yet) or on `ends_on`, the
-    end of the period already billed; `unbilled` is the billing date that no longer comes."""
-
-    kind: ClassVar[str] = "cancel"
-    at_once: bool
-    ends_on: date | None
-    unbilled: date
-
-
-def pausing(paused: Subscription) -> Pausing:
-    """The consequence of a pause, read from the plan as the pause left it."""
-    resumes = subscriptions.next_invoice(paused)
-    if resumes is None:
-        return Pausing(0, None, None, None)
-    plan = (paused.start_on, paused.interval, paused.interval_count)
-    n, skipped, first, last = paused.next_period, 0, None, None
-    while (start := subscriptions.period_span(*plan, n)[0]) < resumes:
-        skipped, first, last, n = skipped + 1, first or start, start, n + 1
-    return Pausing(skipped, first, last, resumes)
-
-
-def cancelling(cancelled: Subscription) -> Cancelling:
-    """The consequence of a cancellation, read from the plan as the cancellation left it."""
-    current = subscriptions.current_period(cancelled)
-    at_once = cancelled.status == Status.CANCELED
-    ends_on = current[1] if current and not at_once else None
-    return Cancelling(at_once, ends_on, cancelled.next_period_start)
 
 
 def priced_lines(subscription: Subscription) -> list[InvoiceLine]:
@@ -131,8 +68,8 @@ def priced_lines(subscription: Subscription) -> list[InvoiceLine]:
 def detail_shown(
     subscription: Subscription,
     *,
-    confirming: Pausing | Cancelling | None = None,
-    done: Pausing | Cancelling | None = None,
+    confirming: subscriptions.Pausing | subscriptions.Cancelling | None = None,
+    done: subscriptions.Pausing | subscriptions.Cancelling | None = None,
     problem: str = "",
     form: FormData | None = None,
     errors: dict[str, str] | None = None,
@@ -233,12 +170,12 @@ class Action:
     and the event the host page hears."""
 
     change: Callable[[Request], Change]
-    consequence: Callable[[Subscription], Pausing | Cancelling]
+    consequence: Callable[[Subscription], subscriptions.Pausing | subscriptions.Cancelling]
     tell: Callable[[Session, Business, Customer, Subscription], host_events.Event]
 
 
-CANCEL = Action(_cancel, cancelling, host_events.subscription_canceled)
-PAUSE = Action(_pause, pausing, host_events.subscription_paused)
+CANCEL = Action(_cancel, subscriptions.cancelling, host_events.subscription_canceled)
+PAUSE = Action(_pause, subscriptions.pausing, host_events.subscription_paused)
 
 
 def _step(request: Request, action: Action, subscription_id: str, *, confirmed: bool) -> frame.Act:

@@ -9,7 +9,10 @@ from frontdesk.services.subscriptions.billing import bill_due, next_period
 from frontdesk.services.subscriptions.periods import due_at, period_span
 from frontdesk.services.subscriptions.plans import Wanted, cancel, create, pause, resume
 from frontdesk.services.subscriptions.reading import (
+    Cancelling,
+    Pausing,
     cancel_words,
+    cancelling,
     current_period,
     for_customer,
     get,
@@ -17,8 +20,10 @@ from frontdesk.services.subscriptions.reading import (
     listed,
     next_invoice,
     pause_words,
+    pausing,
     periods,
     rhythm,
+    when,
 )
 from frontdesk.services.subscriptions.rules import (
     CANCEL_MODES,
@@ -33,10 +38,13 @@ __all__ = [
     "INTERVALS",
     "LABELS",
     "MAX_SKIP",
+    "Cancelling",
+    "Pausing",
     "Wanted",
     "bill_due",
     "cancel",
     "cancel_words",
+    "cancelling",
     "create",
     "current_period",
     "due_at",
@@ -48,9 +56,11 @@ __all__ = [
     "next_period",
     "pause",
     "pause_words",
+    "pausing",
     "period_span",
     "period_total",
     "periods",
     "resume",
     "rhythm",
+    "when",
 ]

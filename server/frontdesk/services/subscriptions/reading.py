@@ -3,7 +3,9 @@ in words (its rhythm, its next invoice, what a cancellation or a pause means for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from sqlmodel import Session, col, select
 
@@ -129,3 +131,65 @@ def pause_words(subscription: Subscription) -> str:
         f"It is paused: the next {subscription.skip_periods} {periods} will not be billed, "
         "then billing resumes by itself."
     )
+
+
+def when(subscription: Subscription) -> tuple[str, date | None]:
+    """What comes next for the plan, said as a label and a day: its next invoice, the day it ends,
+    the day a pause is over, or nothing more."""
+    upcoming = next_invoice(subscription)
+    current = current_period(subscription)
+    if subscription.status in (Status.CANCELED, Status.ENDED):
+        return ("No more invoices", None)
+    if subscription.cancel_at_period_end and current is not None:
+        return ("Ends on", current[1])
+    if subscription.status == Status.PAUSED:
+        resumes = subscription.paused_until or upcoming
+        return ("Paused until", resumes) if resumes else ("Paused", None)
+    if upcoming is not None:
+        return ("Next invoice", upcoming)
+    if current is not None:
+        return ("Ends on", current[1])  # its last period is billed
+    return ("No more invoices", None)
+
+
+@dataclass(frozen=True)
+class Pausing:
+    """What a pause does: how many billing dates it skips, the first and last of them, and the
+    day billing resumes (None when the plan ends first)."""
+
+    kind: ClassVar[str] = "pause"
+    skipped: int
+    first: date | None
+    last: date | None
+    resumes: date | None
+
+
+@dataclass(frozen=True)
+class Cancelling:
+    """What cancelling does: the plan ends at once (nothing was billed yet) or on `ends_on`, the
+    end of the period already billed; `unbilled` is the billing date that no longer comes."""
+
+    kind: ClassVar[str] = "cancel"
+    at_once: bool
+    ends_on: date | None
+    unbilled: date
+
+
+def pausing(paused: Subscription) -> Pausing:
+    """The consequence of a pause, read from the plan as the pause left it."""
+    resumes = next_invoice(paused)
+    if resumes is None:
+        return Pausing(0, None, None, None)
+    plan = (paused.start_on, paused.interval, paused.interval_count)
+    n, skipped, first, last = paused.next_period, 0, None, None
+    while (start := period_span(*plan, n)[0]) < resumes:
+        skipped, first, last, n = skipped + 1, first or start, start, n + 1
+    return Pausing(skipped, first, last, resumes)
+
+
+def cancelling(cancelled: Subscription) -> Cancelling:
+    """The consequence of a cancellation, read from the plan as the cancellation left it."""
+    current = current_period(cancelled)
+    at_once = cancelled.status == Status.CANCELED
+    ends_on = current[1] if current and not at_once else None
+    return Cancelling(at_once, ends_on, cancelled.next_period_start)
