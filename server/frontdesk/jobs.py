@@ -215,7 +215,8 @@ class OutboxRunner:
 
     def run_scheduled(self, now: datetime | None = None) -> int:
         """Work due by the calendar: subscription periods and the rest (see `scheduler`)."""
-        return scheduler.run_due(self.db, Links.from_settings(self.settings), now or utcnow())
+        links = Links.from_settings(self.settings)
+        return scheduler.run_due(self.db, links, self.processor, now or utcnow())
 
     def _loop(self) -> None:
         # At once on start: a process coming back from a crash may have missed webhooks.

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from frontdesk.db import Database, DatabaseUnavailable
-from frontdesk.services import late_fees, reminders, subscriptions
+from frontdesk.processors import Processor
+from frontdesk.services import autopay, late_fees, reminders, subscriptions
 from frontdesk.services.links import Links
 
 log = logging.getLogger("frontdesk.jobs")
@@ -24,15 +26,25 @@ KINDS: list[tuple[str, Due]] = [
     ("subscription periods", subscriptions.bill_due),
     ("payment reminders", reminders.remind_due),
     ("late fees", late_fees.add_due),
+    ("automatic payment notices", autopay.notify_due),
 ]
 
 
-def run_due(db: Database, links: Links, now: datetime) -> int:
+Charges = Callable[[Database, Links, Processor, datetime], int]
+# Kinds that charge money, after the notices above have gone.
+CHARGES: list[tuple[str, Charges]] = [("automatic payments", autopay.charge_due)]
+
+
+def run_due(db: Database, links: Links, processor: Processor, now: datetime) -> int:
     """Every kind once; one failing kind is logged and does not stop the others."""
+    work: list[tuple[str, Callable[[datetime], int]]] = [
+        (name, partial(kind, db, links)) for name, kind in KINDS
+    ]
+    work += [(name, partial(kind, db, links, processor)) for name, kind in CHARGES]
     decided = 0
-    for name, kind in KINDS:
+    for name, kind in work:
         try:
-            decided += kind(db, links, now)
+            decided += kind(now)
         except DatabaseUnavailable:
             raise
         except Exception:

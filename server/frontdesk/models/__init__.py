@@ -1,6 +1,12 @@
 """Every table, importable from one place (Alembic and the session guard need them all)."""
 
 from frontdesk.models.attachments import Attachment
+from frontdesk.models.autopay import (
+    AttemptStatus,
+    AutopayAttempt,
+    AutopayEnrollment,
+    AutopayNotice,
+)
 from frontdesk.models.base import TenantScoped, new_id, utcnow
 from frontdesk.models.billing import (
     CreditNote,
@@ -67,7 +73,11 @@ from frontdesk.models.todos import Todo, TodoAssignee
 __all__ = [
     "ApiKey",
     "Attachment",
+    "AttemptStatus",
     "AuditEvent",
+    "AutopayAttempt",
+    "AutopayEnrollment",
+    "AutopayNotice",
     "AuthorKind",
     "BooksCheck",
     "Business",

@@ -69,6 +69,14 @@ class Business(SQLModel, table=True):
     late_fee_fixed: int = 0
     late_fee_basis_points: int = 0
     late_fee_days: int = 15
+    # Automatic payments (services/autopay/): whether customers may turn them on, whether an
+    # invoice is charged on its due date ("due") or when it is issued ("issue"), a notice this
+    # many days before a due-date charge (0: none), and the days after the first try on which a
+    # soft decline is tried again.
+    autopay_enabled: bool = True
+    autopay_charge_on: str = Field(default="due", max_length=10)
+    autopay_notice_days: int = 3
+    autopay_retry_days: list[int] = Field(default_factory=lambda: [1, 3, 5], sa_type=JSON)
     # How customers reach the business when they cannot pay online (or want to talk).
     contact_email: str | None = Field(default=None, max_length=320)
     contact_phone: str | None = Field(default=None, max_length=40)

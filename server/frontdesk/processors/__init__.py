@@ -114,9 +114,13 @@ class Unavailable(ProcessorError):
 class Declined(ProcessorError):
     """The customer's bank said no. `message` is meant for the customer."""
 
-    def __init__(self, message: str, code: str = "", intent: Intent | None = None) -> None:
+    def __init__(
+        self, message: str, code: str = "", intent: Intent | None = None, decline_code: str = ""
+    ) -> None:
         super().__init__(message)
         self.message, self.code, self.intent = message, code, intent
+        # The bank's reason ("insufficient_funds", "lost_card"): whether trying again can help.
+        self.decline_code = decline_code
 
 
 class Refused(ProcessorError):

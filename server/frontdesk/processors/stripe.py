@@ -86,7 +86,10 @@ def _translated() -> Iterator[None]:
         found = error.error.payment_intent if error.error else None
         intent = _intent(found.to_dict()) if found is not None else None
         raise Declined(
-            error.user_message or "The card was declined.", error.code or "", intent
+            error.user_message or "The card was declined.",
+            error.code or "",
+            intent,
+            decline_code=str(getattr(error.error, "decline_code", None) or ""),
         ) from None
     except stripe.InvalidRequestError as error:
         message = error.user_message or str(error)

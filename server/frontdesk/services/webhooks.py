@@ -57,6 +57,10 @@ EVENT_TYPES = (
     "subscription.updated",
     "subscription.paused",
     "subscription.canceled",
+    "invoice.upcoming",
+    "autopay.enrolled",
+    "autopay.revoked",
+    "autopay.failed",
 )
 SIGNATURE_HEADER = "Frontdesk-Signature"
 RETRY_FOR = timedelta(days=3)

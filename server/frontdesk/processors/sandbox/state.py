@@ -21,6 +21,10 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
     "4000000000009995": ("visa", "insufficient_funds"),
     "4000000000000002": ("visa", "generic_decline"),
     "5555555555554444": ("mastercard", "succeeds"),
+    "4000000000000069": ("visa", "expired_card"),
+    "4000000000009987": ("visa", "lost_card"),
+    # Saving it works; every charge to it is declined (for automatic payments that fail).
+    "4000000000000341": ("visa", "charge_fails"),
 }
 # Stripe's test PaymentMethod ids, usable server-side without card numbers.
 TEST_PAYMENT_METHODS = {
@@ -28,10 +32,15 @@ TEST_PAYMENT_METHODS = {
     "pm_card_authenticationRequired": "4000002500003155",
     "pm_card_visa_chargeDeclinedInsufficientFunds": "4000000000009995",
     "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclinedExpiredCard": "4000000000000069",
+    "pm_card_chargeDeclinedLostCard": "4000000000009987",
+    "pm_card_chargeCustomerFail": "4000000000000341",
 }
 DECLINES = {
     "insufficient_funds": "Your card has insufficient funds.",
     "generic_decline": "Your card was declined.",
+    "expired_card": "Your card has expired.",
+    "lost_card": "Your card was declined.",
 }
 # Stripe's test bank accounts (routing 110000000): what happens once the debit clears.
 TEST_BANK_ACCOUNTS = {"000123456789": "succeeds", "000111111113": "account_closed"}

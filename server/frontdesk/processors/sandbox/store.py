@@ -138,10 +138,12 @@ class Store(Connect):
             }
             self.emit(account, "payment_intent.requires_action", intent)
             return intent
+        if behaviour == "charge_fails":
+            behaviour = "generic_decline"
         if behaviour in DECLINES:
-            return self._fail(
-                account, intent, "card_declined", DECLINES[behaviour], decline_code=behaviour
-            )
+            # Stripe names an expired card in the error's code as well as its decline code.
+            code = "expired_card" if behaviour == "expired_card" else "card_declined"
+            return self._fail(account, intent, code, DECLINES[behaviour], decline_code=behaviour)
         return self._succeed(account, intent)
 
     def _settle_later(self, account: str, pi_id: str) -> None:

@@ -154,7 +154,8 @@ def failed(session: Session, *, business: Business, payment: Payment, message: s
     """Record why a payment attempt failed, tell the business's system which invoices, and tell
     the customer when they were not there to see it (a charge by the business, a bank debit)."""
     payment.failure_message = message[:1000]
-    if (
+    # Automatic payments write their own email, saying what happens next (services/autopay/).
+    if payment.initiated_by != Initiator.SYSTEM and (
         payment.initiated_by != Initiator.CUSTOMER
         or payment.method == PaymentMethodKind.US_BANK_ACCOUNT
     ):

@@ -82,6 +82,10 @@ def _forget(
             business.processor_account or "", method.processor_id, key=f"{method.id}:detach"
         )
     method.removed_at, method.is_default = utcnow(), False
+    # Automatic payments build on saved cards, so they are imported here, not above.
+    from frontdesk.services.autopay import enrolment
+
+    enrolment.end_for_card(session, business=business, method=method, now=method.removed_at)
 
 
 def forget_lost(session: Session, *, customer: Customer) -> None:

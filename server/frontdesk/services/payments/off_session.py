@@ -22,6 +22,8 @@ class OffSessionCharge:
     payment: Payment
     # The bank wants the customer to authenticate; they have been emailed a link back to it.
     needs_customer: bool
+    # Why it was declined: the bank's decline code, else the processor's code ("" when not).
+    declined: str = ""
 
 
 def charge_saved(
@@ -62,6 +64,30 @@ def charge_saved(
         initiated_by=initiated_by,
         description=description,
     )
+    return charge_pending(
+        session,
+        business=business,
+        customer=customer,
+        method=method,
+        payment=payment,
+        processor=processor,
+        links=links,
+    )
+
+
+def charge_pending(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method: PaymentMethod,
+    payment: Payment,
+    processor: Processor,
+    links: Links,
+) -> OffSessionCharge:
+    """Ask the processor to charge `payment` (pending, under the customer's lock) to the card.
+    The idempotency key is the payment's: asking again after a crash is the same charge."""
+    where = intents.account(business)
     try:
         intent = intents.with_processor_customer(
             session,
@@ -86,7 +112,7 @@ def charge_saved(
         methods.forget_lost(session, customer=customer)
         payment.status = PaymentStatus.FAILED
         apply.failed(session, business=business, payment=payment, message=methods.LOST_CARD)
-        return OffSessionCharge(payment, needs_customer=False)
+        return OffSessionCharge(payment, needs_customer=False, declined="payment_method_missing")
     except Declined as declined:
         payment.processor_reference = declined.intent.id if declined.intent else None
         if declined.code == "authentication_required" and declined.intent is not None:
@@ -101,7 +127,8 @@ def charge_saved(
             return OffSessionCharge(payment, needs_customer=True)
         payment.status = PaymentStatus.FAILED
         apply.failed(session, business=business, payment=payment, message=declined.message)
-        return OffSessionCharge(payment, needs_customer=False)
+        reason = declined.decline_code or declined.code or "declined"
+        return OffSessionCharge(payment, needs_customer=False, declined=reason)
     payment.processor_reference = intent.id
     apply.apply_intent(session, business=business, intent=intent, processor=processor)
     return OffSessionCharge(payment, needs_customer=False)

@@ -1,0 +1,212 @@
+"""Turning automatic payments on and off. Only the customer turns them on, agreeing to words that
+say who charges which card, when, for how much and how to stop; the words are kept as shown, with
+their hash, time, address and browser. The customer, the business or the system turns them off."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from frontdesk.models import (
+    AutopayEnrollment,
+    Business,
+    Customer,
+    Initiator,
+    PaymentMethod,
+)
+from frontdesk.services import audit, customers, events, outbox
+from frontdesk.services.autopay.schedule import CHARGE_ON
+from frontdesk.services.errors import Forbidden, Invalid, NotFound
+from frontdesk.services.payments import methods
+
+CONSENT = (
+    "I authorise {business} to charge my {card} automatically for each invoice on my account "
+    "{timing}, for the amount still due on it.{notice} Invoices already overdue today are not "
+    "included. If a charge fails I will be emailed and may be charged again on a later day. I can "
+    "turn automatic payments off in this portal at any time."
+)
+
+
+def card_name(method: PaymentMethod) -> str:
+    return f"{method.brand.capitalize() or 'card'} ending {method.last4}"
+
+
+def consent_text(business: Business, method: PaymentMethod) -> str:
+    """The exact words the customer agrees to for this card, under the business's settings now."""
+    notice = ""
+    if business.autopay_charge_on == "due" and business.autopay_notice_days > 0:
+        days = business.autopay_notice_days
+        notice = f" I will be emailed {days} day{'s' if days != 1 else ''} before each charge."
+    return CONSENT.format(
+        business=business.name,
+        card=card_name(method),
+        timing=CHARGE_ON.get(business.autopay_charge_on, CHARGE_ON["due"]),
+        notice=notice,
+    )
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def current(session: Session, *, customer_id: str) -> AutopayEnrollment | None:
+    return session.exec(
+        select(AutopayEnrollment).where(
+            AutopayEnrollment.customer_id == customer_id,
+            col(AutopayEnrollment.revoked_at).is_(None),
+        )
+    ).first()
+
+
+def eligible_cards(
+    session: Session, *, business: Business, customer: Customer
+) -> list[PaymentMethod]:
+    """Saved cards the customer agreed may be charged without them, and not yet expired."""
+    return [
+        method
+        for method in methods.saved_methods(session, business=business, customer=customer)
+        if method.consent_text
+    ]
+
+
+def enroll(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method_id: str,
+    agreed: bool,
+    shown: str,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+) -> AutopayEnrollment:
+    """The customer turns automatic payments on (or moves them to another card). `shown` is the
+    hash of the words their form showed: words changed since (the business changed its settings)
+    are shown again rather than recorded as agreed."""
+    if not business.autopay_enabled:
+        raise Forbidden(f"{business.name} does not offer automatic payments.")
+    cards = {m.id: m for m in eligible_cards(session, business=business, customer=customer)}
+    method = cards.get(method_id)
+    if method is None:
+        raise Invalid(
+            "Choose one of your saved cards.", {"method": "Choose one of your saved cards."}
+        )
+    text = consent_text(business, method)
+    if not agreed:
+        raise Invalid(
+            "Tick the box to agree.", {"consent": "Tick the box to turn on automatic payments."}
+        )
+    if shown != digest(text):
+        raise Invalid("The terms have changed since this form was opened. Please read them again.")
+    customers.lock(session, customer.id)
+    existing = current(session, customer_id=customer.id)
+    if existing is not None:
+        if existing.payment_method_id == method.id:
+            return existing  # a second click on the same form
+        end(session, business, existing, Initiator.CUSTOMER, "moved to another card", now)
+    enrollment = AutopayEnrollment(
+        business_id=business.id,
+        customer_id=customer.id,
+        payment_method_id=method.id,
+        consent_text=text,
+        consent_sha256=digest(text),
+        consented_at=now,
+        starts_on=now.astimezone(ZoneInfo(business.time_zone)).date(),
+        consent_ip=ip[:64],
+        consent_user_agent=user_agent[:500],
+    )
+    session.add(enrollment)
+    session.flush()
+    audit.Actor(Initiator.CUSTOMER, customer.id, ip).record(
+        session, business.id, "autopay.enrolled", "customer", customer.id, card=method.id
+    )
+    events.emit(
+        session,
+        business=business,
+        type="autopay.enrolled",
+        data={"customer": customer.id, "payment_method": method.id, "enrollment": enrollment.id},
+    )
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"Automatic payments to {business.name} are on",
+        text=(
+            f"Hello {customer.name},\n\nYou turned on automatic payments. What you agreed to:\n\n"
+            f"{text}\n\nAgreed on {now:%B %-d, %Y at %H:%M} UTC.\n"
+        ),
+        reply_to=business.contact_email or "",
+    )
+    return enrollment
+
+
+def revoke(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    actor: audit.Actor,
+    reason: str,
+    now: datetime,
+) -> AutopayEnrollment:
+    """Turn automatic payments off. The customer does it in the portal; staff and the API may do
+    it for them (never the reverse); the customer is told when it was not them."""
+    customers.lock(session, customer.id)
+    enrollment = current(session, customer_id=customer.id)
+    if enrollment is None:
+        raise NotFound("automatic payments are not on")
+    end(session, business, enrollment, actor.kind, reason, now)
+    actor.record(session, business.id, "autopay.revoked", "customer", customer.id, reason=reason)
+    if actor.kind != Initiator.CUSTOMER:
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=f"Automatic payments to {business.name} are off",
+            text=(
+                f"Hello {customer.name},\n\n{business.name} turned off automatic payments on your "
+                "account. Invoices will no longer be charged to your card; you can pay them "
+                "from your account as before.\n"
+            ),
+            reply_to=business.contact_email or "",
+        )
+    return enrollment
+
+
+def end(
+    session: Session,
+    business: Business,
+    enrollment: AutopayEnrollment,
+    by: Initiator,
+    reason: str,
+    now: datetime,
+) -> None:
+    enrollment.revoked_at, enrollment.revoked_by = now, str(by)
+    enrollment.revoke_reason = reason[:300]
+    session.flush()  # the one-active index: the next enrolment may follow in this transaction
+    events.emit(
+        session,
+        business=business,
+        type="autopay.revoked",
+        data={"customer": enrollment.customer_id, "enrollment": enrollment.id, "reason": reason},
+    )
+
+
+def end_for_card(
+    session: Session, *, business: Business, method: PaymentMethod, now: datetime
+) -> None:
+    """The card was removed or declined for good: automatic payments with it stop."""
+    enrollment = current(session, customer_id=method.customer_id)
+    if enrollment is not None and enrollment.payment_method_id == method.id:
+        end(
+            session,
+            business,
+            enrollment,
+            Initiator.SYSTEM,
+            "the card was removed",
+            now,
+        )

@@ -1,0 +1,221 @@
+"""Notices before automatic payments: an invoice about to be charged (the business's notice days
+before its due date; webhook `invoice.upcoming`), and a card used by them that expires within a
+month. Each decided once ((subject, kind) is the key), sent or skipped with the reason; what is
+found long after its moment is recorded and not sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists
+from sqlmodel import Session, col, select
+
+from frontdesk import money
+from frontdesk.db import Database
+from frontdesk.models import (
+    AutopayEnrollment,
+    AutopayNotice,
+    Business,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    PaymentMethod,
+)
+from frontdesk.services import customers, events, invoices, outbox
+from frontdesk.services.autopay import enrolment
+from frontdesk.services.autopay.schedule import moment, notice_at
+from frontdesk.services.links import Links
+
+LATE = timedelta(days=1)
+UPCOMING = "upcoming"
+EXPIRY_WARNING = timedelta(days=30)
+
+
+def _enrolled(db: Database, query_for: str) -> list[tuple[str, str, str]]:
+    with db.unscoped(query_for) as session:
+        rows = session.exec(
+            select(
+                AutopayEnrollment.business_id, AutopayEnrollment.customer_id, AutopayEnrollment.id
+            )
+            .join(Business, col(Business.id) == AutopayEnrollment.business_id)
+            .where(col(AutopayEnrollment.revoked_at).is_(None), col(Business.autopay_enabled))
+        ).all()
+    return [(b, c, e) for b, c, e in rows]
+
+
+def notify_due(db: Database, links: Links, now: datetime) -> int:
+    """Upcoming-charge and expiring-card notices due by `now`, one transaction per customer."""
+    decided = 0
+    for business_id, customer_id, _ in _enrolled(db, "autopay notices visit enrolled customers"):
+        with db.session(business_id) as session:
+            decided += notify(session, customer_id, links, now)
+    return decided
+
+
+def notify(session: Session, customer_id: str, links: Links, now: datetime) -> int:
+    customers.lock(session, customer_id)
+    enrollment = enrolment.current(session, customer_id=customer_id)
+    customer = session.get(Customer, customer_id)
+    if enrollment is None or customer is None:
+        return 0
+    business = session.get(Business, customer.business_id)
+    assert business is not None
+    return _upcoming(session, business, customer, enrollment, links, now) + _expiring(
+        session, business, customer, enrollment, links, now
+    )
+
+
+def _upcoming(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    enrollment: AutopayEnrollment,
+    links: Links,
+    now: datetime,
+) -> int:
+    noticed = exists().where(
+        and_(col(AutopayNotice.subject_id) == Invoice.id, col(AutopayNotice.kind) == UPCOMING)
+    )
+    horizon = (now + timedelta(days=business.autopay_notice_days + 1)).date()
+    waiting = session.exec(
+        select(Invoice).where(
+            Invoice.customer_id == customer.id,
+            Invoice.status == InvoiceStatus.OPEN,
+            col(Invoice.due_date) <= horizon,
+            ~noticed,
+        )
+    ).all()
+    decided = 0
+    for invoice in waiting:
+        at = notice_at(business, invoice)
+        if at is None or at > now or invoice.due_date < enrollment.starts_on:
+            continue
+        view = invoices.views(session, [invoice])[0]
+        reason = _reason(at, now, customer, view.amount_due, enrollment.consented_at)
+        notice = AutopayNotice(
+            business_id=business.id,
+            subject_id=invoice.id,
+            kind=UPCOMING,
+            customer_id=customer.id,
+            due_at=at,
+            sent=not reason,
+            reason=reason,
+        )
+        session.add(notice)
+        session.flush()  # the (invoice, kind) key: a second runner stops here
+        decided += 1
+        if reason:
+            continue
+        _tell_upcoming(session, business, customer, enrollment, invoice, view.amount_due, links)
+    return decided
+
+
+def _reason(at: datetime, now: datetime, customer: Customer, due: int, since: datetime) -> str:
+    if now - at > LATE:
+        return "late"
+    if at < since:
+        return "before enrolment"
+    if not customer.portal_enabled:
+        return "no portal access"
+    if due <= 0:
+        return "nothing due"
+    return ""
+
+
+def _tell_upcoming(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    enrollment: AutopayEnrollment,
+    invoice: Invoice,
+    due: int,
+    links: Links,
+) -> None:
+    method = session.get(PaymentMethod, enrollment.payment_method_id)
+    assert method is not None
+    amount = money.format_amount(due, invoice.currency, business.locale)
+    day = f"{invoice.due_date:%B %-d, %Y}"
+    outbox.email(
+        session,
+        business=business,
+        to=customer.email,
+        subject=f"{business.name} will charge {amount} on {day}",
+        text=(
+            f"Hello {customer.name},\n\nInvoice {invoice.number} from {business.name} is due on "
+            f"{day}. As you asked, {amount} will be charged to your "
+            f"{enrolment.card_name(method)} that day. Nothing to do. To see the invoice, pay "
+            f"another way or turn automatic payments off, open:\n\n"
+            f"{links.payment(business, customer, view=f'invoice/{invoice.number}')}\n"
+        ),
+        reply_to=business.contact_email or "",
+    )
+    events.emit(
+        session,
+        business=business,
+        type="invoice.upcoming",
+        data={
+            "invoice": invoice.id,
+            "number": invoice.number,
+            "customer": customer.id,
+            "amount_due": due,
+            "currency": invoice.currency,
+            "charge_on": invoice.due_date.isoformat(),
+        },
+    )
+
+
+def expires_on(method: PaymentMethod) -> date | None:
+    """The last day the card can be charged (cards run to the end of their month)."""
+    if not method.exp_month or not method.exp_year:
+        return None
+    following = date(method.exp_year + method.exp_month // 12, method.exp_month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _expiring(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    enrollment: AutopayEnrollment,
+    links: Links,
+    now: datetime,
+) -> int:
+    method = session.get(PaymentMethod, enrollment.payment_method_id)
+    assert method is not None
+    last_day = expires_on(method)
+    if last_day is None or method.removed_at is not None:
+        return 0
+    at = moment(last_day - EXPIRY_WARNING, business.time_zone)
+    kind = f"expiring:{last_day:%Y-%m}"
+    if at > now or session.get(AutopayNotice, (method.id, kind)) is not None:
+        return 0
+    reason = "late" if moment(last_day, business.time_zone) < now else ""
+    if not reason and not customer.portal_enabled:
+        reason = "no portal access"
+    session.add(
+        AutopayNotice(
+            business_id=business.id,
+            subject_id=method.id,
+            kind=kind,
+            customer_id=customer.id,
+            due_at=at,
+            sent=not reason,
+            reason=reason,
+        )
+    )
+    session.flush()
+    if not reason:
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=f"Your card for automatic payments to {business.name} expires soon",
+            text=(
+                f"Hello {customer.name},\n\nYour {enrolment.card_name(method)}, which pays "
+                f"{business.name} automatically, expires at the end of {last_day:%B %Y}. To keep "
+                "automatic payments going, add your new card and choose it for automatic "
+                f"payments here:\n\n{links.payment(business, customer, view='payments')}\n"
+            ),
+            reply_to=business.contact_email or "",
+        )
+    return 1
