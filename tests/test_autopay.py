@@ -22,6 +22,7 @@ from frontdesk.models import (
     CreditNote,
     Initiator,
     Invoice,
+    InvoiceReminder,
     InvoiceStatus,
     OutboxItem,
     Payment,
@@ -486,3 +487,24 @@ def test_only_the_customer_turns_it_on_and_anyone_allowed_turns_it_off(desk: Des
     with desk.db.session(desk.id) as session:
         ended = session.exec(select(AutopayEnrollment)).one()
         assert ended.revoked_by == "staff" and ended.consent_text  # the record is kept
+
+
+def test_reminders_before_a_charge_give_way_to_its_notice(desk: Desk) -> None:
+    desk.enroll(desk.card("pm_card_chargeDeclinedLostCard"))
+    invoice = desk.invoice()
+    for days in (-3, 0, 3):
+        desk.run(at(DUE + timedelta(days=days), 10))
+    with desk.db.session(desk.id) as session:
+        decided = {
+            kind: reason
+            for kind, reason in session.exec(
+                select(InvoiceReminder.kind, InvoiceReminder.reason).where(
+                    InvoiceReminder.invoice_id == invoice
+                )
+            ).all()
+        }
+    assert decided["before"] == decided["due"] == "automatic payment"
+    assert decided["after:3"] == ""  # the charge failed: the invoice is overdue like any other
+    assert desk.mail("Reminder:") == [] and len(desk.mail("Overdue:")) == 1
+    assert len(desk.mail("will charge")) == 1
+    assert_books_balance(desk.flow)

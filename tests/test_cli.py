@@ -58,19 +58,19 @@ def wait_for(
 
 
 def free_port() -> int:
-    # Three consecutive free ports: the demo uses PORT, PORT+1 and PORT+2.
+    # Four consecutive free ports: the demo uses PORT to PORT+3.
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
         try:
-            for then in (port + 1, port + 2):
+            for then in (port + 1, port + 2, port + 3):
                 with socket.socket() as next_one:
                     next_one.bind(("127.0.0.1", then))
         except OSError:
             continue
         return port
-    raise RuntimeError("no three free ports in a row")
+    raise RuntimeError("no four free ports in a row")
 
 
 def test_the_console_script_is_installed() -> None:
@@ -241,10 +241,13 @@ def test_demo_serves_the_portal_and_a_sample_website_on_another_origin(
             },
         )
     assert "Jordan Rivera" in home.text and "$420.17 owed" in home.text
-    # One banner says what to open; migrations, three servers and requests say nothing.
+    # One banner says what to open; migrations, four servers and requests say nothing.
     printed = (tmp_path / "demo.log").read_text()
     assert printed.count("Frontdesk demo is running") == 1
     assert printed.count(f"http://127.0.0.1:{port + 1}/account") == 1
+    # Texts go to the local stand-in, which lists them on its own page.
+    assert f"http://127.0.0.1:{port + 3}/" in printed
+    assert "Texts sent from +15550100" in httpx.get(f"http://127.0.0.1:{port + 3}/").text
     assert not [line for line in printed.splitlines() if line.startswith("{")], printed
 
 

@@ -45,7 +45,16 @@ DISTINCT = {
     "confirm": ["Confirm your payment", "Charged to your Visa ending 4242"],
     "declined": ["Payment not completed", "Your card was declined. Nothing was charged."],
     "paid": ["Payment received", "Download the receipt"],
-    "payments": ['id="fd-payments"', "Saved cards", "Partially refunded", "Refunded "],
+    "payments": [
+        'id="fd-payments"',
+        "Saved cards",
+        "Partially refunded",
+        "Refunded ",
+        "Automatic payments",
+        "Next: invoice INV-1044",
+    ],
+    "autopay": ['id="fd-autopay"', "Card to charge", "Turn on automatic payments"],
+    "statements": ['id="fd-statements"', "Statement (PDF)", "owed", "in credit"],
     "add-card": ["Add a card", 'name="consent"'],
     "validation": ['aria-invalid="true"', "Please fix the highlighted fields.", "postal code"],
     "requests": [

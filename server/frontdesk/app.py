@@ -42,6 +42,7 @@ from frontdesk.routes import (
     domains,
     health,
     portal,
+    texts,
     webhooks,
 )
 from frontdesk.routes.dashboard.sign_in import SignInLimits
@@ -174,6 +175,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             *health.routes,
             *portal.routes,
             *webhooks.routes,
+            *texts.routes,
             *domains.routes,
             *attachments.routes,
             *documents.routes,

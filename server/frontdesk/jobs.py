@@ -34,12 +34,14 @@ from frontdesk.services import (
     businesses,
     documents,
     messages,
+    texts,
     webhooks,
 )
 from frontdesk.services.links import Links
 from frontdesk.services.messages import notices as message_notices
 from frontdesk.services.outbox import backoff
 from frontdesk.settings import Settings
+from frontdesk.texts.provider import TextProvider
 
 log = logging.getLogger("frontdesk.jobs")
 # The longest the runner waits between passes while the database is away.
@@ -113,11 +115,24 @@ def file_estimate(item: OutboxItem, context: JobContext) -> None:
         )
 
 
+def send_text(item: OutboxItem, context: JobContext) -> None:
+    """A queued text goes to the SMS provider, unless its customer replied STOP since."""
+    texts.deliver(
+        context.db,
+        business_id=item.business_id,
+        text_id=item.payload["text"],
+        provider=TextProvider.from_settings(context.settings),
+        status_url=f"{context.settings.base_url}/webhooks/texts/status",
+        final=item.attempts >= item.max_attempts,
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "email": mailing.send_email,
     "receipt": mailing.send_receipt,
     "event": fan_out_event,
     "webhook": deliver_webhook,
+    texts.KIND: send_text,
     messages.NOTICE: send_message_notice,
     documents.FILE_ESTIMATE: file_estimate,
 }

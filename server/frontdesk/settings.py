@@ -117,6 +117,13 @@ class Settings(DatabaseSettings):
     # other side (once per unread burst); an open conversation asks for news this often.
     message_notice_minutes: int = Field(default=5, ge=1, le=10080)
     message_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # Text messages through a provider in Twilio's shape: its account, the number texts come
+    # from (E.164, +15550100), and its address (empty: Twilio's own; the demo's local stand-in
+    # otherwise). Without all three, nothing is texted (services/texts.py).
+    sms_base_url: str = ""
+    sms_account_sid: str = ""
+    sms_auth_token: str = ""
+    sms_from: str = ""
 
     @field_validator("secret_key", "trusted_proxies", "dns_servers", mode="before")
     @classmethod
@@ -153,6 +160,13 @@ class Settings(DatabaseSettings):
         if not url.startswith(("http://", "https://")):
             raise ValueError("must be an absolute http(s):// URL")
         return url.rstrip("/")
+
+    @field_validator("sms_from")
+    @classmethod
+    def _sms_number(cls, number: str) -> str:
+        if number and not (number.startswith("+") and number[1:].isdigit() and len(number) <= 16):
+            raise ValueError("must be a number in E.164 form, like +15550100")
+        return number
 
     @field_validator("smtp_url")
     @classmethod
@@ -219,6 +233,11 @@ class Settings(DatabaseSettings):
         if self.private_webhook_hosts is not None:
             return self.private_webhook_hosts
         return self.environment != "production"
+
+    @property
+    def sms_ready(self) -> bool:
+        """Whether texts can be sent: the provider's account, its token and our number are set."""
+        return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)
 
     @property
     def is_production(self) -> bool:

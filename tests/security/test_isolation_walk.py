@@ -21,6 +21,7 @@ from frontdesk.models import (
     ServiceRequest,
     StaffUser,
     Subscription,
+    Text,
     Todo,
 )
 from frontdesk.services import businesses
@@ -40,6 +41,7 @@ SECRETS = (
     "Bravo secret request",
     "Bravo secret contract",
     "Bravo secret plan",
+    "Bravo secret text",
 )
 
 
@@ -116,6 +118,14 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             next_due_at=datetime(2030, 1, 1, 6, tzinfo=UTC),
         )
         session.add(plan)
+        text = Text(
+            business_id=business.id,
+            customer_id=customer.id,
+            purpose="pay_link",
+            to_number="+15550100142",
+            body="Bravo secret text" if secret else "Alpha text",
+        )
+        session.add(text)
         session.flush()
         return {
             "subscription": plan.id,

@@ -64,6 +64,9 @@ PUBLIC = {
     ("GET", "/dashboard/"),
     # Stripe's signature on the raw body (tests/test_payments_apply.py).
     ("POST", "/webhooks/stripe"),
+    # The SMS provider's X-Twilio-Signature on the posted form (tests/test_texts.py).
+    ("POST", "/webhooks/texts"),
+    ("POST", "/webhooks/texts/status"),
     # Caddy's `ask`: no credential, answered only to loopback and private clients
     # (tests/test_domains.py).
     ("GET", "/internal/domains/allow"),

@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select
 from frontdesk import models
 from frontdesk.api import schemas
 from frontdesk.models.billing import LineBase
-from frontdesk.services import businesses, customers, estimates, invoices, payments
+from frontdesk.services import autopay, businesses, customers, estimates, invoices, payments
 
 
 def customer_list(
     session: Session, business: models.Business, rows: Sequence[models.Customer]
 ) -> list[schemas.Customer]:
     balances = customers.balances(session, business=business, customers=list(rows))
+    enrolled = autopay.enrollments(session, customer_ids=[row.id for row in rows])
     return [
         schemas.Customer(
             id=row.id,
@@ -35,10 +36,19 @@ def customer_list(
             portal_enabled=row.portal_enabled,
             balance=balances[row.id].amount,
             currency=business.currency,
+            autopay=_autopay(enrolled.get(row.id)),
             created_at=row.created_at,
         )
         for row in rows
     ]
+
+
+def _autopay(enrollment: models.AutopayEnrollment | None) -> schemas.Autopay:
+    if enrollment is None:
+        return schemas.Autopay(status="off", payment_method=None, since=None)
+    return schemas.Autopay(
+        status="on", payment_method=enrollment.payment_method_id, since=enrollment.consented_at
+    )
 
 
 def customer(session: Session, business: models.Business, row: models.Customer) -> schemas.Customer:

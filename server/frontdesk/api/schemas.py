@@ -68,6 +68,14 @@ class AddressOut(Output):
     country: str
 
 
+class Autopay(Output):
+    """Automatic payments, which only the customer turns on (in their portal)."""
+
+    status: Literal["on", "off"]
+    payment_method: str | None = Field(description="The saved card charged, when on.")
+    since: datetime | None = Field(description="When the customer agreed, when on.")
+
+
 class Customer(Output):
     id: str
     object: Literal["customer"] = "customer"
@@ -79,6 +87,7 @@ class Customer(Output):
     portal_enabled: bool
     balance: int = Field(description="Owed (positive) or held in credit (negative), minor units.")
     currency: str
+    autopay: Autopay
     created_at: datetime
 
 

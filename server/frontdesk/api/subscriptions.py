@@ -119,6 +119,106 @@ class Cancel(Input):
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
+class SubscriptionUpdate(Input):
+    """New terms for a plan (what is left out stays as it is). Each period's invoice uses them
+    from the next one; for the period already invoiced, see `proration`."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] | None = None
+    lines: Annotated[list[PlanLineIn], Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Every line of the plan, replacing those it has."
+    )
+    days_until_due: Annotated[int, Field(ge=0, le=90)] | None = None
+    proration: Literal["now", "next_period"] | None = Field(
+        default=None,
+        description="Needed when the amount changes inside a period already invoiced at the "
+        "old one. `now`: an invoice for the difference over the days left (an increase) or "
+        "account credit (a decrease), today; `next_period`: nothing for the current period.",
+    )
+
+    def edit(self) -> subscriptions.Edit:
+        lines = None
+        if self.lines is not None:
+            lines = [
+                LineInput(line.description, line.unit_amount, line.quantity, line.tax_rate_bp)
+                for line in self.lines
+            ]
+        return subscriptions.Edit(
+            name=self.name,
+            lines=lines,
+            days_until_due=self.days_until_due,
+            proration=self.proration or "",
+        )
+
+
+class ProrationOut(Output):
+    """The period already invoiced at the old amount, from the day of the change to its end."""
+
+    period_starts_on: date
+    period_ends_on: date
+    changes_on: date = Field(description="Today where the business is: the first day prorated.")
+    days_in_period: int
+    days_left: int = Field(description="From `changes_on` to the period's end, both included.")
+    unused: int = Field(description="The days left at the old amount (minor units).")
+    remaining: int = Field(description="The same days at the new amount.")
+    adjustment: int = Field(
+        description="`remaining - unused`: invoiced now (above 0) or credited (below 0) with "
+        "`proration: now`."
+    )
+    invoice: str = Field(description="The number of the invoice that billed the period.")
+
+
+class ChangePreview(Output):
+    object: Literal["subscription_change_preview"] = "subscription_change_preview"
+    subscription: str
+    currency: str
+    old_amount: int = Field(description="Each period's invoice now, tax included.")
+    new_amount: int = Field(description="Each period's invoice after the change.")
+    next_invoice_on: date | None
+    proration: ProrationOut | None = Field(
+        description="Null when nothing is prorated: the amount is the same, or no period "
+        "runs on an invoice (not started, skipped while paused, at its last day's end)."
+    )
+
+    @classmethod
+    def of(cls, seen: subscriptions.Preview) -> ChangePreview:
+        prorated = seen.proration
+        return cls(
+            subscription=seen.subscription.id,
+            currency=seen.subscription.currency,
+            old_amount=seen.old_amount,
+            new_amount=seen.new_amount,
+            next_invoice_on=seen.next_on,
+            proration=None
+            if prorated is None
+            else ProrationOut(
+                period_starts_on=prorated.first,
+                period_ends_on=prorated.last,
+                changes_on=prorated.on,
+                days_in_period=prorated.days,
+                days_left=prorated.days_left,
+                unused=prorated.unused,
+                remaining=prorated.remaining,
+                adjustment=prorated.adjustment,
+                invoice=seen.invoice_number,
+            ),
+        )
+
+
+class Change(Output):
+    """One saved change of the plan; the latest first."""
+
+    id: str
+    old_amount: int
+    new_amount: int
+    proration: Literal["now", "next_period", "none"]
+    days_left: int
+    days_in_period: int
+    adjustment: int = Field(description="Invoiced (above 0) or credited (below 0) at once.")
+    invoice: str | None = Field(description="The adjustment invoice, if any.")
+    credit_note: str | None = Field(description="The account credit, if any.")
+    created_at: datetime
+
+
 class IntervalOut(Output):
     every: Literal["week", "month", "year"] = Field(description="A quarter is 3 months.")
     count: int
@@ -162,6 +262,7 @@ class Subscription(Output):
     customer_can_cancel: bool
     customer_can_pause: bool
     periods: list[Period]
+    changes: list[Change] = Field(description="Its edits, the latest first.")
     created_at: datetime
     updated_at: datetime
 
@@ -202,6 +303,27 @@ def listed(session: Session, rows: Sequence[models.Subscription]) -> list[Subscr
                 quiet=period.quiet,
             )
         )
+    changes: dict[str, list[Change]] = defaultdict(list)
+    edits = (
+        select(models.SubscriptionChange)
+        .where(col(models.SubscriptionChange.subscription_id).in_([row.id for row in rows]))
+        .order_by(col(models.SubscriptionChange.created_at).desc())
+    )
+    for edit in session.exec(edits):
+        changes[edit.subscription_id].append(
+            Change(
+                id=edit.id,
+                old_amount=edit.old_amount,
+                new_amount=edit.new_amount,
+                proration=edit.proration,
+                days_left=edit.days_left,
+                days_in_period=edit.days_in_period,
+                adjustment=edit.adjustment,
+                invoice=edit.invoice_id,
+                credit_note=edit.credit_note_id,
+                created_at=edit.created_at,
+            )
+        )
     return [
         Subscription(
             id=row.id,
@@ -227,6 +349,7 @@ def listed(session: Session, rows: Sequence[models.Subscription]) -> list[Subscr
             customer_can_cancel=row.customer_can_cancel,
             customer_can_pause=row.customer_can_pause,
             periods=periods[row.id],
+            changes=changes[row.id],
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -1,5 +1,5 @@
-"""`frontdesk demo`: the seeded demo business, its sample website and the local Stripe sandbox,
-each on its own port."""
+"""`frontdesk demo`: the seeded demo business, its sample website, the local Stripe sandbox and
+the local texts stand-in, each on its own port."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ from frontdesk.settings import (
     load,
     sandbox_secrets,
 )
+from frontdesk.texts import sandbox as texts_sandbox
+
+# The number the demo's texts come from (a fictional one).
+DEMO_SMS_FROM = "+15550100"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -85,6 +89,14 @@ def demo_settings(data_dir: Path, port: int) -> Settings:
             "stripe_api_base": f"http://127.0.0.1:{port + 2}",
             "stripe_connect_client_id": "ca_sandbox",
         }
+    if not os.environ.get("FRONTDESK_SMS_ACCOUNT_SID"):
+        sid, token = texts_sandbox.credentials(secret_key)
+        stripe_settings |= {
+            "sms_base_url": f"http://127.0.0.1:{port + 3}",
+            "sms_account_sid": sid,
+            "sms_auth_token": token,
+            "sms_from": DEMO_SMS_FROM,
+        }
     return load(
         environment="demo",
         data_dir=data_dir,
@@ -96,7 +108,10 @@ def demo_settings(data_dir: Path, port: int) -> Settings:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     host, port, site_port, sandbox_port = "127.0.0.1", args.port, args.port + 1, args.port + 2
-    for taken in (p for p in (port, site_port, sandbox_port) if not _port_free(host, p)):
+    texts_port = args.port + 3
+    for taken in (
+        p for p in (port, site_port, sandbox_port, texts_port) if not _port_free(host, p)
+    ):
         raise CommandError(
             f"port {taken} is already in use (is another `frontdesk demo` running?); "
             f"pick free ones with --port {port + 100}"
@@ -129,6 +144,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             store.create_ready_account(seeded.business.name, account_id=demo.DEMO_ACCOUNT)
             store.save()
         servers.append((sandbox, sandbox_port))
+    uses_texts_sandbox = not os.environ.get("FRONTDESK_SMS_ACCOUNT_SID")
+    if uses_texts_sandbox:
+        texts_app = texts_sandbox.create_app(
+            account_sid=settings.sms_account_sid,
+            auth_token=settings.sms_auth_token,
+            number=settings.sms_from,
+            inbound_url=f"{settings.base_url}/webhooks/texts",
+            # Kept beside the database: a restarted demo still lists the texts it sent.
+            state=texts_sandbox.State.open(data_dir / "texts-sandbox.json"),
+        )
+        servers.append((texts_app, texts_port))
     print(
         "\nFrontdesk demo is running (test mode: no real money moves).\n\n"
         f"  Sample business website, signed in as {seeded.signed_in_customer.name}:\n"
@@ -144,6 +170,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             else ""
         )
         + "  Emails it would send wait in the dashboard's Developers page.\n"
+        + (
+            f"  Texts go to the local texts stand-in at http://{host}:{texts_port}/, where\n"
+            f"    {seeded.signed_in_customer.phone} can reply STOP; the dashboard's Texts page\n"
+            "    lists them.\n"
+            if uses_texts_sandbox
+            else ""
+        )
         + f"  Data: {data_dir}   (Ctrl+C stops)\n",
         flush=True,
     )

@@ -62,12 +62,15 @@ from frontdesk.models.service_requests import (
     ServiceRequestEvent,
     ServiceRequestStatus,
 )
+from frontdesk.models.statements import StatementMail
 from frontdesk.models.subscriptions import (
     Interval,
     Subscription,
+    SubscriptionChange,
     SubscriptionPeriod,
     SubscriptionStatus,
 )
+from frontdesk.models.texts import Text, TextStatus
 from frontdesk.models.todos import Todo, TodoAssignee
 
 __all__ = [
@@ -75,10 +78,10 @@ __all__ = [
     "Attachment",
     "AttemptStatus",
     "AuditEvent",
+    "AuthorKind",
     "AutopayAttempt",
     "AutopayEnrollment",
     "AutopayNotice",
-    "AuthorKind",
     "BooksCheck",
     "Business",
     "CreditNote",
@@ -125,10 +128,14 @@ __all__ = [
     "StaffInvitation",
     "StaffRole",
     "StaffUser",
+    "StatementMail",
     "Subscription",
+    "SubscriptionChange",
     "SubscriptionPeriod",
     "SubscriptionStatus",
     "TenantScoped",
+    "Text",
+    "TextStatus",
     "Todo",
     "TodoAssignee",
     "WebhookDelivery",

@@ -39,6 +39,8 @@ class Business(SQLModel, table=True):
     reminders_before_days: int | None = 3
     reminders_on_due: bool = True
     reminders_after_days: list[int] = Field(default_factory=lambda: [3, 7, 14], sa_type=JSON)
+    # The same reminders by text message too, to customers who agreed to texts (services/texts.py).
+    reminders_by_text: bool = False
     tips_enabled: bool = False
     tip_basis_points: list[int] = Field(
         default_factory=lambda: list(DEFAULT_TIP_BASIS_POINTS), sa_type=JSON
@@ -69,6 +71,8 @@ class Business(SQLModel, table=True):
     late_fee_fixed: int = 0
     late_fee_basis_points: int = 0
     late_fee_days: int = 15
+    # Monthly statements by email on the 1st (services/statements.py), off unless it says so.
+    statements_emailed: bool = False
     # Automatic payments (services/autopay/): whether customers may turn them on, whether an
     # invoice is charged on its due date ("due") or when it is issued ("issue"), a notice this
     # many days before a due-date charge (0: none), and the days after the first try on which a

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field
 
 from frontdesk.models.base import (
@@ -90,4 +90,37 @@ class SubscriptionPeriod(TenantScoped, table=True):
     invoice_id: str | None = Field(default=None, foreign_key="invoice.id", max_length=40)
     # The notice email was left out: the period was already long past when it was billed.
     quiet: bool = False
+    created_at: datetime = created_at_field()
+
+
+class SubscriptionChange(TenantScoped, table=True):
+    """One saved edit of a plan (its lines, name or terms) and what it did about the period
+    already invoiced at the old amount: an adjustment invoice or account credit at once, or
+    nothing until the next period. The (subscription, nonce) key makes a form sent twice (a
+    double click, a retry) one change."""
+
+    __tablename__ = "subscription_change"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "nonce", name="uq_subscription_change_nonce"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("sch"), primary_key=True, max_length=40)
+    subscription_id: str = Field(foreign_key="subscription.id", index=True, max_length=40)
+    nonce: str = Field(max_length=64)
+    # Each period's invoice before and after, tax included (minor units).
+    old_amount: int
+    new_amount: int
+    # now (adjusted at once), next_period (the new amount from the next invoice), none (there
+    # was nothing to prorate: the amount is the same, or no period is running on its invoice).
+    proration: str = Field(max_length=20)
+    # The period prorated, and its days left (the day of the change included) of all its days.
+    period: int | None = None
+    days_left: int = 0
+    days_in_period: int = 0
+    # Invoiced now (above 0) or credited now (below 0).
+    adjustment: int = 0
+    invoice_id: str | None = Field(default=None, foreign_key="invoice.id", max_length=40)
+    credit_note_id: str | None = Field(default=None, foreign_key="credit_note.id", max_length=40)
+    old_lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    new_lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = created_at_field()

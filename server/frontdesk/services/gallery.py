@@ -22,7 +22,7 @@ from frontdesk.models import (
     Refund,
 )
 from frontdesk.models.business import DEFAULT_TIP_BASIS_POINTS
-from frontdesk.services import lines, payments
+from frontdesk.services import lines, payments, statements
 from frontdesk.services.customers import Balance
 from frontdesk.services.gallery_conversation import Conversation, conversation
 from frontdesk.services.invoices import Applied, Charge, InvoiceView
@@ -295,3 +295,23 @@ def _card(
         consent_text=payments.consent_for(business),
         consented_at=_moment(today - timedelta(days=100)),
     )
+
+
+def sample_statements(business: Business, today: date) -> list[statements.Statement]:
+    """The last two months of a sample account, newest first: one closing owed, one in credit."""
+    last = statements.previous_month(statements.month_of(today))
+    before = statements.previous_month(last)
+
+    def line(
+        month: date, day: int, kind: str, number: str, said: str, amount: int
+    ) -> statements.Line:
+        return statements.Line(month.replace(day=day), kind, number, said, amount)
+
+    account = [
+        line(before, 3, "invoice", "INV-1040", "Invoice", 9500),
+        line(before, 9, "credit", "", "Credit for a visit missed on account of rain", -1250),
+        line(before, 12, "payment", "INV-1040", "Payment, Card", -9500),
+        line(last, 2, "invoice", "INV-1041", "Invoice", 12000),
+        line(last, 20, "payment", "INV-1041", "Payment, Card", -5000),
+    ]
+    return [statements.build(account, month, business.currency) for month in (last, before)]

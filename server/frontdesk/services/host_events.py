@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from frontdesk.models import (
+    AutopayEnrollment,
     Business,
     Customer,
     Document,
@@ -125,6 +126,22 @@ def card_changed(business: Business, customer: Customer, method_id: str, change:
     """A saved card made the default (`change` "default") or removed ("remove")."""
     type = "payment-method-default-changed" if change == "default" else "payment-method-removed"
     return _event(business, customer, type, {"kind": "payment_method", "id": method_id})
+
+
+def autopay_changed(
+    session: Session, business: Business, customer: Customer, enrollment: AutopayEnrollment
+) -> Event:
+    """The customer turned automatic payments on (or moved them to another card) or off (twin
+    autopay.enrolled or autopay.revoked); the words they agreed to stay with us."""
+    on = enrollment.revoked_at is None
+    kind = "autopay.enrolled" if on else "autopay.revoked"
+    twin = events.latest(session, type=kind, enrollment=enrollment.id)
+    thing = {
+        "kind": "autopay",
+        "id": enrollment.payment_method_id,
+        "status": "on" if on else "off",
+    }
+    return _event(business, customer, "autopay-changed", thing, twin)
 
 
 def customer_updated(session: Session, business: Business, customer: Customer) -> Event:

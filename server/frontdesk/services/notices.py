@@ -6,7 +6,16 @@ from sqlmodel import Session
 
 from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
-from frontdesk.services import audit, customers, documents, estimates, invoices, outbox, pdfs
+from frontdesk.services import (
+    audit,
+    customers,
+    documents,
+    estimates,
+    invoices,
+    outbox,
+    pdfs,
+    statements,
+)
 from frontdesk.services.links import Links
 from frontdesk.storage import Storage
 
@@ -80,12 +89,20 @@ def document_sent(
 def attachment(
     session: Session, *, business: Business, reference: str, store: Storage
 ) -> tuple[bytes, str]:
-    """The PDF an email names (`estimate:est_...`, as `document_sent` queues it, or a signed
-    document's copy, `document:doc_...`) and its file name, made or read when the email goes."""
+    """The PDF an email names (`estimate:est_...`, as `document_sent` queues it, a signed
+    document's copy, `document:doc_...`, or a monthly statement) and its file name, made or read
+    when the email goes."""
     kind, _, estimate_id = reference.partition(":")
     if kind == documents.SIGNED_COPY:
         found = documents.get(session, document_id=estimate_id)
         return documents.signed_copy(session, document=found, store=store)
+    if kind == "statement":  # statement:<customer>:<month>, as statement_mail queues it
+        customer_id, _, month = estimate_id.partition(":")
+        customer = customers.get(session, business=business, customer_id=customer_id)
+        statement = statements.compute(
+            session, business=business, customer=customer, month=statements.parse_month(month)
+        )
+        return pdfs.statement_pdf(business, customer, statement), f"statement-{month}.pdf"
     if kind != "estimate":
         raise LookupError(f"no attachment of kind {kind!r}")
     estimate = estimates.get_by_reference(session, business=business, reference=estimate_id)

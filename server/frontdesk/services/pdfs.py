@@ -27,7 +27,7 @@ from frontdesk.models import (
     RefundCause,
 )
 from frontdesk.rendering import format_day, method_name
-from frontdesk.services import estimates
+from frontdesk.services import estimates, statements
 from frontdesk.services.businesses import today
 from frontdesk.services.invoices import REFUND_COUNTS, Applied, InvoiceView
 from frontdesk.services.payments import PaymentView
@@ -312,4 +312,69 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     pdf.set_font("DejaVu", "", 10)
     pdf.set_text_color(*INK)
     pdf.cell(0, 6, f"Thank you for your payment to {business.name}.")
+    return bytes(pdf.output())
+
+
+STATEMENT_TOTALS = (
+    ("Invoiced", ("invoice", "late_fee")),
+    ("Paid", ("payment",)),
+    ("Credits", ("credit",)),
+    ("Refunds", ("refund",)),
+    ("Voided", ("void",)),
+)
+
+
+def statement_pdf(business: Business, customer: Customer, statement: statements.Statement) -> bytes:
+    """The month line by line with the balance after each, then opening + activity = closing."""
+    pdf = _Document(business)
+    label = statements.month_label(statement.month, business.locale)
+    pdf.letterhead("Statement", label)
+    pdf.party("Statement for", customer)
+
+    def signed(amount: int) -> str:
+        shown = pdf.money(abs(amount), statement.currency)
+        return MINUS + shown if amount < 0 else shown
+
+    first, last = (format_day(day, business.locale) for day in (statement.month, statement.ends))
+    pdf.facts([("Period", f"{first} \u2013 {last}"), ("Opening", signed(statement.opening))])
+    widths = (28, 94, 26, 26)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.set_text_color(*GREY)
+    for width, heading, align in zip(
+        widths, ("Date", "Details", "Amount", "Balance"), "LLRR", strict=True
+    ):
+        pdf.cell(width, 7, heading, align=align)
+    pdf.ln()
+    pdf.rule()
+    pdf.set_text_color(*INK)
+    pdf.set_font("DejaVu", "", 10)
+    for line, balance in statement.running():
+        y = pdf.get_y()
+        details = (
+            f"{line.description} \u00b7 {line.reference}" if line.reference else line.description
+        )
+        pdf.cell(widths[0], 6, format_day(line.day, business.locale))
+        pdf.multi_cell(widths[1], 6, details, new_x="LMARGIN", new_y="NEXT")
+        bottom = pdf.get_y()
+        pdf.set_xy(18 + widths[0] + widths[1], y)
+        pdf.cell(widths[2], 6, signed(line.amount), align="R")
+        pdf.cell(widths[3], 6, signed(balance), align="R")
+        pdf.set_y(max(bottom, y + 6) + 1)
+    if not statement.lines:
+        pdf.cell(0, 6, "No activity this month.", new_x="LMARGIN", new_y="NEXT")
+    pdf.rule()
+    pdf.ln(2)
+    pdf.total_row("Opening balance", signed(statement.opening))
+    for name, kinds in STATEMENT_TOTALS:
+        if any(line.kind in kinds for line in statement.lines):
+            pdf.total_row(name, signed(statement.total(*kinds)))
+    pdf.total_row("Closing balance", signed(statement.closing), bold=True)
+    closing = pdf.money(abs(statement.closing), statement.currency)
+    pdf.notes(
+        f"You owe {closing}."
+        if statement.closing > 0
+        else f"{closing} in credit."
+        if statement.closing < 0
+        else "Nothing owed."
+    )
     return bytes(pdf.output())

@@ -1,11 +1,13 @@
-"""Payment reminders by email, on the business's schedule: a few days before an invoice is due, on
-the day, and some days after it; each at 09:00 where the business is, once per (invoice, kind).
+"""Payment reminders by email (and by text, where the business wants it), on the business's
+schedule: a few days before an invoice is due, on the day, and some days after it; each at 09:00
+where the business is, once per (invoice, kind).
 
 The scheduler asks every minute (scheduler.KINDS). Each invoice is decided in its own transaction
 under its row's lock, after reading it again: a payment that lands first stops the reminder, and
 a second runner that waited for the lock finds the reminder decided. The (invoice, kind) key of
 InvoiceReminder is the wall behind that. A reminder found more than a day after its moment (the
-server was away) is recorded as skipped, never sent late as part of a burst of stale mail."""
+server was away) is recorded as skipped, never sent late as part of a burst of stale mail.
+A text is its own kind ("text:due"), decided the same way, once, beside the email."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from frontdesk.models import (
     InvoiceReminder,
     InvoiceStatus,
 )
-from frontdesk.services import audit, invoices, outbox
+from frontdesk.services import audit, autopay, invoices, outbox, texts
 from frontdesk.services.errors import Invalid
 from frontdesk.services.links import Links
 
@@ -37,6 +39,7 @@ LATE = timedelta(days=1)
 MOST_DAYS = 90
 MOST_AFTER = 5
 SYSTEM = audit.Actor(Initiator.SYSTEM, "scheduler")
+TEXT = "text:"  # the text beside an email reminder: "text:before", "text:after:7"
 
 
 def schedule(business: Business, due_date: date) -> list[tuple[str, date]]:
@@ -57,10 +60,12 @@ def moment(day: date, time_zone: str) -> datetime:
 
 
 def _waiting(business: Business, invoice: Invoice, done: set[str], now: datetime) -> list[str]:
+    channels = ["", TEXT] if business.reminders_by_text else [""]
     return [
-        kind
+        channel + kind
         for kind, day in schedule(business, invoice.due_date)
-        if kind not in done and moment(day, business.time_zone) <= now
+        for channel in channels
+        if channel + kind not in done and moment(day, business.time_zone) <= now
     ]
 
 
@@ -140,20 +145,28 @@ def remind(session: Session, invoice_id: str, links: Links, now: datetime) -> in
     )
     view = invoices.views(session, [invoice])[0]
     days = dict(schedule(business, invoice.due_date))
+    # Charged automatically on its due date: the notice before the charge replaces the reminders
+    # up to then; the ones after it still go if the charge did not settle the invoice.
+    automatic = autopay.charges_on_due(session, business=business, invoice=invoice)
     decided = 0
     for kind in _waiting(business, invoice, done, now):
-        at = moment(days[kind], business.time_zone)
+        by_text, of = kind.startswith(TEXT), kind.removeprefix(TEXT)
+        at = moment(days[of], business.time_zone)
+        reason = _reason(days[of], at, invoice, customer, view, now)
+        if automatic and not of.startswith("after"):
+            reason = reason or "automatic payment"
         record = InvoiceReminder(
             business_id=business.id,
             invoice_id=invoice.id,
             kind=kind,
             due_at=at,
             decided_at=now,
-            reason=_reason(days[kind], at, invoice, customer, view, now),
+            reason=reason or (texts.refusal(customer) if by_text else ""),
         )
         if not record.reason:
             record.sent, record.amount_due = True, view.amount_due
-            _email(session, business, customer, invoice, kind, view.amount_due, links)
+            send = _text if by_text else _email
+            send(session, business, customer, invoice, of, view.amount_due, links)
         session.add(record)
         session.flush()  # the (invoice, kind) key: a second runner stops here
         decided += 1
@@ -221,6 +234,37 @@ def _email(
     )
 
 
+def _text(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    invoice: Invoice,
+    kind: str,
+    amount_due: int,
+    links: Links,
+) -> None:
+    link = links.payment(business, customer, view=f"pay/{invoice.number}", pay_only=True)
+    texts.reminder(
+        session,
+        business=business,
+        customer=customer,
+        invoice=invoice,
+        kind=kind,
+        amount_due=amount_due,
+        link=link,
+    )
+    SYSTEM.record(
+        session,
+        business.id,
+        "invoice.reminded",
+        "customer",
+        customer.id,
+        invoice=invoice.number,
+        kind=kind,
+        channel="text",
+    )
+
+
 @dataclass(frozen=True)
 class ReminderSettings:
     """The settings form as typed: each kind's switch, and its days."""
@@ -230,6 +274,8 @@ class ReminderSettings:
     on_due: bool
     after: bool
     after_days: str  # "3, 7, 14"
+    # Each reminder by text as well, to customers who agreed to texts.
+    by_text: bool = False
 
 
 def _days(typed: Iterable[str]) -> list[int] | None:
@@ -265,6 +311,7 @@ def update_settings(
         "reminders_before_days": before[0] if wanted.before and before else None,
         "reminders_on_due": wanted.on_due,
         "reminders_after_days": sorted(set(after or [])) if wanted.after else [],
+        "reminders_by_text": wanted.by_text,
     }
     changed = [name for name, value in values.items() if getattr(business, name) != value]
     for name in changed:

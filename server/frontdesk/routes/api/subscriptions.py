@@ -1,5 +1,5 @@
 """Subscriptions through the API: make a plan for a customer, read and list plans with their
-periods, pause, resume and cancel one."""
+periods, change one (with a preview of its proration), pause, resume and cancel one."""
 
 from __future__ import annotations
 
@@ -55,6 +55,32 @@ def create_subscription(call: Call) -> shapes.Subscription:
         now=utcnow(),
     )
     return _shown(call, row)
+
+
+def update_subscription(call: Call) -> shapes.Subscription:
+    body: shapes.SubscriptionUpdate = call.body
+    row, _ = subscriptions.change(
+        call.session,
+        business=call.business,
+        subscription=_subscription(call),
+        edit=body.edit(),
+        actor=call.actor,
+        links=call.links,
+        today=businesses.today(call.business),
+        now=utcnow(),
+    )
+    return _shown(call, row)
+
+
+def preview_subscription_change(call: Call) -> shapes.ChangePreview:
+    body: shapes.SubscriptionUpdate = call.body
+    seen = subscriptions.preview(
+        call.session,
+        subscription=_subscription(call),
+        edit=body.edit(),
+        today=businesses.today(call.business),
+    )
+    return shapes.ChangePreview.of(seen)
 
 
 def pause_subscription(call: Call) -> shapes.Subscription:
@@ -133,6 +159,33 @@ operations = [
         TAG,
         get_subscription,
         shapes.Subscription,
+    ),
+    Operation(
+        "PATCH",
+        SUBSCRIPTION,
+        "update_subscription",
+        "Change a plan's lines, name or terms",
+        TAG,
+        update_subscription,
+        shapes.Subscription,
+        body=shapes.SubscriptionUpdate,
+        description="Paused plans too; not ended or cancelled ones. When the amount changes "
+        "inside a period already invoiced, say what `proration` to apply: `now` sends an "
+        "invoice for the difference over the days left (or credits the account for a "
+        "decrease), `next_period` leaves the current period as invoiced. The change is listed "
+        "in `changes`; `subscription.updated` is sent and both sides are emailed.",
+    ),
+    Operation(
+        "POST",
+        SUBSCRIPTION + "/change-preview",
+        "preview_subscription_change",
+        "Preview a change of plan and its proration",
+        TAG,
+        preview_subscription_change,
+        shapes.ChangePreview,
+        body=shapes.SubscriptionUpdate,
+        description="The same body as `PATCH`, answered with the figures it would use; "
+        "nothing changes.",
     ),
     Operation(
         "POST",

@@ -5,6 +5,7 @@ from starlette.routing import BaseRoute
 
 from frontdesk.routes.dashboard import (
     activity,
+    autopay,
     connect,
     customers,
     developers,
@@ -20,7 +21,10 @@ from frontdesk.routes.dashboard import (
     settings,
     sign_in,
     staff,
+    statements,
+    subscription_changes,
     subscriptions,
+    texts,
     theme,
     todos,
 )
@@ -30,11 +34,14 @@ routes: list[BaseRoute] = [
     *customers.routes,
     *messages.routes,
     *todos.routes,
+    *texts.routes,
     *invoices.routes,
     *estimates.routes,
     *service_requests.routes,
     *documents.routes,
     *subscriptions.routes,
+    *subscription_changes.routes,
+    *autopay.routes,  # before payments': /payments/automatic is not a payment
     *payments.routes,
     *theme.routes,
     *gallery.routes,
@@ -42,6 +49,7 @@ routes: list[BaseRoute] = [
     *connect.routes,
     *domains.routes,
     *reminders.routes,
+    *statements.routes,
     *staff.routes,
     *developers.routes,
     *activity.routes,

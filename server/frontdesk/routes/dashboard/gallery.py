@@ -19,10 +19,13 @@ from frontdesk.models import Business, PaymentStatus
 from frontdesk.routes.dashboard import (
     gallery_conversation,
     gallery_documents,
+    gallery_payments,
+    gallery_statements,
     gallery_subscriptions,
 )
 from frontdesk.routes.dashboard.frame import Staff, page, preview_page
 from frontdesk.routes.portal import (
+    autopay,
     documents,
     frame,
     messages,
@@ -210,16 +213,10 @@ STATES = [
         lambda b, s: {"payment": s.payment(PaymentStatus.SUCCEEDED), "popup": "", "current": "pay"},
     ),
     State(
-        "payments",
-        "Payments and saved cards",
-        "fragments/payments/history.html",
-        lambda b, s: {
-            "payments": s.history,
-            "methods": s.methods,
-            "current": "payments",
-            "notice": "",
-        },
+        "payments", "Payments and saved cards", gallery_payments.HISTORY, gallery_payments.history
     ),
+    State("autopay", "Turning on automatic payments", autopay.PANEL, gallery_payments.autopay_form),
+    State("statements", "Monthly statements", gallery_statements.LIST, gallery_statements.months),
     State(
         "add-card",
         "Adding a card",

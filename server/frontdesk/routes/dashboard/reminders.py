@@ -22,6 +22,7 @@ def _wanted(form: FormData) -> reminders.ReminderSettings:
         on_due=form.get("reminders_on_due") == "yes",
         after=form.get("reminders_after") == "yes",
         after_days=str(form.get("reminders_after_days", "")),
+        by_text=form.get("reminders_by_text") == "yes",
     )
 
 

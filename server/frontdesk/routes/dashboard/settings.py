@@ -42,6 +42,7 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "late_fee_amount": money.to_decimal(business.late_fee_fixed, business.currency),
         "late_fee_percent": f"{business.late_fee_basis_points / 100:g}",
         "origin_check": None,
+        "texts_ready": settings.sms_ready,
         "account": connect.status(business),
         "domain": (domain := domains.current(who.session)),
         "domain_records": domains.records(domain, target=settings.domain_target) if domain else [],

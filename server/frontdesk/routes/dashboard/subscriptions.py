@@ -205,6 +205,12 @@ def detail_context(who: Staff, subscription: Subscription, **extra: Any) -> dict
         "may_pause": subscription.status == SubscriptionStatus.ACTIVE and not ending,
         "may_resume": subscription.status == SubscriptionStatus.PAUSED,
         "may_cancel": going,
+        # Paused plans too: their lines change for the periods billed after the pause.
+        "may_edit": going,
+        "changes": subscriptions.saved_changes(who.session, subscription=subscription),
+        "change_words": lambda change: subscriptions.change_words(
+            who.session, who.business, subscription, change
+        ),
         # Once it ends with its period, only ending it sooner is left.
         "cancel_modes": (
             {"now": subscriptions.CANCEL_MODES["now"]} if ending else subscriptions.CANCEL_MODES

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Mount
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.routes.portal import (
     assets,
+    autopay,
     documents,
     estimates,
     home,
@@ -20,6 +21,7 @@ from frontdesk.routes.portal import (
     profile,
     service_requests,
     sign_in,
+    statements,
     subscriptions,
     todos,
 )
@@ -37,6 +39,8 @@ routes: list[BaseRoute] = [
             *estimates.routes,
             *pay.routes,
             *payments.routes,
+            *autopay.routes,
+            *statements.routes,
             *profile.routes,
             *service_requests.routes,
             *messages.routes,

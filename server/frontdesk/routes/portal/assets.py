@@ -16,17 +16,20 @@ from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import payments as payment_routes
+from frontdesk.routes.portal import statements as statement_routes
 from frontdesk.services import businesses, pdfs, portal, themes
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
 
 
-# What a download token may name: "invoice:INV-1042", "estimate:EST-101", "receipt:pay_...".
+# What a download token may name: "invoice:INV-1042", "estimate:EST-101", "receipt:pay_...",
+# "statement:2026-11".
 DOCUMENTS = {
     "invoice": invoice_routes.pdf,
     "estimate": estimate_routes.pdf,
     "receipt": payment_routes.pdf,
+    "statement": statement_routes.pdf,
 }
 
 

@@ -24,7 +24,7 @@ from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
-from frontdesk.services.errors import Invalid, NotFound
+from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.links import Limits
 from frontdesk.services.rate_limits import Limit, Limited
 from frontdesk.tokens import InvalidToken
@@ -306,6 +306,8 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
         return notice(request, DATABASE_AWAY)  # the database logs its own going and coming
     except NotFound:
         return notice(request, NOT_FOUND)
+    except Forbidden as refused:
+        return notice(request, PortalError(403, "Not possible here", f"{refused} Nothing changed."))
     except ProcessorError as error:
         # The processor is away or refused us (not the card: card errors are handled where a
         # payment is made). The transaction rolled back, so nothing changed; its own wording

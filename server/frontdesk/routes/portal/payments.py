@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import card_setup, host_events, payments, pdfs
+from frontdesk.services import autopay, card_setup, host_events, payments, pdfs
 from frontdesk.services.errors import Invalid, NotFound
 
 
@@ -22,6 +22,7 @@ def history_context(session: Session, business: Business, customer: Customer) ->
     return {
         "payments": payments.history(session, business=business, customer=customer),
         "methods": payments.saved_methods(session, business=business, customer=customer),
+        "autopay": autopay.panel(session, business=business, customer=customer, choosing=None),
         "current": "payments",
         "notice": "",
     }

@@ -4,22 +4,45 @@ customer read about them (reading)."""
 
 from frontdesk.services.autopay.charging import charge_due
 from frontdesk.services.autopay.enrolment import (
+    charges_on_due,
     consent_text,
     current,
     digest,
     eligible_cards,
     enroll,
+    enrollments,
     revoke,
 )
 from frontdesk.services.autopay.notices import notify_due
+from frontdesk.services.autopay.reading import (
+    Charge,
+    Failed,
+    Panel,
+    failed,
+    history,
+    panel,
+    upcoming,
+)
+from frontdesk.services.autopay.terms import AutopayTerms, update
 
 __all__ = [
+    "AutopayTerms",
+    "Charge",
+    "Failed",
+    "Panel",
     "charge_due",
+    "charges_on_due",
     "consent_text",
     "current",
     "digest",
     "eligible_cards",
     "enroll",
+    "enrollments",
+    "failed",
+    "history",
     "notify_due",
+    "panel",
     "revoke",
+    "upcoming",
+    "update",
 ]

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
-from frontdesk import money
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import (
     AttemptStatus,
@@ -38,8 +37,8 @@ from frontdesk.models import (
 )
 from frontdesk.models.autopay import FINAL
 from frontdesk.processors import Intent, Processor
-from frontdesk.services import audit, customers, events, invoices, outbox
-from frontdesk.services.autopay import enrolment
+from frontdesk.services import audit, customers, invoices
+from frontdesk.services.autopay import enrolment, failures
 from frontdesk.services.autopay.schedule import last_try, next_attempt
 from frontdesk.services.errors import Invalid
 from frontdesk.services.links import Links
@@ -191,7 +190,7 @@ def begin(
     attempt.amount = remaining
     if method.removed_at is not None:
         _decide(session, attempt, AttemptStatus.HARD_FAILED, "card_removed", "card removed")
-        _gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
+        failures.gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
         return None
     selection = Selection([(invoice, remaining)])
     try:
@@ -300,13 +299,13 @@ def _conclude(
         _decide(session, attempt, AttemptStatus.NEEDS_ACTION, "authentication_required", "")
     elif charged.declined in HARD:
         _decide(session, attempt, AttemptStatus.HARD_FAILED, charged.declined, why)
-        _gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
+        failures.gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
     else:
         _decide(session, attempt, AttemptStatus.SOFT_FAILED, charged.declined, why)
         if last_try(business, attempt.attempt):
-            _gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
+            failures.gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
         else:
-            _will_retry(session, business, customer, invoice, attempt, links)
+            failures.will_retry(session, business, customer, invoice, attempt, links)
     SYSTEM.record(
         session,
         business.id,
@@ -352,83 +351,3 @@ def _use_credit(
         )
     session.flush()
     return used
-
-
-def _will_retry(
-    session: Session,
-    business: Business,
-    customer: Customer,
-    invoice: Invoice,
-    attempt: AutopayAttempt,
-    links: Links,
-) -> None:
-    amount = money.format_amount(attempt.amount, invoice.currency, business.locale)
-    upcoming = next_attempt(business, invoice, [attempt])
-    when = f" on {upcoming.due_at:%B %-d}" if upcoming else " later"
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Your automatic payment of {amount} to {business.name} did not go through",
-        text=(
-            f"Hello {customer.name},\n\nWe tried to charge {amount} for invoice {invoice.number} "
-            f"to your card and it was declined ({attempt.message or 'no reason given'}). We will "
-            f"try again{when}. To pay now or use another card, open:\n\n"
-            f"{links.payment(business, customer, view=f'pay/{invoice.number}')}\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
-
-
-def _gave_up(
-    session: Session,
-    business: Business,
-    customer: Customer,
-    invoice: Invoice,
-    attempt: AutopayAttempt,
-    enrollment: AutopayEnrollment,
-    links: Links,
-    now: datetime,
-) -> None:
-    """No more tries for this invoice: the customer gets one email with a link to pay it and to
-    change their card; the business finds it in its failed-charge queue and as a webhook. A card
-    that can never be charged again (hard decline) ends automatic payments with it."""
-    attempt.gave_up = True
-    hard = attempt.status == AttemptStatus.HARD_FAILED
-    if hard:
-        enrolment.end(session, business, enrollment, Initiator.SYSTEM, attempt.code, now)
-    amount = money.format_amount(attempt.amount, invoice.currency, business.locale)
-    link = links.payment(business, customer, view=f"pay/{invoice.number}")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Action needed: your payment of {amount} to {business.name}",
-        text=(
-            f"Hello {customer.name},\n\nWe could not charge {amount} for invoice {invoice.number} "
-            f"to your card ({attempt.message or attempt.code}). "
-            + (
-                "Automatic payments with this card are now off. "
-                if hard
-                else "We will not try again. "
-            )
-            + f"Please pay the invoice, or add another card and turn automatic payments on "
-            f"again, here:\n\n{link}\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
-    events.emit(
-        session,
-        business=business,
-        type="autopay.failed",
-        data={
-            "customer": customer.id,
-            "invoice": invoice.id,
-            "number": invoice.number,
-            "attempt": attempt.attempt,
-            "code": attempt.code,
-            "amount": attempt.amount,
-            "currency": invoice.currency,
-            "autopay_ended": hard,
-        },
-    )

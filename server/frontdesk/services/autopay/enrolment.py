@@ -15,6 +15,7 @@ from frontdesk.models import (
     Business,
     Customer,
     Initiator,
+    Invoice,
     PaymentMethod,
 )
 from frontdesk.services import audit, customers, events, outbox
@@ -59,6 +60,27 @@ def current(session: Session, *, customer_id: str) -> AutopayEnrollment | None:
             col(AutopayEnrollment.revoked_at).is_(None),
         )
     ).first()
+
+
+def enrollments(session: Session, *, customer_ids: list[str]) -> dict[str, AutopayEnrollment]:
+    """The active enrolment of each of these customers that has one, in one query."""
+    return {
+        row.customer_id: row
+        for row in session.exec(
+            select(AutopayEnrollment).where(
+                col(AutopayEnrollment.customer_id).in_(customer_ids),
+                col(AutopayEnrollment.revoked_at).is_(None),
+            )
+        ).all()
+    }
+
+
+def charges_on_due(session: Session, *, business: Business, invoice: Invoice) -> bool:
+    """Whether automatic payments will charge this invoice on its due date."""
+    if not business.autopay_enabled or business.autopay_charge_on != "due":
+        return False
+    enrollment = current(session, customer_id=invoice.customer_id)
+    return enrollment is not None and invoice.due_date >= enrollment.starts_on
 
 
 def eligible_cards(

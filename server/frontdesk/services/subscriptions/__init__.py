@@ -6,6 +6,10 @@ Callers use this package's names (`subscriptions.create(...)`); each lives in th
 side."""
 
 from frontdesk.services.subscriptions.billing import bill_due, next_period
+from frontdesk.services.subscriptions.changes import PRORATIONS, Edit, Preview, change, preview
+from frontdesk.services.subscriptions.changes import nonce as edit_nonce
+from frontdesk.services.subscriptions.changes import saved as saved_changes
+from frontdesk.services.subscriptions.changes import words as change_words
 from frontdesk.services.subscriptions.periods import due_at, period_span
 from frontdesk.services.subscriptions.plans import Wanted, cancel, create, pause, resume
 from frontdesk.services.subscriptions.reading import (
@@ -38,16 +42,22 @@ __all__ = [
     "INTERVALS",
     "LABELS",
     "MAX_SKIP",
+    "PRORATIONS",
     "Cancelling",
+    "Edit",
     "Pausing",
+    "Preview",
     "Wanted",
     "bill_due",
     "cancel",
     "cancel_words",
     "cancelling",
+    "change",
+    "change_words",
     "create",
     "current_period",
     "due_at",
+    "edit_nonce",
     "for_customer",
     "get",
     "get_for_customer",
@@ -60,7 +70,9 @@ __all__ = [
     "period_span",
     "period_total",
     "periods",
+    "preview",
     "resume",
     "rhythm",
+    "saved_changes",
     "when",
 ]

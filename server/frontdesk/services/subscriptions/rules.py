@@ -60,13 +60,18 @@ def line_inputs(stored: list[dict[str, Any]]) -> list[LineInput]:
     ]
 
 
+def priced(stored: list[dict[str, Any]]) -> tuple[int, int]:
+    """Stored lines' amount before tax, and their tax, as the invoice they become prices them."""
+    amount = tax = 0
+    for line in line_inputs(stored):
+        line_amount, line_tax = line_pricing.price(line)
+        amount, tax = amount + line_amount, tax + line_tax
+    return amount, tax
+
+
 def period_total(subscription: Subscription) -> int:
     """What each period's invoice comes to, tax included (minor units)."""
-    total = 0
-    for line in line_inputs(subscription.lines):
-        amount, tax = line_pricing.price(line)
-        total += amount + tax
-    return total
+    return sum(priced(subscription.lines))
 
 
 def locked(session: Session, subscription_id: str) -> Subscription:
