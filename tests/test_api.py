@@ -237,6 +237,9 @@ def test_one_business_key_never_reaches_another_business_records(
         "document": "doc_x",
         # Another business's real plan: tests/test_api_subscriptions.py.
         "subscription": "sub_x",
+        # Another business's real service and appointment: tests/test_api_booking.py.
+        "booking_service": "svc_x",
+        "appointment": "apt_x",
     }
     walked = 0
     for op in OPERATIONS:

@@ -30,6 +30,7 @@ from frontdesk.middleware.request_log import RequestLogMiddleware
 from frontdesk.middleware.security_headers import SecurityHeadersMiddleware
 from frontdesk.models import utcnow
 from frontdesk.processors import Declined, ProcessorError, Refused
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
@@ -167,6 +168,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
             if runner:
                 runner.stop()
             app.state.processor.close()
+            if app.state.paypal:
+                app.state.paypal.close()
             if db is None:
                 database.dispose()
 
@@ -216,6 +219,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     app.state.settings = settings
     app.state.db = database
     app.state.processor = StripeProcessor.from_settings(settings)
+    # PayPal, when it is set up (processors/paypal.py); None otherwise.
+    app.state.paypal = PayPalProcessor.from_settings(settings)
     app.state.links = Links.from_settings(settings)
     # What time it is, asked wherever a rule depends on it; tests move it instead of waiting.
     app.state.clock = utcnow

@@ -27,6 +27,7 @@ from frontdesk.models import (
     utcnow,
 )
 from frontdesk.processors import Processor
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.resolver import DnsResolver, Resolver
 from frontdesk.services import (
@@ -40,6 +41,7 @@ from frontdesk.services import (
 from frontdesk.services.links import Links
 from frontdesk.services.messages import notices as message_notices
 from frontdesk.services.outbox import backoff
+from frontdesk.services.payments import paypal as paypal_payments
 from frontdesk.settings import Settings
 from frontdesk.texts.provider import TextProvider
 
@@ -149,11 +151,14 @@ class OutboxRunner:
         batch_size: int = 20,
         processor: Processor | None = None,
         resolver: Resolver | None = None,
+        paypal: PayPalProcessor | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self._owns_processor = processor is None
         self.processor = processor or StripeProcessor.from_settings(settings)
+        self._owns_paypal = paypal is None
+        self.paypal = paypal or PayPalProcessor.from_settings(settings)
         self.resolver = resolver or DnsResolver(settings.dns_servers)
         self.handlers = HANDLERS if handlers is None else handlers
         self.poll_interval = poll_interval
@@ -221,8 +226,12 @@ class OutboxRunner:
         return len(items)
 
     def reconcile(self, now: datetime | None = None) -> int:
-        """Payments the processor knows and we missed, and the books (see `upkeep`)."""
-        return upkeep.reconcile(self.db, self.settings, self.processor, now or utcnow())
+        """Payments the processor knows and we missed, and the books (see `upkeep`); PayPal
+        checkouts approved but unheard of (services/payments/paypal.py)."""
+        applied = upkeep.reconcile(self.db, self.settings, self.processor, now or utcnow())
+        if self.paypal is not None:
+            applied += paypal_payments.reconcile(self.db, self.paypal, now or utcnow())
+        return applied
 
     def recheck_domains(self, now: datetime | None = None) -> int:
         """Custom domains due their daily look (see `upkeep`)."""
@@ -270,3 +279,5 @@ class OutboxRunner:
             self._thread.join(timeout=10)
         if self._owns_processor:
             self.processor.close()
+        if self._owns_paypal and self.paypal is not None:
+            self.paypal.close()

@@ -99,7 +99,9 @@ def send_email(item: OutboxItem, context: JobContext) -> None:
                 reference=item.payload["attachment"],
                 store=attachments.store_for(context.settings),
             )
-        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
+        # A PDF, or an appointment's calendar file (RFC 5545's text/calendar).
+        kind = ("text", "calendar") if name.endswith(".ics") else ("application", "pdf")
+        message.add_attachment(pdf, maintype=kind[0], subtype=kind[1], filename=name)
     _send(context.settings, message)
 
 

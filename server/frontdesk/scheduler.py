@@ -16,7 +16,7 @@ from functools import partial
 
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.processors import Processor
-from frontdesk.services import autopay, late_fees, reminders, statement_mail, subscriptions
+from frontdesk.services import autopay, booking, late_fees, reminders, statement_mail, subscriptions
 from frontdesk.services.links import Links
 
 log = logging.getLogger("frontdesk.jobs")
@@ -28,6 +28,7 @@ KINDS: list[tuple[str, Due]] = [
     ("late fees", late_fees.add_due),
     ("automatic payment notices", autopay.notify_due),
     ("monthly statements", statement_mail.send_due),
+    ("appointment reminders", booking.remind_due),
 ]
 
 

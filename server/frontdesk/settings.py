@@ -22,6 +22,8 @@ GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 # The local Stripe sandbox's publishable key: public by nature, as Stripe's are. Its secret key
 # and webhook signing secret are never constants (see `sandbox_secrets`).
 SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
+# PayPal's REST API, live first, then its own sandbox: the only bases production may use.
+PAYPAL_API_BASES = ("https://api-m.paypal.com", "https://api-m.sandbox.paypal.com")
 
 
 def sandbox_secrets(secret_keys: tuple[str, ...]) -> tuple[str, str]:
@@ -124,6 +126,13 @@ class Settings(DatabaseSettings):
     sms_account_sid: str = ""
     sms_auth_token: str = ""
     sms_from: str = ""
+    # PayPal's REST app (client id and secret) and the webhook it posts to (its id, as PayPal
+    # lists it); the base is PayPal's live API when empty, its sandbox's or our stand-in's
+    # otherwise (processors/paypal.py).
+    paypal_base_url: str = ""
+    paypal_client_id: str = ""
+    paypal_secret: str = ""
+    paypal_webhook_id: str = ""
 
     @field_validator("secret_key", "trusted_proxies", "dns_servers", mode="before")
     @classmethod
@@ -179,6 +188,12 @@ class Settings(DatabaseSettings):
     def _production_needs_secrets(self) -> Settings:
         if self.environment == "production" and not self.secret_key:
             raise ValueError("FRONTDESK_SECRET_KEY is missing; production needs at least one key")
+        base = self.paypal_base_url.rstrip("/")
+        if base and base not in PAYPAL_API_BASES and self.environment == "production":
+            raise ValueError(
+                "FRONTDESK_PAYPAL_BASE_URL must be one of PayPal's own in production: "
+                + " or ".join(PAYPAL_API_BASES)
+            )
         if self.stripe_sandbox and self.environment == "production":
             raise ValueError(
                 "FRONTDESK_STRIPE_SANDBOX takes no real money, so it is refused in production; "
@@ -233,6 +248,11 @@ class Settings(DatabaseSettings):
         if self.private_webhook_hosts is not None:
             return self.private_webhook_hosts
         return self.environment != "production"
+
+    @property
+    def paypal_ready(self) -> bool:
+        """Whether payments can go through PayPal: its app's client id and secret are set."""
+        return bool(self.paypal_client_id and self.paypal_secret)
 
     @property
     def sms_ready(self) -> bool:

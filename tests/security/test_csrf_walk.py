@@ -4,7 +4,7 @@
   a token that is not the cookie's, even with a valid staff session, and change nothing.
 - Every other unsafe route takes its authority from a header or the body, never from a cookie: a
   cross-site form carrying every cookie we set gets nothing done.
-- The Stripe webhook is the one exemption: its signature stands in for both.
+- The processors' webhooks (Stripe, PayPal) are the exemptions: their signatures stand in for both.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.security.routes import every_route, fill
 from tests.security.state import state_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-EXEMPT = {("POST", "/webhooks/stripe")}
+EXEMPT = {("POST", "/webhooks/stripe"), ("POST", "/webhooks/paypal")}
 # Anyone may ask for a sign-in email (the answer is the same for any address, and limited).
 PUBLIC_FORMS = {("POST", "/portal/{key}/sign-in"), ("POST", "/portal/{key}/sign-in/code")}
 

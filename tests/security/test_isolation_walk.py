@@ -13,9 +13,12 @@ from frontdesk import tokens
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.models import (
+    Appointment,
+    AppointmentStatus,
     Attachment,
     Customer,
     Document,
+    Initiator,
     InvoiceLine,
     PaymentMethod,
     ServiceRequest,
@@ -24,7 +27,7 @@ from frontdesk.models import (
     Text,
     Todo,
 )
-from frontdesk.services import businesses
+from frontdesk.services import audit, booking, businesses
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
 from frontdesk.settings import Settings
@@ -42,6 +45,7 @@ SECRETS = (
     "Bravo secret contract",
     "Bravo secret plan",
     "Bravo secret text",
+    "Bravo secret visit",
 )
 
 
@@ -126,8 +130,30 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             body="Bravo secret text" if secret else "Alpha text",
         )
         session.add(text)
+        service = booking.create_service(
+            session,
+            business=business,
+            name="Bravo secret visit" if secret else "Alpha visit",
+            duration_min=60,
+            actor=audit.Actor(Initiator.STAFF, made.owner.id),
+        )
+        visit = Appointment(
+            business_id=business.id,
+            customer_id=customer.id,
+            service_id=service.id,
+            crew_id=booking.default_crew(session, business).id,
+            starts_at=datetime(2030, 1, 7, 15, tzinfo=UTC),
+            ends_at=datetime(2030, 1, 7, 16, tzinfo=UTC),
+            blocked_from=datetime(2030, 1, 7, 15, tzinfo=UTC),
+            blocked_until=datetime(2030, 1, 7, 16, tzinfo=UTC),
+            status=AppointmentStatus.CONFIRMED,
+            notes="Bravo secret visit" if secret else "Alpha visit",
+        )
+        session.add(visit)
         session.flush()
         return {
+            "booking_service": service.id,
+            "appointment": visit.id,
             "subscription": plan.id,
             "document": document.id,
             "service_request": request.id,
@@ -164,8 +190,16 @@ def test_business_a_gets_nothing_of_business_b_on_any_route(
         "member": b.owner.id,
         "invitation": "sinv_x",
     }
-    # With a webhook secret the Stripe route checks signatures (without one it answers 503).
-    app = create_app(settings.model_copy(update={"stripe_webhook_secret": "whsec_walk"}), db)
+    # With a webhook secret the Stripe route checks signatures (without one it answers 503);
+    # so does PayPal's once PayPal is set up (its API is never reached: no signature is good).
+    paypal = {
+        "paypal_client_id": "walk",
+        "paypal_secret": "walk",
+        "paypal_webhook_id": "WH-WALK",
+        "paypal_base_url": "http://127.0.0.1:9",
+    }
+    walked_settings = settings.model_copy(update={"stripe_webhook_secret": "whsec_walk", **paypal})
+    app = create_app(walked_settings, db)
     server = LiveServer(app).start()
     try:
         with db.session(a.business.id) as session:

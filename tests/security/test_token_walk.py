@@ -64,6 +64,8 @@ PUBLIC = {
     ("GET", "/dashboard/"),
     # Stripe's signature on the raw body (tests/test_payments_apply.py).
     ("POST", "/webhooks/stripe"),
+    # PayPal's RSA signature, from a certificate on PayPal's hosts (tests/test_paypal_payments.py).
+    ("POST", "/webhooks/paypal"),
     # The SMS provider's X-Twilio-Signature on the posted form (tests/test_texts.py).
     ("POST", "/webhooks/texts"),
     ("POST", "/webhooks/texts/status"),

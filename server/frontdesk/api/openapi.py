@@ -25,6 +25,8 @@ PATH_PARAMS = {
     "subscription": "A subscription's id.",
     "endpoint": "A webhook endpoint's id.",
     "delivery": "A webhook delivery's id.",
+    "booking_service": "A bookable service's id.",
+    "appointment": "An appointment's id.",
 }
 ERRORS = {
     "400": "The request is malformed.",

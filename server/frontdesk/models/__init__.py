@@ -18,6 +18,17 @@ from frontdesk.models.billing import (
     InvoiceStatus,
     LateFee,
 )
+from frontdesk.models.booking import (
+    BLOCKING,
+    Appointment,
+    AppointmentReminder,
+    AppointmentStatus,
+    BookingService,
+    Crew,
+    DateOverride,
+    ServiceArea,
+    WorkingHours,
+)
 from frontdesk.models.business import ApiKey, Business, StaffInvitation, StaffRole, StaffUser
 from frontdesk.models.customers import Customer, EndedSession, SignInRequest
 from frontdesk.models.documents import (
@@ -48,6 +59,7 @@ from frontdesk.models.payments import (
     RefundAllocation,
     RefundCause,
 )
+from frontdesk.models.paypal import PayPalCheckout, PayPalCheckoutStatus
 from frontdesk.models.records import (
     AuditEvent,
     BooksCheck,
@@ -74,7 +86,11 @@ from frontdesk.models.texts import Text, TextStatus
 from frontdesk.models.todos import Todo, TodoAssignee
 
 __all__ = [
+    "BLOCKING",
     "ApiKey",
+    "Appointment",
+    "AppointmentReminder",
+    "AppointmentStatus",
     "Attachment",
     "AttemptStatus",
     "AuditEvent",
@@ -82,11 +98,14 @@ __all__ = [
     "AutopayAttempt",
     "AutopayEnrollment",
     "AutopayNotice",
+    "BookingService",
     "BooksCheck",
     "Business",
     "CreditNote",
+    "Crew",
     "CustomDomain",
     "Customer",
+    "DateOverride",
     "DeliveryStatus",
     "Document",
     "DocumentEvent",
@@ -110,6 +129,8 @@ __all__ = [
     "Message",
     "OutboxItem",
     "OutboxStatus",
+    "PayPalCheckout",
+    "PayPalCheckoutStatus",
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
@@ -120,6 +141,7 @@ __all__ = [
     "Refund",
     "RefundAllocation",
     "RefundCause",
+    "ServiceArea",
     "ServiceRequest",
     "ServiceRequestEvent",
     "ServiceRequestStatus",
@@ -140,6 +162,7 @@ __all__ = [
     "TodoAssignee",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WorkingHours",
     "new_id",
     "utcnow",
 ]

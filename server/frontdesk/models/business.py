@@ -71,6 +71,10 @@ class Business(SQLModel, table=True):
     late_fee_fixed: int = 0
     late_fee_basis_points: int = 0
     late_fee_days: int = 15
+    # PayPal (services/payments/paypal.py): the business's PayPal account, and whether its
+    # customers are offered PayPal; off unless it says so.
+    paypal_enabled: bool = False
+    paypal_merchant_id: str | None = Field(default=None, max_length=40)
     # Monthly statements by email on the 1st (services/statements.py), off unless it says so.
     statements_emailed: bool = False
     # Automatic payments (services/autopay/): whether customers may turn them on, whether an
@@ -81,6 +85,9 @@ class Business(SQLModel, table=True):
     autopay_charge_on: str = Field(default="due", max_length=10)
     autopay_notice_days: int = 3
     autopay_retry_days: list[int] = Field(default_factory=lambda: [1, 3, 5], sa_type=JSON)
+    # Appointments (services/booking/): customers may reschedule or cancel up to this many hours
+    # before the start; after that they call the business.
+    booking_cancel_hours: int = 24
     # How customers reach the business when they cannot pay online (or want to talk).
     contact_email: str | None = Field(default=None, max_length=320)
     contact_phone: str | None = Field(default=None, max_length=40)

@@ -24,6 +24,7 @@ class PaymentMethodKind(StrEnum):
     US_BANK_ACCOUNT = "us_bank_account"
     CASH = "cash"
     CHEQUE = "cheque"
+    PAYPAL = "paypal"
 
 
 class Initiator(StrEnum):

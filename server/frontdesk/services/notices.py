@@ -8,6 +8,7 @@ from frontdesk import money
 from frontdesk.models import Business, Customer, Estimate, Invoice
 from frontdesk.services import (
     audit,
+    booking,
     customers,
     documents,
     estimates,
@@ -93,6 +94,8 @@ def attachment(
     document's copy, `document:doc_...`, or a monthly statement) and its file name, made or read
     when the email goes."""
     kind, _, estimate_id = reference.partition(":")
+    if kind == booking.news.ATTACHMENT:  # appointment:<id>, as booking.news queues it
+        return booking.calendar_file(session, business=business, appointment_id=estimate_id)
     if kind == documents.SIGNED_COPY:
         found = documents.get(session, document_id=estimate_id)
         return documents.signed_copy(session, document=found, store=store)

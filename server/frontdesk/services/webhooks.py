@@ -61,6 +61,9 @@ EVENT_TYPES = (
     "autopay.enrolled",
     "autopay.revoked",
     "autopay.failed",
+    "appointment.booked",
+    "appointment.rescheduled",
+    "appointment.canceled",
 )
 SIGNATURE_HEADER = "Frontdesk-Signature"
 RETRY_FOR = timedelta(days=3)

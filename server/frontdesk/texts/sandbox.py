@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from frontdesk.standins import Deliveries
 from frontdesk.texts.provider import API_VERSION, START_WORDS, STOP_WORDS, signature
 
 log = logging.getLogger("frontdesk.sandbox")
@@ -144,29 +145,22 @@ class State:
         return message
 
 
-class CallbackSender:
-    """Posts the state's status callbacks, signed, retrying a few times as Twilio does."""
+class CallbackSender(Deliveries):
+    """Posts the state's status callbacks, signed, retrying a few times as Twilio does (our server
+    may not have recorded the message's sid yet: a moment later it has)."""
 
     def __init__(self, state: State, auth_token: str, attempts: int = 6) -> None:
-        self.state, self.auth_token, self.attempts = state, auth_token, attempts
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="texts-callbacks", daemon=True)
+        super().__init__(state, attempts=attempts, first_wait=0.1, name="texts-callbacks")
+        self.state_of_texts, self.auth_token = state, auth_token
 
-    def _run(self) -> None:
-        with httpx.Client(timeout=10) as client:
-            while not self._stop.is_set():
-                with self.state.lock:
-                    pending = self.state.callbacks[self.state.delivered :]
-                for callback in pending:
-                    self._deliver(client, callback)
-                    with self.state.lock:
-                        self.state.delivered += 1
-                        self.state.save()
-                self._stop.wait(0.05)
+    def queued(self) -> list[dict[str, Any]]:
+        return self.state_of_texts.callbacks
 
-    def _deliver(self, client: httpx.Client, callback: dict[str, Any]) -> None:
-        with self.state.lock:
-            message = next(m for m in self.state.messages if m["sid"] == callback["sid"])
+    def post(self, client: httpx.Client, item: dict[str, Any]) -> httpx.Response:
+        callback = item
+        with self.state_of_texts.lock:
+            messages = self.state_of_texts.messages
+            message = next(m for m in messages if m["sid"] == callback["sid"])
             message["status"] = callback["status"]
         params = {
             "AccountSid": message["account_sid"],
@@ -179,28 +173,10 @@ class CallbackSender:
             "To": message["to"],
         }
         sign = signature(self.auth_token, callback["url"], params.items())
-        for attempt in range(self.attempts):
-            try:
-                answer = client.post(
-                    callback["url"], data=params, headers={"X-Twilio-Signature": sign}
-                )
-                if answer.status_code < 300:
-                    return
-            except httpx.HTTPError:
-                pass
-            # Our server may not have recorded the message's sid yet: a moment later it has.
-            if self._stop.wait(min(0.1 * 2**attempt, 2)):
-                return
-        log.warning(
-            "texts stand-in gave up on the %s report of %s", callback["status"], callback["sid"]
-        )
+        return client.post(callback["url"], data=params, headers={"X-Twilio-Signature": sign})
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def describe(self, item: dict[str, Any]) -> str:
+        return f"the {item['status']} report of {item['sid']}"
 
 
 def create_app(

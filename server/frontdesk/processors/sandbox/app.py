@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from frontdesk.processors.sandbox import pages
 from frontdesk.processors.sandbox.connect import access_revoked
 from frontdesk.processors.sandbox.forms import decode
 from frontdesk.processors.sandbox.store import PLATFORM, Store, StripeError
+from frontdesk.standins import Deliveries
 
 log = logging.getLogger("frontdesk.sandbox")
 Handler = Callable[[Store, str, dict[str, Any], Request], dict[str, Any]]
@@ -70,52 +70,26 @@ def sign(secret: str, payload: bytes, timestamp: int | None = None) -> str:
     return f"t={t},v1={digest}"
 
 
-class WebhookSender:
+class WebhookSender(Deliveries):
     """Delivers the store's events to one endpoint, signed, retrying a few times like Stripe."""
 
     def __init__(self, store: Store, url: str, secret: str, attempts: int = 5) -> None:
-        self.store, self.url, self.secret, self.attempts = store, url, secret, attempts
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
+        super().__init__(store, attempts=attempts, first_wait=0.2, name="sandbox-webhooks")
+        self.store, self.url, self.secret = store, url, secret
 
-    def _run(self) -> None:
-        with httpx.Client(timeout=10) as client:
-            while not self._stop.is_set():
-                with self.store.lock:
-                    pending = self.store.events[self.store.delivered :]
-                for event in pending:
-                    self._deliver(client, event)
-                    with self.store.lock:
-                        self.store.delivered += 1
-                        self.store.save()
-                self._stop.wait(0.05)
+    def queued(self) -> list[dict[str, Any]]:
+        return self.store.events
 
-    def _deliver(self, client: httpx.Client, event: dict[str, Any]) -> None:
-        payload = json.dumps(_public(event)).encode()
-        for attempt in range(self.attempts):
-            try:
-                answer = client.post(
-                    self.url,
-                    content=payload,
-                    headers={
-                        "Content-Type": "application/json",
-                        "Stripe-Signature": sign(self.secret, payload),
-                    },
-                )
-                if answer.status_code < 300:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self._stop.wait(min(0.2 * 2**attempt, 2)):
-                return
-        log.warning("sandbox gave up delivering %s", event["id"])
+    def post(self, client: httpx.Client, item: dict[str, Any]) -> httpx.Response:
+        payload = json.dumps(_public(item)).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Stripe-Signature": sign(self.secret, payload),
+        }
+        return client.post(self.url, content=payload, headers=headers)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def describe(self, item: dict[str, Any]) -> str:
+        return str(item["id"])
 
 
 def create_app(

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from frontdesk.api import openapi, processor_account, schemas
 from frontdesk.api.operations import Operation, endpoint
 from frontdesk.rendering import templates
-from frontdesk.routes.api import documents, messages, service_requests, subscriptions
+from frontdesk.routes.api import appointments, documents, messages, service_requests, subscriptions
 from frontdesk.routes.api.customers import (
     create_charge,
     create_customer,
@@ -237,6 +237,7 @@ OPERATIONS = [
     *service_requests.operations,
     *documents.operations,
     *subscriptions.operations,
+    *appointments.operations,
     Operation(
         "GET",
         "/payments",

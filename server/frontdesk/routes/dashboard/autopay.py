@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Customer
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, typed
-from frontdesk.routes.dashboard.settings import SETTINGS_PAGE, settings_context
+from frontdesk.routes.dashboard.frame import Staff, action, page
+from frontdesk.routes.dashboard.settings import saved, settings_change
 from frontdesk.services import autopay, customers
 from frontdesk.services.errors import Invalid
 
@@ -86,15 +86,11 @@ def _terms(form: FormData) -> autopay.AutopayTerms:
 
 
 async def dashboard_settings_autopay(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         changed = autopay.update(who.session, who.business, _terms(form), who.actor)
-        notice = "Saved: new terms for automatic payments." if changed else "Nothing changed."
-        return settings_context(who, request, notice=notice)
+        return saved(changed, "Saved: new terms for automatic payments.")
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await settings_change(request, change)
 
 
 routes = [

@@ -25,7 +25,6 @@ from frontdesk.routes.dashboard import (
 )
 from frontdesk.routes.dashboard.frame import Staff, page, preview_page
 from frontdesk.routes.portal import (
-    autopay,
     documents,
     frame,
     messages,
@@ -215,7 +214,12 @@ STATES = [
     State(
         "payments", "Payments and saved cards", gallery_payments.HISTORY, gallery_payments.history
     ),
-    State("autopay", "Turning on automatic payments", autopay.PANEL, gallery_payments.autopay_form),
+    State(
+        "autopay",
+        "Turning on automatic payments",
+        gallery_payments.HISTORY,
+        gallery_payments.form,
+    ),
     State("statements", "Monthly statements", gallery_statements.LIST, gallery_statements.months),
     State(
         "add-card",

@@ -53,19 +53,18 @@ def sample_autopay(business: Business, shown: Samples, *, choosing: bool) -> aut
 
 
 def history(business: Business, s: Samples) -> dict[str, Any]:
+    return _history(business, s, choosing=False)
+
+
+def form(business: Business, s: Samples) -> dict[str, Any]:
+    return _history(business, s, choosing=True)
+
+
+def _history(business: Business, s: Samples, *, choosing: bool) -> dict[str, Any]:
     return {
         "payments": s.history,
         "methods": s.methods,
-        "autopay": sample_autopay(business, s, choosing=False),
+        "autopay": sample_autopay(business, s, choosing=choosing),
         "current": "payments",
         "notice": "",
-    }
-
-
-def autopay_form(business: Business, s: Samples) -> dict[str, Any]:
-    return {
-        "autopay": sample_autopay(business, s, choosing=True),
-        "errors": {},
-        "notice": "",
-        "current": "payments",
     }

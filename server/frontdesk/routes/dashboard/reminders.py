@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors, typed
-from frontdesk.routes.dashboard.settings import SETTINGS_PAGE, settings_context
+from frontdesk.routes.dashboard.frame import Staff
+from frontdesk.routes.dashboard.settings import saved, settings_change
 from frontdesk.services import reminders
-from frontdesk.services.errors import Invalid
 
 
 def _wanted(form: FormData) -> reminders.ReminderSettings:
@@ -27,15 +26,11 @@ def _wanted(form: FormData) -> reminders.ReminderSettings:
 
 
 async def dashboard_settings_reminders(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         changed = reminders.update_settings(who.session, who.business, _wanted(form), who.actor)
-        notice = "Saved: reminders follow this schedule now." if changed else "Nothing changed."
-        return settings_context(who, request, notice=notice)
+        return saved(changed, "Saved: reminders follow this schedule now.")
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await settings_change(request, change)
 
 
 routes = [

@@ -3,6 +3,7 @@ same page, managed by `staff`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,21 +100,41 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
     )
 
 
-async def dashboard_settings_portal(request: Request) -> Response:
+Change = Callable[[Staff, FormData], dict[str, Any]]
+
+
+async def settings_change(
+    request: Request, change: Change, *, owners_only: bool = True
+) -> Response:
+    """One card of the settings page posted: `change` applies it and gives what the page shows
+    next (a notice); bad input brings the page back with its messages and what was typed."""
+
     def act(who: Staff, form: FormData) -> dict[str, Any]:
-        wanted = _portal_settings(form, who.business.currency)
-        changed = businesses.update_portal(who.session, who.business, wanted, who.actor)
-        notice = "Saved: the portal uses these now." if changed else "Nothing changed."
-        return settings_context(who, request, notice=notice)
+        return settings_context(who, request, **change(who, form))
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
 
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await action(
+        request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=owners_only
+    )
+
+
+def saved(changed: object, notice: str = "Saved.") -> dict[str, Any]:
+    return {"notice": notice if changed else "Nothing changed."}
+
+
+async def dashboard_settings_portal(request: Request) -> Response:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
+        wanted = _portal_settings(form, who.business.currency)
+        changed = businesses.update_portal(who.session, who.business, wanted, who.actor)
+        return saved(changed, "Saved: the portal uses these now.")
+
+    return await settings_change(request, change)
 
 
 async def dashboard_settings_late_fees(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         wanted = late_fees.LateFeeSettings(
             enabled=_switch(form, "late_fee_enabled"),
             kind=str(form.get("late_fee_kind", "")),
@@ -121,17 +142,13 @@ async def dashboard_settings_late_fees(request: Request) -> Response:
             percent=str(form.get("late_fee_percent", "")),
             days=str(form.get("late_fee_days", "")),
         )
-        changed = late_fees.configure(who.session, who.business, wanted, who.actor)
-        return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
+        return saved(late_fees.configure(who.session, who.business, wanted, who.actor))
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await settings_change(request, change)
 
 
 async def dashboard_settings_embed(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         origins = str(form.get("allowed_origins", "")).replace(",", "\n").splitlines()
         changed = businesses.update_embed(
             who.session,
@@ -140,18 +157,15 @@ async def dashboard_settings_embed(request: Request) -> Response:
             portal_page_url=str(form.get("portal_page_url", "")),
             actor=who.actor,
         )
-        return settings_context(who, request, notice="Saved." if changed else "Nothing changed.")
+        return saved(changed)
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await settings_change(request, change)
 
 
 async def dashboard_settings_check(request: Request) -> Response:
     """Would the snippet load on this website? Fetches nothing: it compares the origin."""
 
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         parts = urlsplit(str(form.get("site", "")).strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Invalid(
@@ -159,13 +173,9 @@ async def dashboard_settings_check(request: Request) -> Response:
                 {"site": "Enter the page's full address, like https://example.com/account."},
             )
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
-        allowed = origin in who.business.allowed_origins
-        return settings_context(who, request, origin_check=(origin, allowed))
+        return {"origin_check": (origin, origin in who.business.allowed_origins)}
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings")
+    return await settings_change(request, change, owners_only=False)
 
 
 routes = [

@@ -10,29 +10,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, pdf, typed
-from frontdesk.routes.dashboard.settings import SETTINGS_PAGE, settings_context
+from frontdesk.routes.dashboard.frame import Staff, page, pdf
+from frontdesk.routes.dashboard.settings import saved, settings_change
 from frontdesk.services import businesses, customers, pdfs, statements
-from frontdesk.services.errors import Invalid
 
 CARD = "fragments/dashboard/statements/card.html"
 
 
 async def dashboard_settings_statements(request: Request) -> Response:
-    def act(who: Staff, form: FormData) -> dict[str, Any]:
+    def change(who: Staff, form: FormData) -> dict[str, Any]:
         wanted = form.get("statements_emailed") == "yes"
         changed = statements.configure(who.session, who.business, wanted, who.actor)
-        notice = "Nothing changed."
-        if changed:
-            notice = "Saved: " + (
-                "statements go out on the 1st." if wanted else "statements are no longer emailed."
-            )
-        return settings_context(who, request, notice=notice)
+        said = "statements go out on the 1st." if wanted else "statements are no longer emailed."
+        return saved(changed, f"Saved: {said}")
 
-    def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
-        return settings_context(who, request, errors=field_errors(invalid), form=typed(form))
-
-    return await action(request, SETTINGS_PAGE, act, rebuild, section="settings", owners_only=True)
+    return await settings_change(request, change)
 
 
 async def dashboard_customer_statements(request: Request) -> Response:

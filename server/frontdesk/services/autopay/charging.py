@@ -139,6 +139,18 @@ def _attempts(session: Session, invoice_id: str) -> list[AutopayAttempt]:
     )
 
 
+def _worth_locking(session: Session, invoice: Invoice, now: datetime) -> bool:
+    """Whether a try is due or cut short, read without the lock: an invoice waiting for its retry
+    day is looked at every minute, and most minutes there is nothing to decide."""
+    attempts = _attempts(session, invoice.id)
+    if any(attempt.status == AttemptStatus.CHARGING for attempt in attempts):
+        return True
+    business = session.get(Business, invoice.business_id)
+    assert business is not None
+    upcoming = next_attempt(business, invoice, attempts)
+    return upcoming is not None and upcoming.due_at <= now
+
+
 def begin(
     session: Session, invoice_id: str, processor: Processor, links: Links, now: datetime
 ) -> int | None:
@@ -146,7 +158,7 @@ def begin(
     payment), or None when there is nothing to charge (not due, done by another runner, settled
     from credit, skipped)."""
     invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
+    if invoice is None or not _worth_locking(session, invoice, now):
         return None
     customers.lock(session, invoice.customer_id)
     session.refresh(invoice)

@@ -207,6 +207,8 @@ def end(
     reason: str,
     now: datetime,
 ) -> None:
+    if enrollment.revoked_at is not None:
+        return  # ended already (the card was removed while a charge was on its way)
     enrollment.revoked_at, enrollment.revoked_by = now, str(by)
     enrollment.revoke_reason = reason[:300]
     session.flush()  # the one-active index: the next enrolment may follow in this transaction

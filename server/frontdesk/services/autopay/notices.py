@@ -53,16 +53,56 @@ def notify_due(db: Database, links: Links, now: datetime) -> int:
 
 
 def notify(session: Session, customer_id: str, links: Links, now: datetime) -> int:
+    """The customer's notices due by `now`. Looked for first without the lock (most minutes there
+    is none), then under it, reading again: the (subject, kind) key is the wall behind that."""
+    if not _due(session, customer_id, now):
+        return 0
     customers.lock(session, customer_id)
+    found = _due(session, customer_id, now)
+    if not found:
+        return 0
+    business, customer, enrollment, waiting, expiring = found
+    for invoice, at in waiting:
+        _upcoming(session, business, customer, enrollment, invoice, at, links, now)
+    if expiring is not None:
+        _expiring(session, business, customer, expiring, links, now)
+    return len(waiting) + (expiring is not None)
+
+
+Found = tuple[
+    Business, Customer, AutopayEnrollment, list[tuple[Invoice, datetime]], PaymentMethod | None
+]
+
+
+def _due(session: Session, customer_id: str, now: datetime) -> Found | None:
     enrollment = enrolment.current(session, customer_id=customer_id)
     customer = session.get(Customer, customer_id)
     if enrollment is None or customer is None:
-        return 0
+        return None
     business = session.get(Business, customer.business_id)
     assert business is not None
-    return _upcoming(session, business, customer, enrollment, links, now) + _expiring(
-        session, business, customer, enrollment, links, now
+    noticed = exists().where(
+        and_(col(AutopayNotice.subject_id) == Invoice.id, col(AutopayNotice.kind) == UPCOMING)
     )
+    horizon = (now + timedelta(days=business.autopay_notice_days + 1)).date()
+    candidates = session.exec(
+        select(Invoice).where(
+            Invoice.customer_id == customer.id,
+            Invoice.status == InvoiceStatus.OPEN,
+            col(Invoice.due_date) <= horizon,
+            col(Invoice.due_date) >= enrollment.starts_on,
+            ~noticed,
+        )
+    ).all()
+    waiting = []
+    for invoice in candidates:
+        at = notice_at(business, invoice)
+        if at is not None and at <= now:
+            waiting.append((invoice, at))
+    expiring = _expiring_card(session, business, enrollment, now)
+    if not waiting and expiring is None:
+        return None
+    return business, customer, enrollment, waiting, expiring
 
 
 def _upcoming(
@@ -70,44 +110,26 @@ def _upcoming(
     business: Business,
     customer: Customer,
     enrollment: AutopayEnrollment,
+    invoice: Invoice,
+    at: datetime,
     links: Links,
     now: datetime,
-) -> int:
-    noticed = exists().where(
-        and_(col(AutopayNotice.subject_id) == Invoice.id, col(AutopayNotice.kind) == UPCOMING)
+) -> None:
+    view = invoices.views(session, [invoice])[0]
+    reason = _reason(at, now, customer, view.amount_due, enrollment.consented_at)
+    notice = AutopayNotice(
+        business_id=business.id,
+        subject_id=invoice.id,
+        kind=UPCOMING,
+        customer_id=customer.id,
+        due_at=at,
+        sent=not reason,
+        reason=reason,
     )
-    horizon = (now + timedelta(days=business.autopay_notice_days + 1)).date()
-    waiting = session.exec(
-        select(Invoice).where(
-            Invoice.customer_id == customer.id,
-            Invoice.status == InvoiceStatus.OPEN,
-            col(Invoice.due_date) <= horizon,
-            ~noticed,
-        )
-    ).all()
-    decided = 0
-    for invoice in waiting:
-        at = notice_at(business, invoice)
-        if at is None or at > now or invoice.due_date < enrollment.starts_on:
-            continue
-        view = invoices.views(session, [invoice])[0]
-        reason = _reason(at, now, customer, view.amount_due, enrollment.consented_at)
-        notice = AutopayNotice(
-            business_id=business.id,
-            subject_id=invoice.id,
-            kind=UPCOMING,
-            customer_id=customer.id,
-            due_at=at,
-            sent=not reason,
-            reason=reason,
-        )
-        session.add(notice)
-        session.flush()  # the (invoice, kind) key: a second runner stops here
-        decided += 1
-        if reason:
-            continue
+    session.add(notice)
+    session.flush()  # the (invoice, kind) key: a second runner stops here
+    if not reason:
         _tell_upcoming(session, business, customer, enrollment, invoice, view.amount_due, links)
-    return decided
 
 
 def _reason(at: datetime, now: datetime, customer: Customer, due: int, since: datetime) -> str:
@@ -172,23 +194,37 @@ def expires_on(method: PaymentMethod) -> date | None:
     return following - timedelta(days=1)
 
 
-def _expiring(
-    session: Session,
-    business: Business,
-    customer: Customer,
-    enrollment: AutopayEnrollment,
-    links: Links,
-    now: datetime,
-) -> int:
+def _expiring_card(
+    session: Session, business: Business, enrollment: AutopayEnrollment, now: datetime
+) -> PaymentMethod | None:
+    """The card automatic payments use, when its notice is due and not yet decided."""
     method = session.get(PaymentMethod, enrollment.payment_method_id)
     assert method is not None
     last_day = expires_on(method)
     if last_day is None or method.removed_at is not None:
-        return 0
+        return None
     at = moment(last_day - EXPIRY_WARNING, business.time_zone)
-    kind = f"expiring:{last_day:%Y-%m}"
-    if at > now or session.get(AutopayNotice, (method.id, kind)) is not None:
-        return 0
+    if at > now or session.get(AutopayNotice, (method.id, _expiry_kind(last_day))) is not None:
+        return None
+    return method
+
+
+def _expiry_kind(last_day: date) -> str:
+    return f"expiring:{last_day:%Y-%m}"
+
+
+def _expiring(
+    session: Session,
+    business: Business,
+    customer: Customer,
+    method: PaymentMethod,
+    links: Links,
+    now: datetime,
+) -> None:
+    last_day = expires_on(method)
+    assert last_day is not None
+    at = moment(last_day - EXPIRY_WARNING, business.time_zone)
+    kind = _expiry_kind(last_day)
     reason = "late" if moment(last_day, business.time_zone) < now else ""
     if not reason and not customer.portal_enabled:
         reason = "no portal access"
@@ -218,4 +254,3 @@ def _expiring(
             ),
             reply_to=business.contact_email or "",
         )
-    return 1

@@ -71,6 +71,25 @@ def apply_intent(
 def _succeed(
     session: Session, *, business: Business, payment: Payment, intent: Intent, processor: Processor
 ) -> None:
+    succeed(session, business=business, payment=payment, refunder=processor)
+    if payment.save_consent_text and intent.payment_method:
+        methods.save_method(
+            session,
+            business=business,
+            customer_id=payment.customer_id,
+            method_id=intent.payment_method,
+            consent_text=payment.save_consent_text,
+            consented_at=payment.created_at,
+            processor=processor,
+        )
+
+
+def succeed(
+    session: Session, *, business: Business, payment: Payment, refunder: refunds.Refunder
+) -> None:
+    """A payment the processor took, whichever processor: its invoices settle, what another
+    payment settled first goes back through `refunder`, the receipt and the events go out.
+    The caller holds the customer's lock and has read the payment under it."""
     allocations = session.exec(
         select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id)
     ).all()
@@ -99,7 +118,7 @@ def _succeed(
             payment=payment,
             excess=excess,
             collided_with=_settled_by(session, payment, next(iter(excess))),
-            processor=processor,
+            processor=refunder,
         )
     for invoice in targets:
         invoices.settle(session, business=business, invoice=invoice)
@@ -119,16 +138,6 @@ def _succeed(
             "invoices": sorted(invoice.number for invoice in targets),
         },
     )
-    if payment.save_consent_text and intent.payment_method:
-        methods.save_method(
-            session,
-            business=business,
-            customer_id=payment.customer_id,
-            method_id=intent.payment_method,
-            consent_text=payment.save_consent_text,
-            consented_at=payment.created_at,
-            processor=processor,
-        )
 
 
 def _settled_by(session: Session, payment: Payment, invoice_id: str) -> str:

@@ -25,18 +25,25 @@ from frontdesk.models import (
     OutboxItem,
     Payment,
     PaymentAllocation,
+    PaymentMethodKind,
     PaymentStatus,
+    PayPalCheckout,
+    PayPalCheckoutStatus,
     Refund,
     RefundAllocation,
     RefundCause,
 )
 from frontdesk.processors import IntentStatus, Processor
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.services import customers
 from frontdesk.services.invoices import REFUND_COUNTS
 
 # A charge the processor made this recently may not have reached us yet (the webhook is on
 # its way): it is reported as in flight, not as a problem.
 GRACE = timedelta(minutes=15)
+# What PayPal says of a capture whose payment of ours has not succeeded.
+PAYPAL_STATUS = {PaymentStatus.PROCESSING: "PENDING", PaymentStatus.FAILED: "DECLINED"}
+PAYPAL_OPEN = (PayPalCheckoutStatus.CREATED, PayPalCheckoutStatus.APPROVED)
 
 
 @dataclass
@@ -116,9 +123,10 @@ def check(
     processor: Processor | None,
     now: datetime,
     since: datetime | None = None,
+    paypal: PayPalProcessor | None = None,
 ) -> Report:
     """Every invariant of one business's books; `since` limits the comparison with the
-    processor to payments made since then (the whole history without it)."""
+    processors to payments made since then (the whole history without it)."""
     report = Report(business.id, now)
     rows = _Rows.read(session)
     _payments(rows, report)
@@ -128,6 +136,8 @@ def check(
     _balances(session, business, rows, paid, report)
     if processor is not None and business.processor_account:
         _processor(rows, business, processor, now, since, report)
+    if paypal is not None and business.paypal_merchant_id:
+        _paypal(session, rows, paypal, now, since, report)
     return report
 
 
@@ -316,6 +326,51 @@ def _processor(
                     f"payment {payment.id}",
                     f"{recorded} refunded in our books, {refunded[reference]} at the processor",
                 )
+
+
+def _paypal(
+    session: Session,
+    rows: _Rows,
+    paypal: PayPalProcessor,
+    now: datetime,
+    since: datetime | None,
+    report: Report,
+) -> None:
+    """Each PayPal capture of ours as PayPal has it, and each order still open on our side that
+    PayPal captured (the capture's answer and its webhook both lost: reconciliation's work)."""
+    for payment in rows.payments.values():
+        reference = payment.processor_reference
+        if payment.method != PaymentMethodKind.PAYPAL or not reference:
+            continue
+        if since is not None and payment.created_at < since:
+            continue
+        report.counts["paypal captures"] += 1
+        capture = paypal.retrieve_capture(reference)
+        refunded = sum(r.amount for r in rows.refunds[payment.id] if r.status in REFUND_COUNTS)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            wanted = PAYPAL_STATUS.get(payment.status, "")
+        elif refunded:
+            wanted = "REFUNDED" if refunded == payment.charged else "PARTIALLY_REFUNDED"
+        else:
+            wanted = "COMPLETED"
+        said = f"payment {payment.id} says {payment.status}, {payment.charged}, {refunded} back"
+        if (capture.status, capture.amount) != (wanted, payment.charged):
+            report.broken(f"PayPal capture {reference}", f"is {capture.status}; {said}")
+    checkouts = session.exec(
+        select(PayPalCheckout).where(
+            col(PayPalCheckout.status).in_(PAYPAL_OPEN), col(PayPalCheckout.order_id).is_not(None)
+        )
+    ).all()
+    for checkout in checkouts:
+        if since is not None and checkout.created_at < since:
+            continue
+        taken = paypal.retrieve_order(str(checkout.order_id)).capture
+        if taken is None or taken.status not in ("COMPLETED", "PENDING"):
+            continue
+        if taken.created and now - taken.created < GRACE:
+            report.in_flight.append(taken.id)
+        else:
+            report.broken(f"PayPal capture {taken.id}", f"of {checkout.id} is in no payment")
 
 
 def record(session: Session, *, business: Business, report: Report) -> BooksCheck:

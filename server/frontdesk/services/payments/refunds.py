@@ -5,6 +5,7 @@ records its cause and, where it touches invoices, how much of each it takes back
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
@@ -22,11 +23,28 @@ from frontdesk.models import (
     RefundAllocation,
     RefundCause,
 )
-from frontdesk.processors import Processor
+from frontdesk.processors import RefundMade
 from frontdesk.services import audit, connect, customers, events, invoices, outbox
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import REFUND_COUNTS
 from frontdesk.services.payments import fees
+
+
+class Refunder(Protocol):
+    """What a refund needs of a processor: Stripe's itself, PayPal's through the adapter in
+    services/payments/paypal.py."""
+
+    def refund(
+        self,
+        account: str,
+        intent_id: str,
+        *,
+        amount: int,
+        key: str,
+        reason: str,
+        refund_application_fee: bool = False,
+    ) -> RefundMade: ...
+
 
 STATUS = {"succeeded": PaymentStatus.SUCCEEDED, "pending": PaymentStatus.PENDING}
 EFFECTS = {
@@ -89,7 +107,7 @@ def refund(
     effect: InvoiceEffect | str,
     cause: RefundCause,
     actor: str,
-    processor: Processor,
+    processor: Refunder,
 ) -> Refund:
     """Make the refund `plan` describes, under the customer's lock so that two refunds (two
     staff members, a retried API call) never give back more than was paid."""
@@ -151,7 +169,7 @@ def for_duplicate(
     payment: Payment,
     excess: dict[str, int],
     collided_with: str,
-    processor: Processor,
+    processor: Refunder,
 ) -> Refund:
     """Give back what `payment` would have paid twice (`excess` per invoice), and its tip too
     when nothing of it is left applied. The caller holds the customer's lock."""
@@ -183,7 +201,7 @@ def _made(
     payment: Payment,
     amount: int,
     key: str,
-    processor: Processor,
+    processor: Refunder,
     reason: str,
     cause: RefundCause,
     actor: str,
