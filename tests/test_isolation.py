@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import exists, func, update
+from sqlmodel import col, select
 
 from frontdesk.db import Database, TenantScopeError
 from frontdesk.models import Customer, Invoice, Payment, StaffUser
@@ -45,6 +45,12 @@ def test_queries_return_only_the_scoped_business(
         ).all()
         assert joined == [a["invoice"]]
         assert session.get(Customer, b["customer"]) is None
+        # Tables named only in a subquery, an EXISTS or a column are scoped too.
+        inner = select(Payment.id).subquery()
+        assert session.exec(select(func.count()).select_from(inner)).one() == 1
+        theirs = exists().where(Payment.customer_id == b["customer"])
+        assert session.exec(select(func.count(col(Customer.id))).where(theirs)).one() == 0
+        assert session.exec(select(func.count(col(Payment.id)))).one() == 1
 
 
 def test_every_service_lookup_refuses_the_other_business_ids(

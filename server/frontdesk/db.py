@@ -24,6 +24,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, SQLModel, create_engine
 
 from frontdesk.models import TenantScoped
@@ -178,14 +179,35 @@ def _tenant_models() -> tuple[type[TenantScoped], ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=4096)
-def _criteria(business_id: str) -> tuple[Any, ...]:
-    """The `business_id = :id` filter for every tenant table, made once per business: building
-    one option per table on every statement cost more than running most of our queries."""
+@cache
+def _tenant_tables() -> dict[Any, type[TenantScoped]]:
+    return {model.__table__: model for model in _tenant_models()}  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8192)
+def _criteria(business_id: str, models: frozenset[type[TenantScoped]]) -> tuple[Any, ...]:
+    """The `business_id = :id` filter for each of these tenant tables, made once per business
+    and set of tables: one option per table costs more than running most of our queries."""
     return tuple(
         with_loader_criteria(model, lambda cls: cls.business_id == business_id)
-        for model in _tenant_models()
+        for model in sorted(models, key=lambda model: model.__name__)
     )
+
+
+def _tenant_models_in(statement: Any) -> frozenset[type[TenantScoped]]:
+    """Every tenant table a statement reads or writes, wherever it stands: selected, joined, in a
+    subquery or an EXISTS, or named only by a column. Options for tables it does not touch cost
+    as much to build as those it does, and there are dozens of tenant tables."""
+    tenant = _tenant_tables()
+    found = find_tables(
+        statement,
+        check_columns=True,
+        include_aliases=True,
+        include_joins=True,
+        include_selects=True,
+        include_crud=True,
+    )
+    return frozenset(tenant[table] for table in found if table in tenant)
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
@@ -201,7 +223,9 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     info = state.session.info
     business_id = info.get("business_id")
     if business_id is not None:
-        state.statement = state.statement.options(*_criteria(business_id))
+        models = _tenant_models_in(state.statement)
+        if models:
+            state.statement = state.statement.options(*_criteria(business_id, models))
     elif "unscoped" not in info and _touches_tenant_table(state):
         raise TenantScopeError(
             "query on a tenant-owned table outside a business scope: "

@@ -45,6 +45,9 @@ def statements(
         # PostgreSQL 15 no longer lets every role create in `public`: the owner must, to migrate.
         f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}",
         f"GRANT USAGE ON SCHEMA public TO {app}",
+        # Extensions the migrations use, made here by the superuser: the owner may not create
+        # them (booking's exclusion constraint needs btree_gist's equality on text in GiST).
+        "CREATE EXTENSION IF NOT EXISTS btree_gist",
         # Every table the owner makes, now or in a later release: rights on rows for the app.
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",

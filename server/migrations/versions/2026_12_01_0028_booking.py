@@ -140,7 +140,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_appointment_business_starts', ['business_id', 'starts_at'], unique=False)
 
     if op.get_bind().dialect.name == 'postgresql':
-        # Trusted since PostgreSQL 13: a role with CREATE on the database may add it.
+        # Made by `frontdesk provision` (as a superuser) where the owner may not; here for a
+        # database whose owner migrates it alone.
         op.execute('CREATE EXTENSION IF NOT EXISTS btree_gist')
         op.execute(
             f'ALTER TABLE appointment ADD CONSTRAINT {OVERLAP} EXCLUDE USING gist '
