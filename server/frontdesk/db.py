@@ -184,7 +184,7 @@ def _tenant_tables() -> dict[Any, type[TenantScoped]]:
     return {model.__table__: model for model in _tenant_models()}  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)
 def _criteria(business_id: str, models: frozenset[type[TenantScoped]]) -> tuple[Any, ...]:
     """The `business_id = :id` filter for each of these tenant tables, made once per business
     and set of tables: one option per table costs more than running most of our queries."""
