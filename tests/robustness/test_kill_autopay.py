@@ -76,6 +76,7 @@ def enroll_everyone(db: Database, shop: Shop, sandbox_url: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.strictest_backend  # the kill test proper covers both; this one costs 40 s each
 def test_a_charge_run_killed_twice_charges_every_invoice_once(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
