@@ -204,22 +204,19 @@ def begin(
         _decide(session, attempt, AttemptStatus.HARD_FAILED, "card_removed", "card removed")
         failures.gave_up(session, business, customer, invoice, attempt, enrollment, links, now)
         return None
-    selection = Selection([(invoice, remaining)])
     try:
-        for unfinished in intents.open_attempts(session, selection):
-            intents.cancel(processor, intents.account(business), unfinished)
+        payment = off_session.pending(
+            session,
+            business=business,
+            customer=customer,
+            method=method,
+            selection=Selection([(invoice, remaining)]),
+            initiated_by=Initiator.SYSTEM,
+            processor=processor,
+            description=f"Automatic payment of invoice {invoice.number}",
+        )
     except Invalid:
         return None  # the customer's own payment is going through; it settles the invoice
-    payment = intents.pending(
-        session,
-        business=business,
-        customer=customer,
-        selection=selection,
-        tip=0,
-        method=method.kind,
-        initiated_by=Initiator.SYSTEM,
-        description=f"Automatic payment of invoice {invoice.number}",
-    )
     session.flush()  # the payment's row before the try that names it
     attempt.payment_id = payment.id
     session.add(attempt)

@@ -47,21 +47,17 @@ def charge_saved(
         raise NotFound("no such payment method")
     if not method.consent_text:
         raise Invalid("This card was not saved for charges made without the customer.")
-    where = intents.account(business)
-    # As when the customer pays: one at a time per customer, and never beside an attempt of
-    # theirs for the same invoices (it is cancelled, or this charge is refused if it went through).
+    # As when the customer pays: one at a time per customer.
     customers.lock(session, customer.id)
     intents.still_due(session, selection)
-    for attempt in intents.open_attempts(session, selection):
-        intents.cancel(processor, where, attempt)
-    payment = intents.pending(
+    payment = pending(
         session,
         business=business,
         customer=customer,
+        method=method,
         selection=selection,
-        tip=0,
-        method=method.kind,
         initiated_by=initiated_by,
+        processor=processor,
         description=description,
     )
     return charge_pending(
@@ -72,6 +68,33 @@ def charge_saved(
         payment=payment,
         processor=processor,
         links=links,
+    )
+
+
+def pending(
+    session: Session,
+    *,
+    business: Business,
+    customer: Customer,
+    method: PaymentMethod,
+    selection: Selection,
+    initiated_by: Initiator,
+    processor: Processor,
+    description: str,
+) -> Payment:
+    """A charge's pending payment, under the customer's lock, never beside an attempt of theirs
+    for the same invoices: that is cancelled, or Invalid when it went through meanwhile."""
+    for attempt in intents.open_attempts(session, selection):
+        intents.cancel(processor, intents.account(business), attempt)
+    return intents.pending(
+        session,
+        business=business,
+        customer=customer,
+        selection=selection,
+        tip=0,
+        method=method.kind,
+        initiated_by=initiated_by,
+        description=description,
     )
 
 
