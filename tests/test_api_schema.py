@@ -122,8 +122,8 @@ def test_the_served_document_is_the_one_under_test(target: Target) -> None:
 @pytest.mark.strictest_backend
 @schema.parametrize()
 @settings(
-    # Six cases per operation (derandomized, so each run tries the same): with 70 operations the
-    # suite keeps under its fifteen minutes.
+    # Six cases per operation (derandomized, so each run tries the same): with 56 operations the
+    # suite stays near its fifteen minutes.
     max_examples=6,
     deadline=None,
     suppress_health_check=list(HealthCheck),
