@@ -190,8 +190,10 @@ class Account:
         assert report.problems == [], report.problems
 
 
-# Today where the business is: the portal's "last month" is the business's.
-TODAY = datetime.now(ZoneInfo(ZONE)).date()
+# Today where the business is: the portal's "last month" is the business's. The servers these
+# tests start read this same moment, so a run that crosses midnight agrees with itself.
+NOW = datetime.now(UTC)
+TODAY = NOW.astimezone(ZoneInfo(ZONE)).date()
 
 
 def open_account(db: Database, **business: object) -> Account:
@@ -428,8 +430,11 @@ def test_the_pdf_shows_each_line_with_the_balance_after_it_and_the_sum(account: 
 
 
 @pytest.fixture
-def portal_shop(db: Database) -> tuple[NewBusiness, Customer, Customer]:
-    """Casey with an invoice two months ago and a part payment last month; Robin, new."""
+def portal_shop(db: Database, live_server: LiveServer) -> tuple[NewBusiness, Customer, Customer]:
+    """Casey with an invoice two months ago and a part payment last month; Robin, new; the
+    server's clock stopped at NOW."""
+    assert live_server.app is not None
+    live_server.app.state.clock = lambda: NOW
     account = open_account(db)
     last = statements.previous_month(statements.month_of(TODAY))
     before = statements.previous_month(last)

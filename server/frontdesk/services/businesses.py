@@ -137,9 +137,11 @@ def by_publishable_key(session: Session, publishable_key: str) -> Business:
     return business
 
 
-def today(business: Business) -> date:
-    """The date in the business's own time zone, which is what due dates mean."""
-    return datetime.now(ZoneInfo(business.time_zone)).date()
+def today(business: Business, now: datetime | None = None) -> date:
+    """The date in the business's own time zone, which is what due dates mean: at `now` (the
+    app's clock, where the caller has it), else at the wall clock's now."""
+    zone = ZoneInfo(business.time_zone)
+    return (now.astimezone(zone) if now else datetime.now(zone)).date()
 
 
 def origin_allowed(business: Business, origin: str, *, own_origin: str) -> bool:

@@ -34,7 +34,7 @@ async def dashboard_customer_statements(request: Request) -> Response:
     def build(who: Staff) -> dict[str, Any]:
         business = who.business
         customer = customers.get(who.session, business=business, customer_id=customer_id)
-        today = businesses.today(business)
+        today = businesses.today(business, request.app.state.clock())
         return {
             "customer": customer,
             "statements": statements.history(
@@ -58,7 +58,7 @@ async def dashboard_customer_statement_pdf(request: Request) -> Response:
             business=business,
             customer=customer,
             month=month,
-            today=businesses.today(business),
+            today=businesses.today(business, request.app.state.clock()),
         )
         return pdfs.statement_pdf(business, customer, statement), f"statement-{statement.key}"
 

@@ -24,12 +24,11 @@ WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "front
 
 
 # What a download token may name: "invoice:INV-1042", "estimate:EST-101", "receipt:pay_...",
-# "statement:2026-11".
+# and "statement:2026-11" (answered apart: it reads the app's clock).
 DOCUMENTS = {
     "invoice": invoice_routes.pdf,
     "estimate": estimate_routes.pdf,
     "receipt": payment_routes.pdf,
-    "statement": statement_routes.pdf,
 }
 
 
@@ -49,9 +48,13 @@ async def portal_download(request: Request) -> Response:
                     401, "This download link has expired", "Go back to the portal and try again."
                 ) from None
             kind, _, reference = document.partition(":")
-            if kind not in DOCUMENTS:
+            if kind == "statement":  # which months have ended is the app clock's to say
+                now = request.app.state.clock()
+                pdf, name = statement_routes.pdf(session, business, customer, reference, now=now)
+            elif kind in DOCUMENTS:
+                pdf, name = DOCUMENTS[kind](session, business, customer, reference)
+            else:
                 raise frame.NOT_FOUND
-            pdf, name = DOCUMENTS[kind](session, business, customer, reference)
         headers = {"Content-Disposition": pdfs.disposition(name), "Cache-Control": "no-store"}
         return Response(pdf, media_type="application/pdf", headers=headers)
 

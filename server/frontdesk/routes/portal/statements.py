@@ -3,6 +3,7 @@ balance and its PDF behind a short-lived download link (assets.DOCUMENTS names t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -26,28 +27,35 @@ def list_shown(business: Business, shown: list[statements.Statement]) -> dict[st
     }
 
 
-def list_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-    today = businesses.today(business)
-    return list_shown(
-        business,
-        statements.history(session, business=business, customer=customer, today=today),
-    )
+def list_context(now: datetime) -> frame.Build:
+    """The months that have ended by `now`, on the business's calendar."""
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        today = businesses.today(business, now)
+        return list_shown(
+            business,
+            statements.history(session, business=business, customer=customer, today=today),
+        )
+
+    return build
 
 
-def pdf(session: Session, business: Business, customer: Customer, month: str) -> tuple[bytes, str]:
-    """A download token's "statement:2026-11": the customer's own month, if it has one."""
+def pdf(
+    session: Session, business: Business, customer: Customer, month: str, *, now: datetime
+) -> tuple[bytes, str]:
+    """A download token's "statement:2026-11": the customer's own month, if it has ended."""
     statement = statements.for_month(
         session,
         business=business,
         customer=customer,
         month=month,
-        today=businesses.today(business),
+        today=businesses.today(business, now),
     )
     return pdfs.statement_pdf(business, customer, statement), f"statement-{statement.key}"
 
 
 async def portal_statements(request: Request) -> Response:
-    return await frame.view(request, LIST, list_context)
+    return await frame.view(request, LIST, list_context(request.app.state.clock()))
 
 
 routes = [Route("/statements", portal_statements, name="portal_statements")]
