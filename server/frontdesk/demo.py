@@ -13,6 +13,7 @@ from fpdf import FPDF
 from sqlmodel import Session, select
 from starlette.datastructures import Headers, UploadFile
 
+from frontdesk import demo_booking
 from frontdesk.db import Database
 from frontdesk.models import (
     AuthorKind,
@@ -372,6 +373,7 @@ def ensure(
         if not has_customers and settings is not None:
             _seed_documents(session, business, jordan, settings)
             _seed_plan(session, business, jordan, today)
+        demo_booking.ensure(session, business.id, jordan)
     return Demo(business, owner_email, OWNER_PASSWORD, jordan)
 
 

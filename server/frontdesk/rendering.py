@@ -36,6 +36,17 @@ def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US"
     return f"{day}, {format_time(local, 'short', locale=parsed)}"
 
 
+def format_clock(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
+    """The time of day in the business's zone: "9:30 AM" (a day's slots, under the day)."""
+    local = value.astimezone(ZoneInfo(time_zone))
+    return format_time(local, "short", locale=money.babel_locale(locale))
+
+
+def format_weekday(value: date, locale: str = "en_US") -> str:
+    """A day with its weekday, as a booking picks one: "Tue, Dec 8"."""
+    return format_date(value, "EEE, MMM d", locale=money.babel_locale(locale))
+
+
 # How people name each way of paying (the stored names are Stripe's).
 METHOD_NAMES = {
     "card": "Card",
@@ -67,6 +78,12 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters.update(
-    money=format_money, day=format_day, moment=format_moment, part=url_part, method=method_name
+    money=format_money,
+    day=format_day,
+    moment=format_moment,
+    clock=format_clock,
+    weekday=format_weekday,
+    part=url_part,
+    method=method_name,
 )
 templates.env.globals["url_for"] = template_url_for

@@ -33,6 +33,8 @@ class Purpose(StrEnum):
     CONNECT = "connect"
     # A link to one attached file (a photo, a PDF) for one customer or the business's staff.
     ATTACHMENT = "attachment"
+    # An emailed confirmation of a visitor's booking request: the request itself, signed.
+    BOOKING_REQUEST = "booking-request"
 
 
 # Seconds a token lives; None means until revoked by a link-version bump.
@@ -50,6 +52,8 @@ LIFETIME: dict[Purpose, int | None] = {
     Purpose.CONNECT: 24 * 60 * 60,
     # Long enough to look at a page of photos; links are minted afresh with every render.
     Purpose.ATTACHMENT: 10 * 60,
+    # Long enough to find the email; short, since the slot it asks for may go meanwhile.
+    Purpose.BOOKING_REQUEST: 60 * 60,
 }
 
 

@@ -137,6 +137,12 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             duration_min=60,
             actor=audit.Actor(Initiator.STAFF, made.owner.id),
         )
+        holiday = booking.add_override(
+            session,
+            business=business,
+            day=date(2030, 1, 8),
+            actor=audit.Actor(Initiator.STAFF, made.owner.id),
+        )
         visit = Appointment(
             business_id=business.id,
             customer_id=customer.id,
@@ -153,6 +159,7 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
         session.flush()
         return {
             "booking_service": service.id,
+            "date_override": holiday.id,
             "appointment": visit.id,
             "subscription": plan.id,
             "document": document.id,

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 
 from frontdesk import tokens
 from frontdesk.models import (
+    Business,
     Customer,
     Initiator,
     Payment,
@@ -32,7 +33,15 @@ from frontdesk.models import (
     StaffUser,
     utcnow,
 )
-from frontdesk.services import attachments, audit, businesses, customers, portal, staff
+from frontdesk.services import (
+    attachments,
+    audit,
+    booking,
+    businesses,
+    customers,
+    portal,
+    staff,
+)
 from frontdesk.services.links import Links
 from frontdesk.tokens import Purpose
 from tests.conftest import csrf_field
@@ -55,6 +64,10 @@ PUBLIC = {
     # Sign-in by email takes an address and then a code (tests/test_sign_in.py), not a token.
     ("POST", "/portal/{key}/sign-in"),
     ("POST", "/portal/{key}/sign-in/code"),
+    # A visitor's booking form: it takes what they type and emails them a link (tests/
+    # test_public_booking.py); the link is what books, and it is walked below.
+    ("GET", "/portal/{key}/book-visit"),
+    ("POST", "/portal/{key}/book-visit"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/reference"),
     ("GET", "/dashboard/sign-in"),
@@ -81,6 +94,8 @@ PAY_PAGE = {("GET", "/pay/{payment}")}
 INVITE = {("GET", "/dashboard/join"), ("POST", "/dashboard/join")}
 # An attached file's short-lived link, signed for one customer or the business's staff.
 FILE_LINK = {("GET", "/files/{token}")}
+# A visitor's booking request, signed into the link emailed to them.
+BOOKING_LINK = {("GET", "/p/{slug}/book"), ("POST", "/p/{slug}/book")}
 
 
 def sorts(method: str, path: str) -> str:
@@ -92,6 +107,7 @@ def sorts(method: str, path: str) -> str:
         ("pay page", PAY_PAGE),
         ("invite", INVITE),
         ("file link", FILE_LINK),
+        ("booking link", BOOKING_LINK),
     ):
         if route in group:
             return name
@@ -107,7 +123,7 @@ def sorts(method: str, path: str) -> str:
 def test_every_route_is_sorted_by_what_it_takes(flow: Flow) -> None:
     routes = every_route(list(flow.app.app.routes))  # type: ignore[union-attr]
     assert [route for route in routes if sorts(*route) == "unsorted"] == []
-    named = PUBLIC | ARRIVAL | DOWNLOAD | PAY_PAGE | INVITE | FILE_LINK
+    named = PUBLIC | ARRIVAL | DOWNLOAD | PAY_PAGE | INVITE | FILE_LINK | BOOKING_LINK
     assert named <= set(routes), "a named route is gone: take it out of the lists"
 
 
@@ -170,6 +186,10 @@ class Walk:
         self.stranger = self._stranger()
         payment, _ = flow.start()
         self.payment_id = payment.id
+        with flow.db.unscoped("the walk's business offers every section") as session:
+            business = session.get(Business, flow.business.id)
+            assert business is not None
+            business.allow_booking = business.booking_public = True
         with flow.db.session(flow.business.id) as session:
             method = PaymentMethod(
                 business_id=flow.business.id,
@@ -220,6 +240,7 @@ class Walk:
             "change": "make-default",
             "place": "invoices",
             "token": token,
+            "slug": self.flow.business.slug,
         }
         # API ids need no meaning: a refused key is refused before any lookup.
         return fill(path, values, default="x_1")
@@ -236,7 +257,7 @@ class Walk:
             headers["Authorization"] = f"Bearer {token}".strip()
         elif kind == "arrival":
             data = {"token": token}
-        elif kind == "pay page":
+        elif kind in ("pay page", "booking link"):
             params["t"] = token
         elif kind == "invite":
             if method == "GET":
@@ -268,7 +289,7 @@ def refused(kind: str, answer: httpx.Response) -> bool:
         return answer.status_code in (401, 404)
     if kind == "file link":
         return answer.status_code in (404, 410)
-    if kind == "invite":
+    if kind in ("invite", "booking link"):
         return answer.status_code == 400
     return answer.status_code in (401, 403)
 
@@ -497,3 +518,41 @@ def test_file_links_are_refused_when_bad_or_revoked(walk: Walk) -> None:
     answer = walk.call("GET", "/files/{token}", current, "file link")
     assert refused("file link", answer), "customer disabled"
     assert calls >= 10
+
+
+def test_booking_links_are_refused_when_bad(walk: Walk) -> None:
+    flow, keys = walk.flow, walk.keys
+    with flow.db.session(flow.business.id) as session:
+        service = booking.create_service(
+            session,
+            business=flow.business,
+            name="Walk",
+            duration_min=30,
+            actor=audit.Actor(Initiator.STAFF, walk.owner.id),
+        )
+    asked = {
+        "service_id": service.id,
+        "starts_at": "2026-11-02T15:00:00+00:00",
+        "name": "Walker",
+        "email": "walker@example.com",
+        "address_line1": "1 Main St",
+        "postal_code": "10001",
+        "b": flow.business.id,
+        "n": "walk",
+    }
+    good = tokens.sign(keys, Purpose.BOOKING_REQUEST, asked)
+    with signed_at(-(tokens.LIFETIME[Purpose.BOOKING_REQUEST] or 0) - 60):
+        expired = tokens.sign(keys, Purpose.BOOKING_REQUEST, asked)
+    with signed_at(3600):
+        future = tokens.sign(keys, Purpose.BOOKING_REQUEST, asked)
+    bad = {
+        **damaged(good),
+        "expired": expired,
+        "future-dated": future,
+        "wrong purpose": tokens.sign(keys, Purpose.PAY_PAGE, asked),
+        "wrong key": tokens.sign(OTHER_KEYS, Purpose.BOOKING_REQUEST, asked),
+        "wrong business": tokens.sign(
+            keys, Purpose.BOOKING_REQUEST, {**asked, "b": walk.stranger.business_id}
+        ),
+    }
+    assert check(walk, "booking link", good, bad) >= 16

@@ -85,8 +85,11 @@ class Business(SQLModel, table=True):
     autopay_charge_on: str = Field(default="due", max_length=10)
     autopay_notice_days: int = 3
     autopay_retry_days: list[int] = Field(default_factory=lambda: [1, 3, 5], sa_type=JSON)
-    # Appointments (services/booking/): customers may reschedule or cancel up to this many hours
-    # before the start; after that they call the business.
+    # Appointments (services/booking/): whether customers book visits in the portal, whether
+    # visitors without an account may ask for one (the business confirms it), and up to how
+    # many hours before the start customers may reschedule or cancel; after that they call.
+    allow_booking: bool = False
+    booking_public: bool = False
     booking_cancel_hours: int = 24
     # How customers reach the business when they cannot pay online (or want to talk).
     contact_email: str | None = Field(default=None, max_length=320)

@@ -188,6 +188,7 @@ class PortalSettings:
     allow_messages: bool = True
     allow_documents: bool = True
     allow_subscriptions: bool = True
+    allow_booking: bool = False
 
 
 def update_portal(
@@ -234,6 +235,7 @@ def update_portal(
         "allow_messages": wanted.allow_messages,
         "allow_documents": wanted.allow_documents,
         "allow_subscriptions": wanted.allow_subscriptions,
+        "allow_booking": wanted.allow_booking,
         "tips_enabled": wanted.tips_enabled,
         "tip_basis_points": tips or business.tip_basis_points,
         "allow_partial_payments": wanted.allow_partial_payments,

@@ -49,6 +49,7 @@ def sample_business(business: Business) -> Business:
             "allow_messages": True,
             "allow_documents": True,
             "allow_subscriptions": True,
+            "allow_booking": True,
             "allow_partial_payments": True,
             "tips_enabled": True,
             "tip_basis_points": business.tip_basis_points or list(DEFAULT_TIP_BASIS_POINTS),

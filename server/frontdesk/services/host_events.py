@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from frontdesk.models import (
+    Appointment,
     AutopayEnrollment,
     Business,
     Customer,
@@ -142,6 +143,37 @@ def autopay_changed(
         "status": "on" if on else "off",
     }
     return _event(business, customer, "autopay-changed", thing, twin)
+
+
+def _appointment(
+    session: Session, business: Business, customer: Customer, appointment: Appointment, change: str
+) -> Event:
+    # The time and the status only: what the visit is for and where stay with us.
+    twin = events.latest(session, type=f"appointment.{change}", appointment=appointment.id)
+    thing = {"kind": "appointment", "id": appointment.id, "status": str(appointment.status)}
+    return _event(business, customer, f"appointment-{change}", thing, twin)
+
+
+def appointment_booked(
+    session: Session, business: Business, customer: Customer, appointment: Appointment
+) -> Event:
+    """The customer booked a visit: `status` confirmed, or pending while the business decides
+    (twin appointment.booked)."""
+    return _appointment(session, business, customer, appointment, "booked")
+
+
+def appointment_rescheduled(
+    session: Session, business: Business, customer: Customer, appointment: Appointment
+) -> Event:
+    """The customer moved a visit (twin appointment.rescheduled)."""
+    return _appointment(session, business, customer, appointment, "rescheduled")
+
+
+def appointment_canceled(
+    session: Session, business: Business, customer: Customer, appointment: Appointment
+) -> Event:
+    """The customer canceled a visit (twin appointment.canceled)."""
+    return _appointment(session, business, customer, appointment, "canceled")
 
 
 def customer_updated(session: Session, business: Business, customer: Customer) -> Event:

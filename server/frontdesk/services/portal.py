@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.models import (
+    Appointment,
     Business,
     Customer,
     EndedSession,
@@ -19,6 +20,7 @@ from frontdesk.models import (
     new_id,
 )
 from frontdesk.services import audit, customers, documents, invoices, messages, sign_in, todos
+from frontdesk.services.booking import choosing
 from frontdesk.services.customers import Balance
 from frontdesk.services.errors import Forbidden
 from frontdesk.services.links import Limits, Links
@@ -157,13 +159,15 @@ SECTIONS = {
     "messages": "allow_messages",
     "documents": "allow_documents",
     "subscriptions": "allow_subscriptions",
+    "appointments": "allow_booking",
 }
 # What a deep link may name (#invoices, #invoice/INV-1042): whole views, and views of one thing
 # named after a slash. The server's places and the loader's hash handling both read this table
 # (the loader gets it with the portal's shell), so a new view is added here once.
 VIEWS = ("home", *SECTIONS, "pay")
-# complete: a payment awaiting the customer; request: a service request; plan: a subscription.
-ITEMS = ("invoice", "estimate", "request", "document", "plan", "pay", "complete")
+# complete: a payment awaiting the customer; request: a service request; plan: a subscription;
+# appointment: a visit.
+ITEMS = ("invoice", "estimate", "request", "document", "plan", "appointment", "pay", "complete")
 # The item is percent-encoded (#invoice/INV%2F2026%2F001), so numbers holding "/" or "#" fit.
 DEEP_LINK = rf"^#(({'|'.join(VIEWS)})|({'|'.join(ITEMS)})/[\w.~%-]+)$"
 
@@ -212,6 +216,8 @@ class Home:
     todos: int = 0
     # Documents waiting for the customer's signature.
     to_sign: int = 0
+    # The next booked visit, from today on.
+    next_visit: Appointment | None = None
 
 
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
@@ -229,7 +235,12 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
     charges = invoices.recent_charges(session, business=business, customer=customer)
     count = todos.open_count(session, business=business, customer=customer)
     to_sign = documents.waiting_count(session, customer=customer) if business.allow_documents else 0
-    return Home(balance, estimate, charges, count, to_sign)
+    visit = (
+        choosing.next_visit(session, business=business, customer=customer, today=today)
+        if business.allow_booking
+        else None
+    )
+    return Home(balance, estimate, charges, count, to_sign, visit)
 
 
 def view_only(

@@ -5,7 +5,9 @@ from starlette.routing import BaseRoute
 
 from frontdesk.routes.dashboard import (
     activity,
+    appointments,
     autopay,
+    booking_settings,
     connect,
     customers,
     developers,
@@ -38,6 +40,7 @@ routes: list[BaseRoute] = [
     *invoices.routes,
     *estimates.routes,
     *service_requests.routes,
+    *appointments.routes,
     *documents.routes,
     *subscriptions.routes,
     *subscription_changes.routes,
@@ -46,6 +49,7 @@ routes: list[BaseRoute] = [
     *theme.routes,
     *gallery.routes,
     *settings.routes,
+    *booking_settings.routes,
     *connect.routes,
     *domains.routes,
     *reminders.routes,

@@ -87,6 +87,7 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
         "allow_messages",
         "allow_documents",
         "allow_subscriptions",
+        "allow_booking",
         "tips_enabled",
         "allow_partial_payments",
         "secure_pay_page",

@@ -126,6 +126,7 @@ async def dashboard_theme_preview(request: Request) -> Response:
 
 def _customers_portal(request: Request, who: Staff, shown: Business, customer_id: str) -> str:
     customer = customers.get(who.session, business=who.business, customer_id=customer_id)
+    now = request.app.state.clock()
     shell = frame.fragment(
         request,
         shown,
@@ -135,7 +136,7 @@ def _customers_portal(request: Request, who: Staff, shown: Business, customer_id
             "view_template": "fragments/portal/home.html",
             # What the nav counts (unread messages), as the live shell draws it.
             **portal.nav(who.session, business=shown, customer=customer),
-            **portal_home_routes.home_context(who.session, shown, customer),
+            **portal_home_routes.home_context(now)(who.session, shown, customer),
         },
     )
     return bytes(shell.body).decode()

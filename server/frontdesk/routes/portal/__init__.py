@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Mount
 
 from frontdesk.middleware.portal_cors import PortalCORSMiddleware
 from frontdesk.routes.portal import (
+    appointments,
     assets,
     autopay,
     documents,
@@ -19,6 +20,7 @@ from frontdesk.routes.portal import (
     pay_page,
     payments,
     profile,
+    public_booking,
     service_requests,
     sign_in,
     statements,
@@ -30,11 +32,13 @@ routes: list[BaseRoute] = [
     *assets.outside,
     *hosted.routes,
     *pay_page.routes,
+    *public_booking.hosted,
     Mount(
         "/portal/{key}",
         routes=[
             *home.routes,
             *sign_in.routes,
+            *public_booking.routes,
             *invoices.routes,
             *estimates.routes,
             *pay.routes,
@@ -47,6 +51,7 @@ routes: list[BaseRoute] = [
             *todos.routes,
             *documents.routes,
             *subscriptions.routes,
+            *appointments.routes,
             *assets.routes,
         ],
         middleware=[Middleware(PortalCORSMiddleware)],

@@ -7,11 +7,14 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.models import Business, Customer
+from frontdesk.routes.portal import appointments as appointment_routes
 from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
 from frontdesk.routes.portal import invoices as invoice_routes
@@ -24,7 +27,8 @@ WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "front
 
 
 # What a download token may name: "invoice:INV-1042", "estimate:EST-101", "receipt:pay_...",
-# and "statement:2026-11" (answered apart: it reads the app's clock).
+# "statement:2026-11" (answered apart: it reads the app's clock) and "appointment:apt_..." (a
+# calendar file).
 DOCUMENTS = {
     "invoice": invoice_routes.pdf,
     "estimate": estimate_routes.pdf,
@@ -32,8 +36,27 @@ DOCUMENTS = {
 }
 
 
+def _file(
+    request: Request, session: Session, business: Business, customer: Customer, document: str
+) -> tuple[bytes, str, str]:
+    """What a download token names, its Content-Disposition and its media type."""
+    kind, _, reference = document.partition(":")
+    if kind == "appointment":
+        ics, name = appointment_routes.calendar(session, business, customer, reference)
+        return ics, f'attachment; filename="{name}"', "text/calendar"
+    if kind == "statement":  # which months have ended is the app clock's to say
+        now = request.app.state.clock()
+        pdf, name = statement_routes.pdf(session, business, customer, reference, now=now)
+    elif kind in DOCUMENTS:
+        pdf, name = DOCUMENTS[kind](session, business, customer, reference)
+    else:
+        raise frame.NOT_FOUND
+    return pdf, pdfs.disposition(name), "application/pdf"
+
+
 async def portal_download(request: Request) -> Response:
-    """One PDF, named by a short-lived download token (links cannot send Authorization)."""
+    """One PDF (or a visit's calendar file), named by a short-lived download token (links
+    cannot send Authorization)."""
 
     def render() -> Response:
         keys, business = request.app.state.settings.secret_key, frame.business_for(request)
@@ -47,16 +70,9 @@ async def portal_download(request: Request) -> Response:
                 raise frame.PortalError(
                     401, "This download link has expired", "Go back to the portal and try again."
                 ) from None
-            kind, _, reference = document.partition(":")
-            if kind == "statement":  # which months have ended is the app clock's to say
-                now = request.app.state.clock()
-                pdf, name = statement_routes.pdf(session, business, customer, reference, now=now)
-            elif kind in DOCUMENTS:
-                pdf, name = DOCUMENTS[kind](session, business, customer, reference)
-            else:
-                raise frame.NOT_FOUND
-        headers = {"Content-Disposition": pdfs.disposition(name), "Cache-Control": "no-store"}
-        return Response(pdf, media_type="application/pdf", headers=headers)
+            content, disposition, media_type = _file(request, session, business, customer, document)
+        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+        return Response(content, media_type=media_type, headers=headers)
 
     return await run_in_threadpool(frame.guarded, request, render)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
+from frontdesk.routes.portal import appointments as appointment_routes
 from frontdesk.routes.portal import documents as document_routes
 from frontdesk.routes.portal import estimates as estimate_routes
 from frontdesk.routes.portal import frame
@@ -39,12 +41,21 @@ class Place:
     section: str | None
 
 
-def home_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-    today = businesses.today(business)
-    return {
-        "home": portal.home(session, business=business, customer=customer, today=today),
-        "current": "home",
-    }
+def home_context(now: datetime) -> frame.Build:
+    """Home as of `now`: what is due, and the next visit, on the business's calendar."""
+
+    def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+        today = businesses.today(business, now)
+        return {
+            "home": portal.home(session, business=business, customer=customer, today=today),
+            "current": "home",
+        }
+
+    return build
+
+
+def home(request: Request) -> Place:
+    return Place("fragments/portal/home.html", home_context(request.app.state.clock()), None)
 
 
 # Deep links that name one thing (#invoice/INV-1042, #complete/pay_..., #pay/INV-1042).
@@ -77,15 +88,20 @@ ONE_OF: dict[str, Callable[[str, Request], Place]] = {
         document_routes.detail_context(request, document),
         document_routes.SECTION,
     ),
+    "appointment": lambda appointment, request: Place(
+        appointment_routes.DETAIL,
+        appointment_routes.detail_context(appointment, request.app.state.clock()),
+        appointment_routes.SECTION,
+    ),
     "plan": lambda subscription, _: Place(
         subscription_routes.DETAIL,
         subscription_routes.detail_context(subscription),
         subscription_routes.SECTION,
     ),
 }
-HOME = Place("fragments/portal/home.html", home_context, None)
-# Deep links to a whole view (#invoices, #profile, ...); anything else opens home.
-VIEWS = {
+# Deep links to a whole view (#invoices, #profile, ...), or to one drawn as of the app's clock;
+# anything else opens home.
+VIEWS: dict[str, Place | Callable[[Request], Place]] = {
     "invoices": Place(
         "fragments/invoices/list.html", invoice_routes.list_context(None, 1), "invoices"
     ),
@@ -101,6 +117,11 @@ VIEWS = {
     "subscriptions": Place(
         subscription_routes.LIST, subscription_routes.list_context, subscription_routes.SECTION
     ),
+    "appointments": lambda request: Place(
+        appointment_routes.LIST,
+        appointment_routes.list_context(request.app.state.clock()),
+        appointment_routes.SECTION,
+    ),
     "pay": Place("fragments/pay/choose.html", pay_routes.choose_context, "pay"),
 }
 
@@ -109,7 +130,8 @@ def _place(link: str, request: Request) -> Place:
     name, _, argument = link.partition("/")
     if argument and name in ONE_OF:
         return ONE_OF[name](argument, request)
-    return VIEWS.get(name, HOME)
+    found = VIEWS.get(name, home)
+    return found(request) if callable(found) else found
 
 
 def _opened(
@@ -119,7 +141,7 @@ def _opened(
     section the business has switched off, or a thing that is not the customer's, is home). The
     host page hears who signed in."""
     wanted = _place(arrival.destination, request) if arrival.destination else asked
-    current = wanted if portal.section_enabled(business, wanted.section) else HOME
+    current = wanted if portal.section_enabled(business, wanted.section) else home(request)
     if arrival.limits.pay_only and current.section != "pay":
         raise frame.PortalError(
             403, "Payments are off", f"{business.name} is not taking payments here right now."
@@ -128,15 +150,17 @@ def _opened(
     try:
         context = current.build(session, business, arrival.customer)
     except NotFound:
-        return HOME, opening(session, business, arrival.customer)
+        return home(request), opening(request, session, business, arrival.customer)
     return current, {**portal.nav(session, business=business, customer=arrival.customer), **context}
 
 
-def opening(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
+def opening(
+    request: Request, session: Session, business: Business, customer: Customer
+) -> dict[str, Any]:
     """Home as a new session opens on it, with what the nav counts (the shell draws the nav)."""
     return {
         **portal.nav(session, business=business, customer=customer),
-        **home_context(session, business, customer),
+        **home_context(request.app.state.clock())(session, business, customer),
     }
 
 
@@ -179,7 +203,8 @@ async def portal_go(request: Request) -> Response:
 
 
 async def portal_home(request: Request) -> Response:
-    return await frame.view(request, "fragments/portal/home.html", home_context)
+    place = home(request)
+    return await frame.view(request, place.template, place.build)
 
 
 routes = [

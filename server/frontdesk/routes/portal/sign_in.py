@@ -91,7 +91,7 @@ async def portal_sign_in_code(request: Request) -> Response:
         if customer is None:
             return frame.sign_in_form(request, business, problem=problem, sent_to=email, status=422)
         with request.app.state.db.session(business.id) as session:
-            context = {"view_template": HOME, **opening(session, business, customer)}
+            context = {"view_template": HOME, **opening(request, session, business, customer)}
         frame.tell(request, host_events.signed_in(business, customer))
         return frame.fragment(request, business, customer, "fragments/portal/shell.html", context)
 

@@ -51,19 +51,26 @@ def postal_key(code: str) -> str:
 def check_area(session: Session, customer: Customer) -> None:
     """Refuse a customer whose postal code the business does not serve (no area: it serves
     everywhere)."""
+    check_postal_code(
+        session, customer.postal_code, missing="Add your postal code to your details, then book."
+    )
+
+
+def check_postal_code(
+    session: Session, postal_code: str, *, missing: str = "Enter the postal code of the visit."
+) -> None:
+    """Refuse a postal code the business does not serve (a visitor's, before they are a
+    customer); `missing` says what to do when there is none."""
     prefixes = [area.prefix for area in session.exec(select(ServiceArea))]
     if not prefixes:
         return
-    code = postal_key(customer.postal_code)
+    code = postal_key(postal_code)
     if not code:
-        raise Invalid(
-            "We need the address of the visit first.",
-            {"postal_code": "Add your postal code to your details, then book."},
-        )
+        raise Invalid("We need the address of the visit first.", {"postal_code": missing})
     if not any(code.startswith(prefix) for prefix in prefixes):
         raise Invalid(
             "We do not serve that area.",
-            {"postal_code": f"{customer.postal_code} is outside the area we serve."},
+            {"postal_code": f"{postal_code} is outside the area we serve."},
         )
 
 
@@ -79,7 +86,7 @@ def lock(session: Session, crews: list[str]) -> None:
         )
 
 
-def _refusal(
+def refusal(
     session: Session,
     business: Business,
     service: BookingService,
@@ -138,7 +145,7 @@ def place(
     leave_out = appointment.id
     free = reading.offer(session, business, service, now, 1, from_day=start, leave_out=leave_out)
     if start not in free:
-        raise _refusal(session, business, service, start, now, leave_out)
+        raise refusal(session, business, service, start, now, leave_out)
     rules = reading.terms(service)
     appointment.crew_id = free[start][0]
     appointment.ends_at = start + timedelta(minutes=rules.duration)
@@ -152,7 +159,7 @@ def place(
     except IntegrityError as error:
         if OVERLAP not in str(error.orig):
             raise
-        raise _refusal(session, business, service, start, now, leave_out) from None
+        raise refusal(session, business, service, start, now, leave_out) from None
     return appointment
 
 
