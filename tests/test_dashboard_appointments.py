@@ -15,7 +15,14 @@ from sqlmodel import select
 
 from frontdesk.app import create_app
 from frontdesk.db import Database
-from frontdesk.models import Appointment, AppointmentStatus, Customer, ServiceRequest
+from frontdesk.models import (
+    Appointment,
+    AppointmentStatus,
+    Customer,
+    Estimate,
+    EstimateStatus,
+    ServiceRequest,
+)
 from frontdesk.services import booking
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
@@ -320,6 +327,49 @@ def test_a_service_request_becomes_a_visit(counter: Counter) -> None:
     assert booked.status_code == 204, booked.text
     [made] = counter.appointments()
     assert (made.customer_id, made.service_request_id) == (casey.id, request.id)
+
+
+def test_an_approved_estimate_becomes_a_visit_and_an_open_one_does_not(counter: Counter) -> None:
+    shop, desk = counter.shop, counter.desk
+    casey = shop.customer(name="Casey Approver")
+    with shop.db.session(shop.id) as session:
+        approved, sent = (
+            Estimate(
+                business_id=shop.id,
+                customer_id=casey.id,
+                number=number,
+                status=status,
+                currency="USD",
+                issue_date=date(2026, 10, 20),
+                expires_on=date(2026, 11, 20),
+                total=90000,
+                decided_at=NOW,
+            )
+            for number, status in (("EST-9", EstimateStatus.ACCEPTED), ("EST-10", "sent"))
+        )
+        session.add_all([approved, sent])
+        business = shop.business(session)
+        business.allow_booking = True
+        session.add(business)
+    assert f"/dashboard/appointments/new?estimate={approved.id}" in html.unescape(
+        desk.get(f"/estimates/{approved.id}").text
+    )
+    assert "/dashboard/appointments/new?estimate=" not in html.unescape(
+        desk.get(f"/estimates/{sent.id}").text
+    )
+    chosen = desk.get(
+        "/appointments/new", estimate=approved.id, service=shop.service, day=MONDAY.isoformat()
+    )
+    assert "Book a visit for Casey Approver" in chosen.text and "EST-9" in chosen.text
+    before = counter.state()
+    typed = {"customer": "", "service": shop.service, "starts_at": at(MONDAY, 11).isoformat()}
+    refused = desk.post("/appointments", {**typed, "estimate": sent.id, "key": "k-sent"})
+    assert refused.status_code == 422 and "Book once the customer approves." in refused.text
+    assert counter.state() == before
+    booked = desk.post("/appointments", {**typed, "estimate": approved.id, "key": "k-approved"})
+    assert booked.status_code == 204, booked.text
+    [made] = counter.appointments()
+    assert (made.customer_id, made.estimate_id) == (casey.id, approved.id)
 
 
 def test_another_business_appointment_is_not_found_and_nothing_changes(

@@ -22,7 +22,16 @@ LIST = "fragments/dashboard/appointments.html"
 BOOK = "fragments/dashboard/appointment_book.html"
 ONE = "fragments/dashboard/appointment.html"
 # What the booking form carries from one step to the next.
-BOOK_FIELDS = ("customer", "service", "day", "service_request", "notes", "key", "starts_at")
+BOOK_FIELDS = (
+    "customer",
+    "service",
+    "day",
+    "service_request",
+    "estimate",
+    "notes",
+    "key",
+    "starts_at",
+)
 
 
 def list_context(
@@ -70,6 +79,7 @@ def book_context(
         business=who.business,
         customer_id=values["customer"],
         service_request_id=values["service_request"],
+        estimate_id=values["estimate"],
         service_id=values["service"],
         day=day,
         now=now,
@@ -106,6 +116,7 @@ async def dashboard_appointment_create(request: Request) -> Response:
             notes=str(form.get("notes", "")),
             form_key=str(form.get("key", "")),
             service_request_id=str(form.get("service_request", "")),
+            estimate_id=str(form.get("estimate", "")),
         )
         return {"redirect": request.url_for("dashboard_appointment", appointment=made.id)}
 

@@ -18,6 +18,8 @@ from frontdesk.models import (
     Business,
     Crew,
     Customer,
+    Estimate,
+    EstimateStatus,
     ServiceRequest,
 )
 from frontdesk.services import audit, customers, service_requests
@@ -180,12 +182,25 @@ class Choosing:
     which service, which day, and that day's free slots once both are known."""
 
     request: ServiceRequest | None
+    estimate: Estimate | None
     customer: Customer | None
     choices: list[Customer]
     services: list[BookingService]
     service: BookingService | None
     day: date
     slots: list[datetime]
+
+
+def approved_estimate(session: Session, *, business: Business, estimate_id: str) -> Estimate:
+    """An estimate of the business its customer approved: the work a visit is booked for."""
+    found = session.get(Estimate, estimate_id) if estimate_id else None
+    if found is None or found.business_id != business.id:
+        raise NotFound("no such estimate")
+    if found.status != EstimateStatus.ACCEPTED:
+        raise Invalid(
+            "Only an approved estimate is booked.", {"service": "Book once the customer approves."}
+        )
+    return found
 
 
 def choosing(
@@ -197,14 +212,19 @@ def choosing(
     service_id: str,
     day: date,
     now: datetime,
+    estimate_id: str = "",
 ) -> Choosing:
     """Ids that are not the business's (typed, or another business's) are simply not chosen."""
     request: ServiceRequest | None = None
+    estimate: Estimate | None = None
     customer: Customer | None = None
     with suppress(NotFound):
         request = service_requests.get(session, business=business, request_id=service_request_id)
+    with suppress(NotFound, Invalid):
+        estimate = approved_estimate(session, business=business, estimate_id=estimate_id)
     with suppress(NotFound):
         wanted = request.customer_id if request else customer_id
+        wanted = estimate.customer_id if estimate else wanted
         customer = customers.get(session, business=business, customer_id=wanted)
     offered = reading.services(session)
     service = next((found for found in offered if found.id == service_id), None)
@@ -214,7 +234,7 @@ def choosing(
         else []
     )
     choices = [] if customer else customers.list_page(session, business=business, limit=500)
-    return Choosing(request, customer, choices, offered, service, day, slots)
+    return Choosing(request, estimate, customer, choices, offered, service, day, slots)
 
 
 def local_moment(business: Business, text: str, field: str) -> datetime:
@@ -280,9 +300,10 @@ def book(
     notes: str = "",
     form_key: str = "",
     service_request_id: str = "",
+    estimate_id: str = "",
 ) -> Appointment:
-    """The business books for a customer (for a service request: its customer). `form_key` is
-    the form's own: the same form sent twice books once."""
+    """The business books for a customer (for a service request or an approved estimate: its
+    customer). `form_key` is the form's own: the same form sent twice books once."""
     key = f"desk:{form_key}" if form_key else None
     try:
         if service_request_id:
@@ -290,6 +311,9 @@ def book(
                 session, business=business, request_id=service_request_id
             )
             customer_id = request.customer_id
+        if estimate_id:
+            estimate = approved_estimate(session, business=business, estimate_id=estimate_id)
+            customer_id = estimate.customer_id
         customer = customers.get(session, business=business, customer_id=customer_id)
         found = reading.service(session, business=business, service_id=service_id)
     except NotFound:
@@ -309,6 +333,7 @@ def book(
             notes=notes,
             idempotency_key=key,
             service_request_id=service_request_id or None,
+            estimate_id=estimate_id or None,
         )
     except Taken:
         if key is None:
