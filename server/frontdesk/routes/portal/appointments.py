@@ -131,6 +131,17 @@ def detail_shown(
     }
 
 
+def _book_again(now: datetime) -> frame.Rebuild:
+    """Bad input or a time gone: the booking form as sent, what is wrong, and fresh times."""
+
+    def again(
+        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
+    ) -> dict[str, Any]:
+        return book_context(now, form, invalid.message, invalid.fields)(s, business, customer)
+
+    return again
+
+
 def _actor(request: Request, customer: Customer) -> audit.Actor:
     return audit.Actor(Initiator.CUSTOMER, customer.id, frame.client_ip(request))
 
@@ -170,12 +181,7 @@ async def portal_appointment_hold(request: Request) -> Response:
             _helpers(s)
         )
 
-    def again(
-        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
-    ) -> dict[str, Any]:
-        return book_context(now, form, invalid.message, invalid.fields)(s, business, customer)
-
-    return await frame.action(request, CONFIRM, act, again, section=SECTION, retry=BOOK)
+    return await frame.action(request, CONFIRM, act, _book_again(now), section=SECTION, retry=BOOK)
 
 
 async def portal_appointment_book(request: Request) -> Response:
@@ -190,12 +196,7 @@ async def portal_appointment_book(request: Request) -> Response:
         said = "Requested: we will confirm it shortly." if booked.status == "pending" else "Booked."
         return detail_shown(s, business, booked, now, f"{said} We have emailed you the details.")
 
-    def again(
-        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
-    ) -> dict[str, Any]:
-        return book_context(now, form, invalid.message, invalid.fields)(s, business, customer)
-
-    return await frame.action(request, DETAIL, act, again, section=SECTION, retry=BOOK)
+    return await frame.action(request, DETAIL, act, _book_again(now), section=SECTION, retry=BOOK)
 
 
 async def portal_appointment_release(request: Request) -> Response:
@@ -217,12 +218,7 @@ async def portal_appointment_release(request: Request) -> Response:
             )
         return book_context(now, form)(s, business, customer)
 
-    def again(
-        s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
-    ) -> dict[str, Any]:
-        return book_context(now, form, invalid.message)(s, business, customer)
-
-    return await frame.action(request, BOOK, act, again, section=SECTION)
+    return await frame.action(request, BOOK, act, _book_again(now), section=SECTION)
 
 
 async def portal_appointment(request: Request) -> Response:
