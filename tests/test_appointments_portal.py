@@ -146,6 +146,29 @@ def test_a_wrong_time_gets_a_clear_message_and_changes_nothing(
     assert visits(db, shop, casey) == []
 
 
+def test_times_show_in_the_zone_the_browser_is_in(
+    live_server: LiveServer, settings: Settings, shop: Shop
+) -> None:
+    with portal(live_server, settings, shop, shop.customer()) as mine:
+        asked = {"day": MONDAY.isoformat()}
+        west = mine.client.get(
+            "/appointments/new",
+            params=asked,
+            headers={"Frontdesk-Time-Zone": "America/Los_Angeles"},
+        )
+        unknown = mine.client.get(
+            "/appointments/new", params=asked, headers={"Frontdesk-Time-Zone": "Mars/Olympus"}
+        )
+    # The shop's first time, 09:00 in New York, is 06:00 on the west coast (Babel writes a narrow
+    # no-break space before AM).
+    NARROW = "\N{NARROW NO-BREAK SPACE}"
+    assert "(America/Los Angeles time)" in west.text and f"<span>6:00{NARROW}AM</span>" in west.text
+    assert (
+        "(America/New York time)" in unknown.text and f"<span>9:00{NARROW}AM</span>" in unknown.text
+    )
+    assert offered(west) == offered(unknown)
+
+
 def test_outside_the_area_is_refused_before_anything_is_held(
     db: Database, live_server: LiveServer, settings: Settings, shop: Shop
 ) -> None:

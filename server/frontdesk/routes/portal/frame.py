@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -226,6 +228,18 @@ def too_many(limited: Limited) -> PortalError:
     )
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def viewer_zone(request: Request, business: Business) -> str:
+    """The zone the loader says the customer's browser is in (times are shown in it), or the
+    business's when it says none we know."""
+    said = request.headers.get("frontdesk-time-zone", "")
+    return said if said in _zones() else business.time_zone
+
+
 def _shared(request: Request, business: Business, customer: Customer) -> dict[str, Any]:
     """What every portal fragment is rendered with: who, what the session may do, and helpers."""
     held = limits(request)
@@ -241,6 +255,7 @@ def _shared(request: Request, business: Business, customer: Customer) -> dict[st
         "pay_only": held.pay_only,
         "pay_on": portal.payments_on(business),
         "today": businesses.today(business),
+        "viewer_zone": viewer_zone(request, business),
         "download": lambda document: request.url_for(
             "portal_download",
             key=business.publishable_key,
