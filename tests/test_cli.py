@@ -58,19 +58,19 @@ def wait_for(
 
 
 def free_port() -> int:
-    # Four consecutive free ports: the demo uses PORT to PORT+3.
+    # Five consecutive free ports: the demo uses PORT to PORT+4.
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = int(probe.getsockname()[1])
         try:
-            for then in (port + 1, port + 2, port + 3):
+            for then in (port + 1, port + 2, port + 3, port + 4):
                 with socket.socket() as next_one:
                     next_one.bind(("127.0.0.1", then))
         except OSError:
             continue
         return port
-    raise RuntimeError("no four free ports in a row")
+    raise RuntimeError("no five free ports in a row")
 
 
 def test_the_console_script_is_installed() -> None:

@@ -150,6 +150,12 @@ DISTINCT = {
         " · Seen",
     ],
     "no-messages": ['id="fd-messages"', "No messages yet. Write to", 'name="body"', 'name="nonce"'],
+    "appointments": ['id="fd-appointments"', "Coming up", "Waiting for confirmation", "Canceled"],
+    "appointment-book": ['id="fd-appointment-book"', "Lawn mowing (60 min)", 'aria-current="date"'],
+    "appointment-held": ["Confirm your visit", "holding this time for you for 5 minutes"],
+    "appointment-move": ['id="fd-appointment"', "Move to another time", "Move my visit"],
+    "visitor-request": ['id="fd-public-booking"', "Ask ", "Enter an email address"],
+    "visitor-sent": ["Check your email", "sam@example.com"],
     "sign-in": ['id="fd-sign-in"', "Code from the email"],
     "notice": ['id="fd-notice"', "No access"],
 }

@@ -1,7 +1,9 @@
 """The whole payment lifecycle as a state machine over the real sandbox and database:
 customers start payments, confirm, abandon 3-D Secure and pay again, cards decline; webhooks
 arrive duplicated, late and out of order, or race the customer's poll; the business charges
-saved cards and refunds; processes restart. After every step the books balance."""
+saved cards and refunds; processes restart. Customers also pay with PayPal (its stand-in): they
+approve, decline or leave a capture pending, PayPal's webhooks come late or twice, reconciliation
+captures what was approved. After every step the books balance, against both processors."""
 
 from __future__ import annotations
 
@@ -34,11 +36,15 @@ from frontdesk.models import (
     InvoiceEffect,
     Payment,
     PaymentMethod,
+    PaymentMethodKind,
     PaymentStatus,
+    PayPalCheckout,
     RefundCause,
     utcnow,
 )
 from frontdesk.processors import Declined, Event, ProcessorError
+from frontdesk.processors.paypal import PayPalProcessor
+from frontdesk.processors.paypal_standin.store import MERCHANT_ID
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.processors.stripe import StripeProcessor
@@ -46,9 +52,12 @@ from frontdesk.services import businesses, customers, payments, processor_events
 from frontdesk.services.errors import Invalid
 from frontdesk.services.links import Links
 from frontdesk.services.payments import ledger
+from frontdesk.services.payments import paypal as paypal_payments
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer, make_invoice
 from tests.interleave import together
+from tests.paypal_bed import CLIENT, Bed, standin
+from tests.paypal_bed import SECRET as PAYPAL_SECRET
 
 SECRET, PUBLISHABLE = "sk_test_machine", "pk_test_machine"
 CARDS = {
@@ -69,6 +78,7 @@ class Bench:
     path: Path
     server: LiveServer
     store: Store
+    paypal: Bed
 
     def restart_sandbox(self) -> None:
         self.server.stop()
@@ -85,7 +95,8 @@ def bench(database_url: str, db: Database, tmp_path: Path) -> Iterator[Bench]:
     server = LiveServer().start(
         create_sandbox(secret_key=SECRET, publishable_key=PUBLISHABLE, store=store)
     )
-    yield Bench(db, database_url, path, server, store)
+    with standin(tmp_path) as paypal:
+        yield Bench(db, database_url, path, server, store, paypal)
     server.stop()
 
 
@@ -97,7 +108,13 @@ class Payments(RuleBasedStateMachine):
         self.db = self.bench.db
         self.processor = StripeProcessor(SECRET, "", self.bench.server.url)
         self.account = f"acct_{secrets.token_hex(6)}"
-        self.business = make_business(self.db, processor_account=self.account).business
+        self.paypal = PayPalProcessor(self.bench.paypal.url, CLIENT, PAYPAL_SECRET)
+        self.business = make_business(
+            self.db,
+            processor_account=self.account,
+            paypal_enabled=True,
+            paypal_merchant_id=MERCHANT_ID,
+        ).business
         self.delivered: set[str] = set()
         self.steps = 0
         with self.db.session(self.business.id) as session:
@@ -130,9 +147,12 @@ class Payments(RuleBasedStateMachine):
             due_date=date.today() + timedelta(days=7),
         )
 
-    def _payments(self, *statuses: PaymentStatus) -> list[Payment]:
+    def _payments(self, *statuses: PaymentStatus, paypal: bool = False) -> list[Payment]:
+        """Payments at a processor: Stripe's only, unless PayPal's are wanted too."""
         with self.db.session(self.business.id) as session:
             query = select(Payment).where(col(Payment.processor_reference).is_not(None))
+            if not paypal:
+                query = query.where(col(Payment.method) != PaymentMethodKind.PAYPAL)
             if statuses:
                 query = query.where(col(Payment.status).in_(statuses))
             return list(session.exec(query.order_by(col(Payment.created_at))).all())
@@ -149,6 +169,25 @@ class Payments(RuleBasedStateMachine):
         obj = raw["data"]["object"]
         event = Event(raw["id"], raw["type"], self.account, obj["id"], obj["object"])
         processor_events.record_and_apply(self.db, event, self.processor)
+        self.delivered.add(raw["id"])
+
+    def _checkouts(self) -> set[str]:
+        with self.db.session(self.business.id) as session:
+            return set(session.exec(select(PayPalCheckout.id)).all())
+
+    def _paypal_events(self) -> list[dict[str, Any]]:
+        """This example's: the stand-in outlives it, as the sandbox does."""
+        ours = self._checkouts()
+        with self.bench.paypal.store.lock:
+            return [
+                e for e in self.bench.paypal.store.events if e["resource"].get("custom_id") in ours
+            ]
+
+    def _apply_paypal(self, raw: dict[str, Any]) -> None:
+        event = Event(
+            raw["id"], raw["event_type"], None, raw["resource"]["id"], raw["resource_type"]
+        )
+        paypal_payments.on_event(self.db, event, self.paypal)
         self.delivered.add(raw["id"])
 
     # -- the rules ---------------------------------------------------------------------------
@@ -180,6 +219,78 @@ class Payments(RuleBasedStateMachine):
                 )
         except Invalid:
             pass  # nothing to pay, or a payment for it is already going through
+
+    @rule(
+        who=st.integers(0, 1),
+        oldest_only=st.booleans(),
+        choice=st.sampled_from(["abandon", "approve", "decline", "pending"]),
+        captured=st.booleans(),
+    )
+    def pay_with_paypal(self, who: int, oldest_only: bool, choice: str, captured: bool) -> None:
+        """A checkout (the same order when asked again), the payer's answer in PayPal's window
+        or none, and our capture, or its answer lost (the webhook or reconciliation brings it)."""
+        try:
+            with self.db.session(self.business.id) as session:
+                business = businesses.get(session, self.business.id)
+                customer = customers.get(
+                    session, business=business, customer_id=self.customers[who].id
+                )
+                chosen = payments.choose(session, business=business, customer=customer)
+                if oldest_only:
+                    chosen = payments.Selection(chosen.allocations[:1])
+                order_id = paypal_payments.start(
+                    session,
+                    business=business,
+                    customer=customer,
+                    selection=chosen,
+                    tip=0,
+                    processor=self.paypal,
+                    now=utcnow(),
+                ).order_id
+        except Invalid:
+            return  # nothing to pay, or a payment for it is already going through
+        if choice == "abandon":
+            return
+        self.bench.paypal.approve(str(order_id), choice)
+        if not captured:
+            return
+        with self.db.session(self.business.id) as session:
+            business = businesses.get(session, self.business.id)
+            customer = customers.get(session, business=business, customer_id=self.customers[who].id)
+            paypal_payments.capture(
+                session,
+                business=business,
+                customer=customer,
+                order_id=str(order_id),
+                processor=self.paypal,
+                now=utcnow(),
+            )
+
+    @rule(data=st.data(), outcome=st.sampled_from(["COMPLETED", "DECLINED"]))
+    def paypal_settles(self, data: st.DataObject, outcome: str) -> None:
+        ours = self._checkouts()
+        with self.bench.paypal.store.lock:
+            pending = sorted(
+                c
+                for c, found in self.bench.paypal.store.captures.items()
+                if found["status"] == "PENDING" and found.get("custom_id") in ours
+            )
+        if pending:
+            self.bench.paypal.settle(data.draw(st.sampled_from(pending)), outcome)
+
+    @rule(data=st.data(), twice=st.booleans())
+    def paypal_webhook(self, data: st.DataObject, twice: bool) -> None:
+        waiting = [e for e in self._paypal_events() if e["id"] not in self.delivered]
+        if not waiting:
+            return
+        raw = data.draw(st.sampled_from(waiting))
+        for _ in range(2 if twice else 1):
+            self._apply_paypal(raw)
+
+    @rule()
+    def paypal_reconcile(self) -> None:
+        """A reconciliation round long enough after for approved checkouts to be due."""
+        paypal_payments.reconcile(self.db, self.paypal, utcnow() + paypal_payments.RECONCILE_AFTER)
 
     @rule(data=st.data(), card=st.sampled_from(sorted(CARDS)))
     def confirm(self, data: st.DataObject, card: str) -> None:
@@ -344,7 +455,7 @@ class Payments(RuleBasedStateMachine):
         effect=st.sampled_from([InvoiceEffect.CREDIT, InvoiceEffect.REOPEN]),
     )
     def refund(self, data: st.DataObject, part: int | None, effect: InvoiceEffect) -> None:
-        paid = self._payments(PaymentStatus.SUCCEEDED)
+        paid = self._payments(PaymentStatus.SUCCEEDED, paypal=True)
         if not paid:
             return
         payment = data.draw(st.sampled_from(paid))
@@ -363,6 +474,7 @@ class Payments(RuleBasedStateMachine):
                     cause=RefundCause.STAFF,
                     actor="machine",
                     processor=self.processor,
+                    paypal=self.paypal,
                 )
         except Invalid:
             pass  # nothing (or not that much) left to refund
@@ -377,6 +489,9 @@ class Payments(RuleBasedStateMachine):
         self.bench.restart_sandbox()
         self.processor.close()
         self.processor = StripeProcessor(SECRET, "", self.bench.server.url)
+        self.bench.paypal.restart()
+        self.paypal.close()
+        self.paypal = PayPalProcessor(self.bench.paypal.url, CLIENT, PAYPAL_SECRET)
 
     # -- the invariant -----------------------------------------------------------------------
 
@@ -389,7 +504,13 @@ class Payments(RuleBasedStateMachine):
     def _check(self) -> ledger.Report:
         with self.db.session(self.business.id) as session:
             business = businesses.get(session, self.business.id)
-            return ledger.check(session, business=business, processor=self.processor, now=utcnow())
+            return ledger.check(
+                session,
+                business=business,
+                processor=self.processor,
+                now=utcnow(),
+                paypal=self.paypal,
+            )
 
     def teardown(self) -> None:
         # Every webhook arrives in the end; then nothing may be left in flight.
@@ -397,18 +518,27 @@ class Payments(RuleBasedStateMachine):
             for raw in self._events():
                 if raw["id"] not in self.delivered:
                     self._apply(raw)
+            # Approved and never captured: reconciliation captures it, and PayPal says so.
+            self.paypal_reconcile()
+            for raw in self._paypal_events():
+                if raw["id"] not in self.delivered:
+                    self._apply_paypal(raw)
             report = self._check()
             assert report.problems == [], "\n".join(report.problems)
             assert report.in_flight == [], f"charges never recorded: {report.in_flight}"
+            PAYPAL.append(report.counts["paypal captures"])
         except ProcessorError as error:  # pragma: no cover - says which, if it ever happens
             raise AssertionError(f"the processor failed at teardown: {error}") from None
         finally:
             self.processor.close()
+            self.paypal.close()
         STEPS.append(self.steps)
 
 
 STEPS: list[int] = []
 RACES: list[str] = []
+# PayPal captures each example ended with, compared with PayPal by the books check.
+PAYPAL: list[int] = []
 
 
 @pytest.mark.slow
@@ -416,6 +546,7 @@ def test_every_interleaving_the_machine_finds_keeps_the_books(bench: Bench) -> N
     Payments.bench = bench
     STEPS.clear()
     RACES.clear()
+    PAYPAL.clear()
     run_state_machine_as_test(
         Payments,
         settings=settings(
@@ -428,6 +559,6 @@ def test_every_interleaving_the_machine_finds_keeps_the_books(bench: Bench) -> N
     )
     print(
         f"stateful payments: {len(STEPS)} runs, {sum(STEPS)} steps, each checked; "
-        f"{len(RACES)} webhook and poll races"
+        f"{len(RACES)} webhook and poll races, {sum(PAYPAL)} PayPal captures"
     )
-    assert sum(STEPS) > 100 and RACES
+    assert sum(STEPS) > 100 and RACES and sum(PAYPAL)

@@ -229,11 +229,11 @@ function answered(e) {
   }
 }
 
-var stripeReady = {};
+var scriptReady = {};
 
-function loadStripe(src) {
-  // Only when a customer reaches the card step: never on first paint.
-  return stripeReady[src] = stripeReady[src] || new Promise(function (resolve, reject) {
+function load(src) {
+  // Stripe's or PayPal's script, only when a customer reaches its step: never on first paint.
+  return scriptReady[src] = scriptReady[src] || new Promise(function (resolve, reject) {
     var tag = d.createElement('script');
     tag.src = src;
     tag.onload = resolve;
@@ -271,8 +271,47 @@ function said(problem) {
     : 'This payment could not go through and nothing was charged. Go back to your account and try again.';
 }
 
+function paypal(el) {
+  var step = el.shadowRoot.querySelector('[data-fd-paypal]');
+  var mount = el.querySelector('[slot=paypal]');
+  if (mount && (!step || !step.mounted)) mount.remove();
+  if (!step || step.mounted) return;
+  step.mounted = true;
+  var form = step.closest('form'), error = step.querySelector('[data-fd-error]');
+  var fail = function (message) { error.textContent = message; };
+  load(step.dataset.sdk).then(function () {
+    // PayPal's buttons break inside a shadow root as Stripe's fields do: a light-DOM child of
+    // the element, shown through the step's <slot name="paypal">.
+    mount = d.createElement('div');
+    mount.slot = 'paypal';
+    el.appendChild(mount);
+    return w.paypal.Buttons({
+      // The server works out the order's amount from what the form names; the answer is its id.
+      createOrder: function () {
+        return fetch(step.dataset.order, {
+          method: 'POST', mode: 'cors', credentials: 'omit', body: new URLSearchParams(new FormData(form)),
+          headers: { Authorization: 'Bearer ' + el.session }
+        }).then(function (r) {
+          keep(el, r.headers);
+          return r.json().catch(function () { return {}; });
+        }).then(function (answer) {
+          if (!answer.id) throw new Error(answer.error || 'PayPal could not start. Please try again.');
+          return answer.id;
+        });
+      },
+      // Our server captures; its answer (paid, processing, or the step again) replaces the step.
+      onApprove: function (approved) {
+        form.elements.order.value = approved.orderID;
+        htmx.trigger(step.querySelector('[data-fd-paypal-capture]'), 'fd-approved');
+      },
+      onError: function (e) { fail(e.message || 'PayPal could not start. Please try again.'); }
+    }).render(mount);
+  }).catch(function () { fail('PayPal could not load. Please try again.'); });
+}
+
 function payment(el) {
   follow(el);
+  paypal(el);
   var step = el.shadowRoot.querySelector('[data-fd-pay]');
   var mount = el.querySelector('[slot=payment]');
   if (mount && (!step || !step.mounted)) mount.remove();
@@ -280,7 +319,7 @@ function payment(el) {
   step.mounted = true;
   var data = step.dataset, error = step.querySelector('[data-fd-error]');
   var done = function () { htmx.ajax('GET', data.result, { source: step, target: step, swap: 'outerHTML' }); };
-  loadStripe(data.stripeJs).then(function () {
+  load(data.stripeJs).then(function () {
     var stripe = w.Stripe(data.key, { stripeAccount: data.account });
     // A saved card's bank asks for 3-D Secure: Stripe.js opens the bank's window.
     if ('fdNext' in data) return stripe.handleNextAction({ clientSecret: data.secret }).then(done);

@@ -226,11 +226,13 @@ class OutboxRunner:
         return len(items)
 
     def reconcile(self, now: datetime | None = None) -> int:
-        """Payments the processor knows and we missed, and the books (see `upkeep`); PayPal
-        checkouts approved but unheard of (services/payments/paypal.py)."""
-        applied = upkeep.reconcile(self.db, self.settings, self.processor, now or utcnow())
+        """PayPal checkouts approved but unheard of (services/payments/paypal.py), then the
+        payments Stripe knows and we missed, and the books against both (see `upkeep`)."""
+        now = now or utcnow()
+        applied = 0
         if self.paypal is not None:
-            applied += paypal_payments.reconcile(self.db, self.paypal, now or utcnow())
+            applied += paypal_payments.reconcile(self.db, self.paypal, now)
+        applied += upkeep.reconcile(self.db, self.settings, self.processor, now, self.paypal)
         return applied
 
     def recheck_domains(self, now: datetime | None = None) -> int:

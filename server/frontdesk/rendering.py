@@ -53,6 +53,7 @@ METHOD_NAMES = {
     "us_bank_account": "US bank account",
     "cash": "Cash",
     "cheque": "Cheque",
+    "paypal": "PayPal",
 }
 
 

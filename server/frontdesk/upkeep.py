@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.models import Business
 from frontdesk.processors import Processor, Revoked
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.resolver import Resolver
 from frontdesk.services import businesses, connect, domains, processor_events
 from frontdesk.services.payments import ledger
@@ -23,26 +25,39 @@ log = logging.getLogger("frontdesk.jobs")
 BOOKS_WINDOW = timedelta(days=31)
 
 
-def reconcile(db: Database, settings: Settings, processor: Processor, now: datetime) -> int:
+def reconcile(
+    db: Database,
+    settings: Settings,
+    processor: Processor,
+    now: datetime,
+    paypal: PayPalProcessor | None = None,
+) -> int:
     """Apply succeeded payments the processor knows and we missed, for every business, then
-    check each business's books (the last month against the processor) for the dashboard."""
-    if not settings.stripe_secret_key:
+    check each business's books (the last month against Stripe, and PayPal when it is set up)
+    for the dashboard."""
+    stripe = bool(settings.stripe_secret_key)
+    accounts = []
+    if stripe:
+        accounts.append(col(Business.processor_account).is_not(None))
+    if paypal is not None:
+        accounts.append(col(Business.paypal_merchant_id).is_not(None))
+    if not accounts:
         return 0
     with db.unscoped("reconciliation visits every business with an account") as session:
-        connected = session.exec(
-            select(Business).where(col(Business.processor_account).is_not(None))
-        ).all()
+        connected = session.exec(select(Business).where(or_(*accounts))).all()
     applied = 0
     for business in connected:
         try:
-            applied += processor_events.reconcile(db, business, processor)
+            if stripe and business.processor_account:
+                applied += processor_events.reconcile(db, business, processor)
             with db.session(business.id) as session:
                 report = ledger.check(
                     session,
                     business=business,
-                    processor=processor,
+                    processor=processor if stripe else None,
                     now=now,
                     since=now - BOOKS_WINDOW,
+                    paypal=paypal,
                 )
                 ledger.record(session, business=business, report=report)
             if report.problems:

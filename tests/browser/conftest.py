@@ -18,6 +18,7 @@ from frontdesk import demo, migrations, tokens  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.demo import Demo
+from frontdesk.processors.paypal_standin import create_app as create_paypal_standin
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.sample_site import create_app as create_sample_site
 from frontdesk.settings import SANDBOX_PUBLISHABLE_KEY, Settings, load, sandbox_secrets
@@ -88,6 +89,7 @@ class Stage:
     host: LiveServer
     pages: HostPages
     seeded: Demo
+    paypal: LiveServer  # the PayPal stand-in; the demo business turns PayPal on to use it
 
     def embed_token(self, customer_id: str | None = None, business_id: str | None = None) -> str:
         from frontdesk.models import Customer
@@ -128,6 +130,7 @@ def _host_app(pages: HostPages) -> Starlette:
 @pytest.fixture
 def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
     portal, site, host, sandbox = LiveServer(), LiveServer(), LiveServer(), LiveServer()
+    paypal = LiveServer()
     secret, webhook_secret = sandbox_secrets(TEST_KEYS)
     settings = load(
         environment="demo",
@@ -140,6 +143,10 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
         stripe_publishable_key=SANDBOX_PUBLISHABLE_KEY,
         stripe_webhook_secret=webhook_secret,
         stripe_api_base=sandbox.url,
+        paypal_base_url=paypal.url,
+        paypal_client_id="standin-client",
+        paypal_secret="standin-secret",
+        paypal_webhook_id="WH-STAGE",
     )
     seeded = demo.ensure(db, sample_site_origin=site.url)
     with db.unscoped("the test host page is a second allowed origin") as session:
@@ -157,10 +164,19 @@ def stage(db: Database, tmp_path: Path) -> Iterator[Stage]:
             webhook_secret=webhook_secret,
         )
     )
+    paypal.start(
+        create_paypal_standin(
+            client_id=settings.paypal_client_id,
+            secret=settings.paypal_secret,
+            base_url=paypal.url,
+            webhook_url=f"{portal.url}/webhooks/paypal",
+            webhook_id=settings.paypal_webhook_id,
+        )
+    )
     portal.start(create_app(settings, db))
     site_key = demo.sample_site_key(db, seeded.business, tmp_path / "sample_site_api_key")
     site.start(create_sample_site(settings, seeded.business, seeded.signed_in_customer, site_key))
     host.start(_host_app(pages))
-    yield Stage(settings, db, portal, site, host, pages, seeded)
-    for server in (portal, site, host, sandbox):
+    yield Stage(settings, db, portal, site, host, pages, seeded, paypal)
+    for server in (portal, site, host, sandbox, paypal):
         server.stop()

@@ -19,10 +19,15 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/frontdesk-shots")
 HOME = ("owing", "in-credit", "all-set", "not-paying-online", "long-name")
 # The element that shows each state's view is in its frame.
-ROOTS = {
+ALONE = {
     "sign-in": "#fd-sign-in",
     "notice": "#fd-notice",
-    **{slug: "#fd-view > section" for slug in BY_SLUG if slug not in ("sign-in", "notice", *HOME)},
+    "visitor-request": "#fd-public-booking",
+    "visitor-sent": "#fd-public-booking",
+}
+ROOTS = {
+    **ALONE,
+    **{slug: "#fd-view > section" for slug in BY_SLUG if slug not in (*ALONE, *HOME)},
     **{slug: "#fd-home" for slug in HOME},
 }
 

@@ -90,7 +90,9 @@ PUBLIC = {
 OTHER_KEYS = (secrets.token_urlsafe(48),)
 ARRIVAL = {("POST", "/portal/{key}/session")}
 DOWNLOAD = {("GET", "/portal/{key}/download/{token}")}
-PAY_PAGE = {("GET", "/pay/{payment}")}
+# The secure pay page, and the capture of a PayPal payment approved on it (a card payment's
+# good link is answered 422 there: nothing to capture).
+PAY_PAGE = {("GET", "/pay/{payment}"), ("POST", "/pay/{payment}/paypal")}
 INVITE = {("GET", "/dashboard/join"), ("POST", "/dashboard/join")}
 # An attached file's short-lived link, signed for one customer or the business's staff.
 FILE_LINK = {("GET", "/files/{token}")}

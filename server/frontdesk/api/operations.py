@@ -29,6 +29,7 @@ from frontdesk.db import Database
 from frontdesk.middleware.body_limit import uploads
 from frontdesk.models import ApiKey, Business, IdempotencyRecord, Initiator, TenantScoped
 from frontdesk.processors import Processor
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.services import audit, businesses, idempotency
 from frontdesk.services.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.services.links import Links
@@ -68,6 +69,8 @@ class Call:
     links: Links
     # For the few reads that cross businesses on purpose (`db.unscoped(reason)`).
     db: Database
+    # PayPal, when it is set up (refunds of payments made with it go back through it).
+    paypal: PayPalProcessor | None = None
 
     @property
     def actor(self) -> audit.Actor:
@@ -230,6 +233,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Any]:
                         processor=request.app.state.processor,
                         links=request.app.state.links,
                         db=db,
+                        paypal=request.app.state.paypal,
                     )
                     result = operation.handler(call).model_dump(mode="json")
                     if claim is not None:

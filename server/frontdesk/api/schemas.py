@@ -220,7 +220,7 @@ class Payment(Output):
     amount: int = Field(description="Applied to invoices, minor units.")
     tip: int = Field(description="On top of the amount; never counts against a balance.")
     currency: str
-    method: Literal["card", "us_bank_account", "cash", "cheque"]
+    method: Literal["card", "us_bank_account", "cash", "cheque", "paypal"]
     status: Literal["pending", "processing", "succeeded", "failed", "canceled"]
     initiated_by: Literal["customer", "staff", "api"]
     application_fee: int = Field(

@@ -15,6 +15,7 @@ from frontdesk.cli.demo import demo_data_dir, demo_settings
 from frontdesk.cli.shared import CommandError, database
 from frontdesk.models import Business, utcnow
 from frontdesk.processors import ProcessorError
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.processors.stripe import StripeProcessor
 from frontdesk.services import businesses, customers
 from frontdesk.services.links import Links
@@ -116,6 +117,8 @@ def cmd_books_check(args: argparse.Namespace) -> int:
         settings = load()
     db = database(settings)
     processor = StripeProcessor.from_settings(settings) if settings.stripe_secret_key else None
+    # PayPal's captures are compared too when its FRONTDESK_PAYPAL_* settings are there.
+    paypal = PayPalProcessor.from_settings(settings)
     with db.unscoped("the books check visits every business it is asked about") as session:
         query = select(Business).order_by(col(Business.name))
         if args.business:
@@ -128,7 +131,9 @@ def cmd_books_check(args: argparse.Namespace) -> int:
     for business in chosen:
         try:
             with db.session(business.id) as session:
-                report = ledger.check(session, business=business, processor=processor, now=now)
+                report = ledger.check(
+                    session, business=business, processor=processor, now=now, paypal=paypal
+                )
                 ledger.record(session, business=business, report=report)
         except ProcessorError as error:
             raise CommandError(f"could not ask the payment processor: {error}") from None
@@ -145,5 +150,7 @@ def cmd_books_check(args: argparse.Namespace) -> int:
                 f"  {len(report.in_flight)} charges still arriving: {', '.join(report.in_flight)}"
             )
         if processor is None:
-            print("  not compared with a payment processor: no Stripe key is set")
+            print("  not compared with Stripe: no Stripe key is set")
+    if paypal is not None:
+        paypal.close()
     return 1 if broken else 0

@@ -1,5 +1,5 @@
-"""`frontdesk demo`: the seeded demo business, its sample website, the local Stripe sandbox and
-the local texts stand-in, each on its own port."""
+"""`frontdesk demo`: the seeded demo business, its sample website, the local Stripe sandbox,
+the local texts stand-in and the local PayPal stand-in, each on its own port."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from typing import TextIO
 import uvicorn
 from starlette.applications import Starlette
 
-from frontdesk import demo, log, migrations  # type: ignore[attr-defined]
+from frontdesk import demo, demo_paypal, log, migrations  # type: ignore[attr-defined]
 from frontdesk.app import create_app
 from frontdesk.cli.shared import CommandError, database
+from frontdesk.processors import paypal_standin
 from frontdesk.processors.sandbox import create_app as create_sandbox
 from frontdesk.processors.sandbox.store import Store
 from frontdesk.sample_site import create_app as create_sample_site
@@ -76,8 +77,9 @@ def _hold(data_dir: Path) -> TextIO:
 
 
 def demo_settings(data_dir: Path, port: int) -> Settings:
-    """The demo's settings: its own key in its data directory and, unless a Stripe key is set,
-    the local sandbox on PORT+2 with secrets derived from that key."""
+    """The demo's settings: its own key in its data directory and, unless their own are set,
+    the local Stripe sandbox on PORT+2, texts stand-in on PORT+3 and PayPal stand-in on PORT+4,
+    with secrets derived from that key."""
     secret_key = (_demo_secret(data_dir),)
     stripe_settings = {}
     if not os.environ.get("FRONTDESK_STRIPE_SECRET_KEY"):
@@ -97,6 +99,14 @@ def demo_settings(data_dir: Path, port: int) -> Settings:
             "sms_auth_token": token,
             "sms_from": DEMO_SMS_FROM,
         }
+    if not os.environ.get("FRONTDESK_PAYPAL_CLIENT_ID"):
+        client_id, secret, webhook_id = demo_paypal.credentials(secret_key)
+        stripe_settings |= {
+            "paypal_base_url": f"http://127.0.0.1:{port + 4}",
+            "paypal_client_id": client_id,
+            "paypal_secret": secret,
+            "paypal_webhook_id": webhook_id,
+        }
     return load(
         environment="demo",
         data_dir=data_dir,
@@ -108,9 +118,11 @@ def demo_settings(data_dir: Path, port: int) -> Settings:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     host, port, site_port, sandbox_port = "127.0.0.1", args.port, args.port + 1, args.port + 2
-    texts_port = args.port + 3
+    texts_port, paypal_port = args.port + 3, args.port + 4
     for taken in (
-        p for p in (port, site_port, sandbox_port, texts_port) if not _port_free(host, p)
+        p
+        for p in (port, site_port, sandbox_port, texts_port, paypal_port)
+        if not _port_free(host, p)
     ):
         raise CommandError(
             f"port {taken} is already in use (is another `frontdesk demo` running?); "
@@ -155,6 +167,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             state=texts_sandbox.State.open(data_dir / "texts-sandbox.json"),
         )
         servers.append((texts_app, texts_port))
+    uses_paypal_standin = not os.environ.get("FRONTDESK_PAYPAL_CLIENT_ID")
+    if uses_paypal_standin:
+        demo_paypal.enable(db, seeded.business)
+        servers.append((_paypal_standin(settings, data_dir), paypal_port))
     print(
         "\nFrontdesk demo is running (test mode: no real money moves).\n\n"
         f"  Sample business website, signed in as {seeded.signed_in_customer.name}:\n"
@@ -167,6 +183,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "    card 4242 4242 4242 4242 pays, 4000 0025 0000 3155 asks for 3-D Secure,\n"
             "    4000 0000 0000 9995 is declined.\n\n"
             if uses_sandbox
+            else ""
+        )
+        + (
+            f"  PayPal payments go to the local PayPal stand-in at {settings.paypal_base_url}:\n"
+            "    its approval page approves, declines or leaves a payment pending.\n\n"
+            if uses_paypal_standin
             else ""
         )
         + "  Emails it would send wait in the dashboard's Developers page.\n"
@@ -186,6 +208,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     asyncio.run(_serve_together([(portal, port), (site, site_port), *servers], host))
     held.close()
     return 0
+
+
+def _paypal_standin(settings: Settings, data_dir: Path) -> Starlette:
+    """The PayPal stand-in, its state kept in the data directory like the Stripe sandbox's."""
+    return paypal_standin.create_app(
+        client_id=settings.paypal_client_id,
+        secret=settings.paypal_secret,
+        base_url=settings.paypal_base_url,
+        webhook_url=f"{settings.base_url}/webhooks/paypal",
+        webhook_id=settings.paypal_webhook_id,
+        store=paypal_standin.Store.open(data_dir / "paypal-standin.json"),
+    )
 
 
 async def _serve_together(apps: list[tuple[Starlette, int]], host: str) -> None:

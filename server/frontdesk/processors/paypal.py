@@ -84,6 +84,8 @@ class Capture:
     invoice_id: str
     reason: str  # why PENDING or DECLINED (status_details.reason), else ""
     created: datetime | None
+    # When its status last changed (a pending capture completing or declined, a refund).
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def _capture(raw: Mapping[str, Any], order_id: str = "") -> Capture:
         invoice_id=str(raw.get("invoice_id") or ""),
         reason=str((raw.get("status_details") or {}).get("reason") or ""),
         created=_when(raw.get("create_time")),
+        updated=_when(raw.get("update_time")),
     )
 
 

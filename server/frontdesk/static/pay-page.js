@@ -34,3 +34,40 @@
   tag.onerror = function () { problem.textContent = 'The secure card form could not load. Please try again.'; };
   document.head.appendChild(tag);
 })();
+
+/* A PayPal payment: PayPal's buttons approve the order our server made; our server captures. A
+   decline shows PayPal's reason and the buttons start again, on the same order. */
+(function () {
+  'use strict';
+  var mount = document.getElementById('paypal-buttons');
+  if (!mount) return;
+  var data = mount.dataset, problem = document.getElementById('problem');
+  function finish(id) {
+    mount.hidden = true;
+    problem.textContent = '';
+    document.getElementById(id).hidden = false;
+    setTimeout(function () { window.close(); }, 1500);
+  }
+  function render() {
+    mount.replaceChildren();
+    window.paypal.Buttons({
+      createOrder: function () { return data.order; },
+      onApprove: function () {
+        return fetch(data.capture, { method: 'POST' })
+          .then(function (r) { return r.json(); })
+          .then(function (answer) {
+            if (answer.status === 'succeeded') return finish('done');
+            if (answer.status === 'processing') return finish('processing');
+            problem.textContent = answer.message || 'This payment did not go through. Please try again.';
+            render();
+          }, function () { problem.textContent = 'We could not reach PayPal. Please try again.'; });
+      },
+      onError: function () { problem.textContent = 'PayPal could not start. Please try again.'; }
+    }).render(mount);
+  }
+  var tag = document.createElement('script');
+  tag.src = data.sdk;
+  tag.onload = render;
+  tag.onerror = function () { problem.textContent = 'PayPal could not load. Please try again.'; };
+  document.head.appendChild(tag);
+})();

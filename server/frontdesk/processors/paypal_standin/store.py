@@ -25,6 +25,9 @@ from frontdesk.processors.paypal_standin.state import (
 OUTCOMES = ("approve", "decline", "pending")
 FEE_RATE = Decimal("0.0349")  # PayPal's domestic rate for goods and services
 _VALUE = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+# The merchant every order is paid to, shaped as PayPal's are (13 upper-case letters and digits)
+# so that a business can enter it in its settings.
+MERCHANT_ID = "STANDIN000001"
 
 
 def _places(currency: str) -> Decimal:
@@ -82,7 +85,7 @@ class Store(State):
                 {
                     "reference_id": str(unit.get("reference_id") or "default"),
                     "amount": _money(value, currency),
-                    "payee": {"email_address": "merchant@example.com", "merchant_id": "STANDIN1"},
+                    "payee": {"email_address": "merchant@example.com", "merchant_id": MERCHANT_ID},
                     **{
                         k: str(unit[k])
                         for k in ("custom_id", "invoice_id", "description")

@@ -43,6 +43,7 @@ def create_refund(call: Call) -> schemas.Refund:
         cause=models.RefundCause.API,
         actor=call.api_key_id,
         processor=call.processor,
+        paypal=call.paypal,
     )
     call.session.flush()
     return convert.refund(row)

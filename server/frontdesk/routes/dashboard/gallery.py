@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, PaymentStatus
 from frontdesk.routes.dashboard import (
+    gallery_appointments,
     gallery_conversation,
     gallery_documents,
     gallery_payments,
@@ -315,6 +316,7 @@ STATES = [
         lambda b, s: frame.sign_in_context(sent_to=s.customer.email),
         alone=True,
     ),
+    *(State(*row) for row in gallery_appointments.STATES),
     State("notice", "A refusal", "fragments/portal/notice.html", _notice, alone=True),
 ]
 BY_SLUG = {state.slug: state for state in STATES}

@@ -17,6 +17,7 @@ from frontdesk.models import (
     RefundCause,
 )
 from frontdesk.processors import Processor
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, page_number
 from frontdesk.services import (
     customers,
@@ -99,7 +100,11 @@ async def dashboard_payment(request: Request) -> Response:
 
 
 def _refund_step(
-    who: Staff, form: FormData, payment_id: str, processor: Processor
+    who: Staff,
+    form: FormData,
+    payment_id: str,
+    processor: Processor,
+    paypal: PayPalProcessor | None,
 ) -> dict[str, Any]:
     """Without `confirmed`, only what would happen; with it, the refund."""
     payment = _payment(who, payment_id)
@@ -121,6 +126,7 @@ def _refund_step(
         cause=RefundCause.STAFF,
         actor=who.user.id,
         processor=processor,
+        paypal=paypal,
     )
     shown = money.format_amount(refund.amount, refund.currency, who.business.locale)
     return payment_context(who, payment, notice=f"Refunded {shown}.")
@@ -130,6 +136,7 @@ async def dashboard_payment_refund(request: Request) -> Response:
     """Refund, in two steps: the business says how much and what becomes of the invoices, sees
     exactly that, and confirms it. Nothing moves before the confirmation."""
     payment_id, processor = request.path_params["payment"], request.app.state.processor
+    paypal = request.app.state.paypal
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         typed, reason, effect = (str(form.get(k, "")) for k in ("amount", "reason", "effect"))
@@ -142,7 +149,7 @@ async def dashboard_payment_refund(request: Request) -> Response:
     return await action(
         request,
         PAYMENT_PAGE,
-        lambda who, form: _refund_step(who, form, payment_id, processor),
+        lambda who, form: _refund_step(who, form, payment_id, processor, paypal),
         rebuild,
         section="payments",
     )

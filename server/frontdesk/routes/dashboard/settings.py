@@ -23,6 +23,7 @@ from frontdesk.services import (
     staff,
 )
 from frontdesk.services.errors import Invalid
+from frontdesk.services.payments import paypal_account
 
 SETTINGS_PAGE = "fragments/dashboard/settings.html"
 
@@ -45,6 +46,7 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "origin_check": None,
         "texts_ready": settings.sms_ready,
         "account": connect.status(business),
+        "paypal_standin_merchant": paypal_account.standin_merchant(settings),
         "domain": (domain := domains.current(who.session)),
         "domain_records": domains.records(domain, target=settings.domain_target) if domain else [],
         "team": staff.team(who.session),

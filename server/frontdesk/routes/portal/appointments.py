@@ -13,7 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.models import Appointment, AppointmentStatus, Business, Customer, Initiator
+from frontdesk.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingService,
+    Business,
+    Customer,
+    Initiator,
+)
 from frontdesk.routes.portal import frame
 from frontdesk.services import audit, booking, host_events
 from frontdesk.services.booking import choosing
@@ -26,17 +33,22 @@ CONFIRM = "fragments/appointments/confirm.html"
 DETAIL = "fragments/appointments/detail.html"
 
 
-def _helpers(session: Session) -> dict[str, Any]:
-    return {"labels": choosing.LABELS, "names": choosing.names(session), "current": SECTION}
+def _helpers(names: dict[str, str]) -> dict[str, Any]:
+    return {"labels": choosing.LABELS, "names": names, "current": SECTION}
+
+
+def list_shown(visits: choosing.Visits, names: dict[str, str], bookable: bool) -> dict[str, Any]:
+    """The list drawn with `visits` (the theme gallery draws it with samples)."""
+    return {"visits": visits, "bookable": bookable, **_helpers(names)}
 
 
 def list_context(now: datetime) -> frame.Build:
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        return {
-            "visits": choosing.visits(session, business=business, customer=customer, now=now),
-            "bookable": bool(booking.services(session)),
-            **_helpers(session),
-        }
+        return list_shown(
+            choosing.visits(session, business=business, customer=customer, now=now),
+            choosing.names(session),
+            bool(booking.services(session)),
+        )
 
     return build
 
@@ -56,20 +68,39 @@ def book_context(
             if chosen
             else {}
         )
-        day = _day(str(form.get("day", "")), days)
-        return {
-            "services": offered,
-            "service": chosen,
-            "days": days,
-            "day": day,
-            "times": days.get(day, []) if day else [],
-            "typed": {"starts_at": str(form.get("starts_at", "")), "notes": form.get("notes", "")},
-            "problem": problem,
-            "errors": errors or {},
-            "current": SECTION,
-        }
+        return book_shown(offered, chosen, days, form, problem, errors)
 
     return build
+
+
+def book_shown(
+    offered: list[BookingService],
+    chosen: BookingService | None,
+    days: dict[date, list[datetime]],
+    form: FormData | Any,
+    problem: str = "",
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The booking form drawn with these days (the theme gallery draws it with samples)."""
+    day = _day(str(form.get("day", "")), days)
+    return {
+        "services": offered,
+        "service": chosen,
+        "days": days,
+        "day": day,
+        "times": days.get(day, []) if day else [],
+        "typed": {"starts_at": str(form.get("starts_at", "")), "notes": form.get("notes", "")},
+        "problem": problem,
+        "errors": errors or {},
+        "current": SECTION,
+    }
+
+
+def confirm_shown(held: Appointment, names: dict[str, str]) -> dict[str, Any]:
+    """The held time to confirm (the theme gallery draws a sample)."""
+    return {"appointment": held, "hold_minutes": int(booking.HOLD.total_seconds() // 60)} | (
+        _helpers(names)
+    )
 
 
 def _day(value: str, days: dict[date, list[datetime]]) -> date | None:
@@ -109,14 +140,44 @@ def detail_shown(
     problem: str = "",
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    changeable = found.status in choosing.BOOKED and found.ends_at > now
     days: dict[date, list[datetime]] = {}
-    if moving and changeable and found.service_id:
+    if moving and _changeable(found, now) and found.service_id:
         service = booking.service(session, business=business, service_id=found.service_id)
         days = choosing.open_days(
             session, business=business, service=service, now=now, leave_out=found.id
         )
+    return detail_drawn(
+        found,
+        choosing.names(session),
+        now,
+        notice,
+        days=days,
+        moving=moving,
+        day=day,
+        problem=problem,
+        errors=errors,
+    )
+
+
+def _changeable(found: Appointment, now: datetime) -> bool:
+    return found.status in choosing.BOOKED and found.ends_at > now
+
+
+def detail_drawn(
+    found: Appointment,
+    names: dict[str, str],
+    now: datetime,
+    notice: str = "",
+    *,
+    days: dict[date, list[datetime]],
+    moving: bool = False,
+    day: str = "",
+    problem: str = "",
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One visit drawn with these free days to move it to (the theme gallery draws samples)."""
     chosen = _day(day, days)
+    changeable = _changeable(found, now)
     return {
         "appointment": found,
         "notice": notice,
@@ -127,7 +188,7 @@ def detail_shown(
         "times": days.get(chosen, []) if chosen else [],
         "problem": problem,
         "errors": errors or {},
-        **_helpers(session),
+        **_helpers(names),
     }
 
 
@@ -177,9 +238,7 @@ async def portal_appointment_hold(request: Request) -> Response:
             now=now,
             notes=str(form.get("notes", ""))[:2000],
         )
-        return {"appointment": held, "hold_minutes": int(booking.HOLD.total_seconds() // 60)} | (
-            _helpers(s)
-        )
+        return confirm_shown(held, choosing.names(s))
 
     return await frame.action(request, CONFIRM, act, _book_again(now), section=SECTION, retry=BOOK)
 

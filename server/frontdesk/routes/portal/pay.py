@@ -17,7 +17,7 @@ from frontdesk.routes.portal import frame
 from frontdesk.services import host_events, inputs, payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
-from frontdesk.services.payments import Selection
+from frontdesk.services.payments import Selection, paypal_portal
 from frontdesk.settings import Settings
 
 
@@ -84,6 +84,8 @@ def _choice(
         "amount_text": wanted.amount,
         "problem": "",
         "partial_allowed": business.allow_partial_payments,
+        # Called by the template with the app's settings: PayPal's script, "" without PayPal.
+        "paypal_sdk": paypal_portal.sdk_url if paypal_portal.offers(business) else None,
         "current": "pay",
     }
 
@@ -251,7 +253,7 @@ async def portal_pay_result(request: Request) -> Response:
     payment_id = request.path_params["payment"]
 
     def build(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-        payment = payments.refresh(
+        payment = paypal_portal.refresh(
             session,
             business=business,
             customer=customer,

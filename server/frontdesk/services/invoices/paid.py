@@ -22,6 +22,7 @@ from frontdesk.models import (
     RefundAllocation,
     utcnow,
 )
+from frontdesk.rendering import method_name
 from frontdesk.services import events, todos
 
 # A refund counts once it is asked for; only a refund the processor failed gives nothing back.
@@ -156,7 +157,7 @@ def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
     entries = [
         Applied(
             payment.succeeded_at or payment.created_at,
-            f"Payment ({payment.method.replace('_', ' ')})",
+            f"Payment ({method_name(payment.method)})",
             amount,
         )
         for payment, amount in payment_rows

@@ -213,5 +213,14 @@ def announce(session: Session, *, business: Business, payment: Payment) -> None:
             "tip": payment.tip,
             "currency": payment.currency,
             "method": str(payment.method),
+            "processor": processor_of(payment),
         },
     )
+
+
+def processor_of(payment: Payment) -> str | None:
+    """Who moved the money: "paypal", "stripe", or None for cash and cheques."""
+    if payment.method == PaymentMethodKind.PAYPAL:
+        return "paypal"
+    offline = (PaymentMethodKind.CASH, PaymentMethodKind.CHEQUE)
+    return None if payment.method in offline else "stripe"

@@ -354,7 +354,13 @@ def _paypal(
         else:
             wanted = "COMPLETED"
         said = f"payment {payment.id} says {payment.status}, {payment.charged}, {refunded} back"
-        if (capture.status, capture.amount) != (wanted, payment.charged):
+        if (capture.status, capture.amount) == (wanted, payment.charged):
+            continue
+        # A pending capture PayPal decided a moment ago: its webhook is on the way.
+        changed = capture.updated or capture.created
+        if payment.status == PaymentStatus.PROCESSING and changed and now - changed < GRACE:
+            report.in_flight.append(reference)
+        else:
             report.broken(f"PayPal capture {reference}", f"is {capture.status}; {said}")
     checkouts = session.exec(
         select(PayPalCheckout).where(

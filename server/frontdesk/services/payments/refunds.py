@@ -18,12 +18,14 @@ from frontdesk.models import (
     InvoiceEffect,
     Payment,
     PaymentAllocation,
+    PaymentMethodKind,
     PaymentStatus,
     Refund,
     RefundAllocation,
     RefundCause,
 )
 from frontdesk.processors import RefundMade
+from frontdesk.processors.paypal import PayPalProcessor
 from frontdesk.services import audit, connect, customers, events, invoices, outbox
 from frontdesk.services.errors import Invalid
 from frontdesk.services.invoices import REFUND_COUNTS
@@ -108,12 +110,15 @@ def refund(
     cause: RefundCause,
     actor: str,
     processor: Refunder,
+    paypal: PayPalProcessor | None = None,
 ) -> Refund:
     """Make the refund `plan` describes, under the customer's lock so that two refunds (two
-    staff members, a retried API call) never give back more than was paid."""
+    staff members, a retried API call) never give back more than was paid. A payment made with
+    PayPal goes back through `paypal`; `processor` (Stripe) refunds the others."""
     customers.lock(session, payment.customer_id)
     session.refresh(payment)
     planned = plan(session, business=business, payment=payment, amount=amount, effect=effect)
+    processor = _refunder(payment, processor, paypal)
     row = _made(
         session,
         business=business,
@@ -299,6 +304,18 @@ def _tell_customer(
             "with; banks usually take 5 to 10 business days to show it.\n"
         ),
     )
+
+
+def _refunder(payment: Payment, processor: Refunder, paypal: PayPalProcessor | None) -> Refunder:
+    """Money goes back the way it came: a PayPal payment's capture can only be refunded there."""
+    # Imported here: services/payments/paypal.py builds on apply.py, which builds on this module.
+    from frontdesk.services.payments.paypal import PayPalRefunder
+
+    if payment.method != PaymentMethodKind.PAYPAL or isinstance(processor, PayPalRefunder):
+        return processor
+    if paypal is None:
+        raise Invalid("This payment was made with PayPal, which is not set up here to refund it.")
+    return PayPalRefunder(paypal, payment.currency)
 
 
 def _refunded(session: Session, payment: Payment) -> int:
