@@ -513,6 +513,24 @@ def test_a_pending_capture_denied_fails_the_payment(pay: Pay) -> None:
     assert_books(pay)
 
 
+@pytest.mark.parametrize(("settled", "ends"), [("COMPLETED", "succeeded"), ("DECLINED", "failed")])
+def test_a_pending_capture_whose_webhook_is_lost_is_finished_by_reconciliation(
+    pay: Pay, settled: str, ends: str
+) -> None:
+    checkout, _ = pay.paid("pending")
+    capture_id = pay.capture_id()
+    later = utcnow() + checkout_service.RECONCILE_AFTER + timedelta(minutes=1)
+    # Still held at PayPal: asked, and left processing.
+    assert checkout_service.reconcile(pay.db, pay.paypal, later) == 0
+    assert pay.payment(checkout.payment_id).status == PaymentStatus.PROCESSING
+    assert pay.bed.settle(capture_id, settled).status_code == 200  # its webhook never comes
+    assert checkout_service.reconcile(pay.db, pay.paypal, later) == 1
+    assert pay.payment(checkout.payment_id).status == ends
+    assert checkout_service.reconcile(pay.db, pay.paypal, later) == 0
+    assert len(pay.bed.store.captures) == 1
+    assert_books(pay)
+
+
 def test_paid_meanwhile_by_another_payment_the_excess_goes_back_through_paypal(pay: Pay) -> None:
     checkout = pay.start(numbers=["INV-A"])
     pay.bed.approve(str(checkout.order_id))

@@ -279,12 +279,15 @@ def on_event(db: Database, event: Event, processor: PayPalProcessor) -> Outcome:
 
 
 def reconcile(db: Database, processor: PayPalProcessor, now: datetime) -> int:
-    """Ask PayPal about checkouts approved but unheard of for RECONCILE_AFTER, and about those
-    never approved once they expire: capture what the payer approved, apply what PayPal took,
-    expire the rest. Each in its own transaction under the customer's lock."""
+    """Ask PayPal about checkouts approved (or held pending) but unheard of for RECONCILE_AFTER,
+    and about those never approved once they expire: capture what the payer approved, apply what
+    PayPal took or declined, expire the rest. Each in its own transaction under the customer's
+    lock. A pending capture whose webhook was lost is finished here, not left processing."""
     due = or_(
         and_(
-            col(PayPalCheckout.status) == PayPalCheckoutStatus.APPROVED,
+            col(PayPalCheckout.status).in_(
+                [PayPalCheckoutStatus.APPROVED, PayPalCheckoutStatus.PENDING]
+            ),
             col(PayPalCheckout.approved_at) <= now - RECONCILE_AFTER,
         ),
         and_(
@@ -317,6 +320,14 @@ def _reconcile_one(
     now: datetime,
 ) -> int:
     _locked(session, checkout)
+    if checkout.status == PayPalCheckoutStatus.PENDING and checkout.capture_id:
+        held = processor.retrieve_capture(checkout.capture_id)
+        if held.status == CaptureStatus.PENDING:
+            return 0  # PayPal still holds it: asked again next round
+        apply_capture(
+            session, business=business, checkout=checkout, capture=held, processor=processor
+        )
+        return 1
     if checkout.status not in OPEN or checkout.order_id is None:
         return 0  # decided meanwhile by the payer, a webhook or another process
     order = processor.retrieve_order(checkout.order_id)
