@@ -47,7 +47,7 @@ from frontdesk.routes import (
     webhooks,
 )
 from frontdesk.routes.dashboard.sign_in import SignInLimits
-from frontdesk.routes.portal.frame import PaymentAttemptLimits
+from frontdesk.routes.portal.attempts import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
 from frontdesk.services.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.services.links import Links

@@ -4,6 +4,9 @@ why and starts the buttons again. Each ends with the books check, compared with 
 
 from __future__ import annotations
 
+import time
+
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
@@ -90,6 +93,39 @@ def test_a_decline_says_why_and_the_buttons_start_again(page: Page, stage: Stage
         assert waiting.status == PaymentStatus.PENDING
     approve(page, button, "Approve and pay")
     expect(portal.locator("#fd-pay h2")).to_have_text("Payment received")
+    assert_paid_once_with_paypal(stage)
+
+
+def test_a_payment_held_for_review_shows_processing_until_paypal_completes_it(
+    page: Page, stage: Stage
+) -> None:
+    take_paypal(stage)
+    page.goto(f"{stage.site.url}/account#pay")
+    portal = page.locator("frontdesk-portal")
+    button = page.locator("frontdesk-portal > [slot=paypal] [data-paypal-standin=button]")
+    expect(button).to_be_visible()
+    approve(page, button, "Pay, held for review (pending)")
+    expect(portal.locator("#fd-pay h2")).to_have_text("Payment processing")
+    expect(portal.locator("#fd-pay")).to_contain_text("PayPal is reviewing this payment")
+    with stage.db.session(stage.seeded.business.id) as session:
+        held = session.exec(select(Payment).where(Payment.method == "paypal")).one()
+    assert held.status == PaymentStatus.PROCESSING and held.processor_reference
+    # PayPal's review clears it.
+    settled = httpx.post(
+        f"{stage.paypal.url}/standin/captures/{held.processor_reference}/settle",
+        data={"outcome": "COMPLETED"},
+    )
+    assert settled.status_code == 200, settled.text
+    # Its webhook reaches our server on its own, a moment later.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with stage.db.session(stage.seeded.business.id) as session:
+            if session.get(Payment, held.id).status == PaymentStatus.SUCCEEDED:  # type: ignore[union-attr]
+                break
+        time.sleep(0.1)
+    page.goto("about:blank")
+    page.goto(f"{stage.site.url}/account#invoice/INV-1003")
+    expect(portal.locator("#fd-invoice .fd-badge-paid")).to_be_visible()
     assert_paid_once_with_paypal(stage)
 
 

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 
 from frontdesk.models import OutboxItem, Payment, PaymentStatus, StaffUser, utcnow
 from frontdesk.routes.dashboard.sign_in import SignInLimits
-from frontdesk.routes.portal.frame import PaymentAttemptLimits
+from frontdesk.routes.portal.attempts import PaymentAttemptLimits
 from frontdesk.routes.portal.sign_in import SignInLinkLimits
 from frontdesk.services import businesses, customers
 from frontdesk.services.links import Links

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -28,7 +27,7 @@ from frontdesk.rendering import templates
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.links import Limits
-from frontdesk.services.rate_limits import Limit, Limited
+from frontdesk.services.rate_limits import Limited
 from frontdesk.tokens import InvalidToken
 
 log = logging.getLogger("frontdesk.portal")
@@ -187,36 +186,6 @@ def notice(request: Request, refused: PortalError) -> HTMLResponse:
     if refused.retry_after:
         response.headers["Retry-After"] = str(refused.retry_after)
     return response
-
-
-CARD_SAVES_CUSTOMER = Limit("card-saves-customer", burst=10, per_second=1 / 60)
-
-
-PAYMENT_ATTEMPTS_IP = Limit("payment-attempts-ip", burst=100, per_second=1)
-
-
-@dataclass(frozen=True)
-class PaymentAttemptLimits:
-    """Card and bank attempts: a hundred per client address, then one a second; saving a card,
-    ten per customer, then one a minute. Card testers try stolen numbers by the hundred through
-    any form that takes one, and each try costs the business a processor fee. Payments are also
-    limited per customer by their unsuccessful attempts (services/payments/intents.py), so a
-    customer paying twenty invoices in a row is never stopped."""
-
-    by_customer: Limit = CARD_SAVES_CUSTOMER
-    by_ip: Limit = PAYMENT_ATTEMPTS_IP
-
-
-def count_payment_attempt(request: Request, customer: Customer, *, per_customer: bool) -> None:
-    """Spend one attempt for this client (and customer), or refuse with 429."""
-    limits: PaymentAttemptLimits = request.app.state.payment_attempt_limits
-    spends = [(limits.by_ip, client_ip(request))]
-    if per_customer:
-        spends.insert(0, (limits.by_customer, f"{customer.business_id}:{customer.id}"))
-    try:
-        request.app.state.limiter.take(*spends)
-    except Limited as limited:
-        raise too_many(limited) from None
 
 
 def too_many(limited: Limited) -> PortalError:

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import attempts, frame
 from frontdesk.services import host_events, inputs, payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
@@ -135,7 +135,7 @@ def _started(
     """Start paying what the form names: with new card details, or (one-click) with the saved
     default card, charged at once."""
     choice = _choice(session, business, customer, _wanted(form))
-    frame.count_payment_attempt(request, customer, per_customer=False)
+    attempts.count_payment_attempt(request, customer, per_customer=False)
     saved = choice["default_method"] if one_click else None
     if one_click and saved is None:
         raise Invalid("There is no saved card to pay with.")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import attempts, frame
 from frontdesk.services import autopay, card_setup, host_events, payments, pdfs
 from frontdesk.services.errors import Invalid, NotFound
 
@@ -53,7 +53,7 @@ async def portal_card_start(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        frame.count_payment_attempt(request, customer, per_customer=True)
+        attempts.count_payment_attempt(request, customer, per_customer=True)
         setup = card_setup.start(
             session,
             business=business,

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from frontdesk.models import Business, Customer, Payment, PaymentStatus, PayPalCheckout
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import attempts, frame
 from frontdesk.routes.portal.pay import _choice, _pay_page, _retry, _wanted
 from frontdesk.services import host_events
 from frontdesk.services.errors import Invalid, NotFound
@@ -30,7 +30,7 @@ def _start(
     """The checkout (and PayPal's order) for what the form names; the same for a double click."""
     processor = paypal_portal.processor_for(business, request.app.state.paypal)
     choice = _choice(session, business, customer, _wanted(form))
-    frame.count_payment_attempt(request, customer, per_customer=False)
+    attempts.count_payment_attempt(request, customer, per_customer=False)
     checkout = checkouts.start(
         session,
         business=business,
