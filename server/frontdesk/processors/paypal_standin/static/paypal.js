@@ -35,6 +35,7 @@
   function Buttons(options) {
     var restartWith = null;  // after actions.restart(): the next click approves the same order again
     var button = null;
+    var wrapper = null;
 
     function fail(error) {
       if (options.onError) options.onError(error);
@@ -77,18 +78,24 @@
       render: function (container) {
         var host = typeof container === 'string' ? document.querySelector(container) : container;
         if (!host) return Promise.reject(new Error('No container to render the PayPal button in.'));
+        // PayPal's own buttons live in an iframe, out of the host page's styles; a shadow root
+        // keeps the stand-in's as apart (a site's own button rules would otherwise restyle it).
+        wrapper = document.createElement('div');
+        var root = wrapper.attachShadow({ mode: 'open' });
         button = document.createElement('button');
         button.type = 'button';
         button.textContent = 'PayPal';
         button.setAttribute('data-paypal-standin', 'button');
-        button.style.cssText = 'width:100%;min-height:45px;border:0;border-radius:4px;' +
-          'background:#ffc439;color:#003087;font:700 18px/1 system-ui,sans-serif;cursor:pointer';
+        button.style.cssText = 'all:initial;box-sizing:border-box;display:block;width:100%;' +
+          'min-height:45px;border-radius:4px;text-align:center;background:#ffc439;color:#003087;' +
+          'font:700 18px/45px system-ui,sans-serif;cursor:pointer';
         button.addEventListener('click', start);
-        host.appendChild(button);
+        root.appendChild(button);
+        host.appendChild(wrapper);
         return Promise.resolve();
       },
       close: function () {
-        if (button) button.remove();
+        if (wrapper) wrapper.remove();
         return Promise.resolve();
       }
     };
