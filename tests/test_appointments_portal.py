@@ -14,9 +14,11 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from frontdesk import tokens
 from frontdesk.db import Database
 from frontdesk.models import Appointment, AppointmentStatus, Customer
 from frontdesk.settings import Settings
+from frontdesk.tokens import Purpose
 from tests.conftest import LiveServer
 from tests.test_booking import MONDAY, NOW, Shop, assert_no_overlap, at
 from tests.test_host_events import told
@@ -167,6 +169,28 @@ def test_times_show_in_the_zone_the_browser_is_in(
         "(America/New York time)" in unknown.text and f"<span>9:00{NARROW}AM</span>" in unknown.text
     )
     assert offered(west) == offered(unknown)
+
+
+def test_the_first_view_of_a_session_shows_times_in_the_zone_the_loader_sent(
+    live_server: LiveServer, settings: Settings, shop: Shop
+) -> None:
+    casey = shop.customer()
+    shop.book(casey, at(MONDAY, 9))
+    with shop.db.session(shop.id) as session:
+        business = shop.business(session)
+    token = tokens.mint(
+        settings.secret_key,
+        Purpose.EMBED,
+        business_id=business.id,
+        customer_id=casey.id,
+        link_version=casey.link_version,
+    )
+    opened = httpx.post(
+        f"{live_server.url}/portal/{business.publishable_key}/session",
+        data={"token": token, "view": "appointments", "zone": "America/Los_Angeles"},
+    )
+    assert opened.status_code == 200 and 'id="fd-appointments"' in opened.text
+    assert "6:00" in opened.text and "9:00" not in opened.text
 
 
 def test_outside_the_area_is_refused_before_anything_is_held(

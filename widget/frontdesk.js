@@ -160,9 +160,14 @@ function place(el) {
   return m && m[1];
 }
 
+function zone() {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (x) { return ''; }
+}
+
 function exchange(el, token) {
   var view = place(el);
-  return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token) + (view ? '&view=' + encodeURIComponent(view) : ''));
+  // The zone rides in the body: a header would cost the first view a CORS preflight.
+  return open(el, 'POST', '/session', 'token=' + encodeURIComponent(token) + (view ? '&view=' + encodeURIComponent(view) : '') + '&zone=' + encodeURIComponent(zone()));
 }
 
 function open(el, method, path, body) {
@@ -206,8 +211,8 @@ function configure(e) {
   request.credentials = 'omit';
   request.headers.Authorization = 'Bearer ' + el.session;
   delete request.headers['HX-Current-URL'];
-  // Where the customer is, for the record a signature keeps (signing.py).
-  try { request.headers['Frontdesk-Time-Zone'] = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (x) {}
+  // Where the customer is: times are shown in it, and a signature's record keeps it.
+  request.headers['Frontdesk-Time-Zone'] = zone();
 }
 
 function answered(e) {

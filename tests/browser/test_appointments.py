@@ -67,6 +67,8 @@ def test_the_customer_books_moves_and_cancels_a_visit(page: Page, stage: Stage) 
     expect(visit.locator(".fd-saved")).to_contain_text("Canceled.")
     expect(visit.locator(".fd-badge")).to_have_text("Canceled")
 
+    # The host page hears each as the answer arrives, which may be just after it is drawn.
+    page.wait_for_function("window.heard.length >= 3")
     heard = page.evaluate("window.heard")
     assert [(e["type"], e["object"]["status"]) for e in heard] == [
         ("appointment-booked", "confirmed"),

@@ -205,7 +205,7 @@ def _zones() -> frozenset[str]:
 def viewer_zone(request: Request, business: Business) -> str:
     """The zone the loader says the customer's browser is in (times are shown in it), or the
     business's when it says none we know."""
-    said = request.headers.get("frontdesk-time-zone", "")
+    said = request.headers.get("frontdesk-time-zone") or getattr(request.state, "time_zone", "")
     return said if said in _zones() else business.time_zone
 
 

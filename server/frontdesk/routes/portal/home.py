@@ -169,6 +169,7 @@ async def portal_session(request: Request) -> Response:
     form = await request.form()
     # The loader sends the host page's hash as it is: its item is percent-encoded.
     token, asked = str(form.get("token", "")), _place(unquote(str(form.get("view", ""))), request)
+    request.state.time_zone = str(form.get("zone", ""))  # the first view's: no header yet
 
     def exchange() -> Response:
         business, keys = frame.business_for(request), request.app.state.settings.secret_key
