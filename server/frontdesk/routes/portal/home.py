@@ -31,6 +31,8 @@ from frontdesk.services import businesses, customers, host_events, portal
 from frontdesk.services.errors import NotFound
 from frontdesk.tokens import InvalidToken
 
+SHELL = "fragments/portal/shell.html"
+
 
 @dataclass(frozen=True)
 class Place:
@@ -190,9 +192,7 @@ async def portal_session(request: Request) -> Response:
             request.state.limits = arrival.limits
             current, context = _opened(request, session, business, arrival, asked)
         shell = {"view_template": current.template, **context}
-        return frame.fragment(
-            request, business, arrival.customer, "fragments/portal/shell.html", shell
-        )
+        return frame.fragment(request, business, arrival.customer, SHELL, shell)
 
     return await run_in_threadpool(frame.guarded, request, exchange)
 

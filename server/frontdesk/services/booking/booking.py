@@ -83,7 +83,7 @@ def confirm_hold(
     appointment.hold_expires_at = None
     place(session, business, service, appointment, now)
     actor = audit.Actor(Initiator.CUSTOMER, customer.id)
-    _booked(session, business, appointment, actor)
+    booked(session, business, appointment, actor)
     return appointment
 
 
@@ -128,13 +128,18 @@ def book(
         estimate_id=estimate_id,
     )
     place(session, business, service, appointment, now)
-    _booked(session, business, appointment, actor)
+    booked(session, business, appointment, actor)
     return appointment
 
 
-def _booked(
-    session: Session, business: Business, appointment: Appointment, actor: audit.Actor
+def booked(
+    session: Session,
+    business: Business,
+    appointment: Appointment,
+    actor: audit.Actor,
+    **noted: str,
 ) -> None:
+    """Record a booking made (with what else is `noted` of it) and tell both sides."""
     actor.record(
         session,
         business.id,
@@ -143,6 +148,7 @@ def _booked(
         appointment.id,
         starts_at=appointment.starts_at.isoformat(),
         status=str(appointment.status),
+        **noted,
     )
     news.changed(session, business=business, appointment=appointment, change="booked")
 

@@ -29,7 +29,7 @@ from frontdesk.models import (
     Initiator,
 )
 from frontdesk.services import audit, customers, outbox
-from frontdesk.services.booking import news, placing, reading
+from frontdesk.services.booking import booking, news, placing, reading
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.links import Links
 from frontdesk.services.rate_limits import Limit, Limiter
@@ -288,17 +288,7 @@ def confirm(
     )
     placing.place(session, business, service, appointment, now)
     actor = audit.Actor(Initiator.CUSTOMER, customer.id)
-    actor.record(
-        session,
-        business.id,
-        "appointment.booked",
-        "appointment",
-        appointment.id,
-        starts_at=appointment.starts_at.isoformat(),
-        status=str(appointment.status),
-        via="public booking form",
-    )
-    news.changed(session, business=business, appointment=appointment, change="booked")
+    booking.booked(session, business, appointment, actor, via="public booking form")
     return appointment
 
 
