@@ -30,12 +30,20 @@ from tests.robustness.harness import (
 CUSTOMERS = 40
 
 
-async def when(condition: Callable[[], bool], timeout: float = 60) -> None:
+async def when(
+    condition: Callable[[], bool], timeout: float = 60, *, seen: Callable[[], str] = str
+) -> None:
     for _ in range(int(timeout / 0.02)):
         if condition():
             return
         await asyncio.sleep(0.02)
-    raise AssertionError("the moment to kill never came")
+    raise AssertionError(f"the moment to kill never came: {seen()}")
+
+
+def last_words(server: Server, tally: Tally, charges: int) -> str:
+    """What the crowd and the server had come to when a moment never came."""
+    log = server.log.read_text(errors="replace").splitlines()[-30:] if server.log.exists() else []
+    return f"{charges} charged, {tally.figures()}; the server's log ends:\n" + "\n".join(log)
 
 
 async def kill_and_restart(server: Server) -> None:
