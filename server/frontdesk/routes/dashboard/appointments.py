@@ -154,24 +154,24 @@ def one_context(
     now = request.app.state.clock()
     row = desk.one(who.session, business=who.business, appointment_id=appointment_id)
     shown = desk.read_day(day, row.day)
-    movable = row.service is not None and row.changeable
+    service = row.service if row.changeable else None  # blocked time has none, and stays put
     slots = (
         desk.day_slots(
             who.session,
             business=who.business,
-            service_id=row.service.id,
+            service_id=service.id,
             day=shown,
             now=now,
             leave_out=row.appointment.id,
         )
-        if movable and row.service
+        if service
         else []
     )
     context: dict[str, Any] = {
         "row": row,
         "day": shown.isoformat(),
         "slots": slots,
-        "movable": movable,
+        "movable": service is not None,
         "notice": "",
         "errors": {},
         "form": {},
