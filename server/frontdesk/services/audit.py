@@ -11,6 +11,14 @@ from sqlmodel import Session, col, select
 from frontdesk.models import AuditEvent, Business, Initiator
 
 
+def assign(target: object, values: dict[str, Any]) -> list[str]:
+    """Set on `target` the values that differ from what it has; their names, for the record."""
+    changed = [name for name, value in values.items() if getattr(target, name) != value]
+    for name in changed:
+        setattr(target, name, values[name])
+    return changed
+
+
 def record(
     session: Session,
     *,

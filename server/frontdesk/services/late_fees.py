@@ -91,9 +91,7 @@ def configure(
         "late_fee_basis_points": basis_points,
         "late_fee_days": days,
     }
-    changed = [name for name, value in values.items() if getattr(business, name) != value]
-    for name in changed:
-        setattr(business, name, values[name])
+    changed = audit.assign(business, values)
     if changed:
         actor.record(
             session, business.id, "settings.late_fee_changed", "business", business.id, **values

@@ -313,9 +313,7 @@ def update_settings(
         "reminders_after_days": sorted(set(after or [])) if wanted.after else [],
         "reminders_by_text": wanted.by_text,
     }
-    changed = [name for name, value in values.items() if getattr(business, name) != value]
-    for name in changed:
-        setattr(business, name, values[name])
+    changed = audit.assign(business, values)
     if changed:
         actor.record(
             session,

@@ -62,9 +62,7 @@ def update(
         "autopay_notice_days": (notice or [0])[0],
         "autopay_retry_days": sorted(set(retries or [])),
     }
-    changed = [name for name, value in values.items() if getattr(business, name) != value]
-    for name in changed:
-        setattr(business, name, values[name])
+    changed = audit.assign(business, values)
     if changed:
         actor.record(
             session,

@@ -124,9 +124,7 @@ def update_service(
     visits keep their times; the new terms apply to the next booking. Returns what changed."""
     service = own_service(session, business, service_id)
     wanted = asdict(_checked(terms))
-    changed = [name for name, value in wanted.items() if getattr(service, name) != value]
-    for name in changed:
-        setattr(service, name, wanted[name])
+    changed = audit.assign(service, wanted)
     if changed:
         session.flush()
         actor.record(
@@ -274,9 +272,7 @@ def set_terms(
             {"booking_cancel_hours": f"Enter hours from 0 to {MOST_CANCEL_HOURS}."},
         )
     wanted = {"booking_public": public, "booking_cancel_hours": cancel_hours}
-    changed = [name for name, value in wanted.items() if getattr(business, name) != value]
-    for name in changed:
-        setattr(business, name, wanted[name])
+    changed = audit.assign(business, wanted)
     if changed:
         actor.record(
             session,
