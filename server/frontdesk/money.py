@@ -14,6 +14,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_currency, list_currencies
 
+from frontdesk import languages
+
 ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
 THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 # Stripe's largest amount: eight digits in minor units.
@@ -129,22 +131,28 @@ def chargeable(amount: int, currency: str) -> int:
     return (amount + step // 2) // step * step
 
 
-@lru_cache(maxsize=256)
 def babel_locale(name: str) -> Locale:
-    """Babel's data for a locale, parsed once: given a name, each Babel formatting call parses
-    it again and rebuilds its data, which costs more than the formatting. Installed data only,
-    so it never goes stale."""
+    """Babel's data for a business's locale, in the language being spoken (languages.py)."""
+    return _parsed(languages.formatting_locale(name))
+
+
+@lru_cache(maxsize=256)
+def _parsed(name: str) -> Locale:
+    """Parsed once: given a name, each Babel formatting call parses it again and rebuilds its
+    data, which costs more than the formatting. Installed data only, so it never goes stale."""
     return Locale.parse(name)
 
 
 # A portal view prints the same few amounts on every request (balances, invoice totals): each is
 # formatted once, then looked up. The result depends on nothing but the arguments, so it never goes
 # stale; 4,096 entries keep it to a few hundred kilobytes.
-@lru_cache(maxsize=4096)
 def format_amount(amount: int, currency: str, locale: str = "en_US") -> str:
-    return format_currency(
-        to_decimal(amount, currency), currency.upper(), locale=babel_locale(locale)
-    )
+    return _formatted(amount, currency, languages.formatting_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    return format_currency(to_decimal(amount, currency), currency.upper(), locale=_parsed(locale))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import N_, gettext
 from frontdesk.urls import template_url_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -22,9 +23,13 @@ def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
     return money.format_amount(amount, currency, locale)
 
 
+def format_day(value: date, locale: str = "en_US") -> str:
+    return _day(value, languages.formatting_locale(locale))
+
+
 # Due dates repeat on every request like amounts do (see money.format_amount).
 @lru_cache(maxsize=4096)
-def format_day(value: date, locale: str = "en_US") -> str:
+def _day(value: date, locale: str) -> str:
     return format_date(value, format="medium", locale=money.babel_locale(locale))
 
 
@@ -43,22 +48,22 @@ def format_clock(value: datetime, time_zone: str = "UTC", locale: str = "en_US")
 
 
 def format_weekday(value: date, locale: str = "en_US") -> str:
-    """A day with its weekday, as a booking picks one: "Tue, Dec 8"."""
-    return format_date(value, "EEE, MMM d", locale=money.babel_locale(locale))
+    """A day with its weekday, as a booking picks one: "Tue, Dec 8" ("mar. 8 déc.")."""
+    return format_skeleton("MMMEd", value, locale=money.babel_locale(locale))
 
 
 # How people name each way of paying (the stored names are Stripe's).
 METHOD_NAMES = {
-    "card": "Card",
-    "us_bank_account": "US bank account",
-    "cash": "Cash",
-    "cheque": "Cheque",
+    "card": N_("Card"),
+    "us_bank_account": N_("US bank account"),
+    "cash": N_("Cash"),
+    "cheque": N_("Cheque"),
     "paypal": "PayPal",
 }
 
 
 def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, method.replace("_", " ").capitalize())
+    return gettext(METHOD_NAMES.get(method, method.replace("_", " ").capitalize()))
 
 
 def url_part(value: str) -> str:
@@ -76,7 +81,13 @@ templates = Jinja2Templates(
         auto_reload=False,
         # A missing variable is a bug in the handler, not an empty string on a customer's screen.
         undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+)
+# New-style gettext: `_("Pay %(amount)s", amount=...)` escapes what it is given, and a missing
+# placeholder is an error, not a silently English screen.
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    languages.gettext, languages.ngettext, newstyle=True
 )
 templates.env.filters.update(
     money=format_money,
@@ -87,4 +98,9 @@ templates.env.filters.update(
     part=url_part,
     method=method_name,
 )
-templates.env.globals["url_for"] = template_url_for
+templates.env.globals.update(
+    url_for=template_url_for,
+    # `lang` and `dir` for a fragment's outermost element: the language being spoken.
+    language=languages.current,
+    direction=lambda: languages.direction(languages.current()),
+)

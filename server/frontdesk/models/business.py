@@ -23,6 +23,8 @@ class Business(SQLModel, table=True):
     slug: str = Field(unique=True, max_length=80)
     currency: str = Field(max_length=3)
     locale: str = Field(default="en_US", max_length=20)
+    # Its customers' language when neither they nor their browser say one we speak.
+    language: str = Field(default="en", max_length=12)
     time_zone: str = Field(default="UTC", max_length=60)
     logo_url: str | None = Field(default=None, max_length=2000)
     allow_payments: bool = True

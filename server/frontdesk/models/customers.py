@@ -31,6 +31,8 @@ class Customer(TenantScoped, table=True):
     sms_consent_text: str = Field(default="", max_length=1000)
     sms_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     portal_enabled: bool = True
+    # The language they chose in their profile ("" until they choose: languages.choose).
+    language: str = Field(default="", max_length=12)
     # Every link and token carries this; bumping it revokes all of them at once.
     link_version: int = 1
     external_id: str | None = Field(default=None, max_length=255)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +22,7 @@ from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
+from frontdesk.routes.portal import viewer
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.links import Limits
@@ -103,6 +102,7 @@ def business_for(request: Request, section: str | None = None) -> Business:
         )
     if section and not portal.section_enabled(business, section):
         raise NOT_FOUND
+    viewer.speak(request, business)
     return business
 
 
@@ -143,6 +143,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
             401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
         ) from None
     request.state.limits, request.state.signed = signed.limits, signed
+    viewer.speak(request, business, signed.customer)
     return signed.customer
 
 
@@ -197,21 +198,10 @@ def too_many(limited: Limited) -> PortalError:
     )
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def viewer_zone(request: Request, business: Business) -> str:
-    """The zone the loader says the customer's browser is in (times are shown in it), or the
-    business's when it says none we know."""
-    said = request.headers.get("frontdesk-time-zone") or getattr(request.state, "time_zone", "")
-    return said if said in _zones() else business.time_zone
-
-
 def _shared(request: Request, business: Business, customer: Customer) -> dict[str, Any]:
     """What every portal fragment is rendered with: who, what the session may do, and helpers."""
     held = limits(request)
+    viewer.speak(request, business, customer)
     return {
         "business": business,
         "customer": customer,
@@ -224,7 +214,7 @@ def _shared(request: Request, business: Business, customer: Customer) -> dict[st
         "pay_only": held.pay_only,
         "pay_on": portal.payments_on(business),
         "today": businesses.today(business),
-        "viewer_zone": viewer_zone(request, business),
+        "viewer_zone": viewer.zone(request, business),
         "download": lambda document: request.url_for(
             "portal_download",
             key=business.publishable_key,

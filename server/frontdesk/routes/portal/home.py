@@ -171,7 +171,8 @@ async def portal_session(request: Request) -> Response:
     form = await request.form()
     # The loader sends the host page's hash as it is: its item is percent-encoded.
     token, asked = str(form.get("token", "")), _place(unquote(str(form.get("view", ""))), request)
-    request.state.time_zone = str(form.get("zone", ""))  # the first view's: no header yet
+    # The first view's zone and language: the loader sends no headers yet.
+    request.state.time_zone, request.state.language = str(form.get("zone", "")), form.get("lang")
 
     def exchange() -> Response:
         business, keys = frame.business_for(request), request.app.state.settings.secret_key
