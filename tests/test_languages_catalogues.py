@@ -44,8 +44,17 @@ STAFF_ONLY = {
 # Names that are the same in every language.
 NAMES = {"Frontdesk", "PayPal", "Stripe", "Apple Pay", "Google Pay"}
 
-# Attributes a person reads or hears (a tooltip, a screen reader's label, a confirmation).
-READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "hx-confirm", "hx-prompt"}
+# Attributes a person reads or hears (a tooltip, a screen reader's label, a confirmation, a
+# table cell's label that the stylesheet shows on a phone).
+READ_ATTRIBUTES = {
+    "title",
+    "alt",
+    "placeholder",
+    "aria-label",
+    "hx-confirm",
+    "hx-prompt",
+    "data-label",
+}
 
 JINJA = re.compile(r"{#.*?#}|{%-?\s*trans\b.*?endtrans\s*-?%}|{{.*?}}|{%.*?%}", re.S)
 LETTERS = re.compile(r"[^\W\d_]{2,}")
@@ -195,4 +204,7 @@ def test_every_message_is_translated_and_compiled(language: str) -> None:
 
 
 def messages(catalogue: Catalog) -> dict[object, object]:
-    return {entry.id: entry.string for entry in catalogue if entry.id}
+    def whole(text: object) -> object:  # a plural reads back from a .mo as a list
+        return tuple(text) if isinstance(text, list | tuple) else text
+
+    return {whole(entry.id): whole(entry.string) for entry in catalogue if entry.id}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frontdesk import money, rendering
+from frontdesk import languages, money, rendering
 from frontdesk.money import MAX_AMOUNT, Money, MoneyError
 from frontdesk.services import inputs
 from frontdesk.services.errors import Invalid
@@ -51,6 +51,21 @@ def test_to_decimal_has_exactly_the_currency_places(amount: int, currency: str) 
 def test_parse_refuses_what_it_cannot_represent(text: str, currency: str, problem: str) -> None:
     with pytest.raises(MoneyError, match=problem):
         money.parse(text, currency)
+
+
+def test_a_customer_types_amounts_the_way_they_were_shown() -> None:
+    """In French a comma is the decimal mark: "12,50" is twelve euros fifty, not 1,250."""
+    assert money.parse("1,234.50", "USD", "en_US") == 123450
+    with languages.speaking("fr"):
+        assert money.format_amount(123450, "EUR", "fr_FR") == "1\u202f234,50\xa0€"
+        assert money.parse("1\u202f234,50", "EUR", "fr_FR") == 123450
+        assert money.parse("12,5", "EUR", "fr_FR") == 1250
+    with languages.speaking("es"):
+        assert money.parse("1.234,50", "EUR", "es_ES") == 123450
+        # A US business's amounts in Spanish keep the US marks.
+        assert money.parse("1,234.50", "USD", "en_US") == 123450
+    with languages.speaking("fr"), pytest.raises(MoneyError):
+        money.parse("12,505", "EUR", "fr_FR")  # three places where euros have two
 
 
 def test_parse_accepts_thousands_separators() -> None:

@@ -171,6 +171,9 @@ function exchange(el, token) {
 }
 
 function open(el, method, path, body) {
+  // The snippet's lang, for the first view (its later requests carry it in a header).
+  var lang = el.lang && 'lang=' + encodeURIComponent(el.lang);
+  if (lang) body ? body += '&' + lang : path += '?' + lang;
   // A form-encoded POST without custom headers needs no CORS preflight: one round trip.
   var request = fetch(url(el, path), {
     method: method, mode: 'cors', credentials: 'omit', body: body,
@@ -213,6 +216,7 @@ function configure(e) {
   delete request.headers['HX-Current-URL'];
   // Where the customer is: times are shown in it, and a signature's record keeps it.
   request.headers['Frontdesk-Time-Zone'] = zone();
+  if (el.lang) request.headers['Frontdesk-Language'] = el.lang;
 }
 
 function answered(e) {

@@ -17,11 +17,12 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from frontdesk import htmx
+from frontdesk import htmx, languages
 from frontdesk.api.operations import problem
 from frontdesk.business_cache import BusinessCache
 from frontdesk.db import Database, DatabaseUnavailable
 from frontdesk.jobs import OutboxRunner
+from frontdesk.languages import N_, gettext
 from frontdesk.middleware.body_limit import BodyLimitMiddleware
 from frontdesk.middleware.csrf import CSRFCookieMiddleware
 from frontdesk.middleware.custom_domains import CustomDomainMiddleware
@@ -69,7 +70,13 @@ def _error(
         request,
         page="pages/errors/error.html",
         fragment="fragments/errors/error.html",
-        context={"title": title, "message": message, "fields": fields or {}, "status": status},
+        # The words in the reader's language (the page's title: fragments/errors/title.html).
+        context={
+            "title": title,
+            "message": gettext(message) if message else message,
+            "fields": fields or {},
+            "status": status,
+        },
         status_code=status,
     )
 
@@ -80,14 +87,16 @@ RETRY_AFTER_OUTAGE = 5  # seconds: the database is usually back within a few
 async def _database_away(request: Request, exc: Exception) -> Response:
     # Logged once by the database itself when it goes and when it is back, not per request.
     response = _error(
-        request, 503, "We are briefly unavailable. Nothing was changed; please try again shortly."
+        request,
+        503,
+        N_("We are briefly unavailable. Nothing was changed; please try again shortly."),
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
     return response
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return _error(request, 404, "There is nothing here. The link may be old or mistyped.")
+    return _error(request, 404, N_("There is nothing here. The link may be old or mistyped."))
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
@@ -96,11 +105,11 @@ async def _invalid(request: Request, exc: Exception) -> Response:
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> Response:
-    return _error(request, 401, str(exc) or "Please sign in.")
+    return _error(request, 401, str(exc) or N_("Please sign in."))
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    return _error(request, 403, str(exc) or "You are not allowed to do that.")
+    return _error(request, 403, str(exc) or N_("You are not allowed to do that."))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -118,18 +127,24 @@ async def _processor_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Refused):
         return _error(request, 409, f"The payment processor refused this: {exc.message}")
     return _error(
-        request, 503, "We could not reach the payment processor. Nothing was charged; try again."
+        request,
+        503,
+        N_("We could not reach the payment processor. Nothing was charged; try again."),
     )
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     # The traceback goes to our log, never to the client.
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
-    return _error(request, 500, "Something went wrong on our side. Please try again in a moment.")
+    return _error(
+        request, 500, N_("Something went wrong on our side. Please try again in a moment.")
+    )
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     database = db or Database(settings.resolved_database_url)
+    if settings.catalogues:
+        languages.add_catalogues(settings.catalogues)
     sandbox = None
     if settings.stripe_sandbox:
         settings = settings.with_sandbox()

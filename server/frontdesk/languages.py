@@ -87,9 +87,10 @@ def set_current(language: str) -> None:
 
 
 @contextmanager
-def speaking(language: str) -> Iterator[None]:
+def speaking(language: str | None) -> Iterator[None]:
     """Words, amounts and dates in `language` inside the block: an email or a PDF made for one
-    customer outside any request of theirs."""
+    customer outside any request of theirs. None: no customer's language at all, as the
+    dashboard speaks (mail to the business's own people)."""
     token = _current.set(language)
     try:
         yield

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 from sqlmodel import col, select
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import OutboxItem, Payment, StaffRole, StaffUser
 from frontdesk.rendering import templates
 from frontdesk.services import attachments, businesses, customers, notices, payments, pdfs, themes
@@ -54,8 +55,19 @@ def _send(settings: Settings, message: EmailMessage) -> None:
 _URL_LINE = re.compile(r"^https?://\S+$")
 
 
+def written_in(payload: dict[str, Any]) -> str:
+    """The language a queued mail was written in (outbox.email records it); older mail, English."""
+    return str(payload.get("language") or languages.SOURCE)
+
+
 def branded(business_id: str, payload: dict[str, Any], context: JobContext) -> dict[str, Any]:
-    """The mail with the business's HTML part (name, logo, accent) and its Reply-To added."""
+    """The mail with the business's HTML part (name, logo, accent) and its Reply-To added, in the
+    language the mail was written in."""
+    with languages.speaking(written_in(payload)):
+        return _branded(business_id, payload, context)
+
+
+def _branded(business_id: str, payload: dict[str, Any], context: JobContext) -> dict[str, Any]:
     payload = dict(payload)
     with context.db.session(business_id) as session:
         business = businesses.get(session, business_id)
@@ -91,7 +103,10 @@ def branded(business_id: str, payload: dict[str, Any], context: JobContext) -> d
 def send_email(item: OutboxItem, context: JobContext) -> None:
     message = _message(context.settings, branded(item.business_id, item.payload, context))
     if item.payload.get("attachment"):
-        with context.db.session(item.business_id) as session:
+        with (
+            context.db.session(item.business_id) as session,
+            languages.speaking(written_in(item.payload)),
+        ):
             business = businesses.get(session, item.business_id)
             pdf, name = notices.attachment(
                 session,
@@ -116,32 +131,40 @@ def send_receipt(item: OutboxItem, context: JobContext) -> None:
         view = payments.get_for_customer(
             session, business=business, customer=customer, payment_id=payment.id
         )
-    total = money.format_amount(payment.charged, payment.currency, business.locale)
-    # Sent after a refund (a retry, a duplicate refunded at once): say so, beside the PDF.
-    returned = (
-        f" Since then {money.format_amount(view.refunded, payment.currency, business.locale)} "
-        "went back to you; the receipt shows it."
-        if view.refunded
-        else ""
-    )
-    message = _message(
-        context.settings,
-        branded(
-            item.business_id,
-            {
-                "to": customer.email,
-                "subject": f"Receipt for your payment of {total} to {business.name}",
-                "text": (
-                    f"Hello {customer.name},\n\nThank you: {business.name} received {total} "
-                    f"for {', '.join(view.invoice_numbers) or 'your account'}. "
-                    f"The receipt is attached.{returned}\n"
-                ),
-            },
-            context,
-        ),
-    )
+    # The customer's language, recorded when the receipt was queued (payments.apply).
+    with languages.speaking(written_in(item.payload)):
+        total = money.format_amount(payment.charged, payment.currency, business.locale)
+        invoices = ", ".join(view.invoice_numbers) or gettext("your account")
+        text = gettext(
+            "Hello %(name)s,\n\nThank you: %(business)s received %(total)s for %(invoices)s. "
+            "The receipt is attached."
+        ) % {"name": customer.name, "business": business.name, "total": total, "invoices": invoices}
+        # Sent after a refund (a retry, a duplicate refunded at once): say so, beside the PDF.
+        if view.refunded:
+            refunded = money.format_amount(view.refunded, payment.currency, business.locale)
+            text += " " + gettext(
+                "Since then %(refunded)s went back to you; the receipt shows it."
+            ) % {"refunded": refunded}
+        subject = gettext("Receipt for your payment of %(total)s to %(business)s") % {
+            "total": total,
+            "business": business.name,
+        }
+        message = _message(
+            context.settings,
+            branded(
+                item.business_id,
+                {
+                    "to": customer.email,
+                    "subject": subject,
+                    "text": text + "\n",
+                    "language": written_in(item.payload),
+                },
+                context,
+            ),
+        )
+        pdf = pdfs.receipt_pdf(business, customer, view)
     message.add_attachment(
-        pdfs.receipt_pdf(business, customer, view),
+        pdf,
         maintype="application",
         subtype="pdf",
         filename=f"receipt-{payment.id}.pdf",

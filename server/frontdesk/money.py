@@ -12,7 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, list_currencies
+from babel.numbers import (
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+    list_currencies,
+)
 
 from frontdesk import languages
 
@@ -52,9 +57,15 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
-def parse(text: str, currency: str) -> int:
-    """A typed amount ("12.50") in minor units; refuses more places than the currency has."""
+def parse(text: str, currency: str, locale: str | None = None) -> int:
+    """A typed amount ("12.50") in minor units; refuses more places than the currency has. Given
+    the locale amounts were shown in, its own marks: "1.234,50" from a reader in Spain."""
     cleaned = text.strip().replace(",", "")
+    if locale is not None:
+        shown = babel_locale(locale)
+        group, decimal = get_group_symbol(locale=shown), get_decimal_symbol(locale=shown)
+        spaced = "".join(text.split()).replace("\u202f", "")
+        cleaned = spaced.replace(group, "").replace(decimal, ".")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

@@ -100,6 +100,9 @@ templates.env.filters.update(
 )
 templates.env.globals.update(
     url_for=template_url_for,
+    # Marks a label handed to a macro that translates it where it is shown.
+    N_=N_,
+    language_name=languages.name_of,
     # `lang` and `dir` for a fragment's outermost element: the language being spoken.
     language=languages.current,
     direction=lambda: languages.direction(languages.current()),

@@ -133,6 +133,9 @@ class Settings(DatabaseSettings):
     paypal_client_id: str = ""
     paypal_secret: str = ""
     paypal_webhook_id: str = ""
+    # More catalogues beside those shipped (<dir>/<language>/LC_MESSAGES/messages.mo): a language
+    # tried in a running portal before it ships (README, "Adding a language").
+    catalogues: Path | None = None
 
     @field_validator("secret_key", "trusted_proxies", "dns_servers", mode="before")
     @classmethod

@@ -34,6 +34,7 @@ def customer_list(
                 country=row.country,
             ),
             portal_enabled=row.portal_enabled,
+            language=row.language or None,
             balance=balances[row.id].amount,
             currency=business.currency,
             autopay=_autopay(enrolled.get(row.id)),

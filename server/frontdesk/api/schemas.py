@@ -41,6 +41,10 @@ class Address(Input):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")] = ""
 
 
+# "" for none; a well-formed code we have no catalogue for is refused with the list we have.
+Language = Annotated[str, StringConstraints(pattern=r"^([a-z]{2,3})?$")]
+
+
 class CustomerCreate(Input):
     name: Name
     email: Email
@@ -48,6 +52,7 @@ class CustomerCreate(Input):
     phone: Annotated[str, StringConstraints(max_length=40)] = ""
     address: Address = Address()
     portal_enabled: bool = True
+    language: Language = ""
 
 
 class CustomerUpdate(Input):
@@ -57,6 +62,7 @@ class CustomerUpdate(Input):
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     address: Address | None = None
     portal_enabled: bool | None = None
+    language: Language | None = None
 
 
 class AddressOut(Output):
@@ -85,6 +91,7 @@ class Customer(Output):
     phone: str
     address: AddressOut
     portal_enabled: bool
+    language: str | None = Field(description="Their portal's, emails' and PDFs' (es), if set.")
     balance: int = Field(description="Owed (positive) or held in credit (negative), minor units.")
     currency: str
     autopay: Autopay

@@ -21,7 +21,8 @@ from frontdesk.services import businesses
 PUBLIC_SUFFIXES = ("/portal.css", "/origin-check", "/logo")
 ALLOW_HEADERS = (
     "Authorization, Content-Type, Accept, HX-Request, HX-Source, HX-Target, "
-    "HX-Request-Type, HX-Current-URL, HX-Boosted, If-None-Match, Frontdesk-Time-Zone"
+    "HX-Request-Type, HX-Current-URL, HX-Boosted, If-None-Match, Frontdesk-Time-Zone, "
+    "Frontdesk-Language"
 )
 # htmx ignores response headers it cannot read cross-origin, so each one we send is listed.
 EXPOSE_HEADERS = (

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.services import attachments, pdfs
+from frontdesk.services import attachments, pdf_layout
 
 EXPIRED = "This link has expired; open it again from the portal."
 
@@ -43,7 +43,7 @@ async def attachment_file(request: Request) -> Response:
 def _headers(served: attachments.Served, kind: str) -> dict[str, str]:
     name = served.attachment.filename
     # The plain name for clients that cannot read RFC 6266's UTF-8 one.
-    plain, utf8 = pdfs.plain_name(name), quote(name, safe="")
+    plain, utf8 = pdf_layout.plain_name(name), quote(name, safe="")
     return {
         "Content-Disposition": f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{utf8}",
         "X-Content-Type-Options": "nosniff",

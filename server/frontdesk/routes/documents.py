@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.middleware.body_limit import uploads
 from frontdesk.rendering import templates
+from frontdesk.routes.portal import viewer
 from frontdesk.services import documents
 from frontdesk.services.errors import Invalid
 from frontdesk.services.rate_limits import Limit, Limited
@@ -30,11 +32,13 @@ def _page(request: Request, context: dict[str, Any], status: int = 200) -> Respo
 
 
 async def documents_verify(request: Request) -> Response:
+    viewer.speak(request, None)  # anyone's page: the language asked for (?lang=) or the browser's
     return _page(request, {})
 
 
 async def documents_verify_check(request: Request) -> Response:
     """A PDF (or its SHA-256, typed) against every signed document."""
+    viewer.speak(request, None)
     async with request.form() as form:
         upload, typed = form.get("file"), str(form.get("sha256", ""))
         data = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -43,7 +47,9 @@ async def documents_verify_check(request: Request) -> Response:
         await run_in_threadpool(request.app.state.limiter.take, (CHECKS, ip))
         digest = documents.checked_hash(typed) if typed.strip() else documents.of_file(data)
     except Limited as limited:
-        error = f"Too many checks from here. Try again in {limited.retry_after} seconds."
+        error = gettext("Too many checks from here. Try again in %(seconds)s seconds.") % {
+            "seconds": limited.retry_after
+        }
         return _page(request, {"error": error, "sha256": typed}, 429)
     except Invalid as invalid:
         return _page(request, {"error": invalid.message, "sha256": typed}, 422)

@@ -58,7 +58,11 @@ def create_app(
             return ""
 
     async def account(request: Request) -> HTMLResponse:
-        return page("account.html", customer=customer, token=await embed_token())
+        return page("account.html", customer=customer, token=await embed_token(), lang="en")
+
+    async def cuenta(request: Request) -> HTMLResponse:
+        # The site's Spanish page: its snippet says lang="es", and the portal follows.
+        return page("account.html", customer=customer, token=await embed_token(), lang="es")
 
     async def account_token(request: Request) -> PlainTextResponse:
         # What the portal fetches (token-url) when its session ends and it needs a fresh token.
@@ -81,6 +85,7 @@ def create_app(
         routes=[
             Route("/", home, name="home"),
             Route("/account", account, name="account"),
+            Route("/es/cuenta", cuenta, name="cuenta"),
             Route("/account/frontdesk-token", account_token, name="account_token"),
             Route("/specials", specials, name="specials"),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -14,6 +14,7 @@ from typing import Literal
 from PIL import Image, ImageCms, ImageOps
 from starlette.datastructures import UploadFile
 
+from frontdesk.languages import gettext
 from frontdesk.services.errors import Invalid
 
 MiB = 1024 * 1024
@@ -62,9 +63,10 @@ def cleaned(upload: UploadFile, field: str) -> Clean:
     size = size_of(upload)
     if size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // MiB
-        raise _refused(field, f"{name} is {_megabytes(size)} MB; files can be up to {limit} MB.")
+        said = gettext("%(name)s is %(size)s MB; files can be up to %(limit)s MB.")
+        raise _refused(field, said % {"name": name, "size": _megabytes(size), "limit": limit})
     if size == 0:
-        raise _refused(field, f"{name} is empty.")
+        raise _refused(field, gettext("%(name)s is empty.") % {"name": name})
     upload.file.seek(0)
     data = upload.file.read(MAX_FILE_BYTES + 1)
     kind = _sniffed(data[:16])
@@ -72,7 +74,8 @@ def cleaned(upload: UploadFile, field: str) -> Clean:
     # either way; one image format named as another (a PNG saved as .jpg) is common and harmless.
     named = NAMED.get(PurePath(name).suffix.lower())
     if kind is None or (named and named != ("pdf" if kind == "PDF" else "image")):
-        raise _refused(field, f"{name} is not {KINDS}.")
+        said = gettext("%(name)s is not a JPEG, PNG, WebP or GIF image or a PDF.")
+        raise _refused(field, said % {"name": name})
     if kind == "PDF":
         return Clean(_renamed(name, ".pdf"), "application/pdf", data)
     encoded, transparent = _reencoded(data, kind, name, field)
@@ -97,7 +100,8 @@ def _reencoded(data: bytes, kind: str, name: str, field: str) -> tuple[bytes, bo
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(name, field) from None
     except (OSError, SyntaxError, ValueError):
-        raise _refused(field, f"{name} could not be read as an image; it may be damaged.") from None
+        said = gettext("%(name)s could not be read as an image; it may be damaged.")
+        raise _refused(field, said % {"name": name}) from None
     # Only what we pass is written: no exif=, no xmp=, no comment=, no icc_profile=.
     drawn.info = {}
     out = io.BytesIO()
@@ -129,11 +133,11 @@ def _in_srgb(image: Image.Image, mode: Literal["RGB", "RGBA"]) -> Image.Image:
 
 
 def _too_many_pixels(name: str, field: str) -> Invalid:
-    return _refused(
-        field,
-        f"{name} has too many pixels to open safely (over {MAX_PIXELS // 1_000_000} megapixels); "
-        "please send a smaller image.",
+    said = gettext(
+        "%(name)s has too many pixels to open safely (over %(megapixels)s megapixels); "
+        "please send a smaller image."
     )
+    return _refused(field, said % {"name": name, "megapixels": MAX_PIXELS // 1_000_000})
 
 
 def display_name(raw: str) -> str:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
 from frontdesk import tokens
+from frontdesk.languages import gettext
 from frontdesk.models import Attachment, Business, Customer, StaffUser
 from frontdesk.services import attachment_files
 from frontdesk.services.errors import Invalid, NotFound
@@ -111,7 +112,10 @@ def receive(
     ).one()
     if already + len(chosen) > max_files:
         total = already + len(chosen)
-        message = f"Up to {max_files} files can be attached; this would make {total}."
+        message = gettext("Up to %(most)s files can be attached; this would make %(total)s.") % {
+            "most": max_files,
+            "total": total,
+        }
         raise Invalid(message, {field: message})
     cleaned = [attachment_files.cleaned(upload, field) for upload in chosen]
     return [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.models import ApiKey, Business, StaffRole, StaffUser
 from frontdesk.services import audit, staff
 from frontdesk.services.errors import Invalid, NotFound
@@ -189,6 +189,7 @@ class PortalSettings:
     allow_documents: bool = True
     allow_subscriptions: bool = True
     allow_booking: bool = False
+    language: str = ""  # none sent: the one it has
 
 
 def update_portal(
@@ -224,8 +225,14 @@ def update_portal(
             "The contact needs fixing.",
             {"contact_phone": "Enter a phone number, like +1 555 0100."},
         )
+    language = wanted.language or business.language
+    if language not in languages.available():
+        raise Invalid(
+            "The language needs fixing.", {"language": "Choose one of the languages listed."}
+        )
     changed = []
     values: dict[str, Any] = {
+        "language": language,
         "allow_payments": wanted.allow_payments,
         "allow_invoices": wanted.allow_invoices,
         "allow_estimates": wanted.allow_estimates,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, PaymentMethod
 from frontdesk.processors import Missing, Processor, Setup
 from frontdesk.services import payments
@@ -24,10 +25,12 @@ def start(
     """A setup the customer's browser confirms. `attempt` comes from the form the customer saw,
     so a double click (same form) creates one setup at the processor."""
     if not consent_given:
-        raise Invalid("Tick the box to agree.", {"consent": "Tick the box to save a card."})
+        raise Invalid(
+            gettext("Tick the box to agree."), {"consent": gettext("Tick the box to save a card.")}
+        )
     where = intents.account(business)
     if not attempt.isalnum() or len(attempt) > 64:
-        raise Invalid("This form is out of date. Please open it again.")
+        raise Invalid(gettext("This form is out of date. Please open it again."))
     return intents.with_processor_customer(
         session,
         business=business,

@@ -12,8 +12,9 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus, utcnow
-from frontdesk.services import audit, events, invoices
+from frontdesk.services import audit, events, invoices, outbox
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
@@ -284,10 +285,17 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
     return get(session, business=business, customer_id=reference)
 
 
-SMS_CONSENT_TEXT = (
+SMS_CONSENT_TEXT = N_(
     "Send me appointment and payment reminders by text message from {business}. Message and data "
     "rates may apply. Reply STOP to opt out."
 )
+
+
+def sms_consent_text(business: Business) -> str:
+    """The words a customer agrees to texts by, in their language (shown, then kept)."""
+    return gettext(SMS_CONSENT_TEXT).format(business=business.name)
+
+
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,25}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 PROFILE_FIELDS = (
@@ -328,23 +336,23 @@ class ProfileInput:
 def _profile_errors(profile: ProfileInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not EMAIL_PATTERN.match(profile.email):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = gettext("Enter an email address like name@example.com.")
     if profile.phone and not _PHONE.match(profile.phone):
-        errors["phone"] = "Enter a phone number with 7 to 15 digits, like +1 555 010 2200."
+        errors["phone"] = gettext("Enter a phone number with 7 to 15 digits, like +1 555 010 2200.")
     if profile.sms_consent and not profile.phone:
-        errors["phone"] = "Add a mobile number to receive text reminders."
-    for field, label in (
-        ("address_line1", "street address"),
-        ("city", "city"),
-        ("postal_code", "postal code"),
+        errors["phone"] = gettext("Add a mobile number to receive text reminders.")
+    for field, missing in (
+        ("address_line1", N_("Enter your street address.")),
+        ("city", N_("Enter your city.")),
+        ("postal_code", N_("Enter your postal code.")),
     ):
         if not getattr(profile, field):
-            errors[field] = f"Enter your {label}."
+            errors[field] = gettext(missing)
     if not _COUNTRY.match(profile.country):
-        errors["country"] = "Use the two-letter country code, like US or GB."
+        errors["country"] = gettext("Use the two-letter country code, like US or GB.")
     for field, limit in _LIMITS.items():
         if len(getattr(profile, field)) > limit and field not in errors:
-            errors[field] = f"Use at most {limit} characters."
+            errors[field] = gettext("Use at most %(limit)s characters.") % {"limit": limit}
     return errors
 
 
@@ -357,7 +365,7 @@ def update_profile(
     cleaned = ProfileInput(**text, sms_consent=profile.sms_consent)
     errors = _profile_errors(cleaned)
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     changes: dict[str, list[object]] = {}
     for field in (*PROFILE_FIELDS, "sms_consent"):
         before, after = getattr(customer, field), getattr(cleaned, field)
@@ -365,9 +373,7 @@ def update_profile(
             changes[field] = [before, after]
             setattr(customer, field, after)
     if "sms_consent" in changes:
-        customer.sms_consent_text = (
-            SMS_CONSENT_TEXT.format(business=business.name) if cleaned.sms_consent else ""
-        )
+        customer.sms_consent_text = sms_consent_text(business) if cleaned.sms_consent else ""
         customer.sms_consent_at = utcnow() if cleaned.sms_consent else None
     if not changes:
         return changes
@@ -383,11 +389,12 @@ def update_profile(
         ip=ip,
     )
     _announce(session, business, customer, sorted(changes), by="customer")
-    events.email_owners(
-        session,
-        business=business,
-        subject=f"{customer.name} updated their details",
-        text=f"{customer.name} changed: {', '.join(sorted(changes))}. "
-        "See the customer's page for the details.",
-    )
+    with outbox.in_house():
+        events.email_owners(
+            session,
+            business=business,
+            subject=f"{customer.name} updated their details",
+            text=f"{customer.name} changed: {', '.join(sorted(changes))}. "
+            "See the customer's page for the details.",
+        )
     return changes

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
 from frontdesk.services import audit, events, outbox, todos
 from frontdesk.services import lines as line_pricing
@@ -92,10 +93,25 @@ def create(
     return estimate
 
 
-TERMS = (
+TERMS = N_(
     "By approving, I accept this estimate and its terms, and ask {business} to carry out the work "
     "for the total shown."
 )
+
+
+def terms(business: Business) -> str:
+    """The words a customer approves an estimate by, in the language they read them in."""
+    return gettext(TERMS).format(business=business.name)
+
+
+# "This estimate was already …": each decided state in a sentence of its own.
+FINAL = {
+    DisplayStatus.DRAFT: N_("This estimate was already draft; the decision is final."),
+    DisplayStatus.SENT: N_("This estimate was already sent; the decision is final."),
+    DisplayStatus.ACCEPTED: N_("This estimate was already accepted; the decision is final."),
+    DisplayStatus.REJECTED: N_("This estimate was already rejected; the decision is final."),
+    DisplayStatus.EXPIRED: N_("This estimate was already expired; the decision is final."),
+}
 
 
 def list_for_customer(
@@ -218,9 +234,11 @@ class Decision:
 def _still_open(estimate: Estimate, today: date) -> None:
     current = status(estimate, today)
     if current == DisplayStatus.EXPIRED:
-        raise Invalid("This estimate has expired and can no longer be approved. Ask for a new one.")
+        raise Invalid(
+            gettext("This estimate has expired and can no longer be approved. Ask for a new one.")
+        )
     if current != DisplayStatus.SENT:
-        raise Invalid(f"This estimate was already {current.value}; the decision is final.")
+        raise Invalid(gettext(FINAL[current]))
 
 
 def decide(
@@ -239,22 +257,21 @@ def decide(
         errors = {}
         name = " ".join(decision.signer_name.split())
         if len(name) < 2:
-            errors["signer_name"] = "Type your full name to sign."
+            errors["signer_name"] = gettext("Type your full name to sign.")
         elif len(name) > 200:
-            errors["signer_name"] = "Use at most 200 characters."
+            errors["signer_name"] = gettext("Use at most %(limit)s characters.") % {"limit": 200}
         if not decision.accepted_terms:
-            errors["accept_terms"] = "Tick the box to accept the terms."
+            errors["accept_terms"] = gettext("Tick the box to accept the terms.")
         if errors:
-            raise Invalid("Please fix the highlighted fields.", errors)
+            raise Invalid(gettext("Please fix the highlighted fields."), errors)
         estimate.status, estimate.signer_name = EstimateStatus.ACCEPTED, name
     else:
         if status(estimate, today) not in (DisplayStatus.SENT, DisplayStatus.EXPIRED):
-            raise Invalid(
-                f"This estimate was already {status(estimate, today).value}; the decision is final."
-            )
+            raise Invalid(gettext(FINAL[status(estimate, today)]))
         if len(decision.reason) > 2000:
             raise Invalid(
-                "Please fix the highlighted fields.", {"reason": "Use at most 2,000 characters."}
+                gettext("Please fix the highlighted fields."),
+                {"reason": gettext("Use at most 2,000 characters.")},
             )
         estimate.status, estimate.rejection_reason = (
             EstimateStatus.REJECTED,
@@ -296,10 +313,11 @@ def decide(
         if decision.accept
         else f"Reason: {estimate.rejection_reason or 'none given'}."
     )
-    events.email_owners(
-        session,
-        business=business,
-        subject=f"Estimate {estimate.number} {verb} by {customer.name}",
-        text=f"{customer.name} {verb} estimate {estimate.number}. {detail}",
-    )
+    with outbox.in_house():
+        events.email_owners(
+            session,
+            business=business,
+            subject=f"Estimate {estimate.number} {verb} by {customer.name}",
+            text=f"{customer.name} {verb} estimate {estimate.number}. {detail}",
+        )
     return estimate

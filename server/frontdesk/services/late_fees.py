@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -301,16 +302,35 @@ def _announce(
         return money.format_amount(amount, invoice.currency, business.locale)
 
     link = links.payment(business, customer, view=f"pay/{invoice.number}")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Late fee added to invoice {invoice.number} from {business.name}: "
-        f"{show(amount_due)} due",
-        text=(
-            f"Hello {customer.name},\n\nInvoice {invoice.number} was due on "
-            f"{invoice.due_date:%B %-d, %Y} and is still unpaid, so {business.name} added a late "
-            f"fee of {show(record.amount)} under its terms. {show(amount_due)} is now due. "
-            f"Pay it here:\n\n{link}\n\nThe link opens your account: keep it to yourself.\n"
-        ),
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "number": invoice.number,
+            "business": business.name,
+            "due_on": outbox.written_day(invoice.due_date, business.locale),
+            "fee": show(record.amount),
+            "due": show(amount_due),
+        }
+        text = "".join(
+            (
+                gettext("Hello %(name)s,") % said,
+                "\n\n",
+                gettext(
+                    "Invoice %(number)s was due on %(due_on)s and is still unpaid, so "
+                    "%(business)s added a late fee of %(fee)s under its terms. %(due)s is now "
+                    "due. Pay it here:"
+                )
+                % said,
+                f"\n\n{link}\n\n",
+                gettext("The link opens your account: keep it to yourself."),
+                "\n",
+            )
+        )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Late fee added to invoice %(number)s from %(business)s: %(due)s due")
+            % said,
+            text=text,
+        )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Estimate, Invoice
 from frontdesk.services import (
     audit,
@@ -14,6 +15,7 @@ from frontdesk.services import (
     estimates,
     invoices,
     outbox,
+    pdf_layout,
     pdfs,
     statements,
 )
@@ -63,27 +65,50 @@ def document_sent(
     customer = customers.get(session, business=business, customer_id=document.customer_id)
     if not customer.portal_enabled:
         return
-    total = money.format_amount(document.total, document.currency, business.locale)
-    if isinstance(document, Invoice):
-        kind, view = "invoice", f"pay/{document.number}"
-        ask = f"It is due on {document.due_date:%B %-d, %Y}. View and pay it here:"
-    else:
-        kind, view = "estimate", f"estimate/{document.number}"
-        ask = (
-            f"It is valid until {document.expires_on:%B %-d, %Y}; the PDF is attached. "
-            "Review and approve it here:"
-        )
+    view = (
+        f"pay/{document.number}" if isinstance(document, Invoice) else f"estimate/{document.number}"
+    )
     link = links.payment(business, customer, view=view)
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"{kind.capitalize()} {document.number} from {business.name}: {total}",
-        text=(
-            f"Hello {customer.name},\n\n{business.name} sent you {kind} {document.number} for "
-            f"{total}. {ask}\n\n{link}\n\nThe link opens your account: keep it to yourself.\n"
-        ),
-        attachment=f"estimate:{document.id}" if kind == "estimate" else "",
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "number": document.number,
+            "total": money.format_amount(document.total, document.currency, business.locale),
+        }
+        if isinstance(document, Invoice):
+            said["due"] = outbox.written_day(document.due_date, business.locale)
+            subject = gettext("Invoice %(number)s from %(business)s: %(total)s")
+            news = gettext(
+                "%(business)s sent you invoice %(number)s for %(total)s. It is due on %(due)s. "
+                "View and pay it here:"
+            )
+        else:
+            said["valid"] = outbox.written_day(document.expires_on, business.locale)
+            subject = gettext("Estimate %(number)s from %(business)s: %(total)s")
+            news = gettext(
+                "%(business)s sent you estimate %(number)s for %(total)s. It is valid until "
+                "%(valid)s; the PDF is attached. Review and approve it here:"
+            )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=subject % said,
+            text=_written(said, news % said, link),
+            attachment="" if isinstance(document, Invoice) else f"estimate:{document.id}",
+        )
+
+
+def _written(said: dict[str, str], news: str, link: str) -> str:
+    """Hello, the news, the link and its warning: the email every notice here sends."""
+    return "".join(
+        (
+            gettext("Hello %(name)s,") % said,
+            f"\n\n{news}\n\n{link}\n\n",
+            gettext("The link opens your account: keep it to yourself."),
+            "\n",
+        )
     )
 
 
@@ -112,7 +137,7 @@ def attachment(
     customer = customers.get(session, business=business, customer_id=estimate.customer_id)
     lines = estimates.lines(session, estimate=estimate)
     pdf = pdfs.estimate_pdf(business, customer, estimate, lines)
-    return pdf, f"{pdfs.plain_name(estimate.number)}.pdf"
+    return pdf, f"{pdf_layout.plain_name(estimate.number)}.pdf"
 
 
 def invitation(
@@ -128,16 +153,18 @@ def invitation(
     if not customer.portal_enabled:
         return False
     link = links.payment(business, customer, view="home")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Your account with {business.name}",
-        text=(
-            f"Hello {customer.name},\n\n{business.name} invites you to your account: see your "
-            f"balance, invoices and estimates, pay, and keep your details up to date.\n\n"
-            f"{link}\n\nThe link opens your account: keep it to yourself.\n"
-        ),
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {"name": customer.name, "business": business.name}
+        news = gettext(
+            "%(business)s invites you to your account: see your balance, invoices and "
+            "estimates, pay, and keep your details up to date."
+        )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Your account with %(business)s") % said,
+            text=_written(said, news % said, link),
+        )
     actor.record(session, business.id, "customer.invited", "customer", customer.id)
     return True

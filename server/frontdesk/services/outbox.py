@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date, format_skeleton, format_time
 from sqlmodel import Session
 
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import Business, OutboxItem, utcnow
 
 DEFAULT_ATTEMPTS = 12
@@ -70,5 +75,58 @@ def email(
         "html": html,
         "reply_to": reply_to,
         "attachment": attachment,
+        # What the runner writes when it sends (the branded HTML, an attached PDF) is in the
+        # language the mail was written in: the one being spoken when it was queued.
+        "language": languages.current(),
     }
     return enqueue(session, business=business, kind="email", payload=payload)
+
+
+@contextmanager
+def in_house() -> Iterator[None]:
+    """Mail to the business's own people, queued while a customer acts in their language (a
+    booking, a message, a signature): English, with the business's own formats, as the dashboard
+    speaks."""
+    with languages.speaking(None):
+        yield
+
+
+# -- days as emails and texts write them ---------------------------------------------------------
+# English keeps the words it always had ("December 1, 2026"); another language writes the day its
+# own way, with the business's conventions ("1 de diciembre de 2026").
+
+
+def _english() -> bool:
+    return languages.current() == languages.SOURCE
+
+
+def written_day(value: date, locale: str) -> str:
+    """A day in full: "December 1, 2026"."""
+    if _english():
+        return f"{value:%B %-d, %Y}"
+    return format_date(value, "long", locale=money.babel_locale(locale))
+
+
+def written_month_day(value: date, locale: str) -> str:
+    """A day without its year: "December 1"."""
+    if _english():
+        return f"{value:%B %-d}"
+    return format_skeleton("MMMMd", value, locale=money.babel_locale(locale))
+
+
+def written_month(value: date, locale: str) -> str:
+    """A month: "December 2026"."""
+    if _english():
+        return f"{value:%B %Y}"
+    return format_date(value, "LLLL y", locale=money.babel_locale(locale))
+
+
+def written_moment(value: datetime, locale: str) -> str:
+    """A day and a time of day, already in the zone meant: "Tuesday, December 1, 2026 at 14:30"."""
+    if _english():
+        return f"{value:%A, %B %-d, %Y at %H:%M}"
+    parsed = money.babel_locale(locale)
+    return gettext("%(day)s at %(time)s") % {
+        "day": format_date(value, "full", locale=parsed),
+        "time": format_time(value, "HH:mm", locale=parsed),
+    }

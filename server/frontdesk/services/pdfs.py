@@ -3,208 +3,56 @@ ones, in any script their names and lines are written in."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-import re
-from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec
 
-from fpdf import FPDF
-
-from frontdesk import money
+from frontdesk import languages
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
     Customer,
     Estimate,
     EstimateLine,
     EstimateStatus,
-    Invoice,
     InvoiceLine,
     RefundCause,
 )
 from frontdesk.rendering import format_day, method_name
-from frontdesk.services import estimates, statements
+from frontdesk.services import estimates, pdf_layout, statements
 from frontdesk.services.businesses import today
 from frontdesk.services.invoices import REFUND_COUNTS, Applied, InvoiceView
 from frontdesk.services.payments import PaymentView
 
-FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
-GREY = (90, 98, 112)
-INK = (29, 36, 48)
-RULE = (213, 219, 228)
-# For the scripts DejaVu lacks (Devanagari), by style.
-FALLBACK = {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"}
-MINUS = "\u2212"  # a real minus sign, as printed invoices use
+P = ParamSpec("P")
+
+# An invoice's status as its PDF writes it (the display status, capitalised).
+INVOICE_STATES = {
+    "draft": N_("Draft"),
+    "unpaid": N_("Unpaid"),
+    "overdue": N_("Overdue"),
+    "partially_paid": N_("Partially paid"),
+    "processing": N_("Processing"),
+    "paid": N_("Paid"),
+    "void": N_("Void"),
+}
 
 
-def plain_name(name: str) -> str:
-    """A file name every client takes, from a business's text: INV/2026/001 is INV-2026-001."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "document"
+def _for_customer(make: Callable[P, bytes]) -> Callable[P, bytes]:
+    """A PDF for a customer is written in their language (languages.of_customer): every fixed
+    word, amount and date. Its first two arguments are the business and the customer."""
+
+    @wraps(make)
+    def made(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        business, customer = args[0], args[1]
+        assert isinstance(business, Business) and isinstance(customer, Customer)
+        with languages.speaking(languages.of_customer(customer.language, business.language)):
+            return make(*args, **kwargs)
+
+    return made
 
 
-def disposition(name: str, *, inline: bool = False) -> str:
-    """The Content-Disposition for a PDF named after a business's text (INV/2026/001, an Arabic
-    name): browsers take the UTF-8 name; the plain one is for clients that cannot."""
-    plain = plain_name(name)
-    kind = "inline" if inline else "attachment"
-    if plain == name:
-        return f'{kind}; filename="{plain}.pdf"'
-    return f"{kind}; filename=\"{plain}.pdf\"; filename*=UTF-8''{quote(name, safe='')}.pdf"
-
-
-class _Document(FPDF):
-    def __init__(self, business: Business) -> None:
-        super().__init__(format="A4", unit="mm")
-        self.business = business
-        # DejaVu covers accents and most scripts; the PDF core fonts stop at Latin-1.
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        # HarfBuzz lays out each run as a browser would: Arabic letters joined, Arabic and Hebrew
-        # right to left, Devanagari vowel signs in place (fpdf2 alone writes codepoints in order).
-        self.set_text_shaping(True)
-        self.set_auto_page_break(auto=True, margin=20)
-        self.set_margins(18, 18, 18)
-        self.set_title(business.name)
-        self.set_creator("Frontdesk")
-        self.add_page()
-
-    def get_fallback_font(self, char: str, style: str = "") -> str | None:
-        """fpdf2 asks this for each character DejaVu lacks. The fallback font is loaded then, so
-        the many documents that never need it do not parse and embed it."""
-        if "devanagari" + style not in self.fonts and style in FALLBACK:
-            self.add_font("Devanagari", style, str(FONTS / FALLBACK[style]))
-            self.set_fallback_fonts(["Devanagari"], exact_match=False)
-        return super().get_fallback_font(char, style)
-
-    def money(self, amount: int, currency: str) -> str:
-        return money.format_amount(amount, currency, self.business.locale)
-
-    def day(self, value: datetime) -> str:
-        local = value.astimezone(ZoneInfo(self.business.time_zone)).date()
-        return format_day(local, self.business.locale)
-
-    def letterhead(self, title: str, reference: str) -> None:
-        found = logo(self.business)
-        if found:
-            self.image(io.BytesIO(found[0]), x=18, y=16, h=14)
-            self.set_y(33)
-        self.set_font("DejaVu", "B", 15)
-        self.set_text_color(*INK)
-        self.cell(0, 8, self.business.name, new_x="LMARGIN", new_y="NEXT")
-        self.set_xy(120, 18)
-        self.set_font("DejaVu", "B", 20)
-        self.cell(72, 10, title, align="R", new_x="LMARGIN", new_y="NEXT")
-        self.set_x(120)
-        self.set_font("DejaVu", "", 10)
-        self.set_text_color(*GREY)
-        self.cell(72, 6, reference, align="R", new_x="LMARGIN", new_y="NEXT")
-        self.set_y(max(self.get_y(), 45))
-
-    def party(self, label: str, customer: Customer) -> None:
-        self.set_font("DejaVu", "B", 9)
-        self.set_text_color(*GREY)
-        self.cell(0, 5, label.upper(), new_x="LMARGIN", new_y="NEXT")
-        self.set_font("DejaVu", "", 10)
-        self.set_text_color(*INK)
-        address = [
-            customer.name,
-            customer.address_line1,
-            customer.address_line2,
-            " ".join(p for p in (customer.city, customer.region, customer.postal_code) if p),
-            customer.country,
-            customer.email,
-        ]
-        for line in filter(None, address):
-            self.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-        self.ln(4)
-
-    def facts(self, pairs: list[tuple[str, str]]) -> None:
-        for label, value in pairs:
-            self.set_font("DejaVu", "B", 9)
-            self.set_text_color(*GREY)
-            self.cell(38, 6, label)
-            self.set_font("DejaVu", "", 10)
-            self.set_text_color(*INK)
-            self.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
-        self.ln(4)
-
-    def line_table(
-        self, lines: Sequence[InvoiceLine | EstimateLine], document: Invoice | Estimate
-    ) -> None:
-        """The priced lines, then the subtotal, tax and total."""
-        widths, currency = (86, 18, 26, 22, 22), document.currency
-        self.set_font("DejaVu", "B", 9)
-        self.set_text_color(*GREY)
-        for width, heading, align in zip(
-            widths, ("Description", "Qty", "Unit price", "Tax", "Amount"), "LRRRR", strict=True
-        ):
-            self.cell(width, 7, heading, align=align)
-        self.ln()
-        self.rule()
-        self.set_text_color(*INK)
-        self.set_font("DejaVu", "", 10)
-        for line in lines:
-            cells = (
-                f"{line.quantity.normalize():f}",
-                self.money(line.unit_amount, currency),
-                self.money(line.tax_amount, currency),
-                self.money(line.amount, currency),
-            )
-            y = self.get_y()
-            self.multi_cell(widths[0], 6, line.description, new_x="RIGHT", new_y="TOP")
-            bottom = self.get_y()
-            self.set_xy(18 + widths[0], y)
-            for width, value in zip(widths[1:], cells, strict=True):
-                self.cell(width, 6, value, align="R")
-            self.set_y(max(bottom, y + 6) + 1)
-        self.rule()
-        self.ln(2)
-        self.total_row("Subtotal", self.money(document.subtotal, currency))
-        self.total_row("Tax", self.money(document.tax_total, currency))
-        self.total_row("Total", self.money(document.total, currency), bold=True)
-
-    def notes(self, text: str) -> None:
-        if text:
-            self.ln(6)
-            self.set_font("DejaVu", "", 9)
-            self.set_text_color(*GREY)
-            self.multi_cell(0, 5, text)
-
-    def rule(self) -> None:
-        self.set_draw_color(*RULE)
-        self.line(18, self.get_y(), 192, self.get_y())
-
-    def total_row(self, label: str, value: str, bold: bool = False) -> None:
-        self.set_font("DejaVu", "B" if bold else "", 11 if bold else 10)
-        self.set_x(110)
-        self.cell(50, 7, label)
-        self.cell(32, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("DejaVu", "", 8)
-        self.set_text_color(*GREY)
-        self.cell(0, 5, f"{self.business.name} · page {self.page_no()}", align="C")
-
-
-def logo(business: Business) -> tuple[bytes, str] | None:
-    """The business's logo and its media type. Logos are stored inline (PNG or JPEG data URLs),
-    so neither a PDF render nor the portal ever fetches anything remote."""
-    url = business.logo_url or ""
-    for media_type in ("image/png", "image/jpeg"):
-        prefix = f"data:{media_type};base64,"
-        if url.startswith(prefix):
-            try:
-                return base64.b64decode(url.removeprefix(prefix), validate=True), media_type
-            except (binascii.Error, ValueError):
-                return None
-    return None
-
-
+@_for_customer
 def invoice_pdf(
     business: Business,
     customer: Customer,
@@ -213,140 +61,164 @@ def invoice_pdf(
     applied: list[Applied],
 ) -> bytes:
     invoice = view.invoice
-    pdf = _Document(business)
-    pdf.letterhead("Invoice", invoice.number)
-    pdf.party("Bill to", customer)
+    pdf = pdf_layout.Document(business)
+    pdf.letterhead(gettext("Invoice"), invoice.number)
+    pdf.party(gettext("Bill to"), customer)
+    status = view.status(today(business))
     pdf.facts(
         [
-            ("Issued", format_day(invoice.issue_date, business.locale)),
-            ("Due", format_day(invoice.due_date, business.locale)),
-            ("Status", view.status(today(business)).replace("_", " ").capitalize()),
+            (gettext("Issued"), format_day(invoice.issue_date, business.locale)),
+            (gettext("Due"), format_day(invoice.due_date, business.locale)),
+            (
+                gettext("Status"),
+                gettext(INVOICE_STATES.get(status, status.replace("_", " ").capitalize())),
+            ),
         ]
     )
     pdf.line_table(lines, invoice)
     for entry in applied:
         pdf.total_row(
             f"{entry.label}, {pdf.day(entry.when)}",
-            MINUS + pdf.money(entry.amount, invoice.currency),
+            pdf_layout.MINUS + pdf.money(entry.amount, invoice.currency),
         )
-    pdf.total_row("Amount due", pdf.money(view.amount_due, invoice.currency), bold=True)
+    pdf.total_row(gettext("Amount due"), pdf.money(view.amount_due, invoice.currency), bold=True)
     pdf.notes(invoice.notes)
     return bytes(pdf.output())
 
 
 ESTIMATE_STATES = {
-    estimates.DisplayStatus.DRAFT: "Draft",
-    estimates.DisplayStatus.SENT: "Awaiting approval",
-    estimates.DisplayStatus.ACCEPTED: "Approved",
-    estimates.DisplayStatus.REJECTED: "Declined",
-    estimates.DisplayStatus.EXPIRED: "Expired",
+    estimates.DisplayStatus.DRAFT: N_("Draft"),
+    estimates.DisplayStatus.SENT: N_("Awaiting approval"),
+    estimates.DisplayStatus.ACCEPTED: N_("Approved"),
+    estimates.DisplayStatus.REJECTED: N_("Declined"),
+    estimates.DisplayStatus.EXPIRED: N_("Expired"),
 }
 
 
+@_for_customer
 def estimate_pdf(
     business: Business, customer: Customer, estimate: Estimate, lines: list[EstimateLine]
 ) -> bytes:
-    pdf = _Document(business)
-    pdf.letterhead("Estimate", estimate.number)
-    pdf.party("Prepared for", customer)
+    pdf = pdf_layout.Document(business)
+    pdf.letterhead(gettext("Estimate"), estimate.number)
+    pdf.party(gettext("Prepared for"), customer)
     pdf.facts(
         [
-            ("Issued", format_day(estimate.issue_date, business.locale)),
-            ("Valid until", format_day(estimate.expires_on, business.locale)),
-            ("Status", ESTIMATE_STATES[estimates.status(estimate, today(business))]),
+            (gettext("Issued"), format_day(estimate.issue_date, business.locale)),
+            (gettext("Valid until"), format_day(estimate.expires_on, business.locale)),
+            (
+                gettext("Status"),
+                gettext(ESTIMATE_STATES[estimates.status(estimate, today(business))]),
+            ),
         ]
     )
     pdf.line_table(lines, estimate)
     if estimate.decided_at:
         day = pdf.day(estimate.decided_at)
+        said = {"name": estimate.signer_name, "day": day, "reason": estimate.rejection_reason}
         if estimate.status == EstimateStatus.ACCEPTED:
-            decision = f"Approved by {estimate.signer_name} on {day}."
+            decision = gettext("Approved by %(name)s on %(day)s.") % said
         else:
-            reason = f" Reason: {estimate.rejection_reason}" if estimate.rejection_reason else ""
-            decision = f"Declined on {day}.{reason}"
+            decision = gettext("Declined on %(day)s.") % said
+            if estimate.rejection_reason:
+                decision = " ".join((decision, gettext("Reason: %(reason)s") % said))
         pdf.ln(6)
         pdf.set_font("DejaVu", "", 10)
-        pdf.set_text_color(*INK)
+        pdf.set_text_color(*pdf_layout.INK)
         pdf.multi_cell(0, 6, decision)
     pdf.notes(estimate.notes)
     return bytes(pdf.output())
 
 
 RECEIPT_STATES = {
-    "refunded": "Refunded",
-    "partially_refunded": "Partially refunded",
-    "processing": "Processing (a bank payment on its way)",
+    "refunded": N_("Refunded"),
+    "partially_refunded": N_("Partially refunded"),
+    "processing": N_("Processing (a bank payment on its way)"),
 }
 
 
+@_for_customer
 def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> bytes:
     payment = view.payment
-    pdf = _Document(business)
-    pdf.letterhead("Receipt", payment.id)
-    pdf.party("Received from", customer)
+    pdf = pdf_layout.Document(business)
+    pdf.letterhead(gettext("Receipt"), payment.id)
+    pdf.party(gettext("Received from"), customer)
     facts = [
-        ("Date", pdf.day(payment.succeeded_at or payment.created_at)),
-        ("Status", RECEIPT_STATES.get(view.state, "Paid")),
-        ("Method", method_name(payment.method)),
-        ("Invoices", ", ".join(view.invoice_numbers) or "Account payment"),
+        (gettext("Date"), pdf.day(payment.succeeded_at or payment.created_at)),
+        (gettext("Status"), gettext(RECEIPT_STATES.get(view.state, N_("Paid")))),
+        (gettext("Method"), method_name(payment.method)),
+        (gettext("Invoices"), ", ".join(view.invoice_numbers) or gettext("Account payment")),
     ]
     if payment.processor_reference:
-        facts.append(("Reference", payment.processor_reference))
+        facts.append((gettext("Reference"), payment.processor_reference))
     pdf.facts(facts)
     pdf.rule()
     pdf.ln(2)
-    pdf.total_row("Paid on invoices", pdf.money(payment.amount, payment.currency))
+    pdf.total_row(gettext("Paid on invoices"), pdf.money(payment.amount, payment.currency))
     if payment.tip:
-        pdf.total_row("Tip", pdf.money(payment.tip, payment.currency))
-    pdf.total_row("Total paid", pdf.money(payment.charged, payment.currency), bold=True)
+        pdf.total_row(gettext("Tip"), pdf.money(payment.tip, payment.currency))
+    pdf.total_row(gettext("Total paid"), pdf.money(payment.charged, payment.currency), bold=True)
     for refund in view.refunds:
         if refund.status in REFUND_COUNTS:
-            why = " (paid twice)" if refund.cause == RefundCause.DUPLICATE else ""
-            pdf.total_row(
-                f"Refunded {pdf.day(refund.created_at)}{why}",
-                MINUS + pdf.money(refund.amount, refund.currency),
+            day = {"day": pdf.day(refund.created_at)}
+            label = (
+                gettext("Refunded %(day)s (paid twice)")
+                if refund.cause == RefundCause.DUPLICATE
+                else gettext("Refunded %(day)s")
             )
+            pdf.total_row(label % day, pdf_layout.MINUS + pdf.money(refund.amount, refund.currency))
     if view.refunded:
-        pdf.total_row("Kept", pdf.money(view.kept, payment.currency), bold=True)
+        pdf.total_row(gettext("Kept"), pdf.money(view.kept, payment.currency), bold=True)
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 10)
-    pdf.set_text_color(*INK)
-    pdf.cell(0, 6, f"Thank you for your payment to {business.name}.")
+    pdf.set_text_color(*pdf_layout.INK)
+    pdf.cell(
+        0, 6, gettext("Thank you for your payment to %(business)s.") % {"business": business.name}
+    )
     return bytes(pdf.output())
 
 
 STATEMENT_TOTALS = (
-    ("Invoiced", ("invoice", "late_fee")),
-    ("Paid", ("payment",)),
-    ("Credits", ("credit",)),
-    ("Refunds", ("refund",)),
-    ("Voided", ("void",)),
+    (N_("Invoiced"), ("invoice", "late_fee")),
+    (N_("Paid"), ("payment",)),
+    (N_("Credits"), ("credit",)),
+    (N_("Refunds"), ("refund",)),
+    (N_("Voided"), ("void",)),
 )
 
 
+@_for_customer
 def statement_pdf(business: Business, customer: Customer, statement: statements.Statement) -> bytes:
     """The month line by line with the balance after each, then opening + activity = closing."""
-    pdf = _Document(business)
+    pdf = pdf_layout.Document(business)
     label = statements.month_label(statement.month, business.locale)
-    pdf.letterhead("Statement", label)
-    pdf.party("Statement for", customer)
+    pdf.letterhead(gettext("Statement"), label)
+    pdf.party(gettext("Statement for"), customer)
 
     def signed(amount: int) -> str:
         shown = pdf.money(abs(amount), statement.currency)
-        return MINUS + shown if amount < 0 else shown
+        return pdf_layout.MINUS + shown if amount < 0 else shown
 
     first, last = (format_day(day, business.locale) for day in (statement.month, statement.ends))
-    pdf.facts([("Period", f"{first} \u2013 {last}"), ("Opening", signed(statement.opening))])
+    pdf.facts(
+        [
+            (gettext("Period"), f"{first} \u2013 {last}"),
+            (gettext("Opening"), signed(statement.opening)),
+        ]
+    )
     widths = (28, 94, 26, 26)
     pdf.set_font("DejaVu", "B", 9)
-    pdf.set_text_color(*GREY)
+    pdf.set_text_color(*pdf_layout.GREY)
     for width, heading, align in zip(
-        widths, ("Date", "Details", "Amount", "Balance"), "LLRR", strict=True
+        widths,
+        (gettext("Date"), gettext("Details"), gettext("Amount"), gettext("Balance")),
+        "LLRR",
+        strict=True,
     ):
         pdf.cell(width, 7, heading, align=align)
     pdf.ln()
     pdf.rule()
-    pdf.set_text_color(*INK)
+    pdf.set_text_color(*pdf_layout.INK)
     pdf.set_font("DejaVu", "", 10)
     for line, balance in statement.running():
         y = pdf.get_y()
@@ -361,20 +233,20 @@ def statement_pdf(business: Business, customer: Customer, statement: statements.
         pdf.cell(widths[3], 6, signed(balance), align="R")
         pdf.set_y(max(bottom, y + 6) + 1)
     if not statement.lines:
-        pdf.cell(0, 6, "No activity this month.", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, gettext("No activity this month."), new_x="LMARGIN", new_y="NEXT")
     pdf.rule()
     pdf.ln(2)
-    pdf.total_row("Opening balance", signed(statement.opening))
+    pdf.total_row(gettext("Opening balance"), signed(statement.opening))
     for name, kinds in STATEMENT_TOTALS:
         if any(line.kind in kinds for line in statement.lines):
-            pdf.total_row(name, signed(statement.total(*kinds)))
-    pdf.total_row("Closing balance", signed(statement.closing), bold=True)
-    closing = pdf.money(abs(statement.closing), statement.currency)
+            pdf.total_row(gettext(name), signed(statement.total(*kinds)))
+    pdf.total_row(gettext("Closing balance"), signed(statement.closing), bold=True)
+    closing = {"amount": pdf.money(abs(statement.closing), statement.currency)}
     pdf.notes(
-        f"You owe {closing}."
+        gettext("You owe %(amount)s.") % closing
         if statement.closing > 0
-        else f"{closing} in credit."
+        else gettext("%(amount)s in credit.") % closing
         if statement.closing < 0
-        else "Nothing owed."
+        else gettext("Nothing owed.")
     )
     return bytes(pdf.output())

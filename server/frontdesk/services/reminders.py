@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -204,31 +205,48 @@ def _email(
     amount_due: int,
     links: Links,
 ) -> None:
-    amount = money.format_amount(amount_due, invoice.currency, business.locale)
-    number, due_on = invoice.number, f"{invoice.due_date:%B %-d, %Y}"
-    if kind == "before":
-        subject = f"Reminder: invoice {number} from {business.name} is due on {due_on}"
-        said = f"is due on {due_on}"
-    elif kind == "due":
-        subject = f"Due today: invoice {number} from {business.name}, {amount}"
-        said = "is due today"
-    else:
-        subject = f"Overdue: invoice {number} from {business.name}, {amount} still due"
-        said = f"was due on {due_on} and is overdue"
+    number = invoice.number
     link = links.payment(business, customer, view=f"pay/{number}")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=subject,
-        text=(
-            f"Hello {customer.name},\n\nInvoice {number} from {business.name} {said}. "
-            f"{amount} is still due. Pay it here:\n\n{link}\n\n"
-            "The link opens your account: keep it to yourself. If you have paid already, "
-            "thank you, and please ignore this reminder.\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "number": number,
+            "business": business.name,
+            "amount": money.format_amount(amount_due, invoice.currency, business.locale),
+            "due": outbox.written_day(invoice.due_date, business.locale),
+        }
+        if kind == "before":
+            subject = gettext("Reminder: invoice %(number)s from %(business)s is due on %(due)s")
+            sentence = gettext("Invoice %(number)s from %(business)s is due on %(due)s.")
+        elif kind == "due":
+            subject = gettext("Due today: invoice %(number)s from %(business)s, %(amount)s")
+            sentence = gettext("Invoice %(number)s from %(business)s is due today.")
+        else:
+            subject = gettext("Overdue: invoice %(number)s from %(business)s, %(amount)s still due")
+            sentence = gettext(
+                "Invoice %(number)s from %(business)s was due on %(due)s and is overdue."
+            )
+        text = "".join(
+            (
+                gettext("Hello %(name)s,") % {"name": customer.name},
+                "\n\n",
+                sentence % said,
+                " ",
+                gettext("%(amount)s is still due. Pay it here:") % said,
+                f"\n\n{link}\n\n",
+                gettext("The link opens your account: keep it to yourself."),
+                " ",
+                gettext("If you have paid already, thank you, and please ignore this reminder."),
+                "\n",
+            )
+        )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=subject % said,
+            text=text,
+            reply_to=business.contact_email or "",
+        )
     SYSTEM.record(
         session, business.id, "invoice.reminded", "customer", customer.id, invoice=number, kind=kind
     )

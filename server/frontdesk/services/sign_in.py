@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from frontdesk import tokens
+from frontdesk import languages, tokens
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Initiator, SignInRequest, utcnow
 from frontdesk.services import audit, outbox
 from frontdesk.services.links import Links
@@ -54,17 +55,26 @@ def request(
     )
     token = links.token(Purpose.MAGIC_LINK, customer, n=nonce)
     page = links.portal_page(business)
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Your sign-in link for {business.name}",
-        text=(
-            f"Hello {customer.name},\n\nOpen your {business.name} account with this link:\n\n"
-            f"{page}#frontdesk={token}\n\nOr type this code where you asked: {code}\n\n"
-            "The link and the code work once, for 15 minutes. If you did not ask, ignore this.\n"
-        ),
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "link": f"{page}#frontdesk={token}",
+            "code": code,
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Your sign-in link for %(business)s") % said,
+            text=gettext(
+                "Hello %(name)s,\n\nOpen your %(business)s account with this link:\n\n"
+                "%(link)s\n\nOr type this code where you asked: %(code)s\n\n"
+                "The link and the code work once, for 15 minutes. If you did not ask, ignore "
+                "this.\n"
+            )
+            % said,
+        )
 
 
 def consume_link(session: Session, *, customer: Customer, claims: tokens.Claims) -> None:

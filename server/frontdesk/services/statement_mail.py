@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Initiator, StatementMail
 from frontdesk.services import audit, customers, outbox, statements
 from frontdesk.services.links import Links
@@ -149,28 +150,46 @@ def _email(
     def show(amount: int) -> str:
         return money.format_amount(amount, statement.currency, business.locale)
 
-    label = statements.month_label(statement.month, business.locale)
-    if statement.closing > 0:
-        closing = f"{show(statement.closing)} owed"
-    elif statement.closing < 0:
-        closing = f"{show(-statement.closing)} in credit"
-    else:
-        closing = "nothing owed"
     link = links.payment(business, customer, view="payments")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Your {label} statement from {business.name}",
-        text=(
-            f"Hello {customer.name},\n\nYour statement from {business.name} for {label} is "
-            f"attached. The month opened at {show(statement.opening)} and closed with "
-            f"{closing}.\n\nYour account, with every statement:\n\n{link}\n\n"
-            "The link opens your account: keep it to yourself.\n"
-        ),
-        reply_to=business.contact_email or "",
-        attachment=f"{ATTACHMENT}:{customer.id}:{statement.key}",
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "month": statements.month_label(statement.month, business.locale),
+            "opening": show(statement.opening),
+            "closing": show(abs(statement.closing)),
+        }
+        if statement.closing > 0:
+            closed = gettext("The month opened at %(opening)s and closed with %(closing)s owed.")
+        elif statement.closing < 0:
+            closed = gettext(
+                "The month opened at %(opening)s and closed with %(closing)s in credit."
+            )
+        else:
+            closed = gettext("The month opened at %(opening)s and closed with nothing owed.")
+        text = "".join(
+            (
+                gettext("Hello %(name)s,") % said,
+                "\n\n",
+                gettext("Your statement from %(business)s for %(month)s is attached.") % said,
+                " ",
+                closed % said,
+                "\n\n",
+                gettext("Your account, with every statement:"),
+                f"\n\n{link}\n\n",
+                gettext("The link opens your account: keep it to yourself."),
+                "\n",
+            )
+        )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Your %(month)s statement from %(business)s") % said,
+            text=text,
+            reply_to=business.contact_email or "",
+            attachment=f"{ATTACHMENT}:{customer.id}:{statement.key}",
+        )
     SYSTEM.record(
         session, business.id, "statement.emailed", "customer", customer.id, month=statement.key
     )

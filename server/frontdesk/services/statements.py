@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     CreditNote,
@@ -118,8 +119,10 @@ def parse_month(text: str) -> date:
 
 
 def month_label(month: date, locale: str) -> str:
-    """ "November 2026", in the business's language."""
-    return format_date(month, "LLLL y", locale=money.babel_locale(locale))
+    """ "November 2026", in the business's language (its customer's, when one is spoken)."""
+    return format_date(
+        month, "LLLL y", locale=money.babel_locale(languages.formatting_locale(locale))
+    )
 
 
 def build(lines: Iterable[Line], month: date, currency: str) -> Statement:
@@ -163,17 +166,17 @@ def ledger(session: Session, *, business: Business, customer: Customer) -> list[
         number = invoice.number
         # The fee joined the invoice's total later, on a day of its own.
         billed = invoice.total - (fee.amount if fee else 0)
-        lines.append(Line(invoice.issue_date, "invoice", number, "Invoice", billed))
+        lines.append(Line(invoice.issue_date, "invoice", number, gettext("Invoice"), billed))
         if fee:
-            lines.append(Line(day(fee.due_at), "late_fee", number, "Late fee", fee.amount))
+            lines.append(Line(day(fee.due_at), "late_fee", number, gettext("Late fee"), fee.amount))
         if invoice.status == InvoiceStatus.VOID:
             voided = day(invoice.voided_at) if invoice.voided_at else invoice.issue_date
-            lines.append(Line(voided, "void", number, "Invoice voided", -invoice.total))
+            lines.append(Line(voided, "void", number, gettext("Invoice voided"), -invoice.total))
     lines += _payments(session, customer, numbers, day)
     lines += _refunds(session, customer, numbers, day)
     for note in session.exec(select(CreditNote).where(CreditNote.customer_id == customer.id)):
         number = numbers.get(note.invoice_id or "", "")
-        said = note.reason or "Account credit"
+        said = note.reason or gettext("Account credit")
         lines.append(Line(day(note.created_at), "credit", number, said, -note.amount))
     return lines
 
@@ -199,7 +202,7 @@ def _payments(
             day(payment.succeeded_at or payment.created_at),
             "payment",
             ", ".join(sorted(filter(None, paid_for[payment.id]))),
-            f"Payment, {method_name(payment.method)}",
+            gettext("Payment, %(method)s") % {"method": method_name(payment.method)},
             -applied[payment.id],
         )
         for payment in found.values()
@@ -227,7 +230,7 @@ def _refunds(
             day(refund.created_at),
             "refund",
             ", ".join(sorted(filter(None, from_invoices[refund.id]))),
-            "Refund",
+            gettext("Refund"),
             taken[refund.id],
         )
         for refund in found.values()

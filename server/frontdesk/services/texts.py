@@ -16,8 +16,9 @@ from datetime import datetime
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.db import Database
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, Initiator, Invoice, Text, TextStatus, utcnow
 from frontdesk.services import audit, customers, outbox
 from frontdesk.services.errors import Invalid
@@ -28,7 +29,7 @@ KIND = "text"  # the outbox's kind (jobs.HANDLERS)
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 # Countries whose numbers people write without +1.
 NANP = {"", "US", "CA"}
-OPT_OUT = "Reply STOP to opt out."
+OPT_OUT = N_("Reply STOP to opt out.")
 FINAL = {TextStatus.DELIVERED, TextStatus.FAILED}
 PROVIDER_STATUS = {
     "delivered": TextStatus.DELIVERED,
@@ -85,15 +86,26 @@ def reminder(
     link: str,
 ) -> Text:
     """A payment reminder ("before", "due", "after:7") by text, with the pay link."""
-    amount = money.format_amount(amount_due, invoice.currency, business.locale)
-    due_on = f"{invoice.due_date:%B %-d}"
-    said = {"before": f"is due on {due_on}", "due": "is due today"}.get(
-        kind, f"was due on {due_on} and is overdue"
-    )
-    body = (
-        f"{business.name}: invoice {invoice.number} ({amount} still due) {said}. "
-        f"Pay here: {link} {OPT_OUT}"
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "business": business.name,
+            "number": invoice.number,
+            "amount": money.format_amount(amount_due, invoice.currency, business.locale),
+            "due": outbox.written_month_day(invoice.due_date, business.locale),
+            "link": link,
+        }
+        if kind == "before":
+            news = gettext(
+                "%(business)s: invoice %(number)s (%(amount)s still due) is due on %(due)s."
+            )
+        elif kind == "due":
+            news = gettext("%(business)s: invoice %(number)s (%(amount)s still due) is due today.")
+        else:
+            news = gettext(
+                "%(business)s: invoice %(number)s (%(amount)s still due) was due on %(due)s and "
+                "is overdue."
+            )
+        body = " ".join((news % said, gettext("Pay here: %(link)s") % said, gettext(OPT_OUT)))
     return queue(
         session, business=business, customer=customer, body=body, purpose=f"reminder:{kind}"
     )
@@ -125,13 +137,15 @@ def text_pay_link(
             f"{customer.name} has no mobile number we can text. Add one to their details."
         )
     owed = customers.balance(session, business=business, customer=customer).amount
-    said = (
-        f"{money.format_amount(owed, business.currency, business.locale)} is due. "
-        if owed > 0
-        else ""
-    )
     link = links.payment(business, customer, pay_only=True)
-    body = f"{business.name}: {said}Pay here: {link} {OPT_OUT}"
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "business": business.name,
+            "amount": money.format_amount(owed, business.currency, business.locale),
+            "link": link,
+        }
+        news = (gettext("%(business)s: %(amount)s is due.") if owed > 0 else "%(business)s:") % said
+        body = " ".join((news, gettext("Pay here: %(link)s") % said, gettext(OPT_OUT)))
     text = queue(session, business=business, customer=customer, body=body, purpose="pay_link")
     actor.record(
         session, business.id, "customer.texted_pay_link", "customer", customer.id, text=text.id

@@ -13,6 +13,7 @@ from frontdesk.routes.api.frame import _customer
 from frontdesk.services import (
     customers,
     invoices,
+    language,
     payments,
     portal,
 )
@@ -38,6 +39,7 @@ def create_customer(call: Call) -> schemas.Customer:
         external_id=body.external_id,
         phone=body.phone,
         portal_enabled=body.portal_enabled,
+        language=language.spoken(body.language),
         actor=call.actor,
         **_address_fields(body.address),
     )
@@ -63,6 +65,8 @@ def get_customer(call: Call) -> schemas.Customer:
 def update_customer(call: Call) -> schemas.Customer:
     body: schemas.CustomerUpdate = call.body
     changes = body.model_dump(exclude_unset=True, exclude={"address"})
+    if body.language is not None:
+        changes["language"] = language.spoken(body.language)
     if body.address is not None:
         changes.update(_address_fields(body.address))
     row = _customer(call)

@@ -26,7 +26,7 @@ from frontdesk.rendering import templates
 from frontdesk.services import (
     audit,
     businesses,
-    pdfs,
+    pdf_layout,
     staff,
 )
 from frontdesk.services.errors import Forbidden, Invalid
@@ -245,7 +245,7 @@ async def pdf(request: Request, build: Callable[[Staff], tuple[bytes, str]]) -> 
 
     def work(who: Staff) -> Response:
         document, name = build(who)
-        headers = {"Content-Disposition": pdfs.disposition(name, inline=True)}
+        headers = {"Content-Disposition": pdf_layout.disposition(name, inline=True)}
         return Response(document, media_type="application/pdf", headers=headers)
 
     return await run_in_threadpool(_staff_run, request, work)

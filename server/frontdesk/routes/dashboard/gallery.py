@@ -29,6 +29,8 @@ from frontdesk.routes.portal import (
     documents,
     frame,
     messages,
+    profile,
+    refusals,
     service_requests,
     subscriptions,
     todos,
@@ -117,7 +119,7 @@ def _estimate(business: Business, s: Samples) -> dict[str, Any]:
         "estimate": s.estimates[0],
         "lines": s.invoice_lines,
         "status": estimates.status(s.estimates[0], s.today),
-        "terms": estimates.TERMS.format(business=business.name),
+        "terms": estimates.terms(business),
         "errors": {},
         "message": "",
         "form": {},
@@ -135,13 +137,14 @@ def _profile_errors(business: Business, s: Samples) -> dict[str, Any]:
         },
         "saved": False,
         "unchanged": False,
-        "consent_text": customers.SMS_CONSENT_TEXT.format(business=business.name),
+        "consent_text": customers.sms_consent_text(business),
         "current": "profile",
+        **profile.language_context(),
     }
 
 
 def _notice(business: Business, s: Samples) -> dict[str, Any]:
-    refused = frame.no_access(business)
+    refused = refusals.no_access(business)
     return {"title": refused.title, "message": refused.message}
 
 

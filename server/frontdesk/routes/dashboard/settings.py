@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.routes.dashboard.frame import Staff, action, field_errors, page, typed
 from frontdesk.services import (
     businesses,
@@ -44,6 +44,7 @@ def settings_context(who: Staff, request: Request, **extra: Any) -> dict[str, An
         "late_fee_amount": money.to_decimal(business.late_fee_fixed, business.currency),
         "late_fee_percent": f"{business.late_fee_basis_points / 100:g}",
         "origin_check": None,
+        "languages": [(code, languages.name_of(code)) for code in languages.available()],
         "texts_ready": settings.sms_ready,
         "account": connect.status(business),
         "paypal_standin_merchant": paypal_account.standin_merchant(settings),
@@ -100,6 +101,7 @@ def _portal_settings(form: FormData, currency: str) -> businesses.PortalSettings
         partial_payment_minimum=minimum or 0,
         contact_email=str(form.get("contact_email", "")),
         contact_phone=str(form.get("contact_phone", "")),
+        language=str(form.get("language", "")),
     )
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Appointment,
     AppointmentStatus,
@@ -210,7 +211,9 @@ def _actor(request: Request, customer: Customer) -> audit.Actor:
 def _start(form: FormData) -> datetime:
     start = choosing.parse_start(str(form.get("starts_at", "")))
     if start is None:
-        raise Invalid("Choose a time first.", {"starts_at": "Pick one of the free times."})
+        raise Invalid(
+            gettext("Choose a time first."), {"starts_at": gettext("Pick one of the free times.")}
+        )
     return start
 
 
@@ -252,8 +255,12 @@ async def portal_appointment_book(request: Request) -> Response:
             s, business=business, customer=customer, appointment_id=appointment_id, now=now
         )
         frame.tell(request, host_events.appointment_booked(s, business, customer, booked))
-        said = "Requested: we will confirm it shortly." if booked.status == "pending" else "Booked."
-        return detail_shown(s, business, booked, now, f"{said} We have emailed you the details.")
+        said = (
+            gettext("Requested: we will confirm it shortly. We have emailed you the details.")
+            if booked.status == "pending"
+            else gettext("Booked. We have emailed you the details.")
+        )
+        return detail_shown(s, business, booked, now, said)
 
     return await frame.action(request, DETAIL, act, _book_again(now), section=SECTION, retry=BOOK)
 
@@ -302,7 +309,9 @@ async def portal_appointment_move(request: Request) -> Response:
             customer_id=customer.id,
         )
         frame.tell(request, host_events.appointment_rescheduled(s, business, customer, moved))
-        return detail_shown(s, business, moved, now, "Moved. We have emailed you the new time.")
+        return detail_shown(
+            s, business, moved, now, gettext("Moved. We have emailed you the new time.")
+        )
 
     def again(
         s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
@@ -328,7 +337,7 @@ async def portal_appointment_cancel(request: Request) -> Response:
             reason=str(form.get("reason", "")),
         )
         frame.tell(request, host_events.appointment_canceled(s, business, customer, canceled))
-        return detail_shown(s, business, canceled, now, "Canceled. We have emailed you.")
+        return detail_shown(s, business, canceled, now, gettext("Canceled. We have emailed you."))
 
     def again(
         s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid

@@ -13,14 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.languages import N_
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import appointments as appointment_routes
 from frontdesk.routes.portal import estimates as estimate_routes
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, refusals
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import statements as statement_routes
-from frontdesk.services import businesses, pdfs, portal, themes
+from frontdesk.services import businesses, pdf_layout, portal, themes
 from frontdesk.tokens import InvalidToken
 
 WIDGET_BUNDLE = Path(__file__).resolve().parents[4] / "widget" / "dist" / "frontdesk.min.js"
@@ -50,8 +51,8 @@ def _file(
     elif kind in DOCUMENTS:
         pdf, name = DOCUMENTS[kind](session, business, customer, reference)
     else:
-        raise frame.NOT_FOUND
-    return pdf, pdfs.disposition(name), "application/pdf"
+        raise refusals.NOT_FOUND
+    return pdf, pdf_layout.disposition(name), "application/pdf"
 
 
 async def portal_download(request: Request) -> Response:
@@ -67,8 +68,10 @@ async def portal_download(request: Request) -> Response:
                     session, business=business, token=token, secret_keys=keys
                 )
             except InvalidToken:
-                raise frame.PortalError(
-                    401, "This download link has expired", "Go back to the portal and try again."
+                raise refusals.PortalError(
+                    401,
+                    N_("This download link has expired"),
+                    N_("Go back to the portal and try again."),
                 ) from None
             content, disposition, media_type = _file(request, session, business, customer, document)
         headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
@@ -94,9 +97,9 @@ async def portal_logo(request: Request) -> Response:
     """The logo from our own origin: host pages that allow our script allow this too."""
 
     def render() -> Response:
-        found = pdfs.logo(frame.known_business(request))
+        found = pdf_layout.logo(frame.known_business(request))
         if found is None:
-            raise frame.NOT_FOUND
+            raise refusals.NOT_FOUND
         image, media_type = found
         headers = {
             "Cache-Control": "public, max-age=300",

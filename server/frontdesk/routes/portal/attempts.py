@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from frontdesk.models import Customer
-from frontdesk.routes.portal.frame import client_ip, too_many
+from frontdesk.routes.portal.frame import client_ip
+from frontdesk.routes.portal.refusals import too_many
 from frontdesk.services.rate_limits import Limit, Limited
 
 CARD_SAVES_CUSTOMER = Limit("card-saves-customer", burst=10, per_second=1 / 60)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Initiator
 from frontdesk.routes.portal import frame
 from frontdesk.services import audit, autopay, host_events
@@ -63,7 +64,9 @@ async def portal_autopay_enroll(request: Request) -> Response:
             now=request.app.state.clock(),
         )
         frame.tell(request, host_events.autopay_changed(session, business, customer, enrollment))
-        return panel_context(session, business, customer, notice="Automatic payments are on.")
+        return panel_context(
+            session, business, customer, notice=gettext("Automatic payments are on.")
+        )
 
     def rebuild(
         session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
@@ -87,7 +90,9 @@ async def portal_autopay_off(request: Request) -> Response:
             now=request.app.state.clock(),
         )
         frame.tell(request, host_events.autopay_changed(session, business, customer, enrollment))
-        return panel_context(session, business, customer, notice="Automatic payments are off.")
+        return panel_context(
+            session, business, customer, notice=gettext("Automatic payments are off.")
+        )
 
     def rebuild(
         session: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Attachment, Business, Customer, Document
 from frontdesk.routes.portal import frame
 from frontdesk.services import attachments, documents, host_events
@@ -155,7 +156,7 @@ async def portal_document_sign(request: Request) -> Response:
             now=request.app.state.clock(),
         )
         frame.tell(request, host_events.document_signed(s, business, customer, signed))
-        notice = "Signed. Your signed copy is below and on its way to you by email."
+        notice = gettext("Signed. Your signed copy is below and on its way to you by email.")
         return detail_context(request, document_id, notice)(s, business, customer)
 
     def rebuild(
@@ -176,10 +177,10 @@ async def portal_document_consent_withdraw(request: Request) -> Response:
         documents.withdraw_consent(
             s, business=business, customer=customer, who=who(request, customer), now=now
         )
-        notice = (
-            f"You no longer sign electronically. {business.name} will arrange paper copies "
+        notice = gettext(
+            "You no longer sign electronically. %(business)s will arrange paper copies "
             "with you; you can consent again when you sign."
-        )
+        ) % {"business": business.name}
         return detail_context(request, document_id, notice)(s, business, customer)
 
     def rebuild(

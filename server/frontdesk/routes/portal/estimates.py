@@ -34,7 +34,7 @@ def detail_context(number: str) -> frame.Build:
             "estimate": estimate,
             "lines": estimates.lines(session, estimate=estimate),
             "status": estimates.status(estimate, businesses.today(business)),
-            "terms": estimates.TERMS.format(business=business.name),
+            "terms": estimates.terms(business),
             "errors": {},
             "message": "",
             "form": {},

@@ -15,14 +15,26 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from frontdesk import htmx
+from frontdesk import htmx, languages
 from frontdesk.db import DatabaseUnavailable
+from frontdesk.languages import N_, gettext
 from frontdesk.middleware.portal_cors import BUSINESS
 from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
 from frontdesk.routes.portal import viewer
+from frontdesk.routes.portal.refusals import (
+    DATABASE_AWAY,
+    FAILED,
+    NOT_FOUND,
+    PROCESSOR_DOWN,
+    PROCESSOR_REFUSED,
+    PortalError,
+    no_access,
+    session_ended,
+    too_many,
+)
 from frontdesk.services import businesses, customers, portal
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.links import Limits
@@ -41,46 +53,6 @@ Act = Callable[[Session, Business, Customer, FormData], dict[str, Any]]
 Rebuild = Callable[[Session, Business, Customer, FormData, Invalid], dict[str, Any]]
 
 
-class PortalError(Exception):
-    """A refusal the portal shows in words, as a fragment with its status (and Retry-After)."""
-
-    def __init__(self, status: int, title: str, message: str, retry_after: int = 0) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
-        self.retry_after = retry_after
-
-
-NOT_FOUND = PortalError(404, "Not found", "We could not find that. It may have been withdrawn.")
-
-
-FAILED = PortalError(
-    500, "Something went wrong", "Something went wrong on our side. Please try again."
-)
-
-
-PROCESSOR_REFUSED = PortalError(
-    409,
-    "Please try again",
-    "This payment changed while you were on this page. Go back to your account and pay again; "
-    "nothing was charged twice.",
-)
-
-
-DATABASE_AWAY = PortalError(
-    503,
-    "Briefly unavailable",
-    "We could not load your account just now. Nothing was changed; please try again shortly.",
-    retry_after=5,
-)
-
-
-PROCESSOR_DOWN = PortalError(
-    503,
-    "Payments are unavailable",
-    "We could not reach the payment processor. Nothing was charged; please try again shortly.",
-)
-
-
 def own_origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
@@ -93,16 +65,19 @@ def business_for(request: Request, section: str | None = None) -> Business:
     """The business named by the path's key, if this page's origin may show it (and the section).
     The portal's CORS middleware has looked it up already, once for the whole request."""
     business: Business | None = request.scope[BUSINESS]
+    # Refusals below are read in the visitor's language too.
+    viewer.speak(request, business)
     if business is None:
-        raise PortalError(404, "Portal not found", "This account portal does not exist.")
+        raise PortalError(404, N_("Portal not found"), N_("This account portal does not exist."))
     origin = request.headers.get("origin")
     if origin and not businesses.origin_allowed(business, origin, own_origin=own_origin(request)):
         raise PortalError(
-            403, "Not available here", "This account portal is not available on this website."
+            403,
+            N_("Not available here"),
+            N_("This account portal is not available on this website."),
         )
     if section and not portal.section_enabled(business, section):
         raise NOT_FOUND
-    viewer.speak(request, business)
     return business
 
 
@@ -114,20 +89,11 @@ def known_business(request: Request) -> Business:
     return business
 
 
-def no_access(business: Business) -> PortalError:
-    return PortalError(
-        403,
-        "No access",
-        f"Your access to {business.name}'s account portal is turned off. "
-        f"Please contact {business.name} if you think this is a mistake.",
-    )
-
-
 def signed_in(request: Request, session: Session, business: Business) -> Customer:
     settings = request.app.state.settings
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise PortalError(401, "Please sign in", "Sign in again to see your account.")
+        raise PortalError(401, N_("Please sign in"), N_("Sign in again to see your account."))
     try:
         signed = portal.from_session(
             session,
@@ -139,9 +105,7 @@ def signed_in(request: Request, session: Session, business: Business) -> Custome
     except customers.AccessDisabled:
         raise no_access(business) from None
     except InvalidToken as exc:
-        raise PortalError(
-            401, "Your session has ended", f"For your security, {exc}. Reload the page to continue."
-        ) from None
+        raise PortalError(401, gettext("Your session has ended"), session_ended(exc)) from None
     request.state.limits, request.state.signed = signed.limits, signed
     viewer.speak(request, business, signed.customer)
     return signed.customer
@@ -164,16 +128,22 @@ def refuse_beyond_limits(
     if changes and limits(request).read_only:
         raise PortalError(
             403,
-            "Viewing only",
-            f"This is {business.name}'s view of the customer's portal: nothing can be paid or "
-            "changed from here.",
+            gettext("Viewing only"),
+            gettext(
+                "This is %(business)s's view of the customer's portal: nothing can be paid or "
+                "changed from here."
+            )
+            % {"business": business.name},
         )
     if limits(request).pay_only and section != "pay":
         raise PortalError(
             403,
-            "Payment link",
-            f"This link is for paying {business.name}. Ask {business.name} for a link to your "
-            "whole account.",
+            gettext("Payment link"),
+            gettext(
+                "This link is for paying %(business)s. Ask %(business)s for a link to your "
+                "whole account."
+            )
+            % {"business": business.name},
         )
 
 
@@ -181,21 +151,12 @@ def notice(request: Request, refused: PortalError) -> HTMLResponse:
     response = templates.TemplateResponse(
         request,
         "fragments/portal/notice.html",
-        {"title": refused.title, "message": refused.message},
+        {"title": gettext(refused.title), "message": gettext(refused.message)},
         status_code=refused.status,
     )
     if refused.retry_after:
         response.headers["Retry-After"] = str(refused.retry_after)
     return response
-
-
-def too_many(limited: Limited) -> PortalError:
-    return PortalError(
-        429,
-        "Too many attempts",
-        f"Please wait {limited.retry_after} seconds before trying again. Nothing was charged.",
-        retry_after=limited.retry_after,
-    )
 
 
 def _shared(request: Request, business: Business, customer: Customer) -> dict[str, Any]:
@@ -256,6 +217,7 @@ def fragment(
         request, name, {**shared, **context}, status_code=status_code
     )
     response.headers.update(session_header(request, customer))
+    response.headers["Content-Language"] = languages.current()
     # The business looking at the customer's portal from its dashboard is not the customer acting.
     told = getattr(request.state, "host_events", [])
     if told and not limits(request).read_only:
@@ -281,7 +243,8 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
     except NotFound:
         return notice(request, NOT_FOUND)
     except Forbidden as refused:
-        return notice(request, PortalError(403, "Not possible here", f"{refused} Nothing changed."))
+        said = gettext("%(refusal)s Nothing changed.") % {"refusal": refused}
+        return notice(request, PortalError(403, gettext("Not possible here"), said))
     except ProcessorError as error:
         # The processor is away or refused us (not the card: card errors are handled where a
         # payment is made). The transaction rolled back, so nothing changed; its own wording

@@ -14,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import appointments as appointment_routes
 from frontdesk.routes.portal import documents as document_routes
 from frontdesk.routes.portal import estimates as estimate_routes
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, refusals
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import messages as message_routes
 from frontdesk.routes.portal import pay as pay_routes
@@ -145,8 +146,11 @@ def _opened(
     wanted = _place(arrival.destination, request) if arrival.destination else asked
     current = wanted if portal.section_enabled(business, wanted.section) else home(request)
     if arrival.limits.pay_only and current.section != "pay":
-        raise frame.PortalError(
-            403, "Payments are off", f"{business.name} is not taking payments here right now."
+        raise refusals.PortalError(
+            403,
+            gettext("Payments are off"),
+            gettext("%(business)s is not taking payments here right now.")
+            % {"business": business.name},
         )
     frame.tell(request, host_events.signed_in(business, arrival.customer))
     try:
@@ -186,10 +190,10 @@ async def portal_session(request: Request) -> Response:
                     ip=frame.client_ip(request),
                 )
             except customers.AccessDisabled:
-                raise frame.no_access(business) from None
+                raise refusals.no_access(business) from None
             except InvalidToken as exc:
                 # Expired, used or replaced: the way forward is a fresh link by email.
-                return frame.sign_in_form(request, business, problem=f"{str(exc).capitalize()}.")
+                return frame.sign_in_form(request, business, problem=refusals.token_problem(exc))
             request.state.limits = arrival.limits
             current, context = _opened(request, session, business, arrival, asked)
         shell = {"view_template": current.template, **context}

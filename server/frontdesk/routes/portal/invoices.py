@@ -9,18 +9,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import N_
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
 from frontdesk.services import businesses, invoices, pdfs
 from frontdesk.services.invoices import DisplayStatus
 
 FILTERS = [
-    ("", "All"),
-    (DisplayStatus.UNPAID, "Unpaid"),
-    (DisplayStatus.OVERDUE, "Overdue"),
-    (DisplayStatus.PARTIALLY_PAID, "Partially paid"),
-    (DisplayStatus.PROCESSING, "Processing"),
-    (DisplayStatus.PAID, "Paid"),
+    ("", N_("All")),
+    (DisplayStatus.UNPAID, N_("Unpaid")),
+    (DisplayStatus.OVERDUE, N_("Overdue")),
+    (DisplayStatus.PARTIALLY_PAID, N_("Partially paid")),
+    (DisplayStatus.PROCESSING, N_("Processing")),
+    (DisplayStatus.PAID, N_("Paid")),
 ]
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
 from frontdesk.routes.portal import attempts, frame
@@ -48,7 +49,7 @@ def _chosen(
     """The invoices the customer can pay, and what of them the request asks to pay now."""
     partial = None
     if business.allow_partial_payments:
-        partial = inputs.amount(wanted.amount, business.currency)
+        partial = inputs.amount(wanted.amount, business.currency, locale=business.locale)
     payable = payments.payable(session, business=business, customer=customer)
     chosen = payments.choose(
         session,
@@ -138,7 +139,7 @@ def _started(
     attempts.count_payment_attempt(request, customer, per_customer=False)
     saved = choice["default_method"] if one_click else None
     if one_click and saved is None:
-        raise Invalid("There is no saved card to pay with.")
+        raise Invalid(gettext("There is no saved card to pay with."))
     payment, client_secret = payments.start(
         session,
         business=business,

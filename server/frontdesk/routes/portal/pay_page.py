@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from frontdesk.rendering import templates
+from frontdesk.routes.portal import viewer
 from frontdesk.services import payments
 from frontdesk.services.payments import paypal_portal
 
@@ -28,6 +29,7 @@ PAYPAL_HOSTS = "https://*.paypal.com https://*.paypalobjects.com"
 async def pay_page(request: Request) -> Response:
     settings = request.app.state.settings
     token, payment_id = request.query_params.get("t", ""), request.path_params["payment"]
+    viewer.speak(request, None)  # a link that does not work is refused in the payer's language
 
     def render() -> Response:
         by_paypal = paypal_portal.for_pay_page(
@@ -81,6 +83,7 @@ def _paypal_page(request: Request, shown: paypal_portal.PayPalPage, token: str) 
 
 
 def _page(request: Request, context: dict[str, Any], policy: str) -> Response:
+    viewer.speak(request, context["business"], context["customer"])
     context["demo"] = request.app.state.settings.environment == "demo"
     response = templates.TemplateResponse(request, "pages/pay/page.html", context)
     response.headers["Content-Security-Policy"] = policy

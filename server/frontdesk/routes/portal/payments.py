@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import attempts, frame
 from frontdesk.services import autopay, card_setup, host_events, payments, pdfs
@@ -93,7 +94,9 @@ async def portal_card_added(request: Request) -> Response:
             frame.tell(request, host_events.card_saved(session, business, customer))
         context = history_context(session, business, customer)
         context["notice"] = (
-            "Your card is saved." if status == "succeeded" else "The card was not saved."
+            gettext("Your card is saved.")
+            if status == "succeeded"
+            else gettext("The card was not saved.")
         )
         return context
 

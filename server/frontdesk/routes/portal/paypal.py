@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Payment, PaymentStatus, PayPalCheckout
 from frontdesk.routes.portal import attempts, frame
 from frontdesk.routes.portal.pay import _choice, _pay_page, _retry, _wanted
@@ -79,7 +80,7 @@ def _captured(
     if payment.status in DECIDED:
         return "fragments/pay/result.html", {"payment": payment}
     # Declined (the payer may approve again with another account or card), or not answered.
-    again = Invalid(captured.message or checkouts.WAITING)
+    again = Invalid(captured.message or gettext(checkouts.WAITING))
     return "fragments/pay/choose.html", _retry(session, business, customer, form, again)
 
 

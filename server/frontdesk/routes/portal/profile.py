@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import customers, host_events
+from frontdesk.services import customers, host_events, language
 from frontdesk.services.errors import Invalid
 
 
@@ -23,9 +23,15 @@ def form_context(session: Session, business: Business, customer: Customer) -> di
         "errors": {},
         "saved": False,
         "unchanged": False,
-        "consent_text": customers.SMS_CONSENT_TEXT.format(business=business.name),
+        "consent_text": customers.sms_consent_text(business),
         "current": "profile",
+        **language_context(),
     }
+
+
+def language_context() -> dict[str, Any]:
+    """The profile's language card, before anything is chosen (routes/portal/language.py)."""
+    return {"language_choices": language.choices(), "language_saved": False, "language_errors": {}}
 
 
 def _submitted(form: FormData) -> customers.ProfileInput:

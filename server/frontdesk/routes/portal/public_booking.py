@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business
 from frontdesk.rendering import templates
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, viewer
 from frontdesk.services import businesses
 from frontdesk.services.booking import Taken, public
 from frontdesk.services.errors import Invalid, NotFound
@@ -83,7 +84,9 @@ async def portal_public_booking_ask(request: Request) -> Response:
         except Invalid as invalid:
             return _form(request, business, visit, invalid=invalid, status=422)
         except Limited as limited:
-            problem = f"Too many requests. Please try again in {limited.retry_after} seconds."
+            problem = gettext("Too many requests. Please try again in %(seconds)s seconds.") % {
+                "seconds": limited.retry_after
+            }
             refused = _form(request, business, visit, problem=problem, status=429)
             refused.headers["Retry-After"] = str(limited.retry_after)
             return refused
@@ -99,24 +102,36 @@ def _page(request: Request, context: dict[str, Any], status: int = 200) -> HTMLR
     return response
 
 
+def _link_problem(refused: InvalidToken) -> str:
+    """Why the emailed link cannot be used, with the way on, as one sentence."""
+    if str(refused) in {"this link is not valid", "this link or session is not valid"}:
+        return gettext("This link is not valid. Please fill in the form again.")
+    if str(refused) in {"this link has expired", "this link or session has expired"}:
+        return gettext("This link has expired. Please fill in the form again.")
+    return f"{str(refused).capitalize()}. Please fill in the form again."
+
+
 Act = Callable[[Business, public.Request, dict[str, Any]], Response]
 
 
 def _hosted(request: Request, act: Act) -> Response:
     """The business the link names and its request, or a page saying why not."""
     token = request.query_params.get("t", "")
+    viewer.speak(request, None)  # what refuses before the business is known
     try:
         with request.app.state.db.unscoped("the hosted page is found by slug") as session:
             business = businesses.by_slug(session, request.path_params["slug"])
+        viewer.speak(request, business)
         public.offered(business)
         found = public.read(request.app.state.settings.secret_key, business=business, token=token)
         context: dict[str, Any] = {"business": business, "token": token, "visit": found.visit}
         return act(business, found, context)
     except InvalidToken as exc:
-        context = {"problem": f"{str(exc).capitalize()}. Please fill in the form again."}
+        context = {"problem": _link_problem(exc)}
         return _page(request, {"business": None, **context}, status=400)
     except NotFound:
-        return _page(request, {"business": None, "problem": "This page does not exist."}, 404)
+        problem = gettext("This page does not exist.")
+        return _page(request, {"business": None, "problem": problem}, 404)
     except Invalid as invalid:  # the service was withdrawn since the link was sent
         return _page(request, {"business": None, "problem": invalid.message}, 422)
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.middleware.body_limit import uploads
 from frontdesk.models import Business, Customer, ServiceRequest, ServiceRequestEvent
 from frontdesk.routes.portal import frame
@@ -141,7 +142,9 @@ async def portal_service_request_create(request: Request) -> Response:
             ip=frame.client_ip(request),
         )
         frame.tell(request, host_events.service_request_created(s, business, customer, made))
-        notice = f"Sent. {business.name} will reply here and by email."
+        notice = gettext("Sent. %(business)s will reply here and by email.") % {
+            "business": business.name
+        }
         return detail_context(request, made.number, notice)(s, business, customer)
 
     def rebuild(
@@ -165,7 +168,7 @@ async def portal_service_request_cancel(request: Request) -> Response:
             now=request.app.state.clock(),
             ip=frame.client_ip(request),
         )
-        return detail_context(request, number, "Cancelled.")(s, business, customer)
+        return detail_context(request, number, gettext("Cancelled."))(s, business, customer)
 
     def rebuild(
         s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid
@@ -190,9 +193,8 @@ async def portal_service_request_comment(request: Request) -> Response:
             now=request.app.state.clock(),
             ip=frame.client_ip(request),
         )
-        return detail_context(request, number, "Sent: it is on the request below.")(
-            s, business, customer
-        )
+        notice = gettext("Sent: it is on the request below.")
+        return detail_context(request, number, notice)(s, business, customer)
 
     def rebuild(
         s: Session, business: Business, customer: Customer, form: FormData, invalid: Invalid

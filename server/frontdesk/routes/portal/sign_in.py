@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.routes.portal import frame
+from frontdesk.languages import gettext
+from frontdesk.routes.portal import frame, refusals
 from frontdesk.routes.portal.home import opening
 from frontdesk.services import host_events, portal, sign_in
 from frontdesk.services.rate_limits import Limit, Limited
@@ -46,7 +47,7 @@ async def portal_sign_in_request(request: Request) -> Response:
     def send() -> Response:
         business = frame.business_for(request)
         if "@" not in email:
-            problem = "Enter your email address, like name@example.com."
+            problem = gettext("Enter your email address, like name@example.com.")
             return frame.sign_in_form(request, business, problem=problem, typed=email, status=422)
         spends = (
             (limits.by_email, f"{business.id}:{email.lower()}"),
@@ -55,7 +56,9 @@ async def portal_sign_in_request(request: Request) -> Response:
         try:
             request.app.state.limiter.take(*spends)
         except Limited as limited:
-            problem = f"Too many requests. Try again in {limited.retry_after} seconds."
+            problem = gettext("Too many requests. Try again in %(seconds)s seconds.") % {
+                "seconds": limited.retry_after
+            }
             refused = frame.sign_in_form(request, business, problem=problem, status=429)
             refused.headers["Retry-After"] = str(limited.retry_after)
             return refused
@@ -86,7 +89,7 @@ async def portal_sign_in_code(request: Request) -> Response:
                     ip=frame.client_ip(request),
                 )
             except InvalidToken as exc:
-                problem = f"{str(exc).capitalize()}."
+                problem = refusals.token_problem(exc)
                 customer = None
         if customer is None:
             return frame.sign_in_form(request, business, problem=problem, sent_to=email, status=422)

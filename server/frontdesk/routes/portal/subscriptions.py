@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -22,7 +23,7 @@ from frontdesk.models import (
     Subscription,
     SubscriptionStatus,
 )
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, refusals
 from frontdesk.services import audit, businesses, host_events, subscriptions
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import Forbidden, Invalid
@@ -195,8 +196,8 @@ def _step(request: Request, action: Action, subscription_id: str, *, confirmed: 
                 return shown(s, business, customer)
             changed = change(s, business, customer, found, form)
         except Forbidden as refused:
-            refusal = f"{refused} Nothing was changed."
-            raise frame.PortalError(403, "Not possible here", refusal) from None
+            refusal = gettext("%(refusal)s Nothing was changed.") % {"refusal": refused}
+            raise refusals.PortalError(403, gettext("Not possible here"), refusal) from None
         frame.tell(request, action.tell(s, business, customer, changed))
         return detail_shown(changed, done=action.consequence(changed))
 

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Initiator, Todo
-from frontdesk.routes.portal import frame
+from frontdesk.routes.portal import frame, refusals
 from frontdesk.services import audit, host_events, todos
 from frontdesk.services.errors import Forbidden, Invalid
 
@@ -63,7 +64,8 @@ def _refusing(act: frame.Act) -> frame.Act:
         try:
             return act(session, business, customer, form)
         except Forbidden as refused:
-            raise frame.PortalError(403, "Not yours to change", str(refused)) from None
+            title = gettext("Not yours to change")
+            raise refusals.PortalError(403, title, str(refused)) from None
 
     return run
 

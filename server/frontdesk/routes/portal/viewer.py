@@ -33,13 +33,14 @@ def asked_language(request: Request) -> str:
     )
 
 
-def speak(request: Request, business: Business, customer: Customer | None = None) -> str:
-    """Choose the language this request answers in (languages.choose) and speak it."""
+def speak(request: Request, business: Business | None, customer: Customer | None = None) -> str:
+    """Choose the language this request answers in (languages.choose) and speak it; with no
+    business (a portal that does not exist), the page's or the browser's."""
     chosen = languages.choose(
         saved=customer.language if customer else None,
         asked=asked_language(request),
         accept=request.headers.get("accept-language", ""),
-        default=business.language,
+        default=business.language if business else "",
     )
     languages.set_current(chosen)
     return chosen

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from frontdesk import languages
+from frontdesk.languages import N_, gettext, ngettext
 from frontdesk.models import (
     AutopayEnrollment,
     Business,
@@ -19,34 +21,53 @@ from frontdesk.models import (
     PaymentMethod,
 )
 from frontdesk.services import audit, customers, events, outbox
-from frontdesk.services.autopay.schedule import CHARGE_ON
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.payments import methods
 
-CONSENT = (
-    "I authorise {business} to charge my {card} automatically for each invoice on my account "
-    "{timing}, for the amount still due on it.{notice} Invoices already overdue today are not "
-    "included. If a charge fails I will be emailed and may be charged again on a later day. I can "
-    "turn automatic payments off in this portal at any time."
+# The words agreed to, by when invoices are charged (schedule.CHARGE_ON), then the notice and the
+# rest: whole sentences, so each language words them its own way.
+CONSENT = {
+    "due": N_(
+        "I authorise %(business)s to charge my %(card)s automatically for each invoice on my "
+        "account on its due date, for the amount still due on it."
+    ),
+    "issue": N_(
+        "I authorise %(business)s to charge my %(card)s automatically for each invoice on my "
+        "account when it is issued, for the amount still due on it."
+    ),
+}
+CONSENT_REST = N_(
+    "Invoices already overdue today are not included. If a charge fails I will be emailed and "
+    "may be charged again on a later day. I can turn automatic payments off in this portal at "
+    "any time."
 )
 
 
 def card_name(method: PaymentMethod) -> str:
-    return f"{method.brand.capitalize() or 'card'} ending {method.last4}"
+    """ "Visa ending 4242", in the language being spoken."""
+    brand = method.brand.capitalize()
+    if brand:
+        return gettext("%(brand)s ending %(last4)s") % {"brand": brand, "last4": method.last4}
+    return gettext("card ending %(last4)s") % {"last4": method.last4}
 
 
 def consent_text(business: Business, method: PaymentMethod) -> str:
-    """The exact words the customer agrees to for this card, under the business's settings now."""
-    notice = ""
+    """The exact words the customer agrees to for this card, under the business's settings now,
+    in the language they read them in."""
+    said = {"business": business.name, "card": card_name(method)}
+    words = [gettext(CONSENT.get(business.autopay_charge_on, CONSENT["due"])) % said]
     if business.autopay_charge_on == "due" and business.autopay_notice_days > 0:
         days = business.autopay_notice_days
-        notice = f" I will be emailed {days} day{'s' if days != 1 else ''} before each charge."
-    return CONSENT.format(
-        business=business.name,
-        card=card_name(method),
-        timing=CHARGE_ON.get(business.autopay_charge_on, CHARGE_ON["due"]),
-        notice=notice,
-    )
+        words.append(
+            ngettext(
+                "I will be emailed %(num)d day before each charge.",
+                "I will be emailed %(num)d days before each charge.",
+                days,
+            )
+            % {"num": days}
+        )
+    words.append(gettext(CONSENT_REST))
+    return " ".join(words)
 
 
 def digest(text: str) -> str:
@@ -110,20 +131,24 @@ def enroll(
     hash of the words their form showed: words changed since (the business changed its settings)
     are shown again rather than recorded as agreed."""
     if not business.autopay_enabled:
-        raise Forbidden(f"{business.name} does not offer automatic payments.")
+        raise Forbidden(
+            gettext("%(business)s does not offer automatic payments.") % {"business": business.name}
+        )
     cards = {m.id: m for m in eligible_cards(session, business=business, customer=customer)}
     method = cards.get(method_id)
     if method is None:
-        raise Invalid(
-            "Choose one of your saved cards.", {"method": "Choose one of your saved cards."}
-        )
+        message = gettext("Choose one of your saved cards.")
+        raise Invalid(message, {"method": message})
     text = consent_text(business, method)
     if not agreed:
         raise Invalid(
-            "Tick the box to agree.", {"consent": "Tick the box to turn on automatic payments."}
+            gettext("Tick the box to agree."),
+            {"consent": gettext("Tick the box to turn on automatic payments.")},
         )
     if shown != digest(text):
-        raise Invalid("The terms have changed since this form was opened. Please read them again.")
+        raise Invalid(
+            gettext("The terms have changed since this form was opened. Please read them again.")
+        )
     customers.lock(session, customer.id)
     existing = current(session, customer_id=customer.id)
     if existing is not None:
@@ -152,17 +177,27 @@ def enroll(
         type="autopay.enrolled",
         data={"customer": customer.id, "payment_method": method.id, "enrollment": enrollment.id},
     )
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Automatic payments to {business.name} are on",
-        text=(
-            f"Hello {customer.name},\n\nYou turned on automatic payments. What you agreed to:\n\n"
-            f"{text}\n\nAgreed on {now:%B %-d, %Y at %H:%M} UTC.\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "text": text,
+            "when": f"{now:%B %-d, %Y at %H:%M}"
+            if languages.current() == languages.SOURCE
+            else outbox.written_moment(now.astimezone(ZoneInfo("UTC")), business.locale),
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Automatic payments to %(business)s are on") % said,
+            text=gettext(
+                "Hello %(name)s,\n\nYou turned on automatic payments. What you agreed to:\n\n"
+                "%(text)s\n\nAgreed on %(when)s UTC.\n"
+            )
+            % said,
+            reply_to=business.contact_email or "",
+        )
     return enrollment
 
 
@@ -184,18 +219,21 @@ def revoke(
     end(session, business, enrollment, actor.kind, reason, now)
     actor.record(session, business.id, "autopay.revoked", "customer", customer.id, reason=reason)
     if actor.kind != Initiator.CUSTOMER:
-        outbox.email(
-            session,
-            business=business,
-            to=customer.email,
-            subject=f"Automatic payments to {business.name} are off",
-            text=(
-                f"Hello {customer.name},\n\n{business.name} turned off automatic payments on your "
-                "account. Invoices will no longer be charged to your card; you can pay them "
-                "from your account as before.\n"
-            ),
-            reply_to=business.contact_email or "",
-        )
+        with languages.speaking(languages.of_customer(customer.language, business.language)):
+            said = {"name": customer.name, "business": business.name}
+            outbox.email(
+                session,
+                business=business,
+                to=customer.email,
+                subject=gettext("Automatic payments to %(business)s are off") % said,
+                text=gettext(
+                    "Hello %(name)s,\n\n%(business)s turned off automatic payments on your "
+                    "account. Invoices will no longer be charged to your card; you can pay them "
+                    "from your account as before.\n"
+                )
+                % said,
+                reply_to=business.contact_email or "",
+            )
     return enrollment
 
 

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     AttemptStatus,
     AutopayAttempt,
@@ -32,22 +34,46 @@ def will_retry(
     attempt: AutopayAttempt,
     links: Links,
 ) -> None:
-    amount = money.format_amount(attempt.amount, invoice.currency, business.locale)
     upcoming = next_attempt(business, invoice, [attempt])
-    when = f" on {upcoming.due_at:%B %-d}" if upcoming else " later"
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Your automatic payment of {amount} to {business.name} did not go through",
-        text=(
-            f"Hello {customer.name},\n\nWe tried to charge {amount} for invoice {invoice.number} "
-            f"to your card and it was declined ({attempt.message or 'no reason given'}). We will "
-            f"try again{when}. To pay now or use another card, open:\n\n"
-            f"{links.payment(business, customer, view=f'pay/{invoice.number}')}\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+    link = links.payment(business, customer, view=f"pay/{invoice.number}")
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "number": invoice.number,
+            "amount": money.format_amount(attempt.amount, invoice.currency, business.locale),
+            "why": attempt.message or gettext("no reason given"),
+            "link": link,
+        }
+        if upcoming:
+            # The day of the next try where the business is, as its customers count days.
+            local = upcoming.due_at.astimezone(ZoneInfo(business.time_zone))
+            said["day"] = outbox.written_month_day(
+                upcoming.due_at if languages.current() == languages.SOURCE else local,
+                business.locale,
+            )
+            news = gettext(
+                "We tried to charge %(amount)s for invoice %(number)s to your card and it was "
+                "declined (%(why)s). We will try again on %(day)s. To pay now or use another "
+                "card, open:"
+            )
+        else:
+            news = gettext(
+                "We tried to charge %(amount)s for invoice %(number)s to your card and it was "
+                "declined (%(why)s). We will try again later. To pay now or use another card, "
+                "open:"
+            )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext(
+                "Your automatic payment of %(amount)s to %(business)s did not go through"
+            )
+            % said,
+            text="".join((gettext("Hello %(name)s,") % said, "\n\n", news % said, f"\n\n{link}\n")),
+            reply_to=business.contact_email or "",
+        )
 
 
 def gave_up(
@@ -67,26 +93,38 @@ def gave_up(
     hard = attempt.status == AttemptStatus.HARD_FAILED
     if hard:
         enrolment.end(session, business, enrollment, Initiator.SYSTEM, attempt.code, now)
-    amount = money.format_amount(attempt.amount, invoice.currency, business.locale)
     link = links.payment(business, customer, view=f"pay/{invoice.number}")
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Action needed: your payment of {amount} to {business.name}",
-        text=(
-            f"Hello {customer.name},\n\nWe could not charge {amount} for invoice {invoice.number} "
-            f"to your card ({attempt.message or attempt.code}). "
-            + (
-                "Automatic payments with this card are now off. "
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "number": invoice.number,
+            "amount": money.format_amount(attempt.amount, invoice.currency, business.locale),
+            "why": attempt.message or attempt.code,
+        }
+        text = " ".join(
+            (
+                gettext(
+                    "We could not charge %(amount)s for invoice %(number)s to your card (%(why)s)."
+                )
+                % said,
+                gettext("Automatic payments with this card are now off.")
                 if hard
-                else "We will not try again. "
+                else gettext("We will not try again."),
+                gettext(
+                    "Please pay the invoice, or add another card and turn automatic payments on "
+                    "again, here:"
+                ),
             )
-            + f"Please pay the invoice, or add another card and turn automatic payments on "
-            f"again, here:\n\n{link}\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+        )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Action needed: your payment of %(amount)s to %(business)s") % said,
+            text="".join((gettext("Hello %(name)s,") % said, "\n\n", text, f"\n\n{link}\n")),
+            reply_to=business.contact_email or "",
+        )
     events.emit(
         session,
         business=business,

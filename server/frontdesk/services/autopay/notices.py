@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import (
     AutopayEnrollment,
     AutopayNotice,
@@ -155,22 +156,31 @@ def _tell_upcoming(
 ) -> None:
     method = session.get(PaymentMethod, enrollment.payment_method_id)
     assert method is not None
-    amount = money.format_amount(due, invoice.currency, business.locale)
-    day = f"{invoice.due_date:%B %-d, %Y}"
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"{business.name} will charge {amount} on {day}",
-        text=(
-            f"Hello {customer.name},\n\nInvoice {invoice.number} from {business.name} is due on "
-            f"{day}. As you asked, {amount} will be charged to your "
-            f"{enrolment.card_name(method)} that day. Nothing to do. To see the invoice, pay "
-            f"another way or turn automatic payments off, open:\n\n"
-            f"{links.payment(business, customer, view=f'invoice/{invoice.number}')}\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+    link = links.payment(business, customer, view=f"invoice/{invoice.number}")
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "number": invoice.number,
+            "amount": money.format_amount(due, invoice.currency, business.locale),
+            "day": outbox.written_day(invoice.due_date, business.locale),
+            "card": enrolment.card_name(method),
+            "link": link,
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("%(business)s will charge %(amount)s on %(day)s") % said,
+            text=gettext(
+                "Hello %(name)s,\n\nInvoice %(number)s from %(business)s is due on %(day)s. "
+                "As you asked, %(amount)s will be charged to your %(card)s that day. Nothing to "
+                "do. To see the invoice, pay another way or turn automatic payments off, "
+                "open:\n\n%(link)s\n"
+            )
+            % said,
+            reply_to=business.contact_email or "",
+        )
     events.emit(
         session,
         business=business,
@@ -241,16 +251,25 @@ def _expiring(
     )
     session.flush()
     if not reason:
-        outbox.email(
-            session,
-            business=business,
-            to=customer.email,
-            subject=f"Your card for automatic payments to {business.name} expires soon",
-            text=(
-                f"Hello {customer.name},\n\nYour {enrolment.card_name(method)}, which pays "
-                f"{business.name} automatically, expires at the end of {last_day:%B %Y}. To keep "
-                "automatic payments going, add your new card and choose it for automatic "
-                f"payments here:\n\n{links.payment(business, customer, view='payments')}\n"
-            ),
-            reply_to=business.contact_email or "",
-        )
+        with languages.speaking(languages.of_customer(customer.language, business.language)):
+            said = {
+                "name": customer.name,
+                "business": business.name,
+                "card": enrolment.card_name(method),
+                "month": outbox.written_month(last_day, business.locale),
+                "link": links.payment(business, customer, view="payments"),
+            }
+            outbox.email(
+                session,
+                business=business,
+                to=customer.email,
+                subject=gettext("Your card for automatic payments to %(business)s expires soon")
+                % said,
+                text=gettext(
+                    "Hello %(name)s,\n\nYour %(card)s, which pays %(business)s automatically, "
+                    "expires at the end of %(month)s. To keep automatic payments going, add your "
+                    "new card and choose it for automatic payments here:\n\n%(link)s\n"
+                )
+                % said,
+                reply_to=business.contact_email or "",
+            )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Appointment,
     AppointmentStatus,
@@ -73,7 +74,7 @@ def confirm_hold(
         session, business=business, appointment_id=appointment_id, customer_id=customer.id
     )
     if appointment.status != AppointmentStatus.HELD:
-        raise Invalid("This appointment is already booked or was canceled.")
+        raise Invalid(gettext("This appointment is already booked or was canceled."))
     assert appointment.service_id is not None
     service = reading.service(session, business=business, service_id=appointment.service_id)
     check_area(session, customer)
@@ -153,22 +154,33 @@ def booked(
     news.changed(session, business=business, appointment=appointment, change="booked")
 
 
+# Why a visit cannot be moved or canceled, by its status, as a customer reads it.
+UNCHANGEABLE = {
+    AppointmentStatus.HELD: N_("This appointment is held and cannot be changed."),
+    AppointmentStatus.CANCELED: N_("This appointment is canceled and cannot be changed."),
+    AppointmentStatus.COMPLETED: N_("This appointment is completed and cannot be changed."),
+}
+
+
 def _within_policy(business: Business, appointment: Appointment, now: datetime) -> None:
     if appointment.starts_at - now < timedelta(hours=business.booking_cancel_hours):
         raise Invalid(
-            "It is too late to change this appointment online.",
+            gettext("It is too late to change this appointment online."),
             {
-                "appointment": (
-                    f"Changes are possible up to {business.booking_cancel_hours} hours before "
-                    "the start; please call us."
+                "appointment": gettext(
+                    "Changes are possible up to %(hours)s hours before the start; please call us."
                 )
+                % {"hours": business.booking_cancel_hours}
             },
         )
 
 
 def _changeable(appointment: Appointment) -> None:
     if appointment.status not in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED):
-        raise Invalid(f"This appointment is {appointment.status} and cannot be changed.")
+        said = UNCHANGEABLE.get(appointment.status)
+        if said is None:
+            raise Invalid(f"This appointment is {appointment.status} and cannot be changed.")
+        raise Invalid(gettext(said))
 
 
 def reschedule(

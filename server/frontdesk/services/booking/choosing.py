@@ -9,17 +9,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_
 from frontdesk.models import Appointment, AppointmentStatus, BookingService, Business, Customer
 from frontdesk.services.booking import reading
 
 # A visit the customer has: asked for (waiting for the business's yes) or confirmed.
 BOOKED = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 LABELS = {
-    AppointmentStatus.HELD: "Not booked yet",
-    AppointmentStatus.PENDING: "Waiting for confirmation",
-    AppointmentStatus.CONFIRMED: "Confirmed",
-    AppointmentStatus.CANCELED: "Canceled",
-    AppointmentStatus.COMPLETED: "Done",
+    AppointmentStatus.HELD: N_("Not booked yet"),
+    AppointmentStatus.PENDING: N_("Waiting for confirmation"),
+    AppointmentStatus.CONFIRMED: N_("Confirmed"),
+    AppointmentStatus.CANCELED: N_("Canceled"),
+    AppointmentStatus.COMPLETED: N_("Done"),
 }
 PAST_SHOWN = 10
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from frontdesk import languages
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Appointment, BookingService, Business, Customer
 from frontdesk.services import events, outbox
 from frontdesk.services.booking import ics
@@ -18,8 +20,21 @@ WEBHOOKS = {"booked", "rescheduled", "canceled"}
 
 
 def when(business: Business, moment: datetime) -> str:
+    """ "Tuesday, December 8, 2026 at 09:30 (CET)", in the language being spoken."""
     local = moment.astimezone(ZoneInfo(business.time_zone))
-    return f"{local:%A, %B %-d, %Y at %H:%M} ({local.tzname()})"
+    return f"{outbox.written_moment(local, business.locale)} ({local.tzname()})"
+
+
+# How each change is told, to the customer (in their language) and to the owners (in English).
+SAID = {
+    "requested": N_(
+        "Your appointment for %(service)s on %(at)s is requested; we will confirm it shortly."
+    ),
+    "booked": N_("Your appointment for %(service)s on %(at)s is booked."),
+    "rescheduled": N_("Your appointment for %(service)s on %(at)s has moved."),
+    "canceled": N_("Your appointment for %(service)s on %(at)s is canceled."),
+    "confirmed": N_("Your appointment for %(service)s on %(at)s is confirmed."),
+}
 
 
 def data(appointment: Appointment) -> dict[str, Any]:
@@ -46,7 +61,8 @@ def changed(session: Session, *, business: Business, appointment: Appointment, c
     """Email the customer and the owners about `change` (booked, rescheduled, canceled,
     confirmed), and send the business's webhook for the first three."""
     customer, name = _about(session, appointment)
-    at = when(business, appointment.starts_at)
+    with outbox.in_house():
+        at = when(business, appointment.starts_at)
     said = {
         "booked": (
             "is requested; we will confirm it shortly"
@@ -57,25 +73,34 @@ def changed(session: Session, *, business: Business, appointment: Appointment, c
         "canceled": "is canceled",
         "confirmed": "is confirmed",
     }[change]
-    calendar = "" if change == "canceled" else " Add it to your calendar with the attached file."
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"{name} with {business.name}: {at}",
-        text=(
-            f"Hello {customer.name},\n\nYour appointment for {name} on {at} {said}."
-            f"{calendar}\n\nReply to this email if anything should change.\n"
-        ),
-        reply_to=business.contact_email or "",
-        attachment=f"{ATTACHMENT}:{appointment.id}",
-    )
-    events.email_owners(
-        session,
-        business=business,
-        subject=f"Appointment {change}: {customer.name}, {name}, {at}",
-        text=f"{customer.name}'s appointment for {name} on {at} {said}.\n",
-    )
+    told = "requested" if change == "booked" and appointment.status == "pending" else change
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        words = {
+            "name": customer.name,
+            "service": name,
+            "business": business.name,
+            "at": when(business, appointment.starts_at),
+        }
+        parts = [gettext("Hello %(name)s,") % words, "\n\n", gettext(SAID[told]) % words]
+        if change != "canceled":
+            parts += [" ", gettext("Add it to your calendar with the attached file.")]
+        parts += ["\n\n", gettext("Reply to this email if anything should change."), "\n"]
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("%(service)s with %(business)s: %(at)s") % words,
+            text="".join(parts),
+            reply_to=business.contact_email or "",
+            attachment=f"{ATTACHMENT}:{appointment.id}",
+        )
+    with outbox.in_house():
+        events.email_owners(
+            session,
+            business=business,
+            subject=f"Appointment {change}: {customer.name}, {name}, {at}",
+            text=f"{customer.name}'s appointment for {name} on {at} {said}.\n",
+        )
     if change in WEBHOOKS:
         events.emit(
             session, business=business, type=f"appointment.{change}", data=data(appointment)
@@ -84,19 +109,26 @@ def changed(session: Session, *, business: Business, appointment: Appointment, c
 
 def reminder(session: Session, *, business: Business, appointment: Appointment) -> None:
     customer, name = _about(session, appointment)
-    at = when(business, appointment.starts_at)
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Reminder: {name} with {business.name} tomorrow",
-        text=(
-            f"Hello {customer.name},\n\nA reminder of your appointment for {name} on {at}. "
-            "If you cannot make it, please tell us as soon as you can.\n"
-        ),
-        reply_to=business.contact_email or "",
-        attachment=f"{ATTACHMENT}:{appointment.id}",
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        words = {
+            "name": customer.name,
+            "service": name,
+            "business": business.name,
+            "at": when(business, appointment.starts_at),
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Reminder: %(service)s with %(business)s tomorrow") % words,
+            text=gettext(
+                "Hello %(name)s,\n\nA reminder of your appointment for %(service)s on %(at)s. "
+                "If you cannot make it, please tell us as soon as you can.\n"
+            )
+            % words,
+            reply_to=business.contact_email or "",
+            attachment=f"{ATTACHMENT}:{appointment.id}",
+        )
 
 
 def calendar_file(
@@ -115,7 +147,8 @@ def calendar_file(
         stamp=appointment.updated_at,
         start=appointment.starts_at,
         end=appointment.ends_at,
-        summary=f"{name} with {business.name}",
+        summary=gettext("%(service)s with %(business)s")
+        % {"service": name, "business": business.name},
         location=address,
         description=appointment.notes,
         canceled=appointment.status == "canceled",

@@ -11,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from frontdesk import languages
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Appointment,
     AppointmentStatus,
@@ -36,12 +39,23 @@ class Taken(Invalid):
 
     def __init__(self, free: list[datetime], time_zone: str) -> None:
         zone = ZoneInfo(time_zone)
-        nearby = ", ".join(f"{slot.astimezone(zone):%a %b %-d %H:%M}" for slot in free[:6])
+        nearby = ", ".join(_moment(slot.astimezone(zone)) for slot in free[:6])
         super().__init__(
-            "That time was just taken. Please choose another.",
-            {"starts_at": f"Free times nearby: {nearby}." if nearby else "No free times nearby."},
+            gettext("That time was just taken. Please choose another."),
+            {
+                "starts_at": gettext("Free times nearby: %(times)s.") % {"times": nearby}
+                if nearby
+                else gettext("No free times nearby.")
+            },
         )
         self.slots = free
+
+
+def _moment(moment: datetime) -> str:
+    """A free time as "Mon May 4 09:00", in the customer's language."""
+    if languages.current() == languages.SOURCE:
+        return f"{moment:%a %b %-d %H:%M}"
+    return format_datetime(moment, "EEE d MMM HH:mm", locale=languages.current())
 
 
 def postal_key(code: str) -> str:
@@ -52,12 +66,14 @@ def check_area(session: Session, customer: Customer) -> None:
     """Refuse a customer whose postal code the business does not serve (no area: it serves
     everywhere)."""
     check_postal_code(
-        session, customer.postal_code, missing="Add your postal code to your details, then book."
+        session,
+        customer.postal_code,
+        missing=gettext("Add your postal code to your details, then book."),
     )
 
 
 def check_postal_code(
-    session: Session, postal_code: str, *, missing: str = "Enter the postal code of the visit."
+    session: Session, postal_code: str, *, missing: str = N_("Enter the postal code of the visit.")
 ) -> None:
     """Refuse a postal code the business does not serve (a visitor's, before they are a
     customer); `missing` says what to do when there is none."""
@@ -66,11 +82,16 @@ def check_postal_code(
         return
     code = postal_key(postal_code)
     if not code:
-        raise Invalid("We need the address of the visit first.", {"postal_code": missing})
+        raise Invalid(
+            gettext("We need the address of the visit first."), {"postal_code": gettext(missing)}
+        )
     if not any(code.startswith(prefix) for prefix in prefixes):
         raise Invalid(
-            "We do not serve that area.",
-            {"postal_code": f"{postal_code} is outside the area we serve."},
+            gettext("We do not serve that area."),
+            {
+                "postal_code": gettext("%(postal_code)s is outside the area we serve.")
+                % {"postal_code": postal_code}
+            },
         )
 
 
@@ -97,17 +118,26 @@ def refusal(
     """Why `starts_at` cannot be booked, in words the customer can act on."""
     rules = reading.terms(service)
     if starts_at <= now:
-        return Invalid("That time has passed.", {"starts_at": "Choose a time in the future."})
+        return Invalid(
+            gettext("That time has passed."),
+            {"starts_at": gettext("Choose a time in the future.")},
+        )
     if starts_at < now + timedelta(minutes=rules.min_notice):
         hours = rules.min_notice / 60
         return Invalid(
-            "That is too soon to book.",
-            {"starts_at": f"Book at least {hours:g} hours ahead."},
+            gettext("That is too soon to book."),
+            {
+                "starts_at": gettext("Book at least %(hours)s hours ahead.")
+                % {"hours": f"{hours:g}"}
+            },
         )
     if starts_at > now + timedelta(days=rules.max_days_ahead):
         return Invalid(
-            "That is too far ahead to book.",
-            {"starts_at": f"Book at most {rules.max_days_ahead} days ahead."},
+            gettext("That is too far ahead to book."),
+            {
+                "starts_at": gettext("Book at most %(days)s days ahead.")
+                % {"days": rules.max_days_ahead}
+            },
         )
     crews = reading.crews_for(session, service)
     open_ = slots.offer(
@@ -120,8 +150,8 @@ def refusal(
     )
     if starts_at not in open_:
         return Invalid(
-            "That time is outside our hours.",
-            {"starts_at": "Choose one of the times offered."},
+            gettext("That time is outside our hours."),
+            {"starts_at": gettext("Choose one of the times offered.")},
         )
     fresh = reading.offer(
         session, business, service, now, FRESH_DAYS, from_day=starts_at, leave_out=leave_out
@@ -139,7 +169,9 @@ def place(
     """Put `appointment` (new, or moved to its new starts_at) on a free crew, under the lock."""
     crews = reading.crews_for(session, service)
     if not crews:
-        raise Invalid("This service cannot be booked yet.", {"service": "It has no crew."})
+        raise Invalid(
+            gettext("This service cannot be booked yet."), {"service": gettext("It has no crew.")}
+        )
     lock(session, crews)
     start = appointment.starts_at
     leave_out = appointment.id

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from frontdesk import tokens
+from frontdesk import languages, tokens
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Appointment,
     AppointmentStatus,
@@ -79,7 +80,10 @@ class Visit:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            raise Invalid("Choose a time for the visit.", {"starts_at": "Pick one of the times."})
+            raise Invalid(
+                gettext("Choose a time for the visit."),
+                {"starts_at": gettext("Pick one of the times.")},
+            )
         return moment
 
 
@@ -153,25 +157,26 @@ def _service(session: Session, business: Business, service_id: str) -> BookingSe
         return reading.service(session, business=business, service_id=service_id)
     except NotFound:
         raise Invalid(
-            "Choose one of our services.", {"service_id": "That service is not offered."}
+            gettext("Choose one of our services."),
+            {"service_id": gettext("That service is not offered.")},
         ) from None
 
 
 def _field_errors(visit: Visit) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not visit.name:
-        errors["name"] = "Enter your name."
+        errors["name"] = gettext("Enter your name.")
     if not customers.EMAIL_PATTERN.match(visit.email):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = gettext("Enter an email address like name@example.com.")
     if visit.phone and not PHONE.match(visit.phone):
-        errors["phone"] = "Enter a phone number with 7 to 15 digits, or leave it empty."
+        errors["phone"] = gettext("Enter a phone number with 7 to 15 digits, or leave it empty.")
     if not visit.address_line1:
-        errors["address_line1"] = "Enter the street address of the visit."
+        errors["address_line1"] = gettext("Enter the street address of the visit.")
     if not visit.postal_code:
-        errors["postal_code"] = "Enter the postal code of the visit."
+        errors["postal_code"] = gettext("Enter the postal code of the visit.")
     for name, limit in _LIMITS.items():
         if len(getattr(visit, name)) > limit and name not in errors:
-            errors[name] = f"Use at most {limit} characters."
+            errors[name] = gettext("Use at most %(limit)s characters.") % {"limit": limit}
     return errors
 
 
@@ -183,7 +188,7 @@ def check(
     offered(business)
     errors = _field_errors(visit)
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     service = _service(session, business, visit.service_id)
     placing.check_postal_code(session, visit.postal_code)
     starts_at = visit.starts()
@@ -214,22 +219,30 @@ def ask(
         "n": secrets.token_urlsafe(12),
     }
     token = tokens.sign(links.secret_keys, Purpose.BOOKING_REQUEST, claims)
-    at = news.when(business, starts_at)
-    outbox.email(
-        session,
-        business=business,
-        to=visit.email.lower(),
-        subject=f"Confirm your request: {service.name} with {business.name}",
-        text=(
+    link = f"{links.base_url}/p/{business.slug}/book?t={token}"
+    # The visitor has no account yet: the language of the page they asked on.
+    with languages.speaking(languages.of_customer("", business.language)):
+        said = {
+            "business": business.name,
+            "service": service.name,
+            "at": news.when(business, starts_at),
+            "link": link,
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=visit.email.lower(),
+            subject=gettext("Confirm your request: %(service)s with %(business)s") % said,
             # Nothing the visitor typed: the form must not carry a stranger's words to an inbox.
-            f"Hello,\n\nYou asked {business.name} for {service.name} on {at}.\n\n"
-            f"To send the request, open this link within an hour and confirm:\n\n"
-            f"{links.base_url}/p/{business.slug}/book?t={token}\n\n"
-            f"{business.name} then confirms the visit by email. If you did not ask, ignore "
-            "this email: nothing is booked without the link.\n"
-        ),
-        reply_to=business.contact_email or "",
-    )
+            text=gettext(
+                "Hello,\n\nYou asked %(business)s for %(service)s on %(at)s.\n\n"
+                "To send the request, open this link within an hour and confirm:\n\n"
+                "%(link)s\n\n%(business)s then confirms the visit by email. If you did not "
+                "ask, ignore this email: nothing is booked without the link.\n"
+            )
+            % said,
+            reply_to=business.contact_email or "",
+        )
 
 
 @dataclass(frozen=True)

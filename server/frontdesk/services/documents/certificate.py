@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject
 
 from frontdesk.services.errors import Invalid
-from frontdesk.services.pdfs import FALLBACK, FONTS, GREY, INK, RULE
+from frontdesk.services.pdf_layout import FALLBACK, FONTS, GREY, INK, RULE
 
 # A browser's user agent is text the signer controls; a few hundred characters say all there is.
 USER_AGENT_LIMIT = 300
@@ -54,7 +54,7 @@ class Certificate:
 
 
 class _Page(FPDF):
-    """The certificate page(s): fonts as in pdfs._Document (which is built around a Business)."""
+    """The certificate page(s): fonts as in pdf_layout.Document (built around a Business)."""
 
     def __init__(self, certificate: Certificate) -> None:
         super().__init__(format="A4", unit="mm")

@@ -15,7 +15,7 @@ from frontdesk.models import (
     DocumentStatus,
     DocumentVersion,
 )
-from frontdesk.services import attachment_files, attachments, customers, estimates, pdfs
+from frontdesk.services import attachment_files, attachments, customers, estimates, pdf_layout, pdfs
 from frontdesk.services.documents import certificate, chain, news
 from frontdesk.services.documents.rules import OWNER_KIND, sha256
 from frontdesk.services.documents.signing import IDENTIFIED_BY
@@ -56,7 +56,7 @@ def file_estimate(
         created_at=now,
         updated_at=now,
     )
-    name = pdfs.plain_name(estimate.number)
+    name = pdf_layout.plain_name(estimate.number)
     as_sent = _kept(session, business, document, f"{name}.pdf", original, store)
     document.attachment_id = as_sent.id
     session.add(document)
@@ -71,7 +71,7 @@ def file_estimate(
     )
     session.flush()
     who = chain.Who("customer", customer.id, estimate.signer_ip or "")
-    terms = estimates.TERMS.format(business=business.name)
+    terms = estimates.terms(business)
     approved = chain.append(
         session,
         document,

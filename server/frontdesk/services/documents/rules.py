@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Document, DocumentKind, DocumentStatus
 
 Kind = DocumentKind
@@ -17,13 +18,13 @@ OWNER_KIND = "document"
 # only a backstop against a loop replacing a document forever.
 MAX_VERSIONS = 50
 KINDS = {
-    Kind.CONTRACT: "Contract",
-    Kind.WARRANTY: "Warranty",
-    Kind.COI: "Certificate of insurance",
-    Kind.OTHER: "Other",
+    Kind.CONTRACT: N_("Contract"),
+    Kind.WARRANTY: N_("Warranty"),
+    Kind.COI: N_("Certificate of insurance"),
+    Kind.OTHER: N_("Other"),
 }
 # Estimates are filed by approving them, never uploaded as such.
-LABELS = {**KINDS, Kind.ESTIMATE: "Approved estimate"}
+LABELS = {**KINDS, Kind.ESTIMATE: N_("Approved estimate")}
 
 
 # A trail event as people read it (the dashboard's trail, the certificate page).
@@ -42,10 +43,10 @@ EVENTS = {
 def status_label(document: Document) -> str:
     """What the customer reads for a document's state."""
     if document.status == Status.WITHDRAWN:
-        return "Withdrawn"
+        return N_("Withdrawn")
     if document.status == Status.SIGNED:
-        return "Signed"
-    return "Needs your signature" if document.requires_signature else "Shared"
+        return N_("Signed")
+    return N_("Needs your signature") if document.requires_signature else N_("Shared")
 
 
 def staff_status_label(document: Document) -> str:
@@ -57,18 +58,19 @@ def staff_status_label(document: Document) -> str:
 
 # ESIGN (15 U.S.C. 7001(c)) asks that a consumer be told, before consenting: that paper is
 # available, that consent can be withdrawn and how, what it covers, and how to get a paper copy.
-CONSENT_TEXT = (
-    "I agree to sign documents from {business} electronically, and that my electronic signature "
-    "has the same effect as signing on paper. This covers the documents {business} shares with "
-    "me in this portal until I withdraw my consent. I may withdraw it at any time on any "
-    "document's page in this portal; after that, nothing more is signed electronically and "
-    "{business} will arrange paper copies to sign. I may ask {business} for a paper copy of any "
-    "document, free of charge, at {contact}. I can open and keep PDF files on this device."
+# The customer reads it in their language, and what they read is what is kept with the consent.
+CONSENT_TEXT = N_(
+    "I agree to sign documents from %(business)s electronically, and that my electronic "
+    "signature has the same effect as signing on paper. This covers the documents %(business)s "
+    "shares with me in this portal until I withdraw my consent. I may withdraw it at any time on "
+    "any document's page in this portal; after that, nothing more is signed electronically and "
+    "%(business)s will arrange paper copies to sign. I may ask %(business)s for a paper copy of "
+    "any document, free of charge, at %(contact)s. I can open and keep PDF files on this device."
 )
 
 
 def consent_text(business_name: str, contact: str) -> str:
-    return CONSENT_TEXT.format(business=business_name, contact=contact)
+    return gettext(CONSENT_TEXT) % {"business": business_name, "contact": contact}
 
 
 def sha256(data: bytes | str) -> str:

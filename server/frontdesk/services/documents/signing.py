@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Attachment,
     Business,
@@ -100,7 +101,7 @@ def withdraw_consent(
 ) -> None:
     found = current_consent(session, customer=customer)
     if found is None:
-        raise Invalid("You have not consented to sign electronically.")
+        raise Invalid(gettext("You have not consented to sign electronically."))
     found.withdrawn_at = now
     audit.Actor(Initiator.CUSTOMER, customer.id, who.ip).record(
         session, business.id, "signature_consent.withdrawn", "customer", customer.id
@@ -111,20 +112,20 @@ def _checked(signature: Signature, has_consent: bool) -> tuple[str, str]:
     errors: dict[str, str] = {}
     name = " ".join(signature.typed_name.split())
     if not name:
-        errors["typed_name"] = "Type your full name to sign."
+        errors["typed_name"] = gettext("Type your full name to sign.")
     elif len(name) > MAX_NAME:
-        errors["typed_name"] = f"Use at most {MAX_NAME} characters."
+        errors["typed_name"] = gettext("Use at most %(limit)s characters.") % {"limit": MAX_NAME}
     if not signature.agreed:
-        errors["agreed"] = "Tick the box to confirm you sign this document."
+        errors["agreed"] = gettext("Tick the box to confirm you sign this document.")
     if not has_consent and not signature.consents:
-        errors["consents"] = "Agree to sign electronically first, or ask for a paper copy."
+        errors["consents"] = gettext("Agree to sign electronically first, or ask for a paper copy.")
     zone = signature.time_zone.strip()[:64]
     try:
         ZoneInfo(zone) if zone else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = ""
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     return name, zone
 
 
@@ -147,21 +148,29 @@ def sign(
     if document.customer_id != customer.id or document.status == Status.WITHDRAWN:
         raise NotFound("no such document")
     if document.status == Status.SIGNED:
-        raise Invalid("You have already signed this document: download the signed copy below.")
+        raise Invalid(
+            gettext("You have already signed this document: download the signed copy below.")
+        )
     if not document.requires_signature:
-        raise Invalid("This document does not need your signature.")
+        raise Invalid(gettext("This document does not need your signature."))
     if signature.version and signature.version != document.version:
         raise Invalid(
-            f"{business.name} updated this document since you opened it: read the new "
-            "version above, then sign."
+            gettext(
+                "%(business)s updated this document since you opened it: read the new "
+                "version above, then sign."
+            )
+            % {"business": business.name}
         )
     given = current_consent(session, customer=customer)
     name, zone = _checked(signature, given is not None)
     events = chain.events(session, document)
     if chain.broken_at(events) is not None:
         raise Invalid(
-            f"This document's record does not check out, so it cannot be signed now. "
-            f"{business.name} has been told; please contact them."
+            gettext(
+                "This document's record does not check out, so it cannot be signed now. "
+                "%(business)s has been told; please contact them."
+            )
+            % {"business": business.name}
         )
     if given is None:
         given = consent(session, business=business, customer=customer, who=who, now=now)
@@ -220,7 +229,9 @@ def sign(
         session, business.id, "document.signed", "document", document.id, title=document.title
     )
     news.announce(session, business, document, "document.signed")
-    text = f"You signed “{document.title}”. Your signed copy is attached."
+    text = gettext("You signed “%(title)s”. Your signed copy is attached.") % {
+        "title": document.title
+    }
     news.tell_customer(session, business, customer, document, links, text, attach_signed=True)
     news.tell_business_signed(session, business, customer, document, links)
     return document

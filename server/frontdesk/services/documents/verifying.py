@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Document
 from frontdesk.services.documents import chain
 from frontdesk.services.documents.rules import Status, sha256
@@ -38,14 +39,14 @@ class Verdict:
 def checked_hash(typed: str) -> str:
     digest = typed.strip().lower()
     if not HEX.match(digest):
-        message = "A SHA-256 hash is 64 characters, 0-9 and a-f."
+        message = gettext("A SHA-256 hash is 64 characters, 0-9 and a-f.")
         raise Invalid(message, {"sha256": message})
     return digest
 
 
 def of_file(data: bytes) -> str:
     if not data:
-        message = "Choose the PDF to check."
+        message = gettext("Choose the PDF to check.")
         raise Invalid(message, {"file": message})
     return sha256(data)
 

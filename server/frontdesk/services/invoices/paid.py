@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     CreditNote,
@@ -157,11 +158,15 @@ def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
     entries = [
         Applied(
             payment.succeeded_at or payment.created_at,
-            f"Payment ({method_name(payment.method)})",
+            gettext("Payment (%(method)s)") % {"method": method_name(payment.method)},
             amount,
         )
         for payment, amount in payment_rows
     ]
-    entries += [Applied(note.created_at, "Account credit", note.amount) for note in credits]
-    entries += [Applied(refund.created_at, "Refund", -amount) for refund, amount in refunds]
+    entries += [
+        Applied(note.created_at, gettext("Account credit"), note.amount) for note in credits
+    ]
+    entries += [
+        Applied(refund.created_at, gettext("Refund"), -amount) for refund, amount in refunds
+    ]
     return sorted(entries, key=lambda entry: entry.when)

@@ -17,8 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
+from frontdesk import languages
+from frontdesk.languages import gettext
 from frontdesk.models import Attachment, AuthorKind, Business, Customer, Message
-from frontdesk.services import attachments, customers, events, outbox
+from frontdesk.services import attachments, customers, events, inputs, outbox
 from frontdesk.services.attachments import Linked, Party
 from frontdesk.services.errors import Invalid
 from frontdesk.services.rate_limits import Limit, Limited, Limiter
@@ -120,10 +122,10 @@ LINKS_RENEWED = 300
 
 
 def etag(business: Business, shown: list[Message], files_at: datetime | None = None) -> str:
-    """What the thread looks like, as an entity tag: a new message, either side reading, or the
-    business's name, zone or locale changes it; a poll that sends it back gets 304 otherwise.
-    A thread with files (`files_at`: now) changes it every five minutes too, so that the links
-    it shows are always fresh enough to open."""
+    """What the thread looks like, as an entity tag: a new message, either side reading, the
+    business's name, zone or locale, or the language it is read in changes it; a poll that
+    sends it back gets 304 otherwise. A thread with files (`files_at`: now) changes it every
+    five minutes too, so that the links it shows are always fresh enough to open."""
     unread_by_customer = sum(
         1 for m in shown if m.author_kind in BUSINESS_SIDE and m.read_by_customer_at is None
     )
@@ -132,7 +134,7 @@ def etag(business: Business, shown: list[Message], files_at: datetime | None = N
     )
     state = (
         f"{len(shown)}:{shown[-1].id if shown else ''}:{unread_by_customer}:{unread_by_staff}:"
-        f"{business.name}:{business.time_zone}:{business.locale}"
+        f"{business.name}:{business.time_zone}:{business.locale}:{languages.current()}"
     )
     if files_at is not None:
         state += f":{int(files_at.timestamp()) // LINKS_RENEWED}"
@@ -210,11 +212,15 @@ def unread_by_staff(session: Session, *, business: Business) -> int:
 def _checked(body: str, attachments: int) -> str:
     text = body.replace("\r\n", "\n").strip()
     if not text and not attachments:
-        raise Invalid("Write a message first.", {"body": "Write a message first."})
+        said = gettext("Write a message first.")
+        raise Invalid(said, {"body": said})
     if len(text) > BODY_LIMIT:
         raise Invalid(
-            "This message is too long.",
-            {"body": f"Keep it to {BODY_LIMIT:,} characters; this one has {len(text):,}."},
+            gettext("This message is too long."),
+            {
+                "body": gettext("Keep it to %(limit)s characters; this one has %(count)s.")
+                % {"limit": inputs.number(BODY_LIMIT), "count": inputs.number(len(text))}
+            },
         )
     return text
 
@@ -270,10 +276,13 @@ def post(
             limiter.take((POSTING, f"{business.id}:{customer.id}"))
         except Limited as limited:
             raise Invalid(
-                "You are sending messages too fast.",
+                gettext("You are sending messages too fast."),
                 {
-                    "body": f"You are sending messages too fast. Please wait "
-                    f"{limited.retry_after} seconds, then send again."
+                    "body": gettext(
+                        "You are sending messages too fast. Please wait %(seconds)s seconds, "
+                        "then send again."
+                    )
+                    % {"seconds": limited.retry_after}
                 },
             ) from None
     made = Message(
@@ -292,7 +301,10 @@ def post(
     assert message is not None
     if chosen:
         if store is None:
-            raise Invalid("Files cannot be attached here.", {"files": "Send the text alone."})
+            raise Invalid(
+                gettext("Files cannot be attached here."),
+                {"files": gettext("Send the text alone.")},
+            )
         by = Party.customer(customer.id) if author.kind == AuthorKind.CUSTOMER else None
         attachments.receive(
             session,

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from frontdesk import languages
+from frontdesk.languages import gettext
 from frontdesk.models import AuthorKind, Business, Customer, Message
 from frontdesk.services import audit, customers, events, outbox
 from frontdesk.services.links import Links
@@ -48,11 +50,12 @@ def notify(
         return False
     for unread in burst:
         unread.notified_at = now
-    said = "\n\n".join(m.body or "(an attachment)" for m in burst)
     if to_customer:
-        _email_customer(session, business, customer, said, links)
+        with languages.speaking(languages.of_customer(customer.language, business.language)):
+            _email_customer(session, business, customer, _said(burst), links)
     else:
-        _email_business(session, business, customer, said, links)
+        with outbox.in_house():
+            _email_business(session, business, customer, _said(burst), links)
     audit.record(
         session,
         business=business,
@@ -65,20 +68,34 @@ def notify(
     return True
 
 
+def _said(burst: list[Message]) -> str:
+    """The messages one after the other, in the language being spoken where one has no words."""
+    return "\n\n".join(m.body or gettext("(an attachment)") for m in burst)
+
+
 def _email_customer(
     session: Session, business: Business, customer: Customer, said: str, links: Links
 ) -> None:
     link = links.payment(business, customer, view="messages")
+    words = {"name": customer.name, "business": business.name}
+    text = "".join(
+        (
+            gettext("Hello %(name)s,") % words,
+            "\n\n",
+            gettext("%(business)s wrote to you:") % words,
+            f"\n\n{said}\n\n",
+            gettext("Read and reply here:"),
+            f"\n\n{link}\n\n",
+            gettext("The link opens your account: keep it to yourself."),
+            "\n",
+        )
+    )
     outbox.email(
         session,
         business=business,
         to=customer.email,
-        subject=f"New message from {business.name}",
-        text=(
-            f"Hello {customer.name},\n\n{business.name} wrote to you:\n\n{said}\n\n"
-            f"Read and reply here:\n\n{link}\n\nThe link opens your account: keep it to "
-            "yourself.\n"
-        ),
+        subject=gettext("New message from %(business)s") % words,
+        text=text,
     )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     CreditNote,
@@ -170,18 +171,28 @@ def failed(session: Session, *, business: Business, payment: Payment, message: s
     ):
         customer = session.get(Customer, payment.customer_id)
         if customer is not None and customer.portal_enabled:
-            amount = money.format_amount(payment.amount, payment.currency, business.locale)
-            outbox.email(
-                session,
-                business=business,
-                to=customer.email,
-                subject=f"Your payment of {amount} to {business.name} did not go through",
-                text=(
-                    f"Hello {customer.name},\n\nYour payment of {amount} to {business.name} "
-                    f"did not go through: {payment.failure_message}\n\nNothing was taken. "
-                    "You can pay in your account, or reply to this email.\n"
-                ),
-            )
+            with languages.speaking(languages.of_customer(customer.language, business.language)):
+                said = {
+                    "amount": money.format_amount(
+                        payment.amount, payment.currency, business.locale
+                    ),
+                    "business": business.name,
+                    "name": customer.name,
+                    "why": payment.failure_message,
+                }
+                outbox.email(
+                    session,
+                    business=business,
+                    to=customer.email,
+                    subject=gettext("Your payment of %(amount)s to %(business)s did not go through")
+                    % said,
+                    text=gettext(
+                        "Hello %(name)s,\n\nYour payment of %(amount)s to %(business)s did not "
+                        "go through: %(why)s\n\nNothing was taken. You can pay in your account, "
+                        "or reply to this email.\n"
+                    )
+                    % said,
+                )
     invoice_ids = session.exec(
         select(PaymentAllocation.invoice_id).where(PaymentAllocation.payment_id == payment.id)
     ).all()
@@ -202,7 +213,19 @@ def failed(session: Session, *, business: Business, payment: Payment, message: s
 
 def announce(session: Session, *, business: Business, payment: Payment) -> None:
     """A succeeded payment: the customer's receipt, and the event for the business's system."""
-    outbox.enqueue(session, business=business, kind="receipt", payload={"payment": payment.id})
+    # Written when it is sent, in the customer's language (mailing.send_receipt).
+    customer = session.get(Customer, payment.customer_id)
+    language = (
+        languages.of_customer(customer.language, business.language)
+        if customer is not None
+        else languages.SOURCE
+    )
+    outbox.enqueue(
+        session,
+        business=business,
+        kind="receipt",
+        payload={"payment": payment.id, "language": language},
+    )
     events.emit(
         session,
         business=business,

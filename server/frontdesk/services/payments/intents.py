@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from frontdesk import tokens
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -46,7 +47,8 @@ def account(business: Business) -> str:
     """The business's account at the processor, or a refusal in words when it has none or the
     processor does not let it take charges now."""
     if not business.processor_account or not business.charges_enabled:
-        raise Invalid(f"{business.name} does not take online payments yet.")
+        said = {"business": business.name}
+        raise Invalid(gettext("%(business)s does not take online payments yet.") % said)
     return business.processor_account
 
 
@@ -176,7 +178,7 @@ def still_due(session: Session, selection: Selection) -> None:
         invoice.status != InvoiceStatus.OPEN or amount > invoice.total - paid[invoice.id]
         for invoice, amount in selection.allocations
     ):
-        raise Invalid("This was paid a moment ago; there is nothing more to pay for it.")
+        raise Invalid(gettext("This was paid a moment ago; there is nothing more to pay for it."))
 
 
 def open_attempts(session: Session, selection: Selection) -> list[Payment]:
@@ -203,8 +205,10 @@ def cancel(processor: Processor, where: str, old: Payment) -> None:
             # Paid (or being paid) in another tab a moment ago; its webhook records it.
             # Starting another intent here is how an invoice gets charged twice.
             raise Invalid(
-                "A payment for this is already going through. It will show here in a "
-                "moment; nothing more is needed."
+                gettext(
+                    "A payment for this is already going through. It will show here in a "
+                    "moment; nothing more is needed."
+                )
             ) from None
     old.status = PaymentStatus.CANCELED
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, PaymentMethod, PaymentMethodKind, utcnow
 from frontdesk.processors import Processor, Refused
 from frontdesk.services import audit, customers, events, todos
@@ -16,15 +17,16 @@ from frontdesk.services.errors import NotFound
 LOST_CARD = (
     "The saved card is no longer on file with the payment processor; it needs to be added again."
 )
-SAVE_CONSENT = (
-    "I authorise {business} to save this card and to charge it for future payments on my "
+SAVE_CONSENT = N_(
+    "I authorise %(business)s to save this card and to charge it for future payments on my "
     "account. I can remove it at any time in this portal."
 )
 
 
 def consent_for(business: Business) -> str:
-    """The words the customer agrees to when saving a card, as recorded with it."""
-    return SAVE_CONSENT.format(business=business.name)
+    """The words the customer agrees to when saving a card, as recorded with it: in the language
+    they read them in."""
+    return gettext(SAVE_CONSENT) % {"business": business.name}
 
 
 def saved_methods(

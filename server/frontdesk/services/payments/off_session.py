@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Initiator, Payment, PaymentMethod, PaymentStatus
 from frontdesk.processors import Declined, Missing, Processor
 from frontdesk.services import audit, customers, outbox
@@ -217,16 +218,22 @@ def charge_for_business(
 def ask_customer_to_authenticate(
     session: Session, *, business: Business, customer: Customer, payment: Payment, link: str
 ) -> None:
-    amount = money.format_amount(payment.amount, payment.currency, business.locale)
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=f"Please confirm your payment of {amount} to {business.name}",
-        text=(
-            f"Hello {customer.name},\n\n{business.name} tried to charge {amount} to your saved "
-            "card, and your bank asked to confirm it's you. Open this link to confirm:\n\n"
-            f"{link}\n\n"
-            "Nothing has been charged yet."
-        ),
-    )
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "amount": money.format_amount(payment.amount, payment.currency, business.locale),
+            "link": link,
+        }
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=gettext("Please confirm your payment of %(amount)s to %(business)s") % said,
+            text=gettext(
+                "Hello %(name)s,\n\n%(business)s tried to charge %(amount)s to your saved card, "
+                "and your bank asked to confirm it's you. Open this link to confirm:\n\n"
+                "%(link)s\n\nNothing has been charged yet."
+            )
+            % said,
+        )

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from frontdesk.db import Database, DatabaseUnavailable
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -45,17 +46,17 @@ CAPTURE_EVENTS = {"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.PENDING", "PAYME
 TOOK = {CaptureStatus.COMPLETED, CaptureStatus.REFUNDED, CaptureStatus.PARTIALLY_REFUNDED}
 FAILED = {CaptureStatus.DECLINED, CaptureStatus.FAILED}
 OPEN = (PayPalCheckoutStatus.CREATED, PayPalCheckoutStatus.APPROVED)
-ALREADY_GOING = (
+ALREADY_GOING = N_(
     "A PayPal payment for this is already going through. It will show here in a moment; "
     "nothing more is needed."
 )
-WAITING = "PayPal has not confirmed this payment yet. It will show here as soon as it does."
+WAITING = N_("PayPal has not confirmed this payment yet. It will show here as soon as it does.")
 
 
 def account(business: Business) -> str:
     """The business's PayPal account (payments made there are marked with it), or a refusal."""
     if not business.paypal_enabled or not business.paypal_merchant_id:
-        raise Invalid(f"{business.name} does not take PayPal.")
+        raise Invalid(gettext("%(business)s does not take PayPal.") % {"business": business.name})
     return f"paypal:{business.paypal_merchant_id}"
 
 
@@ -82,7 +83,7 @@ def start(
     ).all():
         payment = _payment(session, old)
         if old.status == PayPalCheckoutStatus.APPROVED:
-            raise Invalid(ALREADY_GOING)
+            raise Invalid(gettext(ALREADY_GOING))
         same = (payment.amount, payment.tip) == (selection.amount, tip)
         if same and old.expires_at > now and _allocations(session, payment) == wanted:
             return old
@@ -188,7 +189,7 @@ def _capture_now(
         # Maybe captured, maybe not: the webhook or reconciliation will say, and a retry
         # carries the same request id, so PayPal cannot take the money twice.
         log.warning("PayPal did not answer the capture of %s", checkout.order_id)
-        return Captured(payment, WAITING)
+        return Captured(payment, gettext(WAITING))
     return Captured(
         apply_capture(
             session, business=business, checkout=checkout, capture=made, processor=processor

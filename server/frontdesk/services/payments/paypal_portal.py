@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from frontdesk import tokens
 from frontdesk.db import Database
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -119,7 +120,7 @@ def capture_on_pay_page(
     with db.session(_claims(secret_keys, token, payment_id).business_id) as session:
         business, customer, payment = _linked(session, secret_keys, token, payment_id)
         if payment.method != PaymentMethodKind.PAYPAL:
-            raise Invalid("This payment is made by card: pay it with the card form.")
+            raise Invalid(gettext("This payment is made by card: pay it with the card form."))
         paypal = processor_for(business, processor)
         return checkouts.capture(
             session,

@@ -9,7 +9,8 @@ from typing import Protocol
 
 from sqlmodel import Session, col, func, select
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     CreditNote,
@@ -280,30 +281,49 @@ def _tell_customer(
     customer = session.get(Customer, payment.customer_id)
     if customer is None or not customer.portal_enabled:
         return
-    amount = money.format_amount(refund.amount, refund.currency, business.locale)
-    numbers = ", ".join(sorted(_numbers(session, shares).values())) or "your account"
-    if refund.cause == RefundCause.DUPLICATE:
-        subject = f"{business.name} refunded {amount}: you paid twice"
-        why = (
-            f"You paid {business.name} twice for {numbers}, so the second payment, {amount}, "
-            f"went back to you. Nothing more is owed for {numbers}."
+    with languages.speaking(languages.of_customer(customer.language, business.language)):
+        said = {
+            "name": customer.name,
+            "business": business.name,
+            "amount": money.format_amount(refund.amount, refund.currency, business.locale),
+            "paid": money.format_amount(payment.charged, payment.currency, business.locale),
+            "numbers": ", ".join(sorted(_numbers(session, shares).values()))
+            or gettext("your account"),
+            "note": refund.reason,
+        }
+        if refund.cause == RefundCause.DUPLICATE:
+            subject = gettext("%(business)s refunded %(amount)s: you paid twice")
+            why = gettext(
+                "You paid %(business)s twice for %(numbers)s, so the second payment, %(amount)s, "
+                "went back to you. Nothing more is owed for %(numbers)s."
+            )
+        else:
+            subject = gettext("%(business)s refunded %(amount)s")
+            why = gettext(
+                "%(business)s refunded %(amount)s of your payment of %(paid)s for %(numbers)s."
+            )
+            if refund.reason and refund.reason != "Refunded by the business":
+                why = " ".join((why, gettext("Their note: %(note)s")))
+        text = "".join(
+            (
+                gettext("Hello %(name)s,") % said,
+                "\n\n",
+                why % said,
+                "\n\n",
+                gettext(
+                    "It goes back to the card or account you paid with; banks usually take 5 to "
+                    "10 business days to show it."
+                ),
+                "\n",
+            )
         )
-    else:
-        subject = f"{business.name} refunded {amount}"
-        paid = money.format_amount(payment.charged, payment.currency, business.locale)
-        why = f"{business.name} refunded {amount} of your payment of {paid} for {numbers}."
-        if refund.reason and refund.reason != "Refunded by the business":
-            why += f" Their note: {refund.reason}"
-    outbox.email(
-        session,
-        business=business,
-        to=customer.email,
-        subject=subject,
-        text=(
-            f"Hello {customer.name},\n\n{why}\n\nIt goes back to the card or account you paid "
-            "with; banks usually take 5 to 10 business days to show it.\n"
-        ),
-    )
+        outbox.email(
+            session,
+            business=business,
+            to=customer.email,
+            subject=subject % said,
+            text=text,
+        )
 
 
 def _refunder(payment: Payment, processor: Refunder, paypal: PayPalProcessor | None) -> Refunder:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from frontdesk import money
+from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Invoice
 from frontdesk.services import invoices
 from frontdesk.services.errors import Invalid
@@ -51,7 +52,10 @@ def choose(
     `numbers` names), or a checked partial. The business charging a saved card may take less
     than is due without the portal's rules. `among`: the payable invoices, if already read."""
     if numbers == []:
-        raise Invalid("Choose an invoice to pay.", {"invoices": "Tick at least one invoice."})
+        raise Invalid(
+            gettext("Choose an invoice to pay."),
+            {"invoices": gettext("Tick at least one invoice.")},
+        )
     views = [
         view
         for view in (
@@ -61,23 +65,29 @@ def choose(
     ]
     if numbers is not None and len(views) != len(set(numbers)):
         raise Invalid(
-            "Some of those invoices are already paid or do not exist.",
-            {"invoices": "Choose open invoices."},
+            gettext("Some of those invoices are already paid or do not exist."),
+            {"invoices": gettext("Choose open invoices.")},
         )
     if not views:
-        raise Invalid("There is nothing to pay right now.")
+        raise Invalid(gettext("There is nothing to pay right now."))
     total = sum(view.amount_due for view in views)
     if partial is None or partial == total:
         return Selection([(view.invoice, view.amount_due) for view in views])
     if not (business.allow_partial_payments or by_business):
-        raise Invalid("Partial payments are not accepted.", {"amount": "Pay the full amount."})
+        raise Invalid(
+            gettext("Partial payments are not accepted."),
+            {"amount": gettext("Pay the full amount.")},
+        )
     minimum = 1 if by_business else max(business.partial_payment_minimum, 50)
     if not minimum <= partial <= total:
         low, high = (
             money.format_amount(minimum, business.currency, business.locale),
             money.format_amount(total, business.currency, business.locale),
         )
-        raise Invalid("Choose another amount.", {"amount": f"Pay between {low} and {high}."})
+        raise Invalid(
+            gettext("Choose another amount."),
+            {"amount": gettext("Pay between %(low)s and %(high)s.") % {"low": low, "high": high}},
+        )
     shares = money.fill(partial, [view.amount_due for view in views])
     return Selection([(v.invoice, share) for v, share in zip(views, shares, strict=True) if share])
 
@@ -87,6 +97,8 @@ def tip_for(business: Business, amount: int, basis_points: int) -> int:
     if basis_points == 0:
         return 0
     if not business.tips_enabled or basis_points not in business.tip_basis_points:
-        raise Invalid("That tip is not on offer.", {"tip": "Choose one of the tips shown."})
+        raise Invalid(
+            gettext("That tip is not on offer."), {"tip": gettext("Choose one of the tips shown.")}
+        )
     total = money.chargeable(amount + money.percent_of(amount, basis_points), business.currency)
     return max(total - amount, 0)

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -40,6 +41,23 @@ from frontdesk.services.service_requests.rules import (
 )
 from frontdesk.storage import Storage
 
+# Why the customer cannot cancel a request the business has taken up (or that has ended).
+NOT_CANCELLED = {
+    Status.SCHEDULED: N_("This request is scheduled already: ask %(business)s to cancel it."),
+    Status.IN_PROGRESS: N_("This request is in progress already: ask %(business)s to cancel it."),
+    Status.DONE: N_("This request is done already: ask %(business)s to cancel it."),
+    Status.DECLINED: N_("This request is declined already: ask %(business)s to cancel it."),
+    Status.CANCELLED: N_("This request is cancelled already: ask %(business)s to cancel it."),
+}
+
+
+# Why a finished request takes no comment.
+NO_COMMENTS = {
+    Status.DONE: N_("This request is done: write to %(business)s in Messages instead."),
+    Status.DECLINED: N_("This request is declined: write to %(business)s in Messages instead."),
+    Status.CANCELLED: N_("This request is cancelled: write to %(business)s in Messages instead."),
+}
+
 
 @dataclass(frozen=True)
 class Window:
@@ -62,19 +80,21 @@ class Wanted:
 def _windows(windows: list[Window], today: date, errors: dict[str, str]) -> list[dict[str, str]]:
     typed = [w for w in windows if w.date.strip() or w.part.strip() not in ("", "any")]
     if len(typed) > MAX_WINDOWS:
-        errors["windows"] = f"Choose at most {MAX_WINDOWS} preferred times."
+        errors["windows"] = gettext("Choose at most %(count)s preferred times.") % {
+            "count": MAX_WINDOWS
+        }
         return []
     kept = []
     for window in typed:
         try:
             day = date.fromisoformat(window.date.strip())
         except ValueError:
-            errors["windows"] = "Enter each preferred date as a date, like 2026-12-01."
+            errors["windows"] = gettext("Enter each preferred date as a date, like 2026-12-01.")
             continue
         if day < today:
-            errors["windows"] = "Preferred dates cannot be in the past."
+            errors["windows"] = gettext("Preferred dates cannot be in the past.")
         elif window.part not in PARTS:
-            errors["windows"] = "Choose morning, afternoon or any time."
+            errors["windows"] = gettext("Choose morning, afternoon or any time.")
         else:
             kept.append({"date": day.isoformat(), "part": window.part})
     return kept
@@ -83,18 +103,21 @@ def _windows(windows: list[Window], today: date, errors: dict[str, str]) -> list
 def _address(customer: Customer, wanted: Wanted, errors: dict[str, str]) -> dict[str, str]:
     if wanted.use_profile_address:
         if not customer.address_line1:
-            errors["address"] = "Your profile has no address yet: enter where the work is."
+            errors["address"] = gettext("Your profile has no address yet: enter where the work is.")
         return {name: getattr(customer, name) for name in ADDRESS_FIELDS}
     typed = {name: " ".join(wanted.address.get(name, "").split()) for name in ADDRESS_FIELDS}
     typed["country"] = typed["country"].upper()
-    for name, label in (("address_line1", "street address"), ("city", "city")):
+    for name, missing in (
+        ("address_line1", N_("Enter the street address.")),
+        ("city", N_("Enter the city.")),
+    ):
         if not typed[name]:
-            errors[name] = f"Enter the {label}."
+            errors[name] = gettext(missing)
     if typed["country"] and not (typed["country"].isalpha() and len(typed["country"]) == 2):
-        errors["country"] = "Use the two-letter country code, like US or GB."
+        errors["country"] = gettext("Use the two-letter country code, like US or GB.")
     for name, limit in ADDRESS_LIMITS.items():
         if len(typed[name]) > limit and name not in errors:
-            errors[name] = f"Use at most {limit} characters."
+            errors[name] = gettext("Use at most %(limit)s characters.") % {"limit": limit}
     return typed
 
 
@@ -122,13 +145,13 @@ def create(
         wanted.description,
         "description",
         errors,
-        empty="Describe the work you need.",
+        empty=gettext("Describe the work you need."),
         limit=MAX_TEXT,
     )
     windows = _windows(wanted.windows, local_today(business, now), errors)
     address = _address(customer, wanted, errors)
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     request = ServiceRequest(
         business_id=business.id,
         customer_id=customer.id,
@@ -210,8 +233,11 @@ def cancel(
 ) -> ServiceRequest:
     """The customer withdraws their request, while the business has not yet taken it up."""
     if request.status != Status.NEW:
-        label = LABELS[request.status].lower()
-        raise Invalid(f"This request is {label} already: ask {business.name} to cancel it.")
+        said = NOT_CANCELLED.get(request.status)
+        if said is None:
+            label = LABELS[request.status].lower()
+            raise Invalid(f"This request is {label} already: ask {business.name} to cancel it.")
+        raise Invalid(gettext(said) % {"business": business.name})
     request.status = Status.CANCELLED
     actor = audit.Actor(Initiator.CUSTOMER, customer.id, ip)
     add_event(session, request, actor, now, status=Status.CANCELLED)
@@ -239,12 +265,16 @@ def comment_by_customer(
     """The customer's word on their own request (a gate code, a change of plan): on the timeline
     the business works from, and to the business by email. Finished requests take none."""
     if request.status not in OPEN:
-        label = LABELS[request.status].lower()
-        raise Invalid(f"This request is {label}: write to {business.name} in Messages instead.")
+        said = NO_COMMENTS.get(request.status)
+        if said is None:
+            label = LABELS[request.status].lower()
+            raise Invalid(f"This request is {label}: write to {business.name} in Messages instead.")
+        raise Invalid(gettext(said) % {"business": business.name})
     errors: dict[str, str] = {}
-    cleaned = checked_text(text, "text", errors, empty="Write a comment first.", limit=MAX_TEXT)
+    empty = gettext("Write a comment first.")
+    cleaned = checked_text(text, "text", errors, empty=empty, limit=MAX_TEXT)
     if errors:
-        raise Invalid("The comment needs fixing.", errors)
+        raise Invalid(gettext("The comment needs fixing."), errors)
     actor = audit.Actor(Initiator.CUSTOMER, customer.id, ip)
     add_event(session, request, actor, now, text=cleaned)
     actor.record(session, business.id, "service_request.commented", "service_request", request.id)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
     ServiceRequestStatus,
 )
+from frontdesk.services import inputs
 
 Status = ServiceRequestStatus
 MAX_TEXT = 4000
@@ -18,17 +20,17 @@ MAX_WINDOWS = 3
 MAX_PHOTOS = 5
 # What the attachments store files a request's photos under.
 OWNER_KIND = "service_request"
-PARTS = {"morning": "Morning", "afternoon": "Afternoon", "any": "Any time"}
+PARTS = {"morning": N_("Morning"), "afternoon": N_("Afternoon"), "any": N_("Any time")}
 # What the business may move a request to; a request that is done, declined or cancelled is final.
 OPEN = (Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS)
 STAFF_MOVES = (Status.SCHEDULED, Status.IN_PROGRESS, Status.DONE, Status.DECLINED)
 LABELS = {
-    Status.NEW: "New",
-    Status.SCHEDULED: "Scheduled",
-    Status.IN_PROGRESS: "In progress",
-    Status.DONE: "Done",
-    Status.DECLINED: "Declined",
-    Status.CANCELLED: "Cancelled",
+    Status.NEW: N_("New"),
+    Status.SCHEDULED: N_("Scheduled"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.DONE: N_("Done"),
+    Status.DECLINED: N_("Declined"),
+    Status.CANCELLED: N_("Cancelled"),
 }
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
 ADDRESS_LIMITS = {
@@ -54,5 +56,8 @@ def checked_text(text: str, name: str, errors: dict[str, str], *, empty: str, li
     if not cleaned:
         errors[name] = empty
     elif len(cleaned) > limit:
-        errors[name] = f"Use at most {limit:,} characters (this has {len(cleaned):,})."
+        errors[name] = gettext("Use at most %(limit)s characters (this has %(count)s).") % {
+            "limit": inputs.number(limit),
+            "count": inputs.number(len(cleaned)),
+        }
     return cleaned

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from frontdesk import money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     CreditNote,
@@ -207,7 +208,9 @@ def change(
         adjustment=record.adjustment,
     )
     _announce(session, business, subscription, "subscription.updated")
-    _tell_both(session, business, subscription, words(session, business, subscription, record))
+    _tell_both(
+        session, business, subscription, lambda: words(session, business, subscription, record)
+    )
     return subscription, record
 
 
@@ -312,15 +315,31 @@ def words(
         return money.format_amount(abs(amount), currency, locale)
 
     if record.old_amount == record.new_amount:
-        return f"Its details were updated; each period is still {shown(record.new_amount)}."
-    said = f"Each period is now {shown(record.new_amount)} instead of {shown(record.old_amount)}."
-    rest = f"the rest of the current period ({record.days_left} of {record.days_in_period} days)"
+        return gettext("Its details were updated; each period is still %(amount)s.") % {
+            "amount": shown(record.new_amount)
+        }
+    said = {
+        "new": shown(record.new_amount),
+        "old": shown(record.old_amount),
+        "adjustment": shown(record.adjustment),
+        "left": record.days_left,
+        "days": record.days_in_period,
+    }
+    now = gettext("Each period is now %(new)s instead of %(old)s.") % said
     if record.invoice_id:
         invoice = session.get(Invoice, record.invoice_id)
-        number = invoice.number if invoice else ""
-        return f"{said} Invoice {number} for {shown(record.adjustment)} covers {rest}."
-    if record.credit_note_id:
-        return f"{said} {shown(record.adjustment)} is credited to the account for {rest}."
-    if record.proration == "next_period":
-        return f"{said} The current period stays as invoiced; the new amount starts next period."
-    return f"{said} It applies from the next invoice."
+        said["number"] = invoice.number if invoice else ""
+        rest = gettext(
+            "Invoice %(number)s for %(adjustment)s covers the rest of the current period "
+            "(%(left)s of %(days)s days)."
+        )
+    elif record.credit_note_id:
+        rest = gettext(
+            "%(adjustment)s is credited to the account for the rest of the current period "
+            "(%(left)s of %(days)s days)."
+        )
+    elif record.proration == "next_period":
+        rest = gettext("The current period stays as invoiced; the new amount starts next period.")
+    else:
+        rest = gettext("It applies from the next invoice.")
+    return f"{now} {rest % said}"

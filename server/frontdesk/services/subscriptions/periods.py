@@ -8,6 +8,7 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from frontdesk.languages import N_, gettext, ngettext
 from frontdesk.models.subscriptions import Interval
 
 # When a period falls due in the business's own day: early, before anyone starts work.
@@ -44,10 +45,19 @@ def due_at(day: date, time_zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+ONCE = {"week": N_("Weekly"), "month": N_("Monthly"), "year": N_("Yearly")}
+
+
 def describe(interval: Interval, count: int) -> str:
     """ "Monthly", "Every 2 weeks", "Quarterly" ...: how the plan's rhythm is written."""
     if count == 1:
-        return {"week": "Weekly", "month": "Monthly", "year": "Yearly"}[interval]
+        return gettext(ONCE[interval])
     if interval == Interval.MONTH and count == 3:
-        return "Quarterly"
+        return gettext("Quarterly")
+    if interval == Interval.WEEK:
+        return ngettext("Every %(num)d week", "Every %(num)d weeks", count) % {"num": count}
+    if interval == Interval.MONTH:
+        return ngettext("Every %(num)d month", "Every %(num)d months", count) % {"num": count}
+    if interval == Interval.YEAR:
+        return ngettext("Every %(num)d year", "Every %(num)d years", count) % {"num": count}
     return f"Every {count} {interval}s"

@@ -5,12 +5,14 @@ a webhook."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from frontdesk import money
+from frontdesk import languages, money
+from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -64,7 +66,11 @@ def _day(text: str, field: str, errors: dict[str, str], label: str) -> date | No
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        errors[field] = f"Enter the {label} as a date, like 2027-01-01."
+        errors[field] = (
+            gettext("Enter the date to resume as a date, like 2027-01-01.")
+            if label == "date to resume"  # the customer's pause form
+            else f"Enter the {label} as a date, like 2027-01-01."
+        )
         return None
 
 
@@ -149,18 +155,23 @@ def cancel(
     """Cancel now (nothing more is billed) or at the end of the period already billed."""
     subscription = locked(session, subscription.id)
     if by_customer and not subscription.customer_can_cancel:
-        raise Forbidden("Ask the business to cancel this plan.")
+        raise Forbidden(gettext("Ask the business to cancel this plan."))
     if subscription.status in (Status.CANCELED, Status.ENDED):
-        gone = "ended" if subscription.status == Status.ENDED else "been cancelled"
-        raise Invalid(f"This plan has already {gone}.")
+        raise Invalid(
+            gettext("This plan has already ended.")
+            if subscription.status == Status.ENDED
+            else gettext("This plan has already been cancelled.")
+        )
     if subscription.cancel_at_period_end and mode != "now":
         # Asked twice (two tabs, a retried request): said once, emailed once.
-        raise Invalid("This plan already ends with the period already billed.")
+        raise Invalid(gettext("This plan already ends with the period already billed."))
     if mode not in CANCEL_MODES:
-        raise Invalid("Choose when the plan ends.", {"mode": "Choose when the plan ends."})
+        message = gettext("Choose when the plan ends.")
+        raise Invalid(message, {"mode": message})
     if len(reason) > 500:
         raise Invalid(
-            "Please fix the highlighted fields.", {"reason": "Use at most 500 characters."}
+            gettext("Please fix the highlighted fields."),
+            {"reason": gettext("Use at most %(limit)s characters.") % {"limit": 500}},
         )
     subscription.cancel_reason = reason.strip()
     if mode == "now" or subscription.next_period == 0:
@@ -172,7 +183,7 @@ def cancel(
         session, business.id, "subscription.canceled", "subscription", subscription.id, mode=mode
     )
     _announce(session, business, subscription, "subscription.canceled")
-    _tell_both(session, business, subscription, cancel_words(subscription))
+    _tell_both(session, business, subscription, lambda: cancel_words(subscription))
     return subscription
 
 
@@ -191,30 +202,32 @@ def pause(
     """No invoices until a date, or for the next N periods; billing resumes by itself."""
     subscription = locked(session, subscription.id)
     if by_customer and not subscription.customer_can_pause:
-        raise Forbidden("Ask the business to pause this plan.")
+        raise Forbidden(gettext("Ask the business to pause this plan."))
     if subscription.status != Status.ACTIVE or subscription.cancel_at_period_end:
-        raise Invalid("Only an active plan can be paused.")
+        raise Invalid(gettext("Only an active plan can be paused."))
     errors: dict[str, str] = {}
     day = _day(until, "until", errors, "date to resume")
     count = int(skip) if skip.strip().isdecimal() else None
     if day is None and count is None and "until" not in errors:
-        errors["until"] = "Choose a date to resume, or how many periods to skip."
+        errors["until"] = gettext("Choose a date to resume, or how many periods to skip.")
     if day is not None and day <= today:
-        errors["until"] = "Choose a date after today."
+        errors["until"] = gettext("Choose a date after today.")
     elif day is not None and day > today + MAX_PAUSE:
-        errors["until"] = "Pause for at most two years: cancel the plan to stop it for longer."
+        errors["until"] = gettext(
+            "Pause for at most two years: cancel the plan to stop it for longer."
+        )
     if count is not None and not 1 <= count <= MAX_SKIP:
-        errors["skip"] = f"Skip 1 to {MAX_SKIP} periods."
+        errors["skip"] = gettext("Skip 1 to %(most)s periods.") % {"most": MAX_SKIP}
     if skip.strip() and count is None:
-        errors["skip"] = "Give the number of periods as a whole number."
+        errors["skip"] = gettext("Give the number of periods as a whole number.")
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     subscription.status = Status.PAUSED
     subscription.paused_until, subscription.skip_periods = day, (0 if day else count or 0)
     subscription.updated_at = now
     actor.record(session, business.id, "subscription.paused", "subscription", subscription.id)
     _announce(session, business, subscription, "subscription.paused")
-    _tell_both(session, business, subscription, pause_words(subscription))
+    _tell_both(session, business, subscription, lambda: pause_words(subscription))
     return subscription
 
 
@@ -237,7 +250,9 @@ def resume(
     subscription.updated_at = now
     actor.record(session, business.id, "subscription.resumed", "subscription", subscription.id)
     _announce(session, business, subscription, "subscription.updated")
-    _tell_both(session, business, subscription, "It is active again and billed as before.")
+    _tell_both(
+        session, business, subscription, lambda: gettext("It is active again and billed as before.")
+    )
     return subscription
 
 
@@ -254,25 +269,46 @@ def _announce(session: Session, business: Business, subscription: Subscription, 
     events.emit(session, business=business, type=type, data=data)
 
 
-def _tell_both(session: Session, business: Business, subscription: Subscription, news: str) -> None:
-    """The change in words to the customer and to the business."""
+def _tell_both(
+    session: Session, business: Business, subscription: Subscription, news: Callable[[], str]
+) -> None:
+    """The change in words to the customer (in their language: `news` says it in the language
+    being spoken) and to the business."""
     customer = session.get(Customer, subscription.customer_id)
     if customer is None:
         return
-    amount = money.format_amount(period_total(subscription), subscription.currency, business.locale)
-    plan = f"“{subscription.name}” ({rhythm(subscription).lower()}, {amount})"
-    text = f"Your plan {plan} has changed. {news}\n"
     if customer.portal_enabled:
-        outbox.email(
+        with languages.speaking(languages.of_customer(customer.language, business.language)):
+            said = {
+                "name": customer.name,
+                "business": business.name,
+                "plan": subscription.name,
+                "rhythm": rhythm(subscription).lower(),
+                "amount": money.format_amount(
+                    period_total(subscription), subscription.currency, business.locale
+                ),
+            }
+            outbox.email(
+                session,
+                business=business,
+                to=customer.email,
+                subject=gettext("Your plan with %(business)s: %(plan)s") % said,
+                text="".join(
+                    (
+                        gettext("Hello %(name)s,") % said,
+                        "\n\n",
+                        gettext("Your plan “%(plan)s” (%(rhythm)s, %(amount)s) has changed.")
+                        % said,
+                        " ",
+                        news(),
+                        "\n",
+                    )
+                ),
+            )
+    with outbox.in_house():
+        events.email_owners(
             session,
             business=business,
-            to=customer.email,
-            subject=f"Your plan with {business.name}: {subscription.name}",
-            text=f"Hello {customer.name},\n\n{text}",
+            subject=f"Plan changed: {subscription.name} ({customer.name})",
+            text=f"{customer.name}'s plan “{subscription.name}” has changed. {news()}\n",
         )
-    events.email_owners(
-        session,
-        business=business,
-        subject=f"Plan changed: {subscription.name} ({customer.name})",
-        text=f"{customer.name}'s plan “{subscription.name}” has changed. {news}\n",
-    )

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_, gettext, ngettext
 from frontdesk.models import Customer, Invoice, Subscription, SubscriptionPeriod
 from frontdesk.services.errors import NotFound
 from frontdesk.services.subscriptions.periods import describe, period_span, period_start
@@ -114,23 +115,25 @@ def next_invoice(subscription: Subscription) -> date | None:
 
 def cancel_words(subscription: Subscription) -> str:
     if subscription.status == Status.CANCELED:
-        return "It is cancelled: nothing more will be billed."
+        return gettext("It is cancelled: nothing more will be billed.")
     current = current_period(subscription)
     end = current[1] if current else subscription.next_period_start
-    return f"It ends on {end.isoformat()}, at the end of the period already billed."
+    return gettext("It ends on %(day)s, at the end of the period already billed.") % {
+        "day": end.isoformat()
+    }
 
 
 def pause_words(subscription: Subscription) -> str:
     if subscription.paused_until:
-        return (
-            f"It is paused: no invoices until {subscription.paused_until.isoformat()}, "
-            "then billing resumes by itself."
-        )
-    periods = "period" if subscription.skip_periods == 1 else "periods"
-    return (
-        f"It is paused: the next {subscription.skip_periods} {periods} will not be billed, "
-        "then billing resumes by itself."
-    )
+        return gettext(
+            "It is paused: no invoices until %(day)s, then billing resumes by itself."
+        ) % {"day": subscription.paused_until.isoformat()}
+    return ngettext(
+        "It is paused: the next %(num)d period will not be billed, then billing resumes by itself.",
+        "It is paused: the next %(num)d periods will not be billed, then billing resumes by "
+        "itself.",
+        subscription.skip_periods,
+    ) % {"num": subscription.skip_periods}
 
 
 def when(subscription: Subscription) -> tuple[str, date | None]:
@@ -139,17 +142,17 @@ def when(subscription: Subscription) -> tuple[str, date | None]:
     upcoming = next_invoice(subscription)
     current = current_period(subscription)
     if subscription.status in (Status.CANCELED, Status.ENDED):
-        return ("No more invoices", None)
+        return (N_("No more invoices"), None)
     if subscription.cancel_at_period_end and current is not None:
-        return ("Ends on", current[1])
+        return (N_("Ends on"), current[1])
     if subscription.status == Status.PAUSED:
         resumes = subscription.paused_until or upcoming
-        return ("Paused until", resumes) if resumes else ("Paused", None)
+        return (N_("Paused until"), resumes) if resumes else (N_("Paused"), None)
     if upcoming is not None:
-        return ("Next invoice", upcoming)
+        return (N_("Next invoice"), upcoming)
     if current is not None:
-        return ("Ends on", current[1])  # its last period is billed
-    return ("No more invoices", None)
+        return (N_("Ends on"), current[1])  # its last period is billed
+    return (N_("No more invoices"), None)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col
 
+from frontdesk.languages import N_
 from frontdesk.models import Interval, Subscription, SubscriptionStatus
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import NotFound
@@ -27,10 +28,10 @@ INTERVALS = {
     "year": (Interval.YEAR, 1),
 }
 LABELS = {
-    Status.ACTIVE: "Active",
-    Status.PAUSED: "Paused",
-    Status.CANCELED: "Cancelled",
-    Status.ENDED: "Ended",
+    Status.ACTIVE: N_("Active"),
+    Status.PAUSED: N_("Paused"),
+    Status.CANCELED: N_("Cancelled"),
+    Status.ENDED: N_("Ended"),
 }
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -21,7 +22,7 @@ from frontdesk.models import (
     Todo,
     TodoAssignee,
 )
-from frontdesk.services import audit, events
+from frontdesk.services import audit, events, inputs
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 
 TITLE_LIMIT, NOTES_LIMIT = 200, 2000
@@ -30,7 +31,7 @@ LINKABLE = {"invoice": "pay_invoice", "estimate": "approve_estimate"}
 SAVE_PAYMENT_METHOD = "save_payment_method"
 # "Closes itself when…", as the dashboard offers it: the linked item's event, or a saved card.
 CLOSES = ("", "linked", "card")
-READ_ONLY = "The office will do this; it cannot be changed here."
+READ_ONLY = N_("The office will do this; it cannot be changed here.")
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,21 @@ def _cleaned(entry: TodoInput) -> tuple[str, str, date | None]:
     errors: dict[str, str] = {}
     title, notes = " ".join(entry.title.split()), entry.notes.strip()
     if not title:
-        errors["title"] = "Say what needs doing."
+        errors["title"] = gettext("Say what needs doing.")
     elif len(title) > TITLE_LIMIT:
-        errors["title"] = f"Use at most {TITLE_LIMIT} characters."
+        errors["title"] = gettext("Use at most %(limit)s characters.") % {"limit": TITLE_LIMIT}
     if len(notes) > NOTES_LIMIT:
-        errors["notes"] = f"Use at most {NOTES_LIMIT:,} characters."
+        errors["notes"] = gettext("Use at most %(limit)s characters.") % {
+            "limit": inputs.number(NOTES_LIMIT)
+        }
     due_on = None
     if entry.due_on.strip():
         try:
             due_on = date.fromisoformat(entry.due_on.strip())
         except ValueError:
-            errors["due_on"] = "Enter a date like 2026-12-31."
+            errors["due_on"] = gettext("Enter a date like 2026-12-31.")
     if errors:
-        raise Invalid("Please fix the highlighted fields.", errors)
+        raise Invalid(gettext("Please fix the highlighted fields."), errors)
     return title, notes, due_on
 
 
@@ -178,7 +181,7 @@ def _may_change(todo: Todo, actor: audit.Actor) -> None:
     if _is_customer(actor) and (
         todo.created_by_kind != Initiator.CUSTOMER or todo.created_by_id != actor.id
     ):
-        raise Forbidden(READ_ONLY)
+        raise Forbidden(gettext(READ_ONLY))
 
 
 def _record(
@@ -314,7 +317,7 @@ def check(
     """Check an item off (or back on). The customer may do so only for items they are to do."""
     todo = get(session, business=business, customer=customer, todo_id=todo_id)
     if _is_customer(actor) and todo.assignee != TodoAssignee.CUSTOMER:
-        raise Forbidden(READ_ONLY)
+        raise Forbidden(gettext(READ_ONLY))
     if done == (todo.completed_at is not None):
         return todo  # already so: a second click changes nothing
     if done:
