@@ -131,7 +131,7 @@ def test_the_browsers_language_then_the_snippets(
     signed_out = httpx.get(
         f"{live_server.url}/portal/{shop[0].publishable_key}/sign-in", params={"lang": "fr"}
     )
-    assert 'lang="fr"' in signed_out.text
+    assert 'lang="fr"' in signed_out.text and signed_out.headers["Content-Language"] == "fr"
 
 
 def test_a_saved_choice_comes_first_until_it_is_cleared(

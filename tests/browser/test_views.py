@@ -170,7 +170,7 @@ def test_profile_mistakes_show_beside_their_fields(page: Page, stage: Stage) -> 
     portal = open_account(page, stage, "#profile")
     portal.locator("input[name=email]").fill("jordan@")
     portal.locator("input[name=postal_code]").fill("")
-    portal.locator("#fd-profile button[type=submit]").click()
+    portal.locator("#fd-profile").get_by_role("button", name="Save details").click()
     expect(portal.locator("#fd-err-email")).to_contain_text("Enter an email address")
     expect(portal.locator("#fd-err-postal_code")).to_have_text("Enter your postal code.")
     expect(portal.locator("input[name=email]")).to_have_attribute("aria-invalid", "true")

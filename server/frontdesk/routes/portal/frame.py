@@ -153,6 +153,7 @@ def notice(request: Request, refused: PortalError) -> HTMLResponse:
         "fragments/portal/notice.html",
         {"title": gettext(refused.title), "message": gettext(refused.message)},
         status_code=refused.status,
+        headers={"Content-Language": languages.current()},
     )
     if refused.retry_after:
         response.headers["Retry-After"] = str(refused.retry_after)
@@ -333,4 +334,5 @@ def sign_in_form(
         "fragments/portal/sign_in.html",
         {"business": business, **shown},
         status_code=status,
+        headers={"Content-Language": languages.current()},
     )
