@@ -2,16 +2,20 @@
 gets the new invoice's email in Spanish through the real outbox and SMTP (subject, body, the
 branded HTML, amounts and dates written the Spanish way for the business's locale), and their
 invoice PDF in Spanish, accented letters drawn; an English customer of the same business gets the
-English they always had."""
+English they always had; a right-to-left reader's PDF is laid out mirrored."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
+from frontdesk import languages
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
 from frontdesk.models import Business, Customer, Initiator
@@ -22,6 +26,7 @@ from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.factories import make_business, make_customer
 from tests.test_jobs import free_port, start_smtp
+from tests.test_language_choice import pseudo_arabic as pseudo_arabic  # the fixture
 from tests.test_pdfs import drawn, text
 
 DUE = date(2026, 12, 15)
@@ -102,7 +107,7 @@ def test_a_spanish_customer_gets_the_new_invoice_email_in_spanish(
     ) in body
     assert "El enlace abre su cuenta: no lo comparta." in body
     html = _part(message, "text/html")
-    assert '<html lang="es">' in html and "Abrir su cuenta" in html
+    assert '<html lang="es" dir="ltr">' in html and "Abrir su cuenta" in html
 
 
 def test_an_english_customer_of_the_same_business_still_gets_english(
@@ -116,10 +121,17 @@ def test_an_english_customer_of_the_same_business_still_gets_english(
     assert body.startswith("Hello Casey Customer,\n\n")
     assert "It is due on December 15, 2026. View and pay it here:" in body
     html = _part(message, "text/html")
-    assert '<html lang="en">' in html and "Open your account" in html
+    assert '<html lang="en" dir="ltr">' in html and "Open your account" in html
 
 
 def _invoice_pdf(db: Database, business: Business, customer: Customer) -> list[str]:
+    runs = drawn(_made_pdf(db, business, customer))
+    # DejaVu has every accented letter: none is drawn as the missing-glyph box.
+    assert all(glyph.gid for run in runs for glyph in run)
+    return [text(run) for run in runs]
+
+
+def _made_pdf(db: Database, business: Business, customer: Customer) -> bytes:
     with db.session(business.id) as session:
         invoice = invoices.create(
             session,
@@ -131,17 +143,13 @@ def _invoice_pdf(db: Database, business: Business, customer: Customer) -> list[s
             send=True,
         )
         session.flush()
-        pdf = pdfs.invoice_pdf(
+        return pdfs.invoice_pdf(
             business,
             customer,
             invoices.views(session, [invoice])[0],
             invoices.lines(session, invoice=invoice),
             invoices.applied(session, invoice=invoice),
         )
-    runs = drawn(pdf)
-    # DejaVu has every accented letter: none is drawn as the missing-glyph box.
-    assert all(glyph.gid for run in runs for glyph in run)
-    return [text(run) for run in runs]
 
 
 def test_a_spanish_customer_gets_their_invoice_pdf_in_spanish(
@@ -155,3 +163,34 @@ def test_a_spanish_customer_gets_their_invoice_pdf_in_spanish(
     assert {"Importe pendiente", "1.234,56\u00a0€"} <= set(spanish)
     english = _invoice_pdf(db, made.business, casey)
     assert {"Invoice", "BILL TO", "Issued", "Due", "Amount due", "€1,234.56"} <= set(english)
+
+
+def _starts(pdf: bytes) -> dict[str, float]:
+    """Where on the first page (points from its left edge, 595 across) each piece of text starts."""
+    found: dict[str, float] = {}
+
+    def seen(shown: str, ctm: list[float], tm: list[float], _font: object, _size: object) -> None:
+        found.setdefault(shown.strip(), tm[4] * ctm[0] + ctm[4])
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return found
+
+
+def test_a_right_to_left_reader_gets_the_pdf_mirrored(
+    db: Database, shop: tuple[NewBusiness, Customer, Customer], pseudo_arabic: Path
+) -> None:
+    """In Arabic the letterhead, the parties and each line start on the right and the figures
+    stand on the left, as a reader of Arabic expects; in Spanish, the other way round."""
+    made, sofia, _casey = shop
+    languages.add_catalogues(pseudo_arabic)
+    left, middle, right = 60, 595 / 2, 535
+    spanish = _starts(_made_pdf(db, made.business, sofia))
+    assert spanish[made.business.name] < left and spanish["FACTURAR A"] < left
+    assert spanish["Poda de setos"] < left < middle < spanish["Factura"]
+    with db.session(made.business.id) as session:
+        session.get_one(Customer, sofia.id).language = "ar"
+    sofia.language = "ar"
+    arabic = _starts(_made_pdf(db, made.business, sofia))
+    assert arabic["Factura"] < middle < arabic[made.business.name]
+    assert arabic["INV-1002"] < left
+    assert middle < arabic["Poda de setos"] < right and middle < arabic["Sofía Ruiz"]

@@ -14,8 +14,9 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
+from fpdf.enums import Align
 
-from frontdesk import money
+from frontdesk import languages, money
 from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, Invoice, InvoiceLine
 from frontdesk.rendering import format_day
@@ -26,6 +27,9 @@ INK = (29, 36, 48)
 RULE = (213, 219, 228)
 # For the scripts DejaVu lacks (Devanagari), by style.
 FALLBACK = {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"}
+MARGIN = 18
+# A table cell: its width in mm, its text and its alignment as a left-to-right page has it.
+Cell = tuple[float, str, str]
 MINUS = "\u2212"  # a real minus sign, as printed invoices use
 
 
@@ -46,11 +50,13 @@ def disposition(name: str, *, inline: bool = False) -> str:
 
 class Document(FPDF):
     """An A4 page in the business's name, in the language being spoken: letterhead, parties,
-    facts, priced lines and totals, page footer."""
+    facts, priced lines and totals, page footer. In a right-to-left language the page is
+    mirrored as a reader of it expects: letterhead, columns and totals start on the right."""
 
     def __init__(self, business: Business) -> None:
         super().__init__(format="A4", unit="mm")
         self.business = business
+        self.rtl = languages.direction(languages.current()) == "rtl"
         # DejaVu covers accents and most scripts; the PDF core fonts stop at Latin-1.
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -58,7 +64,7 @@ class Document(FPDF):
         # right to left, Devanagari vowel signs in place (fpdf2 alone writes codepoints in order).
         self.set_text_shaping(True)
         self.set_auto_page_break(auto=True, margin=20)
-        self.set_margins(18, 18, 18)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_title(business.name)
         self.set_creator("Frontdesk")
         self.add_page()
@@ -78,29 +84,56 @@ class Document(FPDF):
         local = value.astimezone(ZoneInfo(self.business.time_zone)).date()
         return format_day(local, self.business.locale)
 
+    def side(self, align: str) -> str:
+        """An alignment as the reader's direction has it: a right-to-left page starts lines on
+        the right and puts figures on the left."""
+        return {"L": "R", "R": "L"}.get(align, align) if self.rtl else align
+
+    def at(self, x: float, width: float) -> None:
+        """Moves to a box `width` wide that starts `x` mm from the left edge of a left-to-right
+        page, or to its mirror image on a right-to-left one."""
+        self.set_x(self.w - x - width if self.rtl else x)
+
+    def row(self, cells: Sequence[Cell], height: float, x: float = MARGIN) -> None:
+        """One line of (width, text, alignment) cells from `x` in reading order, then down."""
+        for width, text, align in cells:
+            self.at(x, width)
+            self.cell(width, height, text, align=self.side(align))
+            x += width
+        self.ln(height)
+
+    def text_line(self, text: str, height: float) -> None:
+        """A line across the page that starts where the reader starts."""
+        self.set_x(MARGIN)
+        self.cell(0, height, text, align=self.side("L"), new_x="LMARGIN", new_y="NEXT")
+
+    def paragraph(self, text: str, height: float) -> None:
+        """Wrapped text across the page, starting on the reader's side."""
+        self.set_x(MARGIN)
+        self.multi_cell(0, height, text, align=self.side("L"))
+
     def letterhead(self, title: str, reference: str) -> None:
         """The business's name and logo, and the document's title (already in the customer's
         language) and reference."""
         found = logo(self.business)
         if found:
-            self.image(io.BytesIO(found[0]), x=18, y=16, h=14)
+            self.image(io.BytesIO(found[0]), x=Align.R if self.rtl else MARGIN, y=16, h=14)
             self.set_y(33)
         self.set_font("DejaVu", "B", 15)
         self.set_text_color(*INK)
-        self.cell(0, 8, self.business.name, new_x="LMARGIN", new_y="NEXT")
-        self.set_xy(120, 18)
+        self.text_line(self.business.name, 8)
+        self.set_y(18)
         self.set_font("DejaVu", "B", 20)
-        self.cell(72, 10, title, align="R", new_x="LMARGIN", new_y="NEXT")
-        self.set_x(120)
+        self.row([(72, title, "R")], 10, x=120)
         self.set_font("DejaVu", "", 10)
         self.set_text_color(*GREY)
-        self.cell(72, 6, reference, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.row([(72, reference, "R")], 6, x=120)
         self.set_y(max(self.get_y(), 45))
 
     def party(self, label: str, customer: Customer) -> None:
         self.set_font("DejaVu", "B", 9)
         self.set_text_color(*GREY)
-        self.cell(0, 5, label.upper(), new_x="LMARGIN", new_y="NEXT")
+        self.text_line(label.upper(), 5)
         self.set_font("DejaVu", "", 10)
         self.set_text_color(*INK)
         address = [
@@ -112,43 +145,77 @@ class Document(FPDF):
             customer.email,
         ]
         for line in filter(None, address):
-            self.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+            self.text_line(line, 5)
         self.ln(4)
 
     def facts(self, pairs: list[tuple[str, str]]) -> None:
         for label, value in pairs:
             self.set_font("DejaVu", "B", 9)
             self.set_text_color(*GREY)
-            self.cell(38, 6, label)
+            self.at(MARGIN, 38)
+            self.cell(38, 6, label, align=self.side("L"))
             self.set_font("DejaVu", "", 10)
             self.set_text_color(*INK)
-            self.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+            self.at(MARGIN + 38, self.epw - 38)
+            self.cell(self.epw - 38, 6, value, align=self.side("L"))
+            self.ln(6)
         self.ln(4)
+
+    def headings(self, cells: Sequence[Cell]) -> None:
+        """A table's column headings and the rule under them; the rows follow in ink."""
+        self.set_font("DejaVu", "B", 9)
+        self.set_text_color(*GREY)
+        self.row(cells, 7)
+        self.rule()
+        self.set_text_color(*INK)
+        self.set_font("DejaVu", "", 10)
+
+    def wrapped_row(
+        self,
+        before: Sequence[Cell],
+        wrapped: tuple[float, str],
+        after: Sequence[Cell],
+    ) -> None:
+        """A table row whose one long cell (a description) wraps onto more lines; the cells
+        before and after it stay on its first line."""
+        y, x = self.get_y(), float(MARGIN)
+        for width, text, align in before:
+            self.at(x, width)
+            self.cell(width, 6, text, align=self.side(align))
+            x += width
+        width = wrapped[0]
+        self.at(x, width)
+        self.multi_cell(width, 6, wrapped[1], align=self.side("L"), new_x="LMARGIN", new_y="NEXT")
+        bottom = self.get_y()
+        self.set_y(y)
+        x += width
+        for width, text, align in after:
+            self.at(x, width)
+            self.cell(width, 6, text, align=self.side(align))
+            x += width
+        self.set_y(max(bottom, y + 6) + 1)
 
     def line_table(
         self, lines: Sequence[InvoiceLine | EstimateLine], document: Invoice | Estimate
     ) -> None:
         """The priced lines, then the subtotal, tax and total."""
-        widths, currency = (86, 18, 26, 22, 22), document.currency
-        self.set_font("DejaVu", "B", 9)
-        self.set_text_color(*GREY)
-        for width, heading, align in zip(
-            widths,
-            (
-                gettext("Description"),
-                gettext("Qty"),
-                gettext("Unit price"),
-                gettext("Tax"),
-                gettext("Amount"),
-            ),
-            "LRRRR",
-            strict=True,
-        ):
-            self.cell(width, 7, heading, align=align)
-        self.ln()
-        self.rule()
-        self.set_text_color(*INK)
-        self.set_font("DejaVu", "", 10)
+        widths, currency = (80, 16, 30, 24, 24), document.currency
+        self.headings(
+            list(
+                zip(
+                    widths,
+                    (
+                        gettext("Description"),
+                        gettext("Qty"),
+                        gettext("Unit price"),
+                        gettext("Tax"),
+                        gettext("Amount"),
+                    ),
+                    "LRRRR",
+                    strict=True,
+                )
+            )
+        )
         for line in lines:
             cells = (
                 f"{line.quantity.normalize():f}",
@@ -156,13 +223,8 @@ class Document(FPDF):
                 self.money(line.tax_amount, currency),
                 self.money(line.amount, currency),
             )
-            y = self.get_y()
-            self.multi_cell(widths[0], 6, line.description, new_x="RIGHT", new_y="TOP")
-            bottom = self.get_y()
-            self.set_xy(18 + widths[0], y)
-            for width, value in zip(widths[1:], cells, strict=True):
-                self.cell(width, 6, value, align="R")
-            self.set_y(max(bottom, y + 6) + 1)
+            after = [(width, value, "R") for width, value in zip(widths[1:], cells, strict=True)]
+            self.wrapped_row([], (widths[0], line.description), after)
         self.rule()
         self.ln(2)
         self.total_row(gettext("Subtotal"), self.money(document.subtotal, currency))
@@ -174,17 +236,15 @@ class Document(FPDF):
             self.ln(6)
             self.set_font("DejaVu", "", 9)
             self.set_text_color(*GREY)
-            self.multi_cell(0, 5, text)
+            self.paragraph(text, 5)
 
     def rule(self) -> None:
         self.set_draw_color(*RULE)
-        self.line(18, self.get_y(), 192, self.get_y())
+        self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
 
     def total_row(self, label: str, value: str, bold: bool = False) -> None:
         self.set_font("DejaVu", "B" if bold else "", 11 if bold else 10)
-        self.set_x(110)
-        self.cell(50, 7, label)
-        self.cell(32, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.row([(50, label, "L"), (32, value, "R")], 7, x=110)
 
     def footer(self) -> None:
         self.set_y(-14)

@@ -125,7 +125,7 @@ def estimate_pdf(
         pdf.ln(6)
         pdf.set_font("DejaVu", "", 10)
         pdf.set_text_color(*pdf_layout.INK)
-        pdf.multi_cell(0, 6, decision)
+        pdf.paragraph(decision, 6)
     pdf.notes(estimate.notes)
     return bytes(pdf.output())
 
@@ -172,8 +172,8 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 10)
     pdf.set_text_color(*pdf_layout.INK)
-    pdf.cell(
-        0, 6, gettext("Thank you for your payment to %(business)s.") % {"business": business.name}
+    pdf.text_line(
+        gettext("Thank you for your payment to %(business)s.") % {"business": business.name}, 6
     )
     return bytes(pdf.output())
 
@@ -207,33 +207,19 @@ def statement_pdf(business: Business, customer: Customer, statement: statements.
         ]
     )
     widths = (28, 94, 26, 26)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.set_text_color(*pdf_layout.GREY)
-    for width, heading, align in zip(
-        widths,
-        (gettext("Date"), gettext("Details"), gettext("Amount"), gettext("Balance")),
-        "LLRR",
-        strict=True,
-    ):
-        pdf.cell(width, 7, heading, align=align)
-    pdf.ln()
-    pdf.rule()
-    pdf.set_text_color(*pdf_layout.INK)
-    pdf.set_font("DejaVu", "", 10)
+    headings = (gettext("Date"), gettext("Details"), gettext("Amount"), gettext("Balance"))
+    pdf.headings(list(zip(widths, headings, "LLRR", strict=True)))
     for line, balance in statement.running():
-        y = pdf.get_y()
         details = (
             f"{line.description} \u00b7 {line.reference}" if line.reference else line.description
         )
-        pdf.cell(widths[0], 6, format_day(line.day, business.locale))
-        pdf.multi_cell(widths[1], 6, details, new_x="LMARGIN", new_y="NEXT")
-        bottom = pdf.get_y()
-        pdf.set_xy(18 + widths[0] + widths[1], y)
-        pdf.cell(widths[2], 6, signed(line.amount), align="R")
-        pdf.cell(widths[3], 6, signed(balance), align="R")
-        pdf.set_y(max(bottom, y + 6) + 1)
+        pdf.wrapped_row(
+            [(widths[0], format_day(line.day, business.locale), "L")],
+            (widths[1], details),
+            [(widths[2], signed(line.amount), "R"), (widths[3], signed(balance), "R")],
+        )
     if not statement.lines:
-        pdf.cell(0, 6, gettext("No activity this month."), new_x="LMARGIN", new_y="NEXT")
+        pdf.text_line(gettext("No activity this month."), 6)
     pdf.rule()
     pdf.ln(2)
     pdf.total_row(gettext("Opening balance"), signed(statement.opening))
