@@ -162,17 +162,26 @@ def test_the_finder_finds_text_attributes_and_printed_literals() -> None:
     ]
 
 
-def extracted() -> set[str]:
+# What scripts/catalogs extracts: babel's default keywords (pgettext among them) and our markers.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "N_": None,
+    "NC_": ((1, "c"), 2),
+}
+
+
+def extracted() -> set[tuple[str | None, str]]:
+    """Every message with its context (None for most: a word said of one kind of thing has one)."""
     with MAPPING.open() as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        PACKAGE,
-        method_map,
-        options_map,
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
+    for _file, _line, message, _comments, context in extract_from_dir(
+        PACKAGE, method_map, options_map, keywords=KEYWORDS
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -182,10 +191,10 @@ def test_every_message_is_translated_and_compiled(language: str) -> None:
     with (directory / "messages.po").open("rb") as po:
         catalogue = read_po(po)
     missing = sorted(
-        message
-        for message in extracted()
+        f"{message} ({context})" if context else message
+        for context, message in extracted()
         if not (
-            (entry := catalogue.get(message))
+            (entry := catalogue.get(message, context=context))
             and not entry.fuzzy
             and all(entry.string if isinstance(entry.string, tuple) else [entry.string])
         )
@@ -207,4 +216,6 @@ def messages(catalogue: Catalog) -> dict[object, object]:
     def whole(text: object) -> object:  # a plural reads back from a .mo as a list
         return tuple(text) if isinstance(text, list | tuple) else text
 
-    return {whole(entry.id): whole(entry.string) for entry in catalogue if entry.id}
+    return {
+        (entry.context, whole(entry.id)): whole(entry.string) for entry in catalogue if entry.id
+    }

@@ -213,7 +213,10 @@ def test_public_parts_answer_any_origin_and_hold_nothing_personal(
     again = client.get(f"/portal/{key}/portal.css", headers={"If-None-Match": css.headers["ETag"]})
     assert again.status_code == 304
     check = client.get(f"/portal/{key}/origin-check", headers={"Origin": "https://anyone.example"})
-    assert check.json() == {"allowed": False}
+    assert check.json() == {
+        "allowed": False,
+        "message": "This account portal is not available on this website.",
+    }
     assert client.get(f"/portal/{key}/origin-check", headers={"Origin": SHOP}).json() == {
         "allowed": True
     }

@@ -197,7 +197,7 @@ function unreachable(el) {
     .then(function (r) { return r.json(); })
     .then(function (answer) {
       if (answer.allowed) throw 0;
-      say(el, 'This account portal is not available on this website.');
+      say(el, answer.message || 'This account portal is not available on this website.');
     })
     .catch(function () {
       el.failures = (el.failures || 0) + 1;
@@ -274,10 +274,12 @@ function ask(section, result) {
 }
 
 // The processor's wording for the card's own problems is for the customer; anything else
-// (a payment that moved on in another tab, a state) is ours to say plainly.
-function said(problem) {
+// (a payment that moved on in another tab, a state) is ours to say plainly. Our words come with
+// the fragment, on its error line (data-failed, data-unloaded, ...), in the customer's language:
+// the loader carries none of its own past the first contact (bench/weight.py's 4 KiB).
+function said(problem, error) {
   return /^(card|validation)_error$/.test(problem.type) ? problem.message
-    : 'This payment could not go through and nothing was charged. Go back to your account and try again.';
+    : error.dataset.failed;
 }
 
 function paypal(el) {
@@ -304,7 +306,7 @@ function paypal(el) {
           keep(el, r.headers);
           return r.json().catch(function () { return {}; });
         }).then(function (answer) {
-          if (!answer.id) throw new Error(answer.error || 'PayPal could not start. Please try again.');
+          if (!answer.id) throw new Error(answer.error || error.dataset.unstarted);
           return answer.id;
         });
       },
@@ -313,9 +315,9 @@ function paypal(el) {
         form.elements.order.value = approved.orderID;
         htmx.trigger(step.querySelector('[data-fd-paypal-capture]'), 'fd-approved');
       },
-      onError: function (e) { fail(e.message || 'PayPal could not start. Please try again.'); }
+      onError: function (e) { fail(e.message || error.dataset.unstarted); }
     }).render(mount);
-  }).catch(function () { fail('PayPal could not load. Please try again.'); });
+  }).catch(function () { fail(error.dataset.unloaded); });
 }
 
 function payment(el) {
@@ -351,7 +353,7 @@ function payment(el) {
       var confirm = 'fdSetup' in data ? stripe.confirmSetup : stripe.confirmPayment;
       confirm.call(stripe, { elements: elements, redirect: 'if_required' }).then(function (result) {
         if (result.error) {
-          error.textContent = said(result.error);
+          error.textContent = said(result.error, error);
           button.disabled = false;
           // Declined: the server asks the processor itself, then tells the host page.
           if (result.error.type === 'card_error' && !('fdSetup' in data)) htmx.ajax('GET', data.result, { source: step, swap: 'none' });
@@ -361,7 +363,7 @@ function payment(el) {
         done();
       });
     };
-  }, function () { error.textContent = 'The secure card form could not load. Please try again.'; });
+  }, function () { error.textContent = error.dataset.unloaded; });
 }
 
 class FrontdeskPortal extends HTMLElement {

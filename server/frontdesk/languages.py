@@ -98,8 +98,23 @@ def speaking(language: str | None) -> Iterator[None]:
         _current.reset(token)
 
 
+class InContext(str):
+    """A message marked with NC_: its English as written, carrying the thing it describes."""
+
+    __slots__ = ("context",)
+    context: str
+
+
 def gettext(message: str) -> str:
+    if isinstance(message, InContext):
+        return pgettext(message.context, message)
     return _catalogue(current()).gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A word translated as said of one kind of thing (`context`): "Paid" of an invoice is
+    "Pagada" in Spanish, of a payment "Pagado"."""
+    return str(_catalogue(current()).pgettext(context, message))
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
@@ -110,6 +125,15 @@ def N_(message: str) -> str:
     """Marks a message written where no language is known yet (a module's constant); it is
     translated where it is shown, with `gettext(message)`."""
     return message
+
+
+def NC_(context: str, message: str) -> str:
+    """N_ for a word whose translation depends on what it describes (`context`: "invoice",
+    "payment"). The message keeps its context, so `gettext(message)` (and a template's
+    `_(message)`) translate it in that context, and English readers see it unchanged."""
+    marked = InContext(message)
+    marked.context = context
+    return marked
 
 
 def direction(language: str) -> str:

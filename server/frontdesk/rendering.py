@@ -85,9 +85,10 @@ templates = Jinja2Templates(
     )
 )
 # New-style gettext: `_("Pay %(amount)s", amount=...)` escapes what it is given, and a missing
-# placeholder is an error, not a silently English screen.
+# placeholder is an error, not a silently English screen. `pgettext("invoice", "Paid")` is a word
+# whose translation depends on the thing it describes (languages.pgettext).
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    languages.gettext, languages.ngettext, newstyle=True
+    languages.gettext, languages.ngettext, newstyle=True, pgettext=languages.pgettext
 )
 templates.env.filters.update(
     money=format_money,

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import ParamSpec
 
 from frontdesk import languages
-from frontdesk.languages import N_, gettext
+from frontdesk.languages import N_, NC_, gettext
 from frontdesk.models import (
     Business,
     Customer,
@@ -28,12 +28,12 @@ P = ParamSpec("P")
 
 # An invoice's status as its PDF writes it (the display status, capitalised).
 INVOICE_STATES = {
-    "draft": N_("Draft"),
+    "draft": NC_("invoice", "Draft"),
     "unpaid": N_("Unpaid"),
-    "overdue": N_("Overdue"),
+    "overdue": NC_("invoice", "Overdue"),
     "partially_paid": N_("Partially paid"),
-    "processing": N_("Processing"),
-    "paid": N_("Paid"),
+    "processing": NC_("invoice", "Processing"),
+    "paid": NC_("invoice", "Paid"),
     "void": N_("Void"),
 }
 
@@ -87,10 +87,10 @@ def invoice_pdf(
 
 
 ESTIMATE_STATES = {
-    estimates.DisplayStatus.DRAFT: N_("Draft"),
+    estimates.DisplayStatus.DRAFT: NC_("estimate", "Draft"),
     estimates.DisplayStatus.SENT: N_("Awaiting approval"),
     estimates.DisplayStatus.ACCEPTED: N_("Approved"),
-    estimates.DisplayStatus.REJECTED: N_("Declined"),
+    estimates.DisplayStatus.REJECTED: NC_("estimate", "Declined"),
     estimates.DisplayStatus.EXPIRED: N_("Expired"),
 }
 
@@ -145,7 +145,7 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
     pdf.party(gettext("Received from"), customer)
     facts = [
         (gettext("Date"), pdf.day(payment.succeeded_at or payment.created_at)),
-        (gettext("Status"), gettext(RECEIPT_STATES.get(view.state, N_("Paid")))),
+        (gettext("Status"), gettext(RECEIPT_STATES.get(view.state, NC_("payment", "Paid")))),
         (gettext("Method"), method_name(payment.method)),
         (gettext("Invoices"), ", ".join(view.invoice_numbers) or gettext("Account payment")),
     ]
@@ -180,7 +180,7 @@ def receipt_pdf(business: Business, customer: Customer, view: PaymentView) -> by
 
 STATEMENT_TOTALS = (
     (N_("Invoiced"), ("invoice", "late_fee")),
-    (N_("Paid"), ("payment",)),
+    (NC_("amount", "Paid"), ("payment",)),
     (N_("Credits"), ("credit",)),
     (N_("Refunds"), ("refund",)),
     (N_("Voided"), ("void",)),

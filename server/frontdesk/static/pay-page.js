@@ -1,5 +1,6 @@
 /* The secure pay page: the same Payment Element as the portal, on a page of ours with a strict
-   Content-Security-Policy, opened in its own window. The portal follows the outcome itself. */
+   Content-Security-Policy, opened in its own window. The portal follows the outcome itself.
+   What it says comes from the page (data-* attributes), in the customer's language. */
 (function () {
   'use strict';
   var page = document.getElementById('pay-page');
@@ -20,7 +21,7 @@
         if (result.error) {
           // The card's own problems in the processor's words; anything else in ours.
           problem.textContent = /^(card|validation)_error$/.test(result.error.type) ? result.error.message
-            : 'This payment could not go through and nothing was charged. Close this window and try again.';
+            : button.dataset.failed;
           button.disabled = false;
           return;
         }
@@ -31,7 +32,7 @@
       });
     };
   };
-  tag.onerror = function () { problem.textContent = 'The secure card form could not load. Please try again.'; };
+  tag.onerror = function () { problem.textContent = button.dataset.unloaded; };
   document.head.appendChild(tag);
 })();
 
@@ -58,16 +59,16 @@
           .then(function (answer) {
             if (answer.status === 'succeeded') return finish('done');
             if (answer.status === 'processing') return finish('processing');
-            problem.textContent = answer.message || 'This payment did not go through. Please try again.';
+            problem.textContent = answer.message || data.declined;
             render();
-          }, function () { problem.textContent = 'We could not reach PayPal. Please try again.'; });
+          }, function () { problem.textContent = data.unreachable; });
       },
-      onError: function () { problem.textContent = 'PayPal could not start. Please try again.'; }
+      onError: function () { problem.textContent = data.unstarted; }
     }).render(mount);
   }
   var tag = document.createElement('script');
   tag.src = data.sdk;
   tag.onload = render;
-  tag.onerror = function () { problem.textContent = 'PayPal could not load. Please try again.'; };
+  tag.onerror = function () { problem.textContent = data.unloaded; };
   document.head.appendChild(tag);
 })();

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from frontdesk.languages import N_
+from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import appointments as appointment_routes
 from frontdesk.routes.portal import estimates as estimate_routes
-from frontdesk.routes.portal import frame, refusals
+from frontdesk.routes.portal import frame, refusals, viewer
 from frontdesk.routes.portal import invoices as invoice_routes
 from frontdesk.routes.portal import payments as payment_routes
 from frontdesk.routes.portal import statements as statement_routes
@@ -111,11 +111,16 @@ async def portal_logo(request: Request) -> Response:
 
 
 async def portal_origin_check(request: Request) -> Response:
-    """Says whether the asking page's origin may show this portal; nothing else."""
+    """Says whether the asking page's origin may show this portal; nothing else, but the line
+    the loader shows when it may not, in the reader's language (their browser's, or the
+    business's)."""
 
     business, origin = frame.known_business(request), request.headers.get("origin", "")
-    allowed = businesses.origin_allowed(business, origin, own_origin=frame.own_origin(request))
-    return JSONResponse({"allowed": allowed})
+    if businesses.origin_allowed(business, origin, own_origin=frame.own_origin(request)):
+        return JSONResponse({"allowed": True})
+    viewer.speak(request, business)
+    refused = gettext("This account portal is not available on this website.")
+    return JSONResponse({"allowed": False, "message": refused}, headers={"Vary": "Accept-Language"})
 
 
 @cache

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from frontdesk.languages import N_
+from frontdesk.languages import N_, NC_
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
 from frontdesk.services import businesses, invoices, pdfs
@@ -18,10 +18,10 @@ from frontdesk.services.invoices import DisplayStatus
 FILTERS = [
     ("", N_("All")),
     (DisplayStatus.UNPAID, N_("Unpaid")),
-    (DisplayStatus.OVERDUE, N_("Overdue")),
+    (DisplayStatus.OVERDUE, NC_("invoice", "Overdue")),
     (DisplayStatus.PARTIALLY_PAID, N_("Partially paid")),
-    (DisplayStatus.PROCESSING, N_("Processing")),
-    (DisplayStatus.PAID, N_("Paid")),
+    (DisplayStatus.PROCESSING, NC_("invoice", "Processing")),
+    (DisplayStatus.PAID, NC_("invoice", "Paid")),
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from frontdesk.languages import N_, gettext
+from frontdesk.languages import N_, NC_, gettext
 from frontdesk.models import (
     Business,
     ServiceRequestStatus,
@@ -28,9 +28,9 @@ LABELS = {
     Status.NEW: N_("New"),
     Status.SCHEDULED: N_("Scheduled"),
     Status.IN_PROGRESS: N_("In progress"),
-    Status.DONE: N_("Done"),
-    Status.DECLINED: N_("Declined"),
-    Status.CANCELLED: N_("Cancelled"),
+    Status.DONE: NC_("request", "Done"),
+    Status.DECLINED: NC_("request", "Declined"),
+    Status.CANCELLED: NC_("request", "Cancelled"),
 }
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
 ADDRESS_LIMITS = {

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col
 
-from frontdesk.languages import N_
+from frontdesk.languages import N_, NC_
 from frontdesk.models import Interval, Subscription, SubscriptionStatus
 from frontdesk.services import lines as line_pricing
 from frontdesk.services.errors import NotFound
@@ -30,7 +30,7 @@ INTERVALS = {
 LABELS = {
     Status.ACTIVE: N_("Active"),
     Status.PAUSED: N_("Paused"),
-    Status.CANCELED: N_("Cancelled"),
+    Status.CANCELED: NC_("subscription", "Cancelled"),
     Status.ENDED: N_("Ended"),
 }
 
