@@ -17,9 +17,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, Executable, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
@@ -28,8 +28,10 @@ from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, SQLModel, create_engine
 
 from frontdesk.models import TenantScoped
+from frontdesk.services import versions
 
 log = logging.getLogger("frontdesk.db")
+S = TypeVar("S", bound=Executable)
 
 
 def _first_line(exc: Exception) -> str:
@@ -210,6 +212,29 @@ def _tenant_models_in(statement: Any) -> frozenset[type[TenantScoped]]:
     return frozenset(tenant[table] for table in found if table in tenant)
 
 
+# Statements built once (prebuilt below), each with the tenant tables it touches once found.
+_prebuilt: dict[int, tuple[Any, frozenset[type[TenantScoped]] | None]] = {}
+
+
+def prebuilt(statement: S) -> S:
+    """A statement built once, at import, with bound parameters for what varies between
+    executions: building one costs more than running it, and so does finding the tenant tables
+    it touches, which the guard then does once rather than at every execution. The registry
+    keeps it alive, so its id stays its own."""
+    _prebuilt[id(statement)] = (statement, None)
+    return statement
+
+
+def _tenant_models_of(statement: Any) -> frozenset[type[TenantScoped]]:
+    known = _prebuilt.get(id(statement))
+    if known is None or known[0] is not statement:
+        return _tenant_models_in(statement)
+    if known[1] is None:
+        # Found at first use, once every model is imported, not when the statement was built.
+        _prebuilt[id(statement)] = (statement, _tenant_models_in(statement))
+    return _prebuilt[id(statement)][1] or frozenset()
+
+
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
     return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
 
@@ -223,7 +248,7 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     info = state.session.info
     business_id = info.get("business_id")
     if business_id is not None:
-        models = _tenant_models_in(state.statement)
+        models = _tenant_models_of(state.statement)
         if models:
             state.statement = state.statement.options(*_criteria(business_id, models))
     elif "unscoped" not in info and _touches_tenant_table(state):
@@ -268,3 +293,14 @@ def _writes_stay_in_business(session: Session, _context: Any, _instances: Any) -
             raise TenantScopeError(
                 f"write to {type(obj).__name__} of another business from this session"
             )
+
+
+@event.listens_for(Session, "after_flush")
+def _move_data_versions(session: Session, _context: Any) -> None:
+    # In the flush's own transaction: a view's entity tag never outlives what it was made from.
+    versions.flushed(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _move_data_versions_on_core_writes(state: ORMExecuteState) -> None:
+    versions.executing(state)

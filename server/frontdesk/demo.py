@@ -39,6 +39,7 @@ from frontdesk.services import (
     estimates,
     invoices,
     payments,
+    profile,
     subscriptions,
     todos,
 )
@@ -118,7 +119,7 @@ def _seed(session: Session, business: Business, today: date) -> None:
         postal_code="62704",
         country="US",
         sms_consent=True,
-        sms_consent_text=customers.SMS_CONSENT_TEXT.format(business="Greenleaf Garden Care"),
+        sms_consent_text=profile.SMS_CONSENT_TEXT.format(business="Greenleaf Garden Care"),
         sms_consent_at=utcnow() - timedelta(days=60),
         external_id="crm-1042",
     )

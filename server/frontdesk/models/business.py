@@ -101,6 +101,8 @@ class Business(SQLModel, table=True):
     theme_overrides: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     custom_css: str = Field(default="", sa_type=Text)
     publishable_key: str = Field(default_factory=lambda: new_id("pk"), unique=True, max_length=40)
+    # Moved on by any change every customer's portal views show (services/versions.py).
+    data_version: int = 0
     created_at: datetime = created_at_field()
 
 

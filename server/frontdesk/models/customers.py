@@ -35,6 +35,8 @@ class Customer(TenantScoped, table=True):
     language: str = Field(default="", max_length=12)
     # Every link and token carries this; bumping it revokes all of them at once.
     link_version: int = 1
+    # Moved on by any change their portal views show (services/versions.py).
+    data_version: int = 0
     external_id: str | None = Field(default=None, max_length=255)
     # The customer's id at the payment processor, on the business's connected account.
     processor_customer_id: str | None = Field(default=None, max_length=255)

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
-from frontdesk.languages import N_, gettext
-from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus, utcnow
-from frontdesk.services import audit, events, invoices, outbox
+from frontdesk.db import prebuilt
+from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus
+from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
@@ -140,11 +140,11 @@ def update(
         )
     if changed:
         # The business's own system hears of every change, whoever made it.
-        _announce(session, business, customer, changed, by="business")
+        announce(session, business, customer, changed, by="business")
     return changed
 
 
-def _announce(
+def announce(
     session: Session, business: Business, customer: Customer, changed: list[str], *, by: str
 ) -> None:
     data = {"customer": customer.id, "external_id": customer.external_id, "changed": changed}
@@ -194,17 +194,24 @@ def for_token(session: Session, *, business: Business, claims: Claims) -> Custom
     return customer
 
 
+# Credit notes not applied to an invoice: held for the customer's next ones.
+_UNAPPLIED_CREDIT = prebuilt(
+    select(CreditNote.customer_id, func.sum(CreditNote.amount))
+    .where(
+        col(CreditNote.customer_id).in_(bindparam("customers", expanding=True)),
+        col(CreditNote.invoice_id).is_(None),
+    )
+    .group_by(CreditNote.customer_id)
+)
+
+
 def balances(
     session: Session, *, business: Business, customers: list[Customer]
 ) -> dict[str, Balance]:
-    """Each customer's balance in four queries, however many customers are on the page."""
+    """Each customer's balance in two queries, however many customers are on the page."""
     ids = [customer.id for customer in customers]
     open_views = invoices.open_for_customers(session, business=business, customer_ids=ids)
-    credit_rows = session.exec(
-        select(CreditNote.customer_id, func.sum(CreditNote.amount))
-        .where(col(CreditNote.customer_id).in_(ids), col(CreditNote.invoice_id).is_(None))
-        .group_by(CreditNote.customer_id)
-    ).all()
+    credit_rows = session.exec(_UNAPPLIED_CREDIT, params={"customers": ids}).all()
     credit = {customer_id: int(amount or 0) for customer_id, amount in credit_rows}
     result = {}
     for customer_id in ids:
@@ -283,118 +290,3 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
             raise NotFound("no such customer")
         return customer
     return get(session, business=business, customer_id=reference)
-
-
-SMS_CONSENT_TEXT = N_(
-    "Send me appointment and payment reminders by text message from {business}. Message and data "
-    "rates may apply. Reply STOP to opt out."
-)
-
-
-def sms_consent_text(business: Business) -> str:
-    """The words a customer agrees to texts by, in their language (shown, then kept)."""
-    return gettext(SMS_CONSENT_TEXT).format(business=business.name)
-
-
-_PHONE = re.compile(r"^\+?[0-9 ().-]{7,25}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-PROFILE_FIELDS = (
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
-_LIMITS = {
-    "email": 320,
-    "phone": 40,
-    "address_line1": 200,
-    "address_line2": 200,
-    "city": 100,
-    "region": 100,
-    "postal_code": 20,
-    "country": 2,
-}
-
-
-@dataclass(frozen=True)
-class ProfileInput:
-    email: str
-    phone: str
-    address_line1: str
-    address_line2: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    sms_consent: bool
-
-
-def _profile_errors(profile: ProfileInput) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not EMAIL_PATTERN.match(profile.email):
-        errors["email"] = gettext("Enter an email address like name@example.com.")
-    if profile.phone and not _PHONE.match(profile.phone):
-        errors["phone"] = gettext("Enter a phone number with 7 to 15 digits, like +1 555 010 2200.")
-    if profile.sms_consent and not profile.phone:
-        errors["phone"] = gettext("Add a mobile number to receive text reminders.")
-    for field, missing in (
-        ("address_line1", N_("Enter your street address.")),
-        ("city", N_("Enter your city.")),
-        ("postal_code", N_("Enter your postal code.")),
-    ):
-        if not getattr(profile, field):
-            errors[field] = gettext(missing)
-    if not _COUNTRY.match(profile.country):
-        errors["country"] = gettext("Use the two-letter country code, like US or GB.")
-    for field, limit in _LIMITS.items():
-        if len(getattr(profile, field)) > limit and field not in errors:
-            errors[field] = gettext("Use at most %(limit)s characters.") % {"limit": limit}
-    return errors
-
-
-def update_profile(
-    session: Session, *, business: Business, customer: Customer, profile: ProfileInput, ip: str
-) -> dict[str, list[object]]:
-    """Apply the customer's own changes; returns what changed (field: [before, after])."""
-    text = {field: " ".join(str(getattr(profile, field)).split()) for field in PROFILE_FIELDS}
-    text["email"], text["country"] = text["email"].lower(), text["country"].upper()
-    cleaned = ProfileInput(**text, sms_consent=profile.sms_consent)
-    errors = _profile_errors(cleaned)
-    if errors:
-        raise Invalid(gettext("Please fix the highlighted fields."), errors)
-    changes: dict[str, list[object]] = {}
-    for field in (*PROFILE_FIELDS, "sms_consent"):
-        before, after = getattr(customer, field), getattr(cleaned, field)
-        if before != after:
-            changes[field] = [before, after]
-            setattr(customer, field, after)
-    if "sms_consent" in changes:
-        customer.sms_consent_text = sms_consent_text(business) if cleaned.sms_consent else ""
-        customer.sms_consent_at = utcnow() if cleaned.sms_consent else None
-    if not changes:
-        return changes
-    audit.record(
-        session,
-        business=business,
-        actor_type="customer",
-        actor_id=customer.id,
-        action="customer.profile_updated",
-        target_type="customer",
-        target_id=customer.id,
-        detail={"changes": changes, "sms_consent_text": customer.sms_consent_text},
-        ip=ip,
-    )
-    _announce(session, business, customer, sorted(changes), by="customer")
-    with outbox.in_house():
-        events.email_owners(
-            session,
-            business=business,
-            subject=f"{customer.name} updated their details",
-            text=f"{customer.name} changed: {', '.join(sorted(changes))}. "
-            "See the customer's page for the details.",
-        )
-    return changes

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
+from frontdesk.db import prebuilt
 from frontdesk.models import (
     Appointment,
     Business,
@@ -220,18 +221,22 @@ class Home:
     next_visit: Appointment | None = None
 
 
+# The newest estimate waiting for the customer's answer.
+_AWAITING = prebuilt(
+    select(Estimate)
+    .where(
+        Estimate.customer_id == bindparam("customer"),
+        Estimate.status == EstimateStatus.SENT,
+        col(Estimate.expires_on) >= bindparam("today"),
+    )
+    .order_by(col(Estimate.issue_date).desc())
+    .limit(1)
+)
+
+
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
     balance = customers.balance(session, business=business, customer=customer)
-    estimate = session.exec(
-        select(Estimate)
-        .where(
-            Estimate.customer_id == customer.id,
-            Estimate.status == EstimateStatus.SENT,
-            col(Estimate.expires_on) >= today,
-        )
-        .order_by(col(Estimate.issue_date).desc())
-        .limit(1)
-    ).first()
+    estimate = session.exec(_AWAITING, params={"customer": customer.id, "today": today}).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
     count = todos.open_count(session, business=business, customer=customer)
     to_sign = documents.waiting_count(session, customer=customer) if business.allow_documents else 0

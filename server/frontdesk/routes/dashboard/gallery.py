@@ -37,6 +37,7 @@ from frontdesk.routes.portal import (
 )
 from frontdesk.routes.portal.invoices import FILTERS
 from frontdesk.services import businesses, customers, estimates, gallery, payments, portal, themes
+from frontdesk.services import profile as profiles
 from frontdesk.services.errors import NotFound
 from frontdesk.services.gallery import Samples
 from frontdesk.services.invoices import InvoiceView
@@ -128,7 +129,7 @@ def _estimate(business: Business, s: Samples) -> dict[str, Any]:
 
 
 def _profile_errors(business: Business, s: Samples) -> dict[str, Any]:
-    values = {name: getattr(s.customer, name) for name in customers.PROFILE_FIELDS}
+    values = {name: getattr(s.customer, name) for name in profiles.PROFILE_FIELDS}
     return {
         "values": {**values, "email": "jordan.rivera@", "postal_code": "", "sms_consent": True},
         "errors": {
@@ -137,7 +138,7 @@ def _profile_errors(business: Business, s: Samples) -> dict[str, Any]:
         },
         "saved": False,
         "unchanged": False,
-        "consent_text": customers.sms_consent_text(business),
+        "consent_text": profiles.sms_consent_text(business),
         "current": "profile",
         **profile.language_context(),
     }

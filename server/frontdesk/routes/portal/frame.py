@@ -23,7 +23,7 @@ from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
-from frontdesk.routes.portal import viewer
+from frontdesk.routes.portal import tags, viewer
 from frontdesk.routes.portal.refusals import (
     DATABASE_AWAY,
     FAILED,
@@ -35,7 +35,7 @@ from frontdesk.routes.portal.refusals import (
     session_ended,
     too_many,
 )
-from frontdesk.services import businesses, customers, portal
+from frontdesk.services import businesses, customers, portal, versions
 from frontdesk.services.errors import Forbidden, Invalid, NotFound
 from frontdesk.services.links import Limits
 from frontdesk.services.rate_limits import Limited
@@ -44,7 +44,7 @@ from frontdesk.tokens import InvalidToken
 log = logging.getLogger("frontdesk.portal")
 
 
-Build = Callable[[Session, Business, Customer], dict[str, Any]]
+Build = tags.Build
 
 
 Act = Callable[[Session, Business, Customer, FormData], dict[str, Any]]
@@ -262,18 +262,28 @@ def guarded(request: Request, render: Callable[[], Response]) -> Response:
 async def view(
     request: Request, template: str, build: Build, *, section: str | None = None
 ) -> Response:
-    """A read-only portal view for the signed-in customer."""
+    """A read-only portal view for the signed-in customer: 304, without drawing it, while the
+    entity tag the request brings still holds (unless its build is `Live`)."""
 
     def render() -> Response:
         business = business_for(request, section)
         with request.app.state.db.session(business.id) as session:
             customer = signed_in(request, session, business)
             refuse_beyond_limits(request, business, section, changes=False)
+            tag = tags.entity_tag(request, business, customer, build, limits(request))
+            if tags.kept(request, tag):  # a renewal that is due still reaches the widget
+                headers = tags.revalidated(tag) | session_header(request, customer)
+                return Response(status_code=304, headers=headers)
             context = {
                 **portal.nav(session, business=business, customer=customer),
                 **build(session, business, customer),
             }
-        return fragment(request, business, customer, template, {"oob_nav": True, **context})
+            if tag and versions.moved(session, customer):  # drawing it changed it (messages read)
+                moved = versions.current(session, customer)
+                tag = tags.entity_tag(request, business, customer, build, limits(request), moved)
+        response = fragment(request, business, customer, template, {"oob_nav": True, **context})
+        response.headers.update(tags.revalidated(tag))
+        return response
 
     return await run_in_threadpool(guarded, request, render)
 

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer, Payment
 from frontdesk.processors import Processor
-from frontdesk.routes.portal import attempts, frame
+from frontdesk.routes.portal import attempts, frame, tags
 from frontdesk.services import host_events, inputs, payments, portal
 from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import InvoiceView
@@ -246,7 +246,7 @@ def complete_context(payment_id: str, processor: Processor, settings: Settings) 
         )
         return {**_card_step(settings, payment, client_secret), "problem": "", "current": "pay"}
 
-    return build
+    return tags.Live(build)
 
 
 async def portal_pay_result(request: Request) -> Response:
@@ -268,7 +268,7 @@ async def portal_pay_result(request: Request) -> Response:
             "current": "pay",
         }
 
-    return await frame.view(request, "fragments/pay/result.html", build, section="pay")
+    return await frame.view(request, "fragments/pay/result.html", tags.Live(build), section="pay")
 
 
 routes = [

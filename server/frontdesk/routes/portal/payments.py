@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from frontdesk.languages import gettext
 from frontdesk.models import Business, Customer
-from frontdesk.routes.portal import attempts, frame
+from frontdesk.routes.portal import attempts, frame, tags
 from frontdesk.services import autopay, card_setup, host_events, payments, pdfs
 from frontdesk.services.errors import Invalid, NotFound
 
@@ -100,7 +100,8 @@ async def portal_card_added(request: Request) -> Response:
         )
         return context
 
-    return await frame.view(request, "fragments/payments/history.html", build, section="pay")
+    template = "fragments/payments/history.html"
+    return await frame.view(request, template, tags.Live(build), section="pay")
 
 
 async def portal_payment_method_change(request: Request) -> Response:

@@ -12,18 +12,18 @@ from starlette.routing import Route
 
 from frontdesk.models import Business, Customer
 from frontdesk.routes.portal import frame
-from frontdesk.services import customers, host_events, language
+from frontdesk.services import host_events, language, profile
 from frontdesk.services.errors import Invalid
 
 
 def form_context(session: Session, business: Business, customer: Customer) -> dict[str, Any]:
-    values = {field: getattr(customer, field) for field in customers.PROFILE_FIELDS}
+    values = {field: getattr(customer, field) for field in profile.PROFILE_FIELDS}
     return {
         "values": {**values, "sms_consent": customer.sms_consent},
         "errors": {},
         "saved": False,
         "unchanged": False,
-        "consent_text": customers.sms_consent_text(business),
+        "consent_text": profile.sms_consent_text(business),
         "current": "profile",
         **language_context(),
     }
@@ -34,9 +34,9 @@ def language_context() -> dict[str, Any]:
     return {"language_choices": language.choices(), "language_saved": False, "language_errors": {}}
 
 
-def _submitted(form: FormData) -> customers.ProfileInput:
-    text = {field: str(form.get(field, "")) for field in customers.PROFILE_FIELDS}
-    return customers.ProfileInput(**text, sms_consent=form.get("sms_consent") == "yes")
+def _submitted(form: FormData) -> profile.ProfileInput:
+    text = {field: str(form.get(field, "")) for field in profile.PROFILE_FIELDS}
+    return profile.ProfileInput(**text, sms_consent=form.get("sms_consent") == "yes")
 
 
 async def portal_profile(request: Request) -> Response:
@@ -49,7 +49,7 @@ async def portal_profile_update(request: Request) -> Response:
     def act(
         session: Session, business: Business, customer: Customer, form: FormData
     ) -> dict[str, Any]:
-        changes = customers.update_profile(
+        changes = profile.update_profile(
             session, business=business, customer=customer, profile=_submitted(form), ip=ip
         )
         if changes:

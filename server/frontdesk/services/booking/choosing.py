@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from frontdesk.languages import N_
+from frontdesk.db import prebuilt
+from frontdesk.languages import N_, NC_
 from frontdesk.models import Appointment, AppointmentStatus, BookingService, Business, Customer
 from frontdesk.services.booking import reading
 
@@ -20,7 +22,7 @@ LABELS = {
     AppointmentStatus.PENDING: N_("Waiting for confirmation"),
     AppointmentStatus.CONFIRMED: N_("Confirmed"),
     AppointmentStatus.CANCELED: N_("Canceled"),
-    AppointmentStatus.COMPLETED: N_("Done"),
+    AppointmentStatus.COMPLETED: NC_("appointment", "Done"),
 }
 PAST_SHOWN = 10
 
@@ -58,20 +60,24 @@ def visits(session: Session, *, business: Business, customer: Customer, now: dat
     return Visits(list(coming), list(gone))
 
 
+_NEXT_VISIT = prebuilt(
+    select(Appointment)
+    .where(
+        Appointment.customer_id == bindparam("customer"),
+        col(Appointment.status).in_(BOOKED),
+        col(Appointment.starts_at) >= bindparam("start"),
+    )
+    .order_by(col(Appointment.starts_at))
+    .limit(1)
+)
+
+
 def next_visit(
     session: Session, *, business: Business, customer: Customer, today: date
 ) -> Appointment | None:
     """The customer's next booked visit from today on (the home page's card)."""
-    return session.exec(
-        select(Appointment)
-        .where(
-            Appointment.customer_id == customer.id,
-            col(Appointment.status).in_(BOOKED),
-            col(Appointment.starts_at) >= start_of(business, today),
-        )
-        .order_by(col(Appointment.starts_at))
-        .limit(1)
-    ).first()
+    said = {"customer": customer.id, "start": start_of(business, today)}
+    return session.exec(_NEXT_VISIT, params=said).first()
 
 
 def names(session: Session) -> dict[str, str]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
+from frontdesk.db import prebuilt
 from frontdesk.models import (
     Business,
     Customer,
@@ -272,17 +274,20 @@ def for_customer(session: Session, *, customer: Customer) -> list[Document]:
     )
 
 
+_WAITING = prebuilt(
+    select(func.count())
+    .select_from(Document)
+    .where(
+        Document.customer_id == bindparam("customer"),
+        Document.status == Status.SHARED,
+        col(Document.requires_signature).is_(True),
+    )
+)
+
+
 def waiting_count(session: Session, *, customer: Customer) -> int:
     """How many of the customer's documents wait for their signature (home says so)."""
-    return session.exec(
-        select(func.count())
-        .select_from(Document)
-        .where(
-            Document.customer_id == customer.id,
-            Document.status == Status.SHARED,
-            col(Document.requires_signature).is_(True),
-        )
-    ).one()
+    return int(session.exec(_WAITING, params={"customer": customer.id}).one())
 
 
 def get_for_customer(session: Session, *, customer: Customer, document_id: str) -> Document:

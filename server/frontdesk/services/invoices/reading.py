@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from frontdesk.db import prebuilt
 from frontdesk.models import (
     Business,
     Customer,
@@ -20,7 +22,7 @@ from frontdesk.models import (
     PaymentStatus,
 )
 from frontdesk.services.errors import NotFound
-from frontdesk.services.invoices.paid import _paid_expression, paid_amounts
+from frontdesk.services.invoices.paid import paid_expression, processing_expression
 
 
 class DisplayStatus(StrEnum):
@@ -102,26 +104,23 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
     return get(session, business=business, invoice_id=reference)
 
 
-def views(session: Session, invoices: list[Invoice]) -> list[InvoiceView]:
-    ids = [invoice.id for invoice in invoices]
-    paid = paid_amounts(session, ids)
-    processing = (
-        set(
-            session.exec(
-                select(PaymentAllocation.invoice_id)
-                .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
-                .where(
-                    col(PaymentAllocation.invoice_id).in_(ids),
-                    Payment.status == PaymentStatus.PROCESSING,
-                )
-            ).all()
-        )
-        if ids
-        else set()
+# What was paid on each invoice and whether a bank payment is on its way to it, in one query.
+_STANDING = prebuilt(
+    select(Invoice.id, paid_expression(), processing_expression()).where(
+        col(Invoice.id).in_(bindparam("ids", expanding=True))
     )
-    return [
-        InvoiceView(invoice, paid[invoice.id], invoice.id in processing) for invoice in invoices
-    ]
+)
+
+
+def views(session: Session, invoices: list[Invoice]) -> list[InvoiceView]:
+    if not invoices:
+        return []
+    ids = [invoice.id for invoice in invoices]
+    standing = {
+        invoice_id: (int(paid), bool(processing))
+        for invoice_id, paid, processing in session.exec(_STANDING, params={"ids": ids})
+    }
+    return [InvoiceView(invoice, *standing.get(invoice.id, (0, False))) for invoice in invoices]
 
 
 def get(session: Session, *, business: Business, invoice_id: str) -> Invoice:
@@ -131,16 +130,22 @@ def get(session: Session, *, business: Business, invoice_id: str) -> Invoice:
     return invoice
 
 
+_OPEN = prebuilt(
+    select(Invoice, paid_expression(), processing_expression())
+    .where(
+        col(Invoice.customer_id).in_(bindparam("customers", expanding=True)),
+        Invoice.status == InvoiceStatus.OPEN,
+    )
+    .order_by(col(Invoice.due_date), col(Invoice.number))
+)
+
+
 def open_for_customers(
     session: Session, *, business: Business, customer_ids: list[str]
 ) -> list[InvoiceView]:
     """Open invoices, oldest due first: the order a whole-balance payment settles them in."""
-    invoices = session.exec(
-        select(Invoice)
-        .where(col(Invoice.customer_id).in_(customer_ids), Invoice.status == InvoiceStatus.OPEN)
-        .order_by(col(Invoice.due_date), col(Invoice.number))
-    ).all()
-    return views(session, list(invoices))
+    rows = session.exec(_OPEN, params={"customers": customer_ids})
+    return [InvoiceView(invoice, int(paid), bool(processing)) for invoice, paid, processing in rows]
 
 
 PAGE_SIZE = 10
@@ -173,9 +178,9 @@ def list_page(
         )
         query = query.where(is_open, col(Invoice.id).in_(processing))
     elif status == DisplayStatus.UNPAID:
-        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() == 0)
+        query = query.where(is_open, col(Invoice.due_date) >= today, paid_expression() == 0)
     elif status == DisplayStatus.PARTIALLY_PAID:
-        query = query.where(is_open, col(Invoice.due_date) >= today, _paid_expression() > 0)
+        query = query.where(is_open, col(Invoice.due_date) >= today, paid_expression() > 0)
     rows = session.exec(
         query.order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
         .limit(PAGE_SIZE + 1)
@@ -219,27 +224,28 @@ class Charge:
     issue_date: date
 
 
-def recent_charges(
-    session: Session, *, business: Business, customer: Customer, limit: int = 20
-) -> list[Charge]:
-    # The latest invoices first (an index walk), then their lines: the work stays the same
-    # however many invoices the customer has had over the years.
-    latest = (
-        select(Invoice.id)
-        .where(
-            Invoice.customer_id == customer.id,
-            col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
-        )
-        .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
-        .limit(limit)
+RECENT = 20
+# The latest invoices first (an index walk), then their lines: the work stays the same however
+# many invoices the customer has had over the years.
+_LATEST = (
+    select(Invoice.id)
+    .where(
+        Invoice.customer_id == bindparam("customer"),
+        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
     )
-    rows = session.exec(
-        select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
-        .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
-        .where(col(Invoice.id).in_(latest.scalar_subquery()))
-        .order_by(
-            col(Invoice.issue_date).desc(), col(Invoice.number).desc(), col(InvoiceLine.position)
-        )
-        .limit(limit)
-    ).all()
+    .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+    .limit(RECENT)
+)
+_RECENT = prebuilt(
+    select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
+    .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
+    .where(col(Invoice.id).in_(_LATEST.scalar_subquery()))
+    .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc(), col(InvoiceLine.position))
+    .limit(RECENT)
+)
+
+
+def recent_charges(session: Session, *, business: Business, customer: Customer) -> list[Charge]:
+    """The customer's last RECENT billed lines, newest first."""
+    rows = session.exec(_RECENT, params={"customer": customer.id})
     return [Charge(line, number, issued) for line, number, issued in rows]

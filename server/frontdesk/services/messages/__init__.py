@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
 from frontdesk import languages
+from frontdesk.db import prebuilt
 from frontdesk.languages import gettext
 from frontdesk.models import Attachment, AuthorKind, Business, Customer, Message
 from frontdesk.services import attachments, customers, events, inputs, outbox
@@ -182,18 +183,19 @@ def open_for_staff(
     return customer, thread(session, business=business, customer=customer)
 
 
-def unread_by_customer(session: Session, *, business: Business, customer: Customer) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Message)
-            .where(
-                col(Message.customer_id) == customer.id,
-                col(Message.author_kind).in_(BUSINESS_SIDE),
-                col(Message.read_by_customer_at).is_(None),
-            )
-        ).one()
+_UNREAD_BY_CUSTOMER = prebuilt(
+    select(func.count())
+    .select_from(Message)
+    .where(
+        col(Message.customer_id) == bindparam("customer"),
+        col(Message.author_kind).in_(BUSINESS_SIDE),
+        col(Message.read_by_customer_at).is_(None),
     )
+)
+
+
+def unread_by_customer(session: Session, *, business: Business, customer: Customer) -> int:
+    return int(session.exec(_UNREAD_BY_CUSTOMER, params={"customer": customer.id}).one())
 
 
 def unread_by_staff(session: Session, *, business: Business) -> int:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from frontdesk.db import prebuilt
 from frontdesk.languages import N_, gettext
 from frontdesk.models import (
     Business,
@@ -138,19 +139,20 @@ def board(session: Session, *, business: Business, customer: Customer) -> Board:
     )
 
 
+_OPEN_COUNT = prebuilt(
+    select(func.count())
+    .select_from(Todo)
+    .where(
+        Todo.customer_id == bindparam("customer"),
+        Todo.assignee == TodoAssignee.CUSTOMER,
+        col(Todo.completed_at).is_(None),
+    )
+)
+
+
 def open_count(session: Session, *, business: Business, customer: Customer) -> int:
     """How many open items the customer has to do (the count on portal home)."""
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Todo)
-            .where(
-                Todo.customer_id == customer.id,
-                Todo.assignee == TodoAssignee.CUSTOMER,
-                col(Todo.completed_at).is_(None),
-            )
-        ).one()
-    )
+    return int(session.exec(_OPEN_COUNT, params={"customer": customer.id}).one())
 
 
 def get(session: Session, *, business: Business, customer: Customer, todo_id: str) -> Todo:
