@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 
-from frontdesk.db import Database, TenantScopeError
+from frontdesk.db import Database, TenantScopeError, _prebuilt
 from frontdesk.models import Customer, Invoice, Payment, StaffUser
 from frontdesk.services import businesses, customers, estimates, invoices
 from frontdesk.services.errors import NotFound
@@ -130,3 +131,42 @@ def test_estimate_and_invoice_numbering_count_only_their_business(
             expires_on=date.today() + timedelta(days=30),
         )
         assert estimate.number == "EST-101"
+
+
+def _values(statement: Any, theirs: dict[str, str]) -> dict[str, Any]:
+    """Every parameter of a statement built once (db.prebuilt), bound to business B's rows."""
+    known: dict[str, Any] = {
+        "customer": theirs["customer"],
+        "customers": [theirs["customer"]],
+        "ids": [theirs["invoice"]],
+        "start": datetime(2000, 1, 1, tzinfo=UTC),
+        "today": date(2000, 1, 1),
+    }
+    names = {name for name, value in statement.compile().params.items() if value is None}
+    assert names <= known.keys(), f"bind {names - known.keys()} to business B's rows here"
+    return {name: known[name] for name in names}
+
+
+def _found(rows: list[Any]) -> list[Any]:
+    # A count or a sum over nothing is one row of zeros or nulls: that is nothing found.
+    return [row for row in rows if any(value not in (None, 0, False) for value in row)]
+
+
+def test_a_statement_built_once_finds_nothing_of_another_business(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    # Importing the services builds their statements (db.prebuilt).
+    import frontdesk.app  # noqa: F401
+
+    a, b = two["a"], two["b"]
+    statements = [statement for statement, _ in _prebuilt.values()]
+    assert len(statements) >= 10
+    seen_by_b = 0
+    for statement in statements:
+        params = _values(statement, b)
+        with db.session(a["business"]) as session:
+            assert _found(list(session.execute(statement, params))) == [], statement
+        with db.session(b["business"]) as session:
+            seen_by_b += bool(_found(list(session.execute(statement, params))))
+    # The same statements find B's own rows: the check above looked at something.
+    assert seen_by_b >= 4

@@ -57,11 +57,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers proceed during a write; busy_timeout queues writers instead of failing.
+    # WAL lets readers proceed during a write; busy_timeout queues writers instead of failing:
+    # long enough for a crowd of payments on a busy two-core machine (robustness/test_load.py).
     for pragma in (
         "PRAGMA foreign_keys=ON",
         "PRAGMA journal_mode=WAL",
-        "PRAGMA busy_timeout=5000",
+        "PRAGMA busy_timeout=15000",
         "PRAGMA synchronous=NORMAL",
     ):
         cursor.execute(pragma)

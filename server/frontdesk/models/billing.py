@@ -50,6 +50,8 @@ class Invoice(TenantScoped, table=True):
         Index("ix_invoice_business_customer_status", "business_id", "customer_id", "status"),
         # The customer's invoices newest first (lists, recent charges) without a sort.
         Index("ix_invoice_customer_issued", "customer_id", "issue_date", "number"),
+        # The dashboard's list, newest first: its page read off the index, not all sorted.
+        Index("ix_invoice_business_created", "business_id", "created_at", "id"),
     )
 
     id: str = Field(default_factory=lambda: new_id("inv"), primary_key=True, max_length=40)
