@@ -1,9 +1,10 @@
-"""The ceiling: a bare Starlette endpoint returning a fixed string, run by uvicorn with the same
-options as `frontdesk serve` (one process).
+"""The ceiling: a bare Starlette endpoint returning a fixed string, run by uvicorn the way
+`frontdesk serve` runs (one process per core unless told, no access log).
 
-    .venv/bin/python bench/bare_app.py PORT
+    .venv/bin/python bench/bare_app.py PORT [WORKERS]
 """
 
+import os
 import sys
 
 import uvicorn
@@ -20,4 +21,13 @@ async def fixed(request: Request) -> PlainTextResponse:
 app = Starlette(routes=[Route("/", fixed)])
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None, proxy_headers=True)
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count() or 1
+    uvicorn.run(
+        "bare_app:app",
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )

@@ -109,7 +109,7 @@ def demo_stack(data: str | None = None) -> Iterator[Stack]:
 
 @contextmanager
 def served(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """`frontdesk serve` (one process, as deployed) on the demo's database and key."""
+    """`frontdesk serve` as deployed (a process per core) on the demo's database and key."""
     port = free_port_block(1)
     database = next(data_dir.glob("*.db"))
     process = subprocess.Popen(

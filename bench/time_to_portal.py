@@ -13,7 +13,7 @@ import httpx
 from common import CHROMIUM_ARGS, REPO, demo_stack, median, percentile, save, table
 from playwright.sync_api import Page, sync_playwright
 
-GOAL_MS = 150.0
+GOAL_MS = 100.0  # the read-path issue tightened it from 150 ms (cold, median)
 INSERT_AND_WAIT = """async ({script, key, token}) => {
   const t0 = performance.now();
   if (!document.querySelector('script[data-frontdesk]')) {
