@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from frontdesk import log
 from frontdesk.app import create_app
 from frontdesk.cli.shared import CommandError, database
+from frontdesk.services import staff
 from frontdesk.settings import (
     load,
 )
@@ -45,6 +46,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         logging.getLogger("frontdesk").warning(
             "the database role is a superuser or has BYPASSRLS, so row-level security does not "
             "apply to it; connect as a role made for the application (see SECURITY.md)"
+        )
+    if staff.CHEAP_HASHING:
+        logging.getLogger("frontdesk").warning(
+            "FRONTDESK_CHEAP_PASSWORD_HASHING is on: staff passwords are hashed with argon2's "
+            "cheapest profile, which is for test suites, not for real accounts"
         )
     db.dispose()
     uvicorn.run(

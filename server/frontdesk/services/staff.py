@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,11 @@ from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.tokens import InvalidToken, Purpose
 
 MIN_PASSWORD_LENGTH = 10
-_hasher = PasswordHasher()
+# argon2's cheapest profile, made for test suites: ours hashes an owner's password in most of its
+# tests, and at argon2's defaults (64 MiB, three passes) that was a tenth of its time. Hashes
+# made either way verify either way; `frontdesk serve` warns when it is on.
+CHEAP_HASHING = os.environ.get("FRONTDESK_CHEAP_PASSWORD_HASHING") == "1"
+_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHING else PasswordHasher()
 # Verifying against this when the email is unknown keeps sign-in timing the same either way.
 _DUMMY_HASH = _hasher.hash("frontdesk-timing-equaliser")
 
