@@ -71,9 +71,11 @@ def main() -> None:
             f"p50 {f['p50_ms']:.0f} / p99 {f['p99_ms']:.0f} ms"
             for c, f in results[name].items()
         ]
+        aims = thr["goals"]
         goal = {
-            "home fragment": "≥ 0.1 of bare, p99 < 50 ms at 64",
-            "home, revalidated (304)": "≥ 1/3 of bare at 64",
+            "home fragment": f"≥ {aims['ratio_home_at_64']:.2f} of bare, "
+            f"p99 < {aims['p99_ms_at_64']:.0f} ms at 64",
+            "home, revalidated (304)": f"≥ {aims['ratio_revalidation_at_64']:.2f} of bare at 64",
         }.get(name, "")
         row(f"{name}, by connections ({workers})", "; ".join(cells), goal, thr)
     top = results["bare Starlette"]
