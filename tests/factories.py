@@ -11,8 +11,10 @@ from sqlmodel import Session
 
 from frontdesk.db import Database
 from frontdesk.models import (
+    Attachment,
     Business,
     Customer,
+    Document,
     Invoice,
     Payment,
     PaymentAllocation,
@@ -105,3 +107,35 @@ def make_payment(
     )
     session.flush()
     return payment
+
+
+def make_document_to_sign(
+    session: Session, business: Business, customer: Customer, *, title: str
+) -> Document:
+    """A document shared with the customer for their signature, its file only a record (no
+    bytes stored): for tests of who sees it, not of its content."""
+    file = Attachment(
+        business_id=business.id,
+        customer_id=customer.id,
+        owner_kind="document",
+        owner_id="",
+        filename="contract.pdf",
+        content_type="application/pdf",
+        size=4,
+        sha256="0" * 64,
+        storage_key="test/contract.pdf",
+        created_by_kind="staff",
+        created_by_id="",
+    )
+    session.add(file)
+    session.flush()
+    document = Document(
+        business_id=business.id,
+        customer_id=customer.id,
+        title=title,
+        requires_signature=True,
+        attachment_id=file.id,
+        sha256=file.sha256,
+    )
+    session.add(document)
+    return document

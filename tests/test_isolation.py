@@ -13,10 +13,8 @@ from sqlmodel import col, select
 from frontdesk import demo
 from frontdesk.db import Database, TenantScopeError, _prebuilt
 from frontdesk.models import (
-    Attachment,
     CreditNote,
     Customer,
-    Document,
     Invoice,
     Payment,
     StaffUser,
@@ -24,7 +22,13 @@ from frontdesk.models import (
 from frontdesk.services import businesses, customers, estimates, invoices
 from frontdesk.services.errors import NotFound
 from frontdesk.services.lines import LineInput
-from tests.factories import make_business, make_customer, make_invoice, make_payment
+from tests.factories import (
+    make_business,
+    make_customer,
+    make_document_to_sign,
+    make_invoice,
+    make_payment,
+)
 
 
 @pytest.fixture
@@ -153,32 +157,7 @@ def full(db: Database) -> dict[str, Any]:
         session.add(
             CreditNote(business_id=business.id, customer_id=customer.id, amount=500, currency="USD")
         )
-        file = Attachment(
-            business_id=business.id,
-            customer_id=customer.id,
-            owner_kind="document",
-            owner_id="doc_isolation",
-            filename="agreement.pdf",
-            content_type="application/pdf",
-            size=4,
-            sha256="0" * 64,
-            storage_key="isolation/agreement.pdf",
-            created_by_kind="staff",
-            created_by_id="staff_isolation",
-        )
-        session.add(file)
-        session.flush()
-        session.add(
-            Document(
-                id="doc_isolation",
-                business_id=business.id,
-                customer_id=customer.id,
-                title="Agreement",
-                requires_signature=True,
-                attachment_id=file.id,
-                sha256="0" * 64,
-            )
-        )
+        make_document_to_sign(session, business, customer, title="Agreement")
         invoices = [
             i.id for i in session.exec(select(Invoice).where(Invoice.customer_id == customer.id))
         ]

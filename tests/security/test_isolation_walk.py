@@ -15,9 +15,7 @@ from frontdesk.db import Database
 from frontdesk.models import (
     Appointment,
     AppointmentStatus,
-    Attachment,
     Customer,
-    Document,
     Initiator,
     InvoiceLine,
     PaymentMethod,
@@ -32,7 +30,14 @@ from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.links import Links
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer, csrf_field
-from tests.factories import PASSWORD, make_business, make_customer, make_invoice, make_payment
+from tests.factories import (
+    PASSWORD,
+    make_business,
+    make_customer,
+    make_document_to_sign,
+    make_invoice,
+    make_payment,
+)
 from tests.security.routes import every_route, fill
 
 # Words only business B's records hold: none may reach A.
@@ -86,30 +91,12 @@ def seed(db: Database, made: NewBusiness, secret: bool) -> dict[str, str]:
             description="Bravo secret request" if secret else "Alpha request",
         )
         session.add(request)
-        file = Attachment(
-            business_id=business.id,
-            customer_id=customer.id,
-            owner_kind="document",
-            owner_id="doc_walk",
-            filename="contract.pdf",
-            content_type="application/pdf",
-            size=4,
-            sha256="0" * 64,
-            storage_key="walk",
-            created_by_kind="staff",
-            created_by_id="",
-        )
-        session.add(file)
-        session.flush()
-        document = Document(
-            business_id=business.id,
-            customer_id=customer.id,
+        document = make_document_to_sign(
+            session,
+            business,
+            customer,
             title="Bravo secret contract" if secret else "Alpha contract",
-            requires_signature=True,
-            attachment_id=file.id,
-            sha256="0" * 64,
         )
-        session.add(document)
         plan = Subscription(
             business_id=business.id,
             customer_id=customer.id,
