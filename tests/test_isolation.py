@@ -11,10 +11,11 @@ from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 
 from frontdesk import demo
-from frontdesk.db import Database, TenantScopeError, _prebuilt
+from frontdesk.db import Database, TenantScopeError, _prebuilt, in_business, prebuilt
 from frontdesk.models import (
     CreditNote,
     Customer,
+    EndedSession,
     Invoice,
     Payment,
     StaffUser,
@@ -149,8 +150,9 @@ def test_estimate_and_invoice_numbering_count_only_their_business(
 @pytest.fixture
 def full(db: Database) -> dict[str, Any]:
     """Business B as the demo seeds it (visits, messages, to-dos, estimates, invoices and
-    payments), with an unapplied credit and a document waiting for its customer's signature,
-    so that every statement built once finds something of B's; and business A beside it."""
+    payments), with an unapplied credit, a document waiting for its customer's signature and a
+    session they signed out of, so that every statement built once finds something of B's; and
+    business A beside it."""
     seeded = demo.ensure(db, sample_site_origin="http://127.0.0.1:9")
     business, customer = seeded.business, seeded.signed_in_customer
     with db.session(business.id) as session:
@@ -158,6 +160,14 @@ def full(db: Database) -> dict[str, Any]:
             CreditNote(business_id=business.id, customer_id=customer.id, amount=500, currency="USD")
         )
         make_document_to_sign(session, business, customer, title="Agreement")
+        session.add(
+            EndedSession(
+                business_id=business.id,
+                id="ses_ended",
+                customer_id=customer.id,
+                expires_at=datetime(2100, 1, 1, tzinfo=UTC),
+            )
+        )
         invoices = [
             i.id for i in session.exec(select(Invoice).where(Invoice.customer_id == customer.id))
         ]
@@ -174,11 +184,17 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
     known: dict[str, Any] = {
         "customer": full["customer"],
         "customers": [full["customer"]],
+        "session": "ses_ended",
         "ids": full["invoices"],
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
     }
-    names = {name for name, value in statement.compile().params.items() if value is None}
+    # business_id is the session's to bind (db.in_business).
+    names = {
+        name
+        for name, value in statement.compile().params.items()
+        if value is None and name != "business_id"
+    }
     assert names <= known.keys(), f"bind {names - known.keys()} to business B's rows here"
     return {name: known[name] for name in names}
 
@@ -203,3 +219,20 @@ def test_a_statement_built_once_finds_nothing_of_another_business(
             assert _found(list(session.execute(statement, params))), f"B sees nothing: {statement}"
         with db.session(full["a"]) as session:
             assert _found(list(session.execute(statement, params))) == [], statement
+
+
+def test_a_statement_built_once_must_filter_every_tenant_table_it_reads(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    # The payment is read only in a subquery: its filter is missing, the invoice's is not.
+    paid = select(func.count()).where(Payment.customer_id == Invoice.customer_id).scalar_subquery()
+    statement = prebuilt(select(Invoice.id, paid).where(in_business(Invoice)))
+    try:
+        with (
+            db.session(two["a"]["business"]) as session,
+            pytest.raises(TenantScopeError) as refused,
+        ):
+            session.execute(statement)
+        assert "reads Payment without in_business(Payment)" in str(refused.value)
+    finally:
+        del _prebuilt[id(statement)]

@@ -19,13 +19,25 @@ from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Executable, event, text
+from sqlalchemy import (
+    BinaryExpression,
+    BindParameter,
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Executable,
+    bindparam,
+    event,
+    text,
+)
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction, with_loader_criteria
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.util import find_tables
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel, col, create_engine
 
 from frontdesk.models import TenantScoped
 from frontdesk.services import versions
@@ -190,9 +202,11 @@ def _tenant_tables() -> dict[Any, type[TenantScoped]]:
 @lru_cache(maxsize=256)
 def _criteria(business_id: str, models: frozenset[type[TenantScoped]]) -> tuple[Any, ...]:
     """The `business_id = :id` filter for each of these tenant tables, made once per business
-    and set of tables: one option per table costs more than running most of our queries."""
+    and set of tables: one option per table costs more than running most of our queries. An
+    expression, not a lambda: a lambda's criteria are evaluated again at every execution to find
+    the value they hold."""
     return tuple(
-        with_loader_criteria(model, lambda cls: cls.business_id == business_id)
+        with_loader_criteria(model, col(model.business_id) == business_id)
         for model in sorted(models, key=lambda model: model.__name__)
     )
 
@@ -213,45 +227,63 @@ def _tenant_models_in(statement: Any) -> frozenset[type[TenantScoped]]:
     return frozenset(tenant[table] for table in found if table in tenant)
 
 
-# Statements built once (prebuilt below), each with the tenant tables it touches once found.
-_prebuilt: dict[int, tuple[Any, frozenset[type[TenantScoped]] | None]] = {}
+def in_business(model: type[TenantScoped]) -> ColumnElement[bool]:
+    """`business_id = :business_id` for one tenant table: the filter a statement built once
+    (`prebuilt`) writes for every tenant table it reads, the session's scope bound to it."""
+    return col(model.business_id) == bindparam(BUSINESS)
+
+
+BUSINESS = "business_id"
+
+
+def _filtered_models(statement: Any) -> frozenset[type[TenantScoped]]:
+    """The tenant tables a statement filters with `in_business`, wherever the filter stands (a
+    WHERE, a join's ON, a subquery's)."""
+    tenant = _tenant_tables()
+    filtered = set()
+    for element in visitors.iterate(statement):
+        if not isinstance(element, BinaryExpression) or element.operator is not operators.eq:
+            continue
+        column, value = element.left, element.right
+        if (
+            isinstance(column, Column)
+            and column.name == BUSINESS
+            and isinstance(value, BindParameter)
+            and value.key == BUSINESS
+            and column.table in tenant
+        ):
+            filtered.add(tenant[column.table])
+    return frozenset(filtered)
+
+
+# Statements built once (prebuilt below), each checked at its first execution.
+_prebuilt: dict[int, tuple[Any, bool]] = {}
 
 
 def prebuilt(statement: S) -> S:
     """A statement built once, at import, with bound parameters for what varies between
-    executions: building one costs more than running it, and so does finding the tenant tables
-    it touches, which the guard then does once rather than at every execution. The registry
-    keeps it alive, so its id stays its own."""
-    _prebuilt[id(statement)] = (statement, None)
+    executions: building one costs more than running it. It filters every tenant table it
+    reads itself (`in_business`), so the guard adds no criteria, only binds the session's
+    business: options cost more at each execution than running most of our queries. The
+    registry keeps it alive, so its id stays its own."""
+    _prebuilt[id(statement)] = (statement, False)
     return statement
 
 
-def _tenant_models_of(statement: Any) -> frozenset[type[TenantScoped]]:
+def _is_prebuilt(statement: Any) -> bool:
     known = _prebuilt.get(id(statement))
     if known is None or known[0] is not statement:
-        return _tenant_models_in(statement)
-    if known[1] is None:
-        # Found at first use, once every model is imported, not when the statement was built.
-        _prebuilt[id(statement)] = (statement, _tenant_models_in(statement))
-    return _prebuilt[id(statement)][1] or frozenset()
-
-
-def _scoped(statement: Any, business_id: str, models: frozenset[type[TenantScoped]]) -> Any:
-    """The statement with the business's criteria. A statement built once is scoped once per
-    business too: the scoped copy keeps the cache key SQLAlchemy works out for it (memoized on
-    the statement), which otherwise costs more at each execution than running the query."""
-    known = _prebuilt.get(id(statement))
-    if known is not None and known[0] is statement:
-        return _scoped_prebuilt(id(statement), business_id, models)
-    return statement.options(*_criteria(business_id, models))
-
-
-# A scoped copy with its cache key is about 10 KB: 2,048 of them (the last businesses served,
-# a dozen statements each) hold some 20 MB per process.
-@lru_cache(maxsize=2048)
-def _scoped_prebuilt(key: int, business_id: str, models: frozenset[type[TenantScoped]]) -> Any:
-    # Keyed by id: the registry keeps every prebuilt statement alive, so an id stays its own.
-    return _prebuilt[key][0].options(*_criteria(business_id, models))
+        return False
+    if not known[1]:
+        # Checked at first use, once every model is imported, not when the statement was built.
+        missing = _tenant_models_in(statement) - _filtered_models(statement)
+        if missing:
+            names = ", ".join(sorted(model.__name__ for model in missing))
+            raise TenantScopeError(
+                f"a statement built once reads {names} without in_business({names}): {statement}"
+            )
+        _prebuilt[id(statement)] = (statement, True)
+    return True
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
@@ -267,9 +299,14 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     info = state.session.info
     business_id = info.get("business_id")
     if business_id is not None:
-        models = _tenant_models_of(state.statement)
+        if isinstance(state.parameters, dict) or state.parameters is None:
+            # Bound for in_business wherever it stands, in statements built once or not.
+            state.parameters = {**(state.parameters or {}), BUSINESS: business_id}
+        if _is_prebuilt(state.statement):
+            return
+        models = _tenant_models_in(state.statement)
         if models:
-            state.statement = _scoped(state.statement, business_id, models)
+            state.statement = state.statement.options(*_criteria(business_id, models))
     elif "unscoped" not in info and _touches_tenant_table(state):
         raise TenantScopeError(
             "query on a tenant-owned table outside a business scope: "

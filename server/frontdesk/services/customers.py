@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus
 from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
@@ -182,9 +182,13 @@ def get(session: Session, *, business: Business, customer_id: str) -> Customer:
 
 def for_token(session: Session, *, business: Business, claims: Claims) -> Customer:
     """The customer a token names, if it is still theirs to use; InvalidToken otherwise."""
+    return named_by(session.get(Customer, claims.customer_id), business=business, claims=claims)
+
+
+def named_by(customer: Customer | None, *, business: Business, claims: Claims) -> Customer:
+    """The customer found for a token's claims, if the token is still theirs to use."""
     if claims.business_id != business.id:
         raise InvalidToken("this link or session belongs to another business")
-    customer = session.get(Customer, claims.customer_id)
     if customer is None or customer.business_id != business.id:
         raise InvalidToken("this link or session is not valid")
     if not customer.portal_enabled:
@@ -198,6 +202,7 @@ def for_token(session: Session, *, business: Business, claims: Claims) -> Custom
 _UNAPPLIED_CREDIT = prebuilt(
     select(CreditNote.customer_id, func.sum(CreditNote.amount))
     .where(
+        in_business(CreditNote),
         col(CreditNote.customer_id).in_(bindparam("customers", expanding=True)),
         col(CreditNote.invoice_id).is_(None),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import and_, bindparam, delete
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.models import (
     Appointment,
     Business,
@@ -94,6 +94,22 @@ class Signed:
     signed_at: datetime
 
 
+# A session's customer and, if the session was signed out of, its end: one query for every
+# portal request instead of two.
+_SIGNED_IN = prebuilt(
+    select(Customer, EndedSession.id)
+    .outerjoin(
+        EndedSession,
+        and_(
+            in_business(EndedSession),
+            col(EndedSession.id) == bindparam("session"),
+            col(EndedSession.customer_id) == Customer.id,
+        ),
+    )
+    .where(in_business(Customer), Customer.id == bindparam("customer"))
+)
+
+
 def from_session(
     session: Session,
     *,
@@ -104,9 +120,13 @@ def from_session(
 ) -> Signed:
     """The session's customer, its limits and its id; InvalidToken once signed out of."""
     claims = tokens.read(secret_keys, Purpose.PORTAL_SESSION, token, max_age=max_age)
-    customer = customers.for_token(session, business=business, claims=claims)
     session_id = str(claims.extra.get("s", ""))
-    if not session_id or session.get(EndedSession, session_id) is not None:
+    found = session.exec(
+        _SIGNED_IN, params={"customer": claims.customer_id, "session": session_id}
+    ).first()
+    customer, ended = found if found is not None else (None, None)
+    customer = customers.named_by(customer, business=business, claims=claims)
+    if not session_id or ended is not None:
         raise InvalidToken("you signed out of this session")
     return Signed(customer, Limits.of(claims), session_id, claims.signed_at)
 
@@ -225,6 +245,7 @@ class Home:
 _AWAITING = prebuilt(
     select(Estimate)
     .where(
+        in_business(Estimate),
         Estimate.customer_id == bindparam("customer"),
         Estimate.status == EstimateStatus.SENT,
         col(Estimate.expires_on) >= bindparam("today"),
@@ -234,12 +255,16 @@ _AWAITING = prebuilt(
 )
 
 
+# The customer's open to-dos and documents to sign, counted in one query.
+_COUNTS = prebuilt(select(todos.OPEN_COUNT, documents.WAITING_COUNT))
+
+
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
     balance = customers.balance(session, business=business, customer=customer)
     estimate = session.exec(_AWAITING, params={"customer": customer.id, "today": today}).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
-    count = todos.open_count(session, business=business, customer=customer)
-    to_sign = documents.waiting_count(session, customer=customer) if business.allow_documents else 0
+    count, waiting = session.exec(_COUNTS, params={"customer": customer.id}).one()
+    to_sign = waiting if business.allow_documents else 0
     visit = (
         choosing.next_visit(session, business=business, customer=customer, today=today)
         if business.allow_booking

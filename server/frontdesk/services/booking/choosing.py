@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.languages import N_, NC_
 from frontdesk.models import Appointment, AppointmentStatus, BookingService, Business, Customer
 from frontdesk.services.booking import reading
@@ -63,6 +63,7 @@ def visits(session: Session, *, business: Business, customer: Customer, now: dat
 _NEXT_VISIT = prebuilt(
     select(Appointment)
     .where(
+        in_business(Appointment),
         Appointment.customer_id == bindparam("customer"),
         col(Appointment.status).in_(BOOKED),
         col(Appointment.starts_at) >= bindparam("start"),

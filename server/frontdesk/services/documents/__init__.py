@@ -6,6 +6,7 @@ Callers use this package's names (`documents.share(...)`); each lives in the mod
 
 from frontdesk.services.documents.archive import (
     VIEWS,
+    WAITING_COUNT,
     Shared,
     for_business,
     for_customer,
@@ -19,7 +20,6 @@ from frontdesk.services.documents.archive import (
     trail,
     versions,
     viewed,
-    waiting_count,
     withdraw,
 )
 from frontdesk.services.documents.chain import Who
@@ -51,6 +51,7 @@ __all__ = [
     "LABELS",
     "SIGNED_COPY",
     "VIEWS",
+    "WAITING_COUNT",
     "Shared",
     "Signature",
     "Verdict",
@@ -78,7 +79,6 @@ __all__ = [
     "verdict",
     "versions",
     "viewed",
-    "waiting_count",
     "withdraw",
     "withdraw_consent",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business
 from frontdesk.models import (
     Business,
     Customer,
@@ -274,20 +274,19 @@ def for_customer(session: Session, *, customer: Customer) -> list[Document]:
     )
 
 
-_WAITING = prebuilt(
+# How many documents of the customer bound as :customer wait for their signature (portal home
+# says so, counting it with its other figures in one query).
+WAITING_COUNT = (
     select(func.count())
     .select_from(Document)
     .where(
+        in_business(Document),
         Document.customer_id == bindparam("customer"),
         Document.status == Status.SHARED,
         col(Document.requires_signature).is_(True),
     )
+    .scalar_subquery()
 )
-
-
-def waiting_count(session: Session, *, customer: Customer) -> int:
-    """How many of the customer's documents wait for their signature (home says so)."""
-    return int(session.exec(_WAITING, params={"customer": customer.id}).one())
 
 
 def get_for_customer(session: Session, *, customer: Customer, document_id: str) -> Document:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, bindparam, func
 from sqlmodel import Session, col, select
 
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
@@ -94,11 +94,12 @@ def paid_expression() -> ColumnElement[int]:
         .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
         .where(PaymentAllocation.invoice_id == Invoice.id)
         .where(Payment.status == PaymentStatus.SUCCEEDED)
+        .where(in_business(PaymentAllocation), in_business(Payment))
         .scalar_subquery()
     )
     credit = (
         select(func.coalesce(func.sum(CreditNote.amount), 0))
-        .where(CreditNote.invoice_id == Invoice.id)
+        .where(CreditNote.invoice_id == Invoice.id, in_business(CreditNote))
         .scalar_subquery()
     )
     refunded = (
@@ -106,6 +107,7 @@ def paid_expression() -> ColumnElement[int]:
         .join(Refund, col(Refund.id) == RefundAllocation.refund_id)
         .where(RefundAllocation.invoice_id == Invoice.id)
         .where(col(Refund.status).in_(REFUND_COUNTS))
+        .where(in_business(RefundAllocation), in_business(Refund))
         .scalar_subquery()
     )
     return payments + credit - refunded
@@ -118,13 +120,14 @@ def processing_expression() -> ColumnElement[bool]:
         .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
         .where(PaymentAllocation.invoice_id == Invoice.id)
         .where(Payment.status == PaymentStatus.PROCESSING)
+        .where(in_business(PaymentAllocation), in_business(Payment))
         .exists()
     )
 
 
 _PAID = prebuilt(
     select(Invoice.id, paid_expression()).where(
-        col(Invoice.id).in_(bindparam("ids", expanding=True))
+        in_business(Invoice), col(Invoice.id).in_(bindparam("ids", expanding=True))
     )
 )
 

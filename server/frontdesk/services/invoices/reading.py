@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.models import (
     Business,
     Customer,
@@ -107,7 +107,7 @@ def get_by_reference(session: Session, *, business: Business, reference: str) ->
 # What was paid on each invoice and whether a bank payment is on its way to it, in one query.
 _STANDING = prebuilt(
     select(Invoice.id, paid_expression(), processing_expression()).where(
-        col(Invoice.id).in_(bindparam("ids", expanding=True))
+        in_business(Invoice), col(Invoice.id).in_(bindparam("ids", expanding=True))
     )
 )
 
@@ -133,6 +133,7 @@ def get(session: Session, *, business: Business, invoice_id: str) -> Invoice:
 _OPEN = prebuilt(
     select(Invoice, paid_expression(), processing_expression())
     .where(
+        in_business(Invoice),
         col(Invoice.customer_id).in_(bindparam("customers", expanding=True)),
         Invoice.status == InvoiceStatus.OPEN,
     )
@@ -230,6 +231,7 @@ RECENT = 20
 _LATEST = (
     select(Invoice.id)
     .where(
+        in_business(Invoice),
         Invoice.customer_id == bindparam("customer"),
         col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
     )
@@ -239,7 +241,11 @@ _LATEST = (
 _RECENT = prebuilt(
     select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
     .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
-    .where(col(Invoice.id).in_(_LATEST.scalar_subquery()))
+    .where(
+        in_business(InvoiceLine),
+        in_business(Invoice),
+        col(Invoice.id).in_(_LATEST.scalar_subquery()),
+    )
     .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc(), col(InvoiceLine.position))
     .limit(RECENT)
 )

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
 from frontdesk import languages
-from frontdesk.db import prebuilt
+from frontdesk.db import in_business, prebuilt
 from frontdesk.languages import gettext
 from frontdesk.models import Attachment, AuthorKind, Business, Customer, Message
 from frontdesk.services import attachments, customers, events, inputs, outbox
@@ -187,6 +187,7 @@ _UNREAD_BY_CUSTOMER = prebuilt(
     select(func.count())
     .select_from(Message)
     .where(
+        in_business(Message),
         col(Message.customer_id) == bindparam("customer"),
         col(Message.author_kind).in_(BUSINESS_SIDE),
         col(Message.read_by_customer_at).is_(None),

@@ -6,6 +6,7 @@ from frontdesk.services.todos.closing import close, reopen
 from frontdesk.services.todos.items import (
     CLOSES,
     LINKABLE,
+    OPEN_COUNT,
     READ_ONLY,
     SAVE_PAYMENT_METHOD,
     Board,
@@ -19,13 +20,13 @@ from frontdesk.services.todos.items import (
     edit,
     get,
     linkable,
-    open_count,
     related_numbers,
 )
 
 __all__ = [
     "CLOSES",
     "LINKABLE",
+    "OPEN_COUNT",
     "READ_ONLY",
     "SAVE_PAYMENT_METHOD",
     "Board",
@@ -40,7 +41,6 @@ __all__ = [
     "edit",
     "get",
     "linkable",
-    "open_count",
     "related_numbers",
     "reopen",
 ]
