@@ -365,6 +365,11 @@ def test_the_cli_prints_the_link_and_reports_the_result(owner: Owner) -> None:
     }
     business = ("--business", owner.made.business.id)
 
+    wrong = run("business", "connect", *business, "--type", "premium", **env)
+    assert wrong.returncode == 1
+    assert wrong.stderr == "frontdesk: Choose Express or Standard.\n"
+    assert not owner.business.processor_account
+
     started = run("business", "connect", *business, **env)
     assert started.returncode == 1, started.stderr
     link = re.search(r"https?://\S+/connect/onboarding/\S+", started.stdout)

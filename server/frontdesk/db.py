@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any, TypeVar
@@ -299,8 +299,9 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     info = state.session.info
     business_id = info.get("business_id")
     if business_id is not None:
-        if isinstance(state.parameters, dict) or state.parameters is None:
-            # Bound for in_business wherever it stands, in statements built once or not.
+        if state.is_select and isinstance(state.parameters, Mapping | None):
+            # Bound for in_business wherever it stands, in statements built once or not. Not
+            # for an UPDATE: its parameters are also the values it sets.
             state.parameters = {**(state.parameters or {}), BUSINESS: business_id}
         if _is_prebuilt(state.statement):
             return

@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from frontdesk.db import in_business, prebuilt
 from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, PaymentMethod, PaymentMethodKind, utcnow
 from frontdesk.processors import Processor, Refused
@@ -29,18 +31,22 @@ def consent_for(business: Business) -> str:
     return gettext(SAVE_CONSENT) % {"business": business.name}
 
 
+# The customer's saved cards and accounts, the default first (the pay step lists them).
+_SAVED = prebuilt(
+    select(PaymentMethod)
+    .where(
+        in_business(PaymentMethod),
+        PaymentMethod.customer_id == bindparam("customer"),
+        col(PaymentMethod.removed_at).is_(None),
+    )
+    .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.created_at))
+)
+
+
 def saved_methods(
     session: Session, *, business: Business, customer: Customer
 ) -> list[PaymentMethod]:
-    return list(
-        session.exec(
-            select(PaymentMethod)
-            .where(
-                PaymentMethod.customer_id == customer.id, col(PaymentMethod.removed_at).is_(None)
-            )
-            .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.created_at))
-        ).all()
-    )
+    return list(session.exec(_SAVED, params={"customer": customer.id}).all())
 
 
 def saved_method(
