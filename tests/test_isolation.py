@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import exists, func, update
+from sqlalchemy import bindparam, exists, func, update
 from sqlmodel import col, select
 
 from frontdesk import demo
-from frontdesk.db import Database, TenantScopeError, _prebuilt, in_business, prebuilt
+from frontdesk.db import Database, TenantScopeError, _prebuilt, in_business, prebuilt, read
 from frontdesk.models import (
     CreditNote,
     Customer,
@@ -185,6 +185,8 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
         "customer": full["customer"],
         "customers": [full["customer"]],
         "session": "ses_ended",
+        "limit": 100,
+        "offset": 0,
         "ids": full["invoices"],
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
@@ -236,3 +238,30 @@ def test_a_statement_built_once_must_filter_every_tenant_table_it_reads(
         assert "reads Payment without in_business(Payment)" in str(refused.value)
     finally:
         del _prebuilt[id(statement)]
+
+
+def test_a_core_read_runs_only_statements_built_once_in_a_business_session(
+    db: Database, two: dict[str, dict[str, str]]
+) -> None:
+    a, b = two["a"], two["b"]
+    credit = prebuilt(
+        select(func.sum(CreditNote.amount)).where(
+            in_business(CreditNote), CreditNote.customer_id == bindparam("customer")
+        )
+    )
+    try:
+        with db.session(a["business"]) as session:
+            # What this transaction added is read (flushed first), and B's customer has nothing.
+            session.add(
+                CreditNote(
+                    business_id=a["business"], customer_id=a["customer"], amount=700, currency="USD"
+                )
+            )
+            assert read(session, credit, {"customer": a["customer"]}).scalar_one() == 700
+            assert read(session, credit, {"customer": b["customer"]}).scalar_one() is None
+            with pytest.raises(TenantScopeError):
+                read(session, select(func.count()).select_from(CreditNote))
+        with db.unscoped("the refusal is the test") as session, pytest.raises(TenantScopeError):
+            read(session, credit, {"customer": a["customer"]})
+    finally:
+        del _prebuilt[id(credit)]

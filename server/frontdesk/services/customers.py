@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus
 from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
@@ -216,7 +216,7 @@ def balances(
     """Each customer's balance in two queries, however many customers are on the page."""
     ids = [customer.id for customer in customers]
     open_views = invoices.open_for_customers(session, business=business, customer_ids=ids)
-    credit_rows = session.exec(_UNAPPLIED_CREDIT, params={"customers": ids}).all()
+    credit_rows = read(session, _UNAPPLIED_CREDIT, {"customers": ids}).all()
     credit = {customer_id: int(amount or 0) for customer_id, amount in credit_rows}
     result = {}
     for customer_id in ids:

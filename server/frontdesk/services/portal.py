@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, delete
 from sqlmodel import Session, col, select
 
 from frontdesk import tokens
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import (
     Appointment,
     Business,
@@ -263,7 +263,7 @@ def home(session: Session, *, business: Business, customer: Customer, today: dat
     balance = customers.balance(session, business=business, customer=customer)
     estimate = session.exec(_AWAITING, params={"customer": customer.id, "today": today}).first()
     charges = invoices.recent_charges(session, business=business, customer=customer)
-    count, waiting = session.exec(_COUNTS, params={"customer": customer.id}).one()
+    count, waiting = read(session, _COUNTS, {"customer": customer.id}).one()
     to_sign = waiting if business.allow_documents else 0
     visit = (
         choosing.next_visit(session, business=business, customer=customer, today=today)

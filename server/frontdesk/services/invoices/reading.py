@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from frontdesk.db import in_business, prebuilt
 from frontdesk.models import (
@@ -150,6 +151,20 @@ def open_for_customers(
 
 
 PAGE_SIZE = 10
+_NEWEST_FIRST = (col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+# The customer's invoices unfiltered, a page and one more (is there another page?): the list as
+# the portal first shows it, built once; the filtered lists are built for each request.
+_PAGE = prebuilt(
+    select(Invoice, paid_expression(), processing_expression())
+    .where(
+        in_business(Invoice),
+        Invoice.customer_id == bindparam("customer"),
+        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+    )
+    .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
 
 
 def list_page(
@@ -162,7 +177,20 @@ def list_page(
     today: date,
 ) -> tuple[list[InvoiceView], bool]:
     """One page of the customer's invoices, newest first, and whether another page follows."""
-    query = select(Invoice).where(
+    # A page and one more: is there another page?
+    window = {"limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
+    if status is None:
+        rows = session.exec(_PAGE, params={"customer": customer.id, **window}).all()
+    else:
+        rows = session.exec(_filtered(customer, status, today), params=window).all()
+    shown = [
+        InvoiceView(invoice, int(paid), bool(processing)) for invoice, paid, processing in rows
+    ]
+    return shown[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _filtered(customer: Customer, status: DisplayStatus, today: date) -> Select[Invoice, int, bool]:
+    query = select(Invoice, paid_expression(), processing_expression()).where(
         Invoice.customer_id == customer.id,
         col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
     )
@@ -182,12 +210,7 @@ def list_page(
         query = query.where(is_open, col(Invoice.due_date) >= today, paid_expression() == 0)
     elif status == DisplayStatus.PARTIALLY_PAID:
         query = query.where(is_open, col(Invoice.due_date) >= today, paid_expression() > 0)
-    rows = session.exec(
-        query.order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return views(session, list(rows[:PAGE_SIZE])), len(rows) > PAGE_SIZE
+    return query.order_by(*_NEWEST_FIRST).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def get_for_customer(

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
 from frontdesk import languages
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.languages import gettext
 from frontdesk.models import Attachment, AuthorKind, Business, Customer, Message
 from frontdesk.services import attachments, customers, events, inputs, outbox
@@ -196,7 +196,7 @@ _UNREAD_BY_CUSTOMER = prebuilt(
 
 
 def unread_by_customer(session: Session, *, business: Business, customer: Customer) -> int:
-    return int(session.exec(_UNREAD_BY_CUSTOMER, params={"customer": customer.id}).one())
+    return int(read(session, _UNREAD_BY_CUSTOMER, {"customer": customer.id}).scalar_one())
 
 
 def unread_by_staff(session: Session, *, business: Business) -> int:
