@@ -7,11 +7,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import bindparam, delete, exists, func, update
 from sqlmodel import col, select
 
 from frontdesk import demo
-from frontdesk.db import Database, TenantScopeError, _prebuilt, in_business, prebuilt, read
+from frontdesk.db import (
+    BUSINESS,
+    Database,
+    TenantScopeError,
+    _prebuilt,
+    in_business,
+    prebuilt,
+    read,
+)
 from frontdesk.models import (
     CreditNote,
     Customer,
@@ -191,11 +199,11 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
     }
-    # business_id is the session's to bind (db.in_business).
+    # The business is the session's to bind (db.in_business).
     names = {
         name
         for name, value in statement.compile().params.items()
-        if value is None and name != "business_id"
+        if value is None and name != BUSINESS
     }
     assert names <= known.keys(), f"bind {names - known.keys()} to business B's rows here"
     return {name: known[name] for name in names}
@@ -265,3 +273,22 @@ def test_a_core_read_runs_only_statements_built_once_in_a_business_session(
             read(session, credit, {"customer": a["customer"]})
     finally:
         del _prebuilt[id(credit)]
+
+
+def test_a_statement_built_once_only_reads(db: Database, two: dict[str, dict[str, str]]) -> None:
+    # Its business would be bound by whoever runs it: B's customer, from A's session.
+    removal = prebuilt(
+        delete(Customer).where(in_business(Customer), Customer.id == bindparam("customer"))
+    )
+    try:
+        with (
+            db.session(two["a"]["business"]) as session,
+            pytest.raises(TenantScopeError, match="only reads"),
+        ):
+            session.execute(
+                removal, {"customer": two["b"]["customer"], BUSINESS: two["b"]["business"]}
+            )
+    finally:
+        del _prebuilt[id(removal)]
+    with db.session(two["b"]["business"]) as session:
+        assert session.get(Customer, two["b"]["customer"]) is not None

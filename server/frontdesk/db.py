@@ -4,7 +4,9 @@ A session is opened either for one business (`db.session(business_id)`), in whic
 SELECT, UPDATE and DELETE on a tenant-owned table gets `business_id = :id` added and every write is
 checked to stay inside that business; or explicitly unscoped with a reason (sign-in lookups, the
 job runner, creating a business). A query on a tenant-owned table in a session that is neither
-raises, so a forgotten scope fails loudly instead of leaking rows.
+raises, so a forgotten scope fails loudly instead of leaking rows. Statements built once
+(`prebuilt`, the portal's reads) write their filter in instead (`in_business`), checked at first
+use; the guard then only binds the session's business, and `read` may run them as Core.
 
 On PostgreSQL each transaction also tells the database its scope, and row-level security
 policies (migrations/row_security.py) enforce it again for whatever SQL runs: a second wall.
@@ -228,18 +230,22 @@ def _tenant_models_in(statement: Any) -> frozenset[type[TenantScoped]]:
     return frozenset(tenant[table] for table in found if table in tenant)
 
 
+# The parameter the session's business is bound to: a name of its own, so that no statement's
+# parameter of the same name is rebound by mistake.
+BUSINESS = "scope_business_id"
+
+
 def in_business(model: type[TenantScoped]) -> ColumnElement[bool]:
-    """`business_id = :business_id` for one tenant table: the filter a statement built once
+    """`business_id = :scope_business_id` for one tenant table: the filter a statement built once
     (`prebuilt`) writes for every tenant table it reads, the session's scope bound to it."""
     return col(model.business_id) == bindparam(BUSINESS)
 
 
-BUSINESS = "business_id"
-
-
 def _filtered_models(statement: Any) -> frozenset[type[TenantScoped]]:
     """The tenant tables a statement filters with `in_business`, wherever the filter stands (a
-    WHERE, a join's ON, a subquery's)."""
+    WHERE, a join's ON, a subquery's). It sees tables, not each place one is read: a table read
+    twice needs its filter at both, which tests/test_isolation.py proves by running every
+    statement built once over another business's rows."""
     tenant = _tenant_tables()
     filtered = set()
     for element in visitors.iterate(statement):
@@ -248,7 +254,7 @@ def _filtered_models(statement: Any) -> frozenset[type[TenantScoped]]:
         column, value = element.left, element.right
         if (
             isinstance(column, Column)
-            and column.name == BUSINESS
+            and column.name == "business_id"
             and isinstance(value, BindParameter)
             and value.key == BUSINESS
             and column.table in tenant
@@ -277,6 +283,9 @@ def _is_prebuilt(statement: Any) -> bool:
         return False
     if not known[1]:
         # Checked at first use, once every model is imported, not when the statement was built.
+        if not statement.is_select:
+            # Its business would be bound by whoever runs it: writes go through the guard.
+            raise TenantScopeError(f"a statement built once only reads: {statement}")
         missing = _tenant_models_in(statement) - _filtered_models(statement)
         if missing:
             names = ", ".join(sorted(model.__name__ for model in missing))
@@ -315,8 +324,8 @@ def _scope_to_business(state: ORMExecuteState) -> None:
     business_id = info.get("business_id")
     if business_id is not None:
         if state.is_select and isinstance(state.parameters, Mapping | None):
-            # Bound for in_business wherever it stands, in statements built once or not. Not
-            # for an UPDATE: its parameters are also the values it sets.
+            # Bound for in_business wherever it stands, in statements built once or not (an
+            # UPDATE's parameters are also the values it sets; none writes in_business).
             state.parameters = {**(state.parameters or {}), BUSINESS: business_id}
         if _is_prebuilt(state.statement):
             return
