@@ -3,6 +3,7 @@ lines and the recent charges."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -147,10 +148,17 @@ def open_for_customers(
 ) -> list[InvoiceView]:
     """Open invoices, oldest due first: the order a whole-balance payment settles them in."""
     rows = session.exec(_OPEN, params={"customers": customer_ids})
+    return _standing_views(rows)
+
+
+def _standing_views(rows: Iterable[tuple[Invoice, int, bool]]) -> list[InvoiceView]:
+    """Views of rows holding an invoice, what was paid on it and whether a payment is on its way."""
     return [InvoiceView(invoice, int(paid), bool(processing)) for invoice, paid, processing in rows]
 
 
 PAGE_SIZE = 10
+# Invoices the customer sees: sent, open or paid (not drafts, not voided).
+_SENT = col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID])
 _NEWEST_FIRST = (col(Invoice.issue_date).desc(), col(Invoice.number).desc())
 # The customer's invoices unfiltered, a page and one more (is there another page?): the list as
 # the portal first shows it, built once; the filtered lists are built for each request.
@@ -159,7 +167,7 @@ _PAGE = prebuilt(
     .where(
         in_business(Invoice),
         Invoice.customer_id == bindparam("customer"),
-        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+        _SENT,
     )
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("limit"))
@@ -183,16 +191,14 @@ def list_page(
         rows = session.exec(_PAGE, params={"customer": customer.id, **window}).all()
     else:
         rows = session.exec(_filtered(customer, status, today), params=window).all()
-    shown = [
-        InvoiceView(invoice, int(paid), bool(processing)) for invoice, paid, processing in rows
-    ]
+    shown = _standing_views(rows)
     return shown[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def _filtered(customer: Customer, status: DisplayStatus, today: date) -> Select[Invoice, int, bool]:
     query = select(Invoice, paid_expression(), processing_expression()).where(
         Invoice.customer_id == customer.id,
-        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+        _SENT,
     )
     is_open = Invoice.status == InvoiceStatus.OPEN
     if status == DisplayStatus.PAID:
@@ -256,7 +262,7 @@ _LATEST = (
     .where(
         in_business(Invoice),
         Invoice.customer_id == bindparam("customer"),
-        col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PAID]),
+        _SENT,
     )
     .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
     .limit(RECENT)
