@@ -396,6 +396,7 @@ def test_switched_off_sections_vanish_and_answer_404(
     casey: Portal, db: Database, shop: dict[str, object]
 ) -> None:
     business: Business = shop["business"]  # type: ignore[assignment]
+    assert ">Estimates<" in casey.get("/home").text  # the nav drawn before the switch
     with db.unscoped("the test flips the business's portal switches") as session:
         row = session.get(Business, business.id)
         assert row is not None
@@ -416,6 +417,18 @@ def test_switched_off_sections_vanish_and_answer_404(
     ):
         assert casey.get(path).status_code == 404, path
     assert casey.post("/profile", {"email": "x@y.zz"}).status_code == 404
+
+
+def test_the_nav_speaks_the_language_asked_and_links_to_the_address_asked(casey: Portal) -> None:
+    english = casey.get("/home")
+    spanish = casey.get("/home", headers={"Frontdesk-Language": "es"})
+    other = casey.get("/home", headers={"Host": "portal.example.test"})
+    assert ">Invoices</a>" in english.text and ">Facturas</a>" in spanish.text
+    assert ">Facturas</a>" not in casey.get("/home").text
+    tabs = re.findall(
+        r'hx-get="([^"]+)" hx-target="#fd-view"(?: aria-current="page")?>', other.text
+    )
+    assert tabs and all(tab.startswith("http://portal.example.test/portal/") for tab in tabs)
 
 
 def test_payment_history_lists_payments_with_receipts(casey: Portal) -> None:

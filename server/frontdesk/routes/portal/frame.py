@@ -23,7 +23,7 @@ from frontdesk.models import Business, Customer
 from frontdesk.processors import ProcessorError
 from frontdesk.processors import Refused as ProcessorRefused
 from frontdesk.rendering import templates
-from frontdesk.routes.portal import tags, viewer
+from frontdesk.routes.portal import nav, tags, viewer
 from frontdesk.routes.portal.refusals import (
     DATABASE_AWAY,
     FAILED,
@@ -164,13 +164,16 @@ def _shared(request: Request, business: Business, customer: Customer) -> dict[st
     """What every portal fragment is rendered with: who, what the session may do, and helpers."""
     held = limits(request)
     viewer.speak(request, business, customer)
+    sections = [] if held.pay_only else portal.sections(business)
     return {
         "business": business,
         "customer": customer,
         "demo": request.app.state.settings.environment == "demo",
         # Views rendered on their own update the nav out of band; the shell draws it itself.
         "oob_nav": False,
-        "sections": [] if held.pay_only else portal.sections(business),
+        "sections": sections,
+        # A pay-only link shows the pay step alone: no tabs to the rest of the account.
+        "tabs": () if held.pay_only else nav.tabs(request, business, sections),
         "deep_link": portal.DEEP_LINK,
         "read_only": held.read_only,
         "pay_only": held.pay_only,
