@@ -166,7 +166,10 @@ def samples(business: Business, today: date) -> Samples:
             _estimate(business, "EST-103", today - timedelta(days=60), EstimateStatus.ACCEPTED),
             _estimate(business, "EST-101", today - timedelta(days=120), EstimateStatus.REJECTED),
         ],
-        charges=[Charge(row, "INV-1044", unpaid.issue_date) for row in invoice_lines],
+        charges=[
+            Charge(row.description, row.amount, row.tax_amount, "INV-1044", unpaid.issue_date)
+            for row in invoice_lines
+        ],
         history=[
             PaymentView(later, ["INV-1043"], []),
             PaymentView(earlier, ["INV-1042"], []),

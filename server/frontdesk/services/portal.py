@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete
 from sqlmodel import Session, col, select
@@ -11,7 +12,6 @@ from sqlmodel import Session, col, select
 from frontdesk import tokens
 from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import (
-    Appointment,
     Business,
     Customer,
     EndedSession,
@@ -227,22 +227,35 @@ def from_download_token(
     return customer, str(claims.extra.get("d", ""))
 
 
+class EstimateCard(NamedTuple):
+    """An estimate as home names it: its number, until when it holds and what it comes to."""
+
+    number: str
+    expires_on: date
+    total: int
+    currency: str
+
+    @classmethod
+    def of(cls, estimate: Estimate) -> EstimateCard:
+        return cls(estimate.number, estimate.expires_on, estimate.total, estimate.currency)
+
+
 @dataclass(frozen=True)
 class Home:
     balance: Balance
-    awaiting_estimate: Estimate | None
+    awaiting_estimate: EstimateCard | None
     recent_charges: list[invoices.Charge]
     # Open to-dos the customer is to do ("2 things to do").
     todos: int = 0
     # Documents waiting for the customer's signature.
     to_sign: int = 0
     # The next booked visit, from today on.
-    next_visit: Appointment | None = None
+    next_visit: choosing.Visit | None = None
 
 
 # The newest estimate waiting for the customer's answer.
 _AWAITING = prebuilt(
-    select(Estimate)
+    select(col(Estimate.number), col(Estimate.expires_on), col(Estimate.total), Estimate.currency)
     .where(
         in_business(Estimate),
         Estimate.customer_id == bindparam("customer"),
@@ -260,7 +273,8 @@ _COUNTS = prebuilt(select(todos.OPEN_COUNT, documents.WAITING_COUNT))
 
 def home(session: Session, *, business: Business, customer: Customer, today: date) -> Home:
     balance = customers.balance(session, business=business, customer=customer)
-    estimate = session.exec(_AWAITING, params={"customer": customer.id, "today": today}).first()
+    found = read(session, _AWAITING, {"customer": customer.id, "today": today}).first()
+    estimate = EstimateCard._make(found) if found else None
     charges = invoices.recent_charges(session, business=business, customer=customer)
     count, waiting = read(session, _COUNTS, {"customer": customer.id}).one()
     to_sign = waiting if business.allow_documents else 0

@@ -65,7 +65,7 @@ class State:
 
 def _home(balance: Callable[[Samples], customers.Balance], estimate: bool = False) -> Build:
     def build(business: Business, s: Samples) -> dict[str, Any]:
-        awaiting = s.estimates[0] if estimate else None
+        awaiting = portal.EstimateCard.of(s.estimates[0]) if estimate else None
         # The home with an estimate to decide also has a document to sign.
         to_sign = 1 if estimate else 0
         home = portal.Home(balance(s), awaiting, s.charges, to_sign=to_sign)

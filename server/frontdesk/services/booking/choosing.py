@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.languages import N_, NC_
 from frontdesk.models import Appointment, AppointmentStatus, BookingService, Business, Customer
 from frontdesk.services.booking import reading
@@ -60,8 +61,16 @@ def visits(session: Session, *, business: Business, customer: Customer, now: dat
     return Visits(list(coming), list(gone))
 
 
+class Visit(NamedTuple):
+    """A booked visit as the home page's card shows it."""
+
+    id: str
+    starts_at: datetime
+    status: AppointmentStatus
+
+
 _NEXT_VISIT = prebuilt(
-    select(Appointment)
+    select(col(Appointment.id), col(Appointment.starts_at), col(Appointment.status))
     .where(
         in_business(Appointment),
         Appointment.customer_id == bindparam("customer"),
@@ -75,10 +84,11 @@ _NEXT_VISIT = prebuilt(
 
 def next_visit(
     session: Session, *, business: Business, customer: Customer, today: date
-) -> Appointment | None:
+) -> Visit | None:
     """The customer's next booked visit from today on (the home page's card)."""
     said = {"customer": customer.id, "start": start_of(business, today)}
-    return session.exec(_NEXT_VISIT, params=said).first()
+    found = read(session, _NEXT_VISIT, said).first()
+    return Visit._make(found) if found else None
 
 
 def names(session: Session) -> dict[str, str]:

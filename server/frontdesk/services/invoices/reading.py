@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+import sqlalchemy
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import (
     Business,
     Customer,
@@ -249,7 +250,9 @@ def lines(session: Session, *, invoice: Invoice) -> list[InvoiceLine]:
 class Charge:
     """One billed line, as the customer's recent-charges list shows it."""
 
-    line: InvoiceLine
+    description: str
+    amount: int
+    tax_amount: int
     invoice_number: str
     issue_date: date
 
@@ -267,8 +270,15 @@ _LATEST = (
     .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
     .limit(RECENT)
 )
+# Five columns: beyond sqlmodel's typed select, so SQLAlchemy's own builds it.
 _RECENT = prebuilt(
-    select(InvoiceLine, col(Invoice.number), col(Invoice.issue_date))
+    sqlalchemy.select(
+        col(InvoiceLine.description),
+        col(InvoiceLine.amount),
+        col(InvoiceLine.tax_amount),
+        col(Invoice.number),
+        col(Invoice.issue_date),
+    )
     .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
     .where(
         in_business(InvoiceLine),
@@ -282,5 +292,4 @@ _RECENT = prebuilt(
 
 def recent_charges(session: Session, *, business: Business, customer: Customer) -> list[Charge]:
     """The customer's last RECENT billed lines, newest first."""
-    rows = session.exec(_RECENT, params={"customer": customer.id})
-    return [Charge(line, number, issued) for line, number, issued in rows]
+    return [Charge(*row) for row in read(session, _RECENT, {"customer": customer.id})]
