@@ -11,17 +11,21 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
+from babel.messages.pofile import read_po
+from fontTools.ttLib import TTFont
+from scripts import pdf_fonts
 from sqlmodel import select
 
 from frontdesk import tokens
 from frontdesk.db import Database
 from frontdesk.jobs import OutboxRunner
 from frontdesk.models import Business, Customer, Estimate, Initiator, OutboxItem
-from frontdesk.services import audit, estimates, invoices, notices, pdfs
+from frontdesk.services import audit, estimates, invoices, notices, pdf_layout, pdfs
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.services.lines import LineInput
 from frontdesk.services.links import Links
@@ -37,6 +41,7 @@ TODAY = date.today()
 # Estimate numbers are text a business chooses; a "/" must survive links and file names.
 NUMBER = "EST/2026/9"
 ARABIC, HEBREW, DEVANAGARI = "فاتورة الصيانة", "חשבונית תחזוקה", "रखरखाव चालान"
+CYRILLIC = "Счёт за ремонт"
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,7 @@ def test_the_estimate_email_carries_its_pdf_made_when_the_mail_goes(
 
 @pytest.fixture
 def scripts(db: Database) -> list[list[Glyph]]:
-    """An invoice to an Arabic name, with a Hebrew and a Devanagari line, as drawn."""
+    """An invoice to an Arabic name, with a Hebrew, a Devanagari and a Cyrillic line, as drawn."""
     business = make_business(db).business
     with db.session(business.id) as session:
         customer = make_customer(session, business, name=ARABIC)
@@ -267,7 +272,11 @@ def scripts(db: Database) -> list[list[Glyph]]:
             session,
             business=business,
             customer=customer,
-            lines=[LineInput(HEBREW, 12000), LineInput(DEVANAGARI, 8000)],
+            lines=[
+                LineInput(HEBREW, 12000),
+                LineInput(DEVANAGARI, 8000),
+                LineInput(CYRILLIC, 3000),
+            ],
             issue_date=TODAY,
             due_date=TODAY + timedelta(days=14),
             send=True,
@@ -304,6 +313,31 @@ def test_devanagari_is_drawn_from_a_font_that_has_it(scripts: list[list[Glyph]])
     letters = [glyph for glyph in line if glyph.text != " "]
     assert {glyph.font for glyph in letters} == {"NotoSansDevanagari"}
     assert all(glyph.gid != 0 for glyph in letters)  # no missing-glyph box
+
+
+def test_letters_beyond_the_common_cut_come_from_the_whole_of_dejavu(
+    scripts: list[list[Glyph]],
+) -> None:
+    line = line_with(scripts, "ё")
+    assert text(line) == CYRILLIC
+    assert all(glyph.gid != 0 for glyph in line)  # no missing-glyph box
+
+
+def test_the_common_cut_is_what_its_script_makes(tmp_path: Path) -> None:
+    for whole, common in pdf_fonts.CUTS.items():
+        pdf_fonts.cut(pdf_layout.FONTS / whole, tmp_path / common)
+        assert (tmp_path / common).read_bytes() == (pdf_layout.FONTS / common).read_bytes()
+
+
+def test_every_language_s_wording_is_in_the_common_cut() -> None:
+    """Our own words never need a fallback font: only the business's and customers' text can."""
+    with TTFont(pdf_layout.FONTS / pdf_layout.COMMON[""], lazy=True) as font:
+        has = set(font.getBestCmap())
+    for catalogue in (pdf_layout.FONTS.parent.parent / "locales").glob("*/LC_MESSAGES/*.po"):
+        with catalogue.open("rb") as po:
+            said = "".join(str(m.string) + str(m.id) for m in read_po(po) if m.id)
+        missing = {c for c in said if ord(c) not in has and c not in "\n\t"}
+        assert not missing, (catalogue.parent.parent.name, sorted(missing))
 
 
 def test_a_document_in_latin_letters_embeds_no_fallback_font(

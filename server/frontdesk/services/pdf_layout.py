@@ -9,10 +9,12 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align
 
@@ -25,12 +27,27 @@ FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 GREY = (90, 98, 112)
 INK = (29, 36, 48)
 RULE = (213, 219, 228)
-# For the scripts DejaVu lacks (Devanagari), by style.
-FALLBACK = {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"}
+# DejaVu cut down to Latin letters, punctuation, currency signs and the right-to-left scripts
+# (scripts/pdf_fonts.py): most documents need nothing else, and a font a quarter the size is
+# read and subset for each document in under half the time. Any other letter comes from the
+# whole of DejaVu, or for the scripts DejaVu lacks (Devanagari) from Noto: fallbacks in this
+# order, by style.
+COMMON = {"": "DejaVuSans-Common.ttf", "B": "DejaVuSans-Bold-Common.ttf"}
+FALLBACK = {
+    "DejaVuAll": {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"},
+    "Devanagari": {"": "NotoSansDevanagari-Regular.ttf", "B": "NotoSansDevanagari-Bold.ttf"},
+}
 MARGIN = 18
 # A table cell: its width in mm, its text and its alignment as a left-to-right page has it.
 Cell = tuple[float, str, str]
 MINUS = "\u2212"  # a real minus sign, as printed invoices use
+
+
+@cache
+def _covered(file: str) -> frozenset[int]:
+    """The characters a font has, read from its character map alone, once per process."""
+    with TTFont(FONTS / file, lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def plain_name(name: str) -> str:
@@ -48,34 +65,49 @@ def disposition(name: str, *, inline: bool = False) -> str:
     return f"{kind}; filename=\"{plain}.pdf\"; filename*=UTF-8''{quote(name, safe='')}.pdf"
 
 
-class Document(FPDF):
+class Lettered(FPDF):
+    """An A4 page (in mm) that draws text in any script: the common cut of DejaVu, the fallback
+    fonts for other letters, and HarfBuzz laying each run out as a browser would (Arabic letters
+    joined, Arabic and Hebrew right to left, Devanagari vowel signs in place; fpdf2 alone writes
+    codepoints in order)."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4", unit="mm")
+        for style, file in COMMON.items():
+            self.add_font("DejaVu", style, str(FONTS / file))
+        self.set_text_shaping(True)
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """fpdf2 asks this for each character the common cut lacks. The first fallback font that
+        has it is loaded then, so the many documents that never need one do not read and embed
+        it."""
+        for family, files in FALLBACK.items():
+            if style in files and ord(char) in _covered(files[style]):
+                if family.lower() + style not in self.fonts:
+                    self.add_font(family, style, str(FONTS / files[style]))
+                    self.set_fallback_fonts(self._fallbacks(), exact_match=False)
+                break
+        return super().get_fallback_font(char, style)
+
+    def _fallbacks(self) -> list[str]:
+        """The fallback families loaded so far, in FALLBACK's order."""
+        return [name for name in FALLBACK if any(k.startswith(name.lower()) for k in self.fonts)]
+
+
+class Document(Lettered):
     """An A4 page in the business's name, in the language being spoken: letterhead, parties,
     facts, priced lines and totals, page footer. In a right-to-left language the page is
     mirrored as a reader of it expects: letterhead, columns and totals start on the right."""
 
     def __init__(self, business: Business) -> None:
-        super().__init__(format="A4", unit="mm")
+        super().__init__()
         self.business = business
         self.rtl = languages.direction(languages.current()) == "rtl"
-        # DejaVu covers accents and most scripts; the PDF core fonts stop at Latin-1.
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        # HarfBuzz lays out each run as a browser would: Arabic letters joined, Arabic and Hebrew
-        # right to left, Devanagari vowel signs in place (fpdf2 alone writes codepoints in order).
-        self.set_text_shaping(True)
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_title(business.name)
         self.set_creator("Frontdesk")
         self.add_page()
-
-    def get_fallback_font(self, char: str, style: str = "") -> str | None:
-        """fpdf2 asks this for each character DejaVu lacks. The fallback font is loaded then, so
-        the many documents that never need it do not parse and embed it."""
-        if "devanagari" + style not in self.fonts and style in FALLBACK:
-            self.add_font("Devanagari", style, str(FONTS / FALLBACK[style]))
-            self.set_fallback_fonts(["Devanagari"], exact_match=False)
-        return super().get_fallback_font(char, style)
 
     def money(self, amount: int, currency: str) -> str:
         return money.format_amount(amount, currency, self.business.locale)

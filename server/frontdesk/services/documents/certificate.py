@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject
 
 from frontdesk.services.errors import Invalid
-from frontdesk.services.pdf_layout import FALLBACK, FONTS, GREY, INK, RULE
+from frontdesk.services.pdf_layout import GREY, INK, RULE, Lettered
 
 # A browser's user agent is text the signer controls; a few hundred characters say all there is.
 USER_AGENT_LIMIT = 300
@@ -53,29 +52,18 @@ class Certificate:
             raise ValueError("certificate times must be timezone-aware")
 
 
-class _Page(FPDF):
-    """The certificate page(s): fonts as in pdf_layout.Document (built around a Business)."""
+class _Page(Lettered):
+    """The certificate page(s), lettered as pdf_layout.Document is (built around a Business)."""
 
     def __init__(self, certificate: Certificate) -> None:
-        super().__init__(format="A4", unit="mm")
+        super().__init__()
         self.certificate = certificate
         self.zone = ZoneInfo(certificate.shown_time_zone)
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        # Names and titles come in any script: HarfBuzz joins Arabic and orders it right to left.
-        self.set_text_shaping(True)
         self.set_auto_page_break(auto=True, margin=24)
         self.set_margins(18, 18, 18)
         self.set_creation_date(certificate.signed_at)
         self.set_creator("Frontdesk")
         self.add_page()
-
-    def get_fallback_font(self, char: str, style: str = "") -> str | None:
-        """Devanagari and other scripts DejaVu lacks, loaded only when a character needs it."""
-        if "devanagari" + style not in self.fonts and style in FALLBACK:
-            self.add_font("Devanagari", style, str(FONTS / FALLBACK[style]))
-            self.set_fallback_fonts(["Devanagari"], exact_match=False)
-        return super().get_fallback_font(char, style)
 
     def moment(self, value: datetime) -> str:
         """In the business's zone with its offset, so the reader never has to guess the zone."""

@@ -1,0 +1,60 @@
+"""The cut of DejaVu that PDFs are drawn in (services/pdf_layout.py): DejaVu Sans and its bold
+cut down to Latin letters, punctuation, currency signs and the right-to-left scripts. Most
+documents need nothing else, and a font a quarter the size is read and subset for each document
+in under half the time; any other letter comes from the whole font, read only by a document
+that holds one. Run it after replacing DejaVu:
+
+    .venv/bin/python scripts/pdf_fonts.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+FONTS = Path(__file__).resolve().parents[1] / "server" / "frontdesk" / "static" / "fonts"
+# Basic Latin, Latin-1 and Latin Extended-A and B (every European Latin alphabet), general
+# punctuation (dashes, quotes, the narrow no-break space French money uses), currency signs,
+# letterlike symbols (№, ™) and the minus sign.
+LATIN = [(0x20, 0x7E), (0xA0, 0x24F), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x2122)]
+LATIN += [(0x2212, 0x2212)]
+# And the right-to-left scripts DejaVu has (Hebrew, Arabic and its presentation forms, N'Ko):
+# a fallback font is a run of its own, and a right-to-left line split into runs at each space
+# would have its words put in the wrong order.
+RIGHT_TO_LEFT = [(0x0590, 0x07FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF)]
+CUTS = {
+    "DejaVuSans.ttf": "DejaVuSans-Common.ttf",
+    "DejaVuSans-Bold.ttf": "DejaVuSans-Bold-Common.ttf",
+}
+
+
+def cut(whole: Path, common: Path) -> int:
+    """Writes `common`, the cut of `whole`, keeping what HarfBuzz lays text out with
+    (kerning, ligatures) and the names and hinting; returns how many glyphs it holds."""
+    options = subset.Options(
+        layout_features=["*"],
+        glyph_names=True,
+        notdef_outline=True,
+        recommended_glyphs=True,
+        name_IDs=["*"],
+        name_languages=["*"],
+        name_legacy=True,
+        legacy_kern=True,
+    )
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: they change nothing drawn
+    # The same file every run: the head table keeps the date the whole font has.
+    font = TTFont(whole, recalcTimestamp=False)
+    cutter = subset.Subsetter(options)
+    codes = [code for first, last in LATIN + RIGHT_TO_LEFT for code in range(first, last + 1)]
+    cutter.populate(unicodes=codes)
+    cutter.subset(font)
+    font.save(common)
+    return len(font.getGlyphOrder())
+
+
+if __name__ == "__main__":
+    for whole, common in CUTS.items():
+        glyphs = cut(FONTS / whole, FONTS / common)
+        print(f"{common}: {glyphs} glyphs, {(FONTS / common).stat().st_size // 1024} KiB")
