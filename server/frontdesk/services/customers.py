@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,7 +17,7 @@ from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus
 from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.services.invoices import InvoiceView
+from frontdesk.services.invoices import Billed, InvoiceView
 from frontdesk.tokens import Claims, InvalidToken
 
 # Spelled out so Python, JSON Schema (the API's document) and pydantic read it alike: their \s
@@ -43,7 +44,7 @@ class Balance:
     amount: int
     currency: str
     credit: int
-    open_invoices: list[InvoiceView]
+    open_invoices: Sequence[InvoiceView[Billed]]
 
     @property
     def state(self) -> BalanceState:
@@ -215,7 +216,7 @@ def balances(
 ) -> dict[str, Balance]:
     """Each customer's balance in two queries, however many customers are on the page."""
     ids = [customer.id for customer in customers]
-    open_views = invoices.open_for_customers(session, business=business, customer_ids=ids)
+    open_views = invoices.open_rows_for_customers(session, business=business, customer_ids=ids)
     credit_rows = read(session, _UNAPPLIED_CREDIT, {"customers": ids}).all()
     credit = {customer_id: int(amount or 0) for customer_id, amount in credit_rows}
     result = {}

@@ -17,6 +17,7 @@ from frontdesk.services.invoices.paid import (
 )
 from frontdesk.services.invoices.reading import (
     PAGE_SIZE,
+    Billed,
     Charge,
     DisplayStatus,
     InvoiceView,
@@ -27,6 +28,7 @@ from frontdesk.services.invoices.reading import (
     lines,
     list_page,
     open_for_customers,
+    open_rows_for_customers,
     recent,
     recent_charges,
     views,
@@ -36,6 +38,7 @@ __all__ = [
     "PAGE_SIZE",
     "REFUND_COUNTS",
     "Applied",
+    "Billed",
     "Charge",
     "DisplayStatus",
     "InvoiceView",
@@ -49,6 +52,7 @@ __all__ = [
     "list_page",
     "next_number",
     "open_for_customers",
+    "open_rows_for_customers",
     "paid_amounts",
     "recent",
     "recent_charges",
