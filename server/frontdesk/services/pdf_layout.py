@@ -27,9 +27,9 @@ FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 GREY = (90, 98, 112)
 INK = (29, 36, 48)
 RULE = (213, 219, 228)
-# DejaVu cut down to Latin letters, punctuation, currency signs and the right-to-left scripts
-# (scripts/pdf_fonts.py): most documents need nothing else, and a font a quarter the size is
-# read and subset for each document in under half the time. Any other letter comes from the
+# DejaVu cut down to Latin letters and their marks, punctuation, currency signs and the
+# right-to-left scripts (scripts/pdf_fonts.py): most documents need nothing else, and a font
+# under a third the size is read and subset for each document in a third of the time. Any other letter comes from the
 # whole of DejaVu, or for the scripts DejaVu lacks (Devanagari) from Noto: fallbacks in this
 # order, by style.
 COMMON = {"": "DejaVuSans-Common.ttf", "B": "DejaVuSans-Bold-Common.ttf"}

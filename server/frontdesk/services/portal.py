@@ -255,7 +255,9 @@ class Home:
 
 # The newest estimate waiting for the customer's answer.
 _AWAITING = prebuilt(
-    select(col(Estimate.number), col(Estimate.expires_on), col(Estimate.total), Estimate.currency)
+    select(
+        col(Estimate.number), col(Estimate.expires_on), col(Estimate.total), col(Estimate.currency)
+    )
     .where(
         in_business(Estimate),
         Estimate.customer_id == bindparam("customer"),

@@ -66,7 +66,7 @@ class Visit(NamedTuple):
 
     id: str
     starts_at: datetime
-    status: AppointmentStatus
+    status: str  # stored as a plain string (an AppointmentStatus value)
 
 
 _NEXT_VISIT = prebuilt(

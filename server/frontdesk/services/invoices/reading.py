@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Generic, NamedTuple, Protocol
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import sqlalchemy
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
-from typing_extensions import TypeVar
 
 from frontdesk.db import in_business, prebuilt, read
 from frontdesk.models import (
@@ -74,13 +73,13 @@ class OpenInvoice(NamedTuple):
     total: int
 
 
-# The entity, unless said otherwise (InvoiceView[OpenInvoice]).
-B = TypeVar("B", bound=Billed, default=Invoice, covariant=True)
+B = TypeVar("B", bound=Billed, covariant=True)
 
 
 @dataclass(frozen=True)
-class InvoiceView(Generic[B]):
-    """An invoice with what was paid on it, ready for a page or a balance."""
+class InvoiceStanding(Generic[B]):
+    """An invoice (the entity, or an open one's row) with what was paid on it, ready for a page
+    or a balance."""
 
     invoice: B
     paid: int
@@ -103,6 +102,10 @@ class InvoiceView(Generic[B]):
         if self.paid > 0:
             return DisplayStatus.PARTIALLY_PAID
         return DisplayStatus.UNPAID
+
+
+class InvoiceView(InvoiceStanding[Invoice]):
+    """An invoice entity with what was paid on it: what pages and payments use."""
 
 
 def for_customer(session: Session, *, customer: Customer) -> list[InvoiceView]:
@@ -205,12 +208,12 @@ def open_for_customers(
 
 def open_rows_for_customers(
     session: Session, *, business: Business, customer_ids: list[str]
-) -> list[InvoiceView[OpenInvoice]]:
+) -> list[InvoiceStanding[OpenInvoice]]:
     """Open invoices, oldest due first, as rows: what a balance shows."""
     rows = read(session, _OPEN_ROWS, {"customers": customer_ids})
     width = len(OpenInvoice._fields)
     return [
-        InvoiceView(OpenInvoice(*row[:width]), int(row[width]), bool(row[width + 1]))
+        InvoiceStanding(OpenInvoice(*row[:width]), int(row[width]), bool(row[width + 1]))
         for row in rows
     ]
 
