@@ -1,8 +1,8 @@
 """The cut of DejaVu that PDFs are drawn in (services/pdf_layout.py): DejaVu Sans and its bold
 cut down to Latin letters and their marks, punctuation, currency signs and the right-to-left
 scripts. Most documents need nothing else, and a font under a third the size is read and subset
-for each document in a third of the time; any other letter comes from the whole font, read only by a document
-that holds one. Run it after replacing DejaVu:
+for each document in a third of the time; any other letter comes from the whole font, read only
+by a document that holds one. Run it after replacing DejaVu:
 
     .venv/bin/python scripts/pdf_fonts.py
 """

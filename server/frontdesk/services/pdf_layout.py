@@ -29,9 +29,9 @@ INK = (29, 36, 48)
 RULE = (213, 219, 228)
 # DejaVu cut down to Latin letters and their marks, punctuation, currency signs and the
 # right-to-left scripts (scripts/pdf_fonts.py): most documents need nothing else, and a font
-# under a third the size is read and subset for each document in a third of the time. Any other letter comes from the
-# whole of DejaVu, or for the scripts DejaVu lacks (Devanagari) from Noto: fallbacks in this
-# order, by style.
+# under a third the size is read and subset for each document in a third of the time. Any
+# other letter comes from the whole of DejaVu, or for the scripts DejaVu lacks (Devanagari)
+# from Noto: fallbacks in this order, by style.
 COMMON = {"": "DejaVuSans-Common.ttf", "B": "DejaVuSans-Bold-Common.ttf"}
 FALLBACK = {
     "DejaVuAll": {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"},
