@@ -14,10 +14,10 @@ from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
 from frontdesk.db import in_business, prebuilt, read
-from frontdesk.models import Business, CreditNote, Customer, Payment, PaymentStatus
+from frontdesk.models import Business, CreditNote, Customer, Invoice, Payment, PaymentStatus
 from frontdesk.services import audit, events, invoices
 from frontdesk.services.errors import Invalid, NotFound
-from frontdesk.services.invoices import Billed, InvoiceStanding
+from frontdesk.services.invoices import InvoiceStanding, OpenInvoice
 from frontdesk.tokens import Claims, InvalidToken
 
 # Spelled out so Python, JSON Schema (the API's document) and pydantic read it alike: their \s
@@ -44,7 +44,7 @@ class Balance:
     amount: int
     currency: str
     credit: int
-    open_invoices: Sequence[InvoiceStanding[Billed]]
+    open_invoices: Sequence[InvoiceStanding[Invoice | OpenInvoice]]
 
     @property
     def state(self) -> BalanceState:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import sqlalchemy
 from sqlalchemy import bindparam
@@ -40,25 +40,6 @@ class DisplayStatus(StrEnum):
     VOID = "void"
 
 
-class Billed(Protocol):
-    """What a view reads from an invoice: the entity, or the row of an open one (OpenInvoice)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def customer_id(self) -> str: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def due_date(self) -> date: ...
-    @property
-    def total(self) -> int: ...
-
-
 class OpenInvoice(NamedTuple):
     """An open invoice as a balance shows it, read as a row: building an entity for each one
     cost more than the query, and nothing that shows a balance changes an invoice."""
@@ -73,7 +54,8 @@ class OpenInvoice(NamedTuple):
     total: int
 
 
-B = TypeVar("B", bound=Billed, covariant=True)
+# What a view reads: the entity, or the row of an open one.
+B = TypeVar("B", bound="Invoice | OpenInvoice", covariant=True)
 
 
 @dataclass(frozen=True)
