@@ -34,8 +34,10 @@ def approve(page: Page, button: Locator, choice: str) -> None:
         button.click()
     window = opened.value
     window.wait_for_url("**/checkoutnow?**")
-    window.get_by_role("button", name=choice).click()
-    window.wait_for_event("close")
+    # Listening before the click: the window closes itself 50 ms after its answer, which on a
+    # busy machine can come before a listener added after the click returned.
+    with window.expect_event("close"):
+        window.get_by_role("button", name=choice).click()
 
 
 def assert_paid_once_with_paypal(stage: Stage) -> None:

@@ -72,8 +72,10 @@ def approve_in_window(page: Page, choice: str) -> None:
         page.get_by_role("button", name="PayPal").click()
     window = opened.value
     window.wait_for_url("**/checkoutnow?**")
-    window.get_by_role("button", name=choice).click()
-    window.wait_for_event("close")
+    # Listening before the click: the window closes itself 50 ms after its answer, which on a
+    # busy machine can come before a listener added after the click returned.
+    with window.expect_event("close"):
+        window.get_by_role("button", name=choice).click()
 
 
 def test_the_payer_approves_in_the_window(page: Page, shop: str, order_id: str, bed: Bed) -> None:
