@@ -6,6 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,8 +26,13 @@ MIN_PASSWORD_LENGTH = 10
 # made either way verify either way; `frontdesk serve` warns when it is on.
 CHEAP_HASHING = os.environ.get("FRONTDESK_CHEAP_PASSWORD_HASHING") == "1"
 _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHING else PasswordHasher()
-# Verifying against this when the email is unknown keeps sign-in timing the same either way.
-_DUMMY_HASH = _hasher.hash("frontdesk-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the email is unknown keeps sign-in timing the same either
+    way. Made when first needed, not by every process that imports this (each CLI command)."""
+    return _hasher.hash("frontdesk-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -56,7 +62,7 @@ def authenticate(session: Session, *, email: str, password: str) -> StaffUser | 
     """The staff user with this email and password, or None. Needs an unscoped session."""
     user = session.exec(select(StaffUser).where(StaffUser.email == email.strip().lower())).first()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:
