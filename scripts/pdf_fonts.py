@@ -35,11 +35,11 @@ CUTS = {
 
 def cut(whole: Path, common: Path) -> int:
     """Writes `common`, the cut of `whole`, keeping what HarfBuzz lays text out with
-    (kerning, ligatures) and the names and hinting; returns how many glyphs it holds."""
-    # Left out, as nothing a document draws uses them and every document reads and subsets
-    # what is kept (a third faster without them): the hinting programs (screen rasterisers'
-    # help at small pixel sizes; PDF viewers scale outlines), the legacy kern table (HarfBuzz
-    # kerns from GPOS), MATH, names in other languages, FontForge's timestamps.
+    (kerning, ligatures) and the English names; returns how many glyphs it holds."""
+    # Left out, as no document draws with them and each document embeds what is kept (a third
+    # fewer bytes per PDF without them): the hinting programs (screen rasterisers' help at
+    # small pixel sizes; PDF viewers scale outlines), the legacy kern table (HarfBuzz kerns
+    # from GPOS), MATH, names in other languages, FontForge's timestamps.
     options = subset.Options(
         layout_features=["*"],
         glyph_names=True,
