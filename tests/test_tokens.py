@@ -73,6 +73,20 @@ def test_expired_and_future_dated_tokens_are_refused(monkeypatch: pytest.MonkeyP
         tokens.read((NEW_KEY,), Purpose.EMBED, future)
 
 
+def test_a_token_read_before_still_ages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its checked signature is remembered; its age is not, and its claims come whole each time."""
+    token = mint(scope="pay")
+    for _ in range(2):
+        assert tokens.read((NEW_KEY,), Purpose.EMBED, token).extra == {"scope": "pay"}
+    real_time = timed.time.time
+    monkeypatch.setattr(timed.time, "time", lambda: real_time() + 11 * 60)
+    with pytest.raises(InvalidToken) as caught:
+        tokens.read((NEW_KEY,), Purpose.EMBED, token)
+    assert caught.value.expired
+    # A longer lifetime asked for by the reader (a portal session's setting) is honoured.
+    assert tokens.read((NEW_KEY,), Purpose.EMBED, token, max_age=12 * 60).customer_id == "cus_1"
+
+
 def test_the_customer_is_rechecked_on_every_use(db: Database) -> None:
     business = make_business(db).business
     other = make_business(db).business
