@@ -27,7 +27,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    CursorResult,
     Engine,
     Executable,
     bindparam,
@@ -42,6 +41,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, SQLModel, col, create_engine
 
+from frontdesk import driver_reads
 from frontdesk.models import TenantScoped
 from frontdesk.services import versions
 
@@ -298,16 +298,19 @@ def _is_prebuilt(statement: Any) -> bool:
 
 def read(
     session: Session, statement: Executable, params: Mapping[str, Any] | None = None
-) -> CursorResult[*tuple[Any, ...]]:
-    """A statement built once, run as Core on the session's connection: rows, not entities, and
-    none of the ORM's execution on the way, which costs more than a small query itself. Its
-    business filters are its own (in_business); this binds the session's business to them."""
+) -> driver_reads.Rows:
+    """A statement built once, run on the session's connection straight through the driver
+    (driver_reads): rows, not entities, and none of the ORM's or Core's execution on the way,
+    which cost more than a small query itself. Its business filters are its own (in_business);
+    this binds the session's business to them."""
     business_id = session.info.get("business_id")
     if business_id is None or not _is_prebuilt(statement):
         raise TenantScopeError("db.read runs a statement built once, in one business's session")
     # As the ORM would before a query: what this transaction changed is what it reads.
     session.flush()
-    return session.connection().execute(statement, {**(params or {}), BUSINESS: business_id})
+    return driver_reads.run(
+        session.connection(), statement, {**(params or {}), BUSINESS: business_id}
+    )
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
