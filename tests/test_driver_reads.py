@@ -7,11 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy
 from sqlalchemy import bindparam, column, select, table
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
-from frontdesk.db import BUSINESS, Database, DatabaseUnavailable, _prebuilt, prebuilt, read
-from frontdesk.models import Invoice
+from frontdesk.db import (
+    BUSINESS,
+    Database,
+    DatabaseUnavailable,
+    _prebuilt,
+    in_business,
+    prebuilt,
+    read,
+)
+from frontdesk.driver_reads import columns_of, loaded
+from frontdesk.models import Customer, Invoice
 from tests.test_isolation import _values, full  # noqa: F401 (a fixture)
 
 
@@ -78,3 +89,29 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(
     # SQLite's is an OperationalError, which a session reports as the database away.
     assert type(raised[0]) is type(raised[1]) and str(raised[0]) == str(raised[1])
     assert isinstance(raised[1], DBAPIError | DatabaseUnavailable)
+
+
+def test_an_entity_loaded_from_a_row_is_the_sessions_own(
+    db: Database,
+    full: dict[str, Any],  # noqa: F811
+) -> None:
+    one = prebuilt(
+        sqlalchemy.select(*columns_of(Customer)).where(
+            in_business(Customer), col(Customer.id) == bindparam("customer")
+        )
+    )
+    said = {"customer": full["customer"]}
+    try:
+        with db.session(full["b"]) as session:
+            customer = loaded(session, Customer, read(session, one, said).one())
+            assert session.get(Customer, full["customer"]) is customer  # not loaded again
+            assert not session.dirty
+            # A second read of it gives the same entity, as the ORM's identity map would.
+            assert loaded(session, Customer, read(session, one, said).one()) is customer
+            customer.name = "Renamed Once"
+        with db.session(full["b"]) as session:
+            assert read(session, one, said).one()[columns_of(Customer).index(Customer.name)] == (
+                "Renamed Once"
+            )
+    finally:
+        del _prebuilt[id(one)]
