@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Connection, Executable, inspect
+from sqlalchemy import Connection, Executable, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -179,9 +179,10 @@ class Rows:
         return self.one()[0]
 
 
-def columns_of(model: type[Any]) -> list[Column[Any]]:
-    """A model's columns, in the order `loaded` takes their values."""
-    return [attribute.columns[0] for attribute in inspect(model).column_attrs]
+def columns_of(model: type[Any]) -> list[Any]:
+    """A model's columns, in the order `loaded` takes their values: as the model's attributes,
+    so that a statement selecting them is the ORM's to scope to a business (db's guard)."""
+    return [getattr(model, attribute.key) for attribute in inspect(model).column_attrs]
 
 
 def loaded(session: Session, model: type[M], values: Sequence[Any]) -> M:

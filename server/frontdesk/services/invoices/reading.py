@@ -3,18 +3,18 @@ lines and the recent charges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import sqlalchemy
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
 from frontdesk.db import in_business, prebuilt, read
+from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.models import (
     Business,
     Customer,
@@ -164,10 +164,11 @@ _OPEN_WHERE = (
     col(Invoice.status) == InvoiceStatus.OPEN,
 )
 _OLDEST_DUE_FIRST = (col(Invoice.due_date), col(Invoice.number))
+# An invoice's columns, then what was paid on it and whether a payment is on its way: rows
+# read straight from the driver and loaded as entities (driver_reads.loaded).
+_STANDING_COLUMNS = (*columns_of(Invoice), paid_expression(), processing_expression())
 _OPEN = prebuilt(
-    select(Invoice, paid_expression(), processing_expression())
-    .where(*_OPEN_WHERE)
-    .order_by(*_OLDEST_DUE_FIRST)
+    sqlalchemy.select(*_STANDING_COLUMNS).where(*_OPEN_WHERE).order_by(*_OLDEST_DUE_FIRST)
 )
 _OPEN_ROWS = prebuilt(
     sqlalchemy.select(
@@ -184,8 +185,7 @@ def open_for_customers(
     session: Session, *, business: Business, customer_ids: list[str]
 ) -> list[InvoiceView]:
     """Open invoices, oldest due first, as entities: what a payment settles."""
-    rows = session.exec(_OPEN, params={"customers": customer_ids})
-    return _standing_views(rows)
+    return _standing_views(session, read(session, _OPEN, {"customers": customer_ids}))
 
 
 def open_rows_for_customers(
@@ -200,9 +200,14 @@ def open_rows_for_customers(
     ]
 
 
-def _standing_views(rows: Iterable[tuple[Invoice, int, bool]]) -> list[InvoiceView]:
-    """Views of rows holding an invoice, what was paid on it and whether a payment is on its way."""
-    return [InvoiceView(invoice, int(paid), bool(processing)) for invoice, paid, processing in rows]
+def _standing_views(session: Session, rows: Iterable[Sequence[Any]]) -> list[InvoiceView]:
+    """Views of rows of _STANDING_COLUMNS: an invoice, what was paid on it and whether a payment
+    is on its way."""
+    width = len(_STANDING_COLUMNS) - 2
+    return [
+        InvoiceView(loaded(session, Invoice, row[:width]), int(row[width]), bool(row[width + 1]))
+        for row in rows
+    ]
 
 
 PAGE_SIZE = 10
@@ -212,10 +217,10 @@ _NEWEST_FIRST = (col(Invoice.issue_date).desc(), col(Invoice.number).desc())
 # The customer's invoices unfiltered, a page and one more (is there another page?): the list as
 # the portal first shows it, built once; the filtered lists are built for each request.
 _PAGE = prebuilt(
-    select(Invoice, paid_expression(), processing_expression())
+    sqlalchemy.select(*_STANDING_COLUMNS)
     .where(
         in_business(Invoice),
-        Invoice.customer_id == bindparam("customer"),
+        col(Invoice.customer_id) == bindparam("customer"),
         _SENT,
     )
     .order_by(*_NEWEST_FIRST)
@@ -237,21 +242,23 @@ def list_page(
     # A page and one more: is there another page?
     window = {"limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
     if status is None:
-        rows = session.exec(_PAGE, params={"customer": customer.id, **window}).all()
+        rows = read(session, _PAGE, {"customer": customer.id, **window}).all()
     else:
-        rows = session.exec(_filtered(customer, status, today), params=window).all()
-    shown = _standing_views(rows)
+        rows = list(session.execute(_filtered(customer, status, today), window).all())
+    shown = _standing_views(session, rows)
     return shown[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def _filtered(customer: Customer, status: DisplayStatus, today: date) -> Select[Invoice, int, bool]:
-    query = select(Invoice, paid_expression(), processing_expression()).where(
-        Invoice.customer_id == customer.id,
+def _filtered(
+    customer: Customer, status: DisplayStatus, today: date
+) -> sqlalchemy.Select[*tuple[Any, ...]]:
+    query = sqlalchemy.select(*_STANDING_COLUMNS).where(
+        col(Invoice.customer_id) == customer.id,
         _SENT,
     )
-    is_open = Invoice.status == InvoiceStatus.OPEN
+    is_open = col(Invoice.status) == InvoiceStatus.OPEN
     if status == DisplayStatus.PAID:
-        query = query.where(Invoice.status == InvoiceStatus.PAID)
+        query = query.where(col(Invoice.status) == InvoiceStatus.PAID)
     elif status == DisplayStatus.OVERDUE:
         query = query.where(is_open, col(Invoice.due_date) < today)
     elif status == DisplayStatus.PROCESSING:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
+import sqlalchemy
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
+from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, PaymentMethod, PaymentMethodKind, utcnow
 from frontdesk.processors import Processor, Refused
@@ -33,10 +35,10 @@ def consent_for(business: Business) -> str:
 
 # The customer's saved cards and accounts, the default first (the pay step lists them).
 _SAVED = prebuilt(
-    select(PaymentMethod)
+    sqlalchemy.select(*columns_of(PaymentMethod))
     .where(
         in_business(PaymentMethod),
-        PaymentMethod.customer_id == bindparam("customer"),
+        col(PaymentMethod.customer_id) == bindparam("customer"),
         col(PaymentMethod.removed_at).is_(None),
     )
     .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.created_at))
@@ -46,7 +48,8 @@ _SAVED = prebuilt(
 def saved_methods(
     session: Session, *, business: Business, customer: Customer
 ) -> list[PaymentMethod]:
-    return list(session.exec(_SAVED, params={"customer": customer.id}).all())
+    rows = read(session, _SAVED, {"customer": customer.id})
+    return [loaded(session, PaymentMethod, row) for row in rows]
 
 
 def saved_method(
