@@ -23,6 +23,7 @@ from frontdesk.db import (
 )
 from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.models import Customer, Invoice
+from frontdesk.services import portal
 from tests.test_isolation import _values, full  # noqa: F401 (a fixture)
 
 
@@ -115,3 +116,24 @@ def test_an_entity_loaded_from_a_row_is_the_sessions_own(
             )
     finally:
         del _prebuilt[id(one)]
+
+
+def test_what_listens_to_the_engine_hears_a_read(
+    db: Database,
+    full: dict[str, Any],  # noqa: F811
+) -> None:
+    """The tests' meetings (tests/interleave.py) and the benchmarks' counts see every statement."""
+    heard: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        heard.append(statement)
+
+    sqlalchemy.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with db.session(full["b"]) as session:
+            read(
+                session, portal._SIGNED_IN, {"customer": full["customer"], "session": "ses_x"}
+            ).one()
+    finally:
+        sqlalchemy.event.remove(db.engine, "before_cursor_execute", note)
+    assert any("FROM customer" in statement for statement in heard), heard

@@ -124,15 +124,22 @@ def run(connection: Connection, statement: Executable, params: Mapping[str, Any]
     parameters = _parameters(rendered, values)
     driver = connection.connection
     cursor = driver.cursor()
+    sql, events = rendered.sql, connection.dispatch
     try:
-        cursor.execute(rendered.sql, parameters)
+        # What listens to the engine's statements (the tests' meetings, the benchmarks' counts)
+        # hears these too.
+        for listener in events.before_cursor_execute:
+            sql, parameters = listener(connection, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters)
+        for listener in events.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
         codes = tuple(column[1] for column in cursor.description)
         raw = cursor.fetchall()
     except dialect.loaded_dbapi.Error as error:
         if dialect.is_disconnect(error, driver, cursor):
             connection.invalidate(error)
         raise DBAPIError.instance(
-            rendered.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+            sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
         ) from error
     finally:
         cursor.close()
