@@ -68,3 +68,23 @@ def test_postgres_urls_use_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("FRONTDESK_SECRET_KEY", GOOD_KEY)
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", "postgresql://app@db.internal/frontdesk")
     assert load().resolved_database_url == "postgresql+psycopg://app@db.internal/frontdesk"
+
+
+@pytest.mark.parametrize(
+    ("database", "view_threads", "drawing"),
+    [
+        ("", None, 1),  # SQLite, the default: views are drawn one at a time
+        ("postgresql://app@db.internal/frontdesk", None, 6),  # as many as the other work
+        ("", "3", 3),
+    ],
+)
+def test_views_are_drawn_by_their_own_threads(
+    monkeypatch: pytest.MonkeyPatch, database: str, view_threads: str | None, drawing: int
+) -> None:
+    monkeypatch.setenv("FRONTDESK_SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FRONTDESK_THREADS", "6")
+    if database:
+        monkeypatch.setenv("FRONTDESK_DATABASE_URL", database)
+    if view_threads:
+        monkeypatch.setenv("FRONTDESK_VIEW_THREADS", view_threads)
+    assert load().drawing_threads == drawing

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -163,6 +163,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         # Handlers are mostly CPU (Python): a few threads beat anyio's forty, which only take
         # turns at the GIL (bench/throughput.py shows the difference).
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        app.state.drawing = CapacityLimiter(settings.drawing_threads)  # routes/portal/frame.py
         runner = (
             OutboxRunner(
                 database, settings, processor=app.state.processor, resolver=app.state.resolver

@@ -38,6 +38,7 @@ class _Rendered:
 
 @dataclass
 class _Compiled:
+    statement: Executable
     compiled: SQLCompiler
     expanding: tuple[str, ...]
     rendered: dict[tuple[int, ...], _Rendered] = field(default_factory=dict)
@@ -51,7 +52,8 @@ _compiled: dict[tuple[int, str], _Compiled] = {}
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     key = (id(statement), dialect.name)
     found = _compiled.get(key)
-    if found is None:
+    # An id outlives its statement when one built for a moment (a test's) is let go.
+    if found is None or found.statement is not statement:
         assert isinstance(statement, ClauseElement)
         if any(
             isinstance(it["expr"], type) for it in getattr(statement, "column_descriptions", ())
@@ -69,8 +71,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         expanding = tuple(
             compiled.bind_names[parameter] for parameter in compiled.post_compile_params
         )
-        # Statements built once live as long as the process (db.prebuilt keeps them): so do ids.
-        found = _compiled[key] = _Compiled(compiled, expanding)
+        found = _compiled[key] = _Compiled(statement, compiled, expanding)
     return found
 
 

@@ -108,6 +108,18 @@ class Settings(DatabaseSettings):
     outbox_lease_seconds: int = Field(default=300, ge=1)
     # Worker threads per process for database and rendering work.
     threads: int = Field(default=4, ge=1, le=256)
+    # Of those, the threads that draw portal views, which only read: unset, one on SQLite (a view
+    # is Python from end to end there, and threads taking turns at the GIL serve fewer views,
+    # the unlucky ones much later: bench/throughput.py), `threads` on PostgreSQL, whose answers
+    # are waited for. Views that ask the payment processor take the other threads.
+    view_threads: int | None = Field(default=None, ge=1, le=256)
+
+    @property
+    def drawing_threads(self) -> int:
+        if self.view_threads is not None:
+            return self.view_threads
+        return 1 if self.resolved_database_url.startswith("sqlite") else self.threads
+
     # Custom domains: where owners point their host (a CNAME), by default this server's own host;
     # and the DNS servers asked about their records ("host" or "host:port"; the system's if unset).
     custom_domain_target: str = ""

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from anyio import to_thread
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -266,7 +268,9 @@ async def view(
     request: Request, template: str, build: Build, *, section: str | None = None
 ) -> Response:
     """A read-only portal view for the signed-in customer: 304, without drawing it, while the
-    entity tag the request brings still holds (unless its build is `Live`)."""
+    entity tag the request brings still holds (unless its build is `Live`). Drawn by the threads
+    kept for views (settings.view_threads), in the order asked; a `Live` one, which waits on the
+    payment processor, by the others."""
 
     def render() -> Response:
         business = business_for(request, section)
@@ -288,7 +292,8 @@ async def view(
         response.headers.update(tags.revalidated(tag))
         return response
 
-    return await run_in_threadpool(guarded, request, render)
+    drawing = None if isinstance(build, tags.Live) else request.app.state.drawing
+    return await to_thread.run_sync(partial(guarded, request, render), limiter=drawing)
 
 
 async def action(
