@@ -56,7 +56,8 @@ def main() -> None:
         goal = f"median < {ttp.get('goal_median_ms', 100):.0f} ms"
         row(f"time to portal, {cache} cache, median / p95", figures, goal, ttp)
     for view, count in instructions["instructions"].items():
-        goal = f"≤ {instructions['goals'][view] / 1e6:.0f} M"
+        aim = instructions["goals"].get(view)
+        goal = f"≤ {aim / 1e6:.0f} M" if aim else ""
         row(
             f"instructions per request, {view} (Callgrind)",
             f"{count / 1e6:.1f} M",
