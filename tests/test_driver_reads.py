@@ -34,7 +34,8 @@ def _core(session: Any, statement: Any, params: dict[str, Any]) -> list[tuple[An
 
 
 def _read_as_rows(statement: Any) -> bool:
-    return not any(isinstance(it["expr"], type) for it in statement.column_descriptions)
+    described = getattr(statement, "column_descriptions", ())  # a UNION has none: rows
+    return not any(isinstance(it["expr"], type) for it in described)
 
 
 def test_every_statement_built_once_reads_as_sqlalchemy_reads_it(

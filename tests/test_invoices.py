@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,10 +10,18 @@ from sqlmodel import select
 
 from frontdesk import demo
 from frontdesk.db import Database
-from frontdesk.models import CreditNote, Customer, InvoiceLine, InvoiceStatus, PaymentStatus
+from frontdesk.models import (
+    CreditNote,
+    Customer,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentStatus,
+    Refund,
+    RefundAllocation,
+)
 from frontdesk.services import customers, documents, estimates, invoices, subscriptions
 from frontdesk.services.customers import BalanceState
-from frontdesk.services.errors import Invalid
+from frontdesk.services.errors import Invalid, NotFound
 from frontdesk.services.invoices import DisplayStatus
 from frontdesk.services.lines import LineInput
 from frontdesk.settings import Settings
@@ -189,3 +197,67 @@ def test_a_bank_payment_on_its_way_shows_processing_and_is_not_offered_again(db:
         assert [v.invoice.number for v in listed] == ["INV-W"]
         chosen = payment_service.choose(session, business=business, customer=customer)
         assert [invoice.number for invoice, _ in chosen.allocations] == ["INV-X"]
+
+
+def test_an_invoice_shows_what_was_applied_to_it_oldest_first(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer = make_customer(session, business)
+        invoice = make_invoice(session, business, customer, amounts=(10000,))
+        other = make_invoice(session, business, customer, amounts=(5000,))
+        start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        card = make_payment(session, business, customer, invoice, 6000)
+        card.succeeded_at = start
+        # Neither a failed payment nor another invoice's counts here.
+        make_payment(session, business, customer, invoice, 900, PaymentStatus.FAILED)
+        make_payment(session, business, customer, other, 5000)
+        credit = CreditNote(
+            business_id=business.id,
+            customer_id=customer.id,
+            invoice_id=invoice.id,
+            amount=1500,
+            currency="USD",
+            created_at=start + timedelta(days=1),
+        )
+        refund = Refund(
+            business_id=business.id,
+            payment_id=card.id,
+            amount=2000,
+            currency="USD",
+            status=PaymentStatus.SUCCEEDED,
+            idempotency_key="refund-1",
+            created_at=start + timedelta(days=2),
+        )
+        session.add_all([credit, refund])
+        session.add(
+            RefundAllocation(
+                business_id=business.id, refund_id=refund.id, invoice_id=invoice.id, amount=2000
+            )
+        )
+        session.flush()
+        applied = invoices.applied(session, invoice=invoice)
+        page = invoices.get_for_customer(
+            session, business=business, customer=customer, number=invoice.number
+        )
+        shown = invoices.lines(session, invoice=invoice)
+    assert [(entry.when, entry.label, entry.amount) for entry in applied] == [
+        (start, "Payment (Card)", 6000),
+        (start + timedelta(days=1), "Account credit", 1500),
+        (start + timedelta(days=2), "Refund", -2000),
+    ]
+    # 6,000 paid and 1,500 credited, less the 2,000 refunded.
+    assert (page.invoice.id, page.paid, page.amount_due) == (invoice.id, 5500, 4500)
+    assert [(line.description, line.amount) for line in shown] == [("Line 1", 10000)]
+
+
+def test_another_customers_invoice_or_a_draft_is_not_found_by_number(db: Database) -> None:
+    business = make_business(db).business
+    with db.session(business.id) as session:
+        customer, someone = make_customer(session, business), make_customer(session, business)
+        theirs = make_invoice(session, business, someone)
+        draft = make_invoice(session, business, customer, send=False)
+        for number in (theirs.number, draft.number, "INV-404"):
+            with pytest.raises(NotFound):
+                invoices.get_for_customer(
+                    session, business=business, customer=customer, number=number
+                )

@@ -25,6 +25,7 @@ from frontdesk.models import (
     Customer,
     EndedSession,
     Invoice,
+    InvoiceStatus,
     Payment,
     StaffUser,
 )
@@ -176,14 +177,25 @@ def full(db: Database) -> dict[str, Any]:
                 expires_at=datetime(2100, 1, 1, tzinfo=UTC),
             )
         )
-        invoices = [
-            i.id for i in session.exec(select(Invoice).where(Invoice.customer_id == customer.id))
-        ]
+        theirs = session.exec(select(Invoice).where(Invoice.customer_id == customer.id)).all()
+        invoices = [invoice.id for invoice in theirs]
+        paid = next((i.id, i.number) for i in theirs if i.status == InvoiceStatus.PAID)
+        # Applied to it as well as a payment: the invoice page reads each kind in one read.
+        session.add(
+            CreditNote(
+                business_id=business.id,
+                customer_id=customer.id,
+                invoice_id=paid[0],
+                amount=100,
+                currency="USD",
+            )
+        )
     return {
         "a": make_business(db).business.id,
         "b": business.id,
         "customer": customer.id,
         "invoices": invoices,
+        "paid": paid,
     }
 
 
@@ -196,6 +208,9 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
         "limit": 100,
         "offset": 0,
         "ids": full["invoices"],
+        # The customer's paid invoice: its page shows its lines and what was applied to it.
+        "invoice": full["paid"][0],
+        "number": full["paid"][1],
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
     }

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
-from frontdesk.db import in_business, prebuilt
+from frontdesk.db import in_business, prebuilt, read
 from frontdesk.languages import gettext
 from frontdesk.models import (
     Business,
@@ -19,6 +28,7 @@ from frontdesk.models import (
     InvoiceStatus,
     Payment,
     PaymentAllocation,
+    PaymentMethodKind,
     PaymentStatus,
     Refund,
     RefundAllocation,
@@ -141,32 +151,48 @@ class Applied:
     amount: int
 
 
-def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
-    payment_rows = session.exec(
-        select(Payment, PaymentAllocation.amount)
+# Payments, credit and refunds applied to one invoice, in one read: when, which, how it was paid
+# (a payment's method) and how much.
+_APPLIED: CompoundSelect[*tuple[Any, ...]] = prebuilt(
+    union_all(
+        select(
+            func.coalesce(Payment.succeeded_at, Payment.created_at),
+            literal_column("'payment'"),
+            col(Payment.method),
+            col(PaymentAllocation.amount),
+        )
         .join(PaymentAllocation, col(PaymentAllocation.payment_id) == Payment.id)
         .where(
-            PaymentAllocation.invoice_id == invoice.id, Payment.status == PaymentStatus.SUCCEEDED
-        )
-    ).all()
-    credits = session.exec(select(CreditNote).where(CreditNote.invoice_id == invoice.id)).all()
-    refunds = session.exec(
-        select(Refund, RefundAllocation.amount)
+            in_business(Payment),
+            in_business(PaymentAllocation),
+            PaymentAllocation.invoice_id == bindparam("invoice"),
+            Payment.status == PaymentStatus.SUCCEEDED,
+        ),
+        select(CreditNote.created_at, literal_column("'credit'"), null(), CreditNote.amount).where(
+            in_business(CreditNote), CreditNote.invoice_id == bindparam("invoice")
+        ),
+        select(Refund.created_at, literal_column("'refund'"), null(), RefundAllocation.amount)
         .join(RefundAllocation, col(RefundAllocation.refund_id) == Refund.id)
-        .where(RefundAllocation.invoice_id == invoice.id, col(Refund.status).in_(REFUND_COUNTS))
-    ).all()
+        .where(
+            in_business(Refund),
+            in_business(RefundAllocation),
+            RefundAllocation.invoice_id == bindparam("invoice"),
+            col(Refund.status).in_(REFUND_COUNTS),
+        ),
+    )
+)
+
+
+def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
     entries = [
-        Applied(
-            payment.succeeded_at or payment.created_at,
-            gettext("Payment (%(method)s)") % {"method": method_name(payment.method)},
-            amount,
-        )
-        for payment, amount in payment_rows
-    ]
-    entries += [
-        Applied(note.created_at, gettext("Account credit"), note.amount) for note in credits
-    ]
-    entries += [
-        Applied(refund.created_at, gettext("Refund"), -amount) for refund, amount in refunds
+        Applied(when, _applied_label(kind, method), -amount if kind == "refund" else amount)
+        for when, kind, method, amount in read(session, _APPLIED, {"invoice": invoice.id})
     ]
     return sorted(entries, key=lambda entry: entry.when)
+
+
+def _applied_label(kind: str, method: PaymentMethodKind | None) -> str:
+    if kind == "payment":
+        assert method is not None
+        return gettext("Payment (%(method)s)") % {"method": method_name(method)}
+    return gettext("Account credit") if kind == "credit" else gettext("Refund")

@@ -275,30 +275,39 @@ def _filtered(
     return query.order_by(*_NEWEST_FIRST).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
+# A sent invoice of one customer by its number (drafts and others' invoices do not exist), and an
+# invoice's lines: what its page shows.
+_NUMBERED = prebuilt(
+    sqlalchemy.select(*_STANDING_COLUMNS).where(
+        in_business(Invoice),
+        col(Invoice.number) == bindparam("number"),
+        col(Invoice.customer_id) == bindparam("customer"),
+        col(Invoice.status) != InvoiceStatus.DRAFT,
+    )
+)
+_LINES = prebuilt(
+    sqlalchemy.select(*columns_of(InvoiceLine))
+    .where(in_business(InvoiceLine), col(InvoiceLine.invoice_id) == bindparam("invoice"))
+    .order_by(col(InvoiceLine.position))
+)
+
+
 def get_for_customer(
     session: Session, *, business: Business, customer: Customer, number: str
 ) -> InvoiceView:
     """A sent invoice of this customer by its number; drafts and others' invoices do not exist."""
-    invoice = session.exec(
-        select(Invoice).where(
-            Invoice.number == number,
-            Invoice.customer_id == customer.id,
-            Invoice.status != InvoiceStatus.DRAFT,
-        )
-    ).first()
-    if invoice is None:
+    found = _standing_views(
+        session, read(session, _NUMBERED, {"number": number, "customer": customer.id})
+    )
+    if not found:
         raise NotFound("no such invoice")
-    return views(session, [invoice])[0]
+    return found[0]
 
 
 def lines(session: Session, *, invoice: Invoice) -> list[InvoiceLine]:
-    return list(
-        session.exec(
-            select(InvoiceLine)
-            .where(InvoiceLine.invoice_id == invoice.id)
-            .order_by(col(InvoiceLine.position))
-        ).all()
-    )
+    return [
+        loaded(session, InvoiceLine, row) for row in read(session, _LINES, {"invoice": invoice.id})
+    ]
 
 
 @dataclass(frozen=True)
