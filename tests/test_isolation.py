@@ -27,6 +27,8 @@ from frontdesk.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentStatus,
+    Refund,
     StaffUser,
 )
 from frontdesk.services import businesses, customers, estimates, invoices
@@ -190,12 +192,26 @@ def full(db: Database) -> dict[str, Any]:
                 currency="USD",
             )
         )
+        payments = [
+            p.id for p in session.exec(select(Payment).where(Payment.customer_id == customer.id))
+        ]
+        # Part of one given back: a customer's payments show their refunds.
+        refund = Refund(
+            business_id=business.id,
+            payment_id=payments[0],
+            amount=100,
+            currency="USD",
+            status=PaymentStatus.SUCCEEDED,
+            idempotency_key="refund-full",
+        )
+        session.add(refund)
     return {
         "a": make_business(db).business.id,
         "b": business.id,
         "customer": customer.id,
         "invoices": invoices,
         "paid": paid,
+        "payments": payments,
     }
 
 
@@ -211,6 +227,9 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
         # The customer's paid invoice: its page shows its lines and what was applied to it.
         "invoice": full["paid"][0],
         "number": full["paid"][1],
+        "payments": full["payments"],
+        "payment": full["payments"][0],
+        "statuses": list(PaymentStatus),
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
     }

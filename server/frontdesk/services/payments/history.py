@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+import sqlalchemy
+from sqlalchemy import bindparam
+from sqlmodel import Session, col
 
+from frontdesk.db import in_business, prebuilt, read
+from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.models import (
     Business,
     Customer,
@@ -63,6 +67,37 @@ class PaymentView:
         return self.kept - self.fee_kept
 
 
+# A customer's payments, newest first, of the statuses asked for; one of them by id.
+_NEWEST_FIRST = col(Payment.created_at).desc()
+_THEIRS = (
+    in_business(Payment),
+    col(Payment.customer_id) == bindparam("customer"),
+    col(Payment.status).in_(bindparam("statuses", expanding=True)),
+)
+_PAYMENTS = prebuilt(
+    sqlalchemy.select(*columns_of(Payment)).where(*_THEIRS).order_by(_NEWEST_FIRST)
+)
+_PAYMENT = prebuilt(
+    sqlalchemy.select(*columns_of(Payment)).where(*_THEIRS, col(Payment.id) == bindparam("payment"))
+)
+# The invoices each payment paid, and what went back from each.
+_NUMBERS = prebuilt(
+    sqlalchemy.select(col(PaymentAllocation.payment_id), col(Invoice.number))
+    .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+    .where(
+        in_business(PaymentAllocation),
+        in_business(Invoice),
+        col(PaymentAllocation.payment_id).in_(bindparam("payments", expanding=True)),
+    )
+    .order_by(col(Invoice.number))
+)
+_REFUNDS = prebuilt(
+    sqlalchemy.select(*columns_of(Refund))
+    .where(in_business(Refund), col(Refund.payment_id).in_(bindparam("payments", expanding=True)))
+    .order_by(col(Refund.created_at))
+)
+
+
 def history(
     session: Session,
     *,
@@ -73,29 +108,24 @@ def history(
 ) -> list[PaymentView]:
     """The customer's payments (or one of them), newest first, with invoices paid and refunds.
     `attempts` adds the pending, failed and cancelled ones (the business sees those)."""
-    query = select(Payment).where(Payment.customer_id == customer.id)
-    if not attempts:
-        query = query.where(col(Payment.status).in_(SHOWN))
-    if payment_id is not None:
-        query = query.where(Payment.id == payment_id)
-    rows = list(session.exec(query.order_by(col(Payment.created_at).desc())).all())
-    return views(session, rows)
+    said = {"customer": customer.id, "statuses": list(PaymentStatus if attempts else SHOWN)}
+    if payment_id is None:
+        rows = read(session, _PAYMENTS, said)
+    else:
+        rows = read(session, _PAYMENT, {**said, "payment": payment_id})
+    return views(session, [loaded(session, Payment, row) for row in rows])
 
 
 def views(session: Session, rows: list[Payment]) -> list[PaymentView]:
+    if not rows:
+        return []
     ids = [payment.id for payment in rows]
     numbers: dict[str, list[str]] = {payment_id: [] for payment_id in ids}
-    for payment_id, number in session.exec(
-        select(PaymentAllocation.payment_id, col(Invoice.number))
-        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
-        .where(col(PaymentAllocation.payment_id).in_(ids))
-        .order_by(col(Invoice.number))
-    ).all():
+    for payment_id, number in read(session, _NUMBERS, {"payments": ids}):
         numbers[payment_id].append(number)
     refunds: dict[str, list[Refund]] = {payment_id: [] for payment_id in ids}
-    for refund in session.exec(
-        select(Refund).where(col(Refund.payment_id).in_(ids)).order_by(col(Refund.created_at))
-    ).all():
+    for row in read(session, _REFUNDS, {"payments": ids}):
+        refund = loaded(session, Refund, row)
         refunds[refund.payment_id].append(refund)
     return [PaymentView(p, numbers[p.id], refunds[p.id]) for p in rows]
 
