@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, delete, exists, func, update
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import col, select
 
 from frontdesk import demo
@@ -24,6 +25,7 @@ from frontdesk.models import (
     CreditNote,
     Customer,
     EndedSession,
+    Estimate,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -195,6 +197,10 @@ def full(db: Database) -> dict[str, Any]:
         payments = [
             p.id for p in session.exec(select(Payment).where(Payment.customer_id == customer.id))
         ]
+        estimate = next(
+            (e.id, e.number)
+            for e in session.exec(select(Estimate).where(Estimate.customer_id == customer.id))
+        )
         # Part of one given back: a customer's payments show their refunds.
         refund = Refund(
             business_id=business.id,
@@ -212,7 +218,12 @@ def full(db: Database) -> dict[str, Any]:
         "invoices": invoices,
         "paid": paid,
         "payments": payments,
+        "estimate": estimate,
     }
+
+
+def _reads(statement: Any, table: str) -> bool:
+    return any(found.name == table for found in find_tables(statement, include_joins=True))
 
 
 def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
@@ -226,10 +237,12 @@ def _values(statement: Any, full: dict[str, Any]) -> dict[str, Any]:
         "ids": full["invoices"],
         # The customer's paid invoice: its page shows its lines and what was applied to it.
         "invoice": full["paid"][0],
-        "number": full["paid"][1],
+        # An invoice's number and an estimate's: each statement reads only its own table by it.
+        "number": full["paid"][1] if _reads(statement, "invoice") else full["estimate"][1],
         "payments": full["payments"],
         "payment": full["payments"][0],
         "statuses": list(PaymentStatus),
+        "estimate": full["estimate"][0],
         "start": datetime(2000, 1, 1, tzinfo=UTC),
         "today": date(2000, 1, 1),
     }

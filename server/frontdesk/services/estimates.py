@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import func
+import sqlalchemy
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from frontdesk.db import in_business, prebuilt, read
+from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.languages import N_, gettext
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
 from frontdesk.services import audit, events, outbox, todos
@@ -114,31 +117,43 @@ FINAL = {
 }
 
 
+# The estimates a customer sees (sent, not drafts), newest first; one of them by number.
+_SENT = (
+    in_business(Estimate),
+    col(Estimate.customer_id) == bindparam("customer"),
+    col(Estimate.status) != EstimateStatus.DRAFT,
+)
+_SENT_ESTIMATES = prebuilt(
+    sqlalchemy.select(*columns_of(Estimate))
+    .where(*_SENT)
+    .order_by(col(Estimate.issue_date).desc(), col(Estimate.number).desc())
+)
+_NUMBERED = prebuilt(
+    sqlalchemy.select(*columns_of(Estimate)).where(
+        *_SENT, col(Estimate.number) == bindparam("number")
+    )
+)
+_LINES = prebuilt(
+    sqlalchemy.select(*columns_of(EstimateLine))
+    .where(in_business(EstimateLine), col(EstimateLine.estimate_id) == bindparam("estimate"))
+    .order_by(col(EstimateLine.position))
+)
+
+
 def list_for_customer(
     session: Session, *, business: Business, customer: Customer
 ) -> list[Estimate]:
-    return list(
-        session.exec(
-            select(Estimate)
-            .where(Estimate.customer_id == customer.id, Estimate.status != EstimateStatus.DRAFT)
-            .order_by(col(Estimate.issue_date).desc(), col(Estimate.number).desc())
-        ).all()
-    )
+    rows = read(session, _SENT_ESTIMATES, {"customer": customer.id})
+    return [loaded(session, Estimate, row) for row in rows]
 
 
 def get_for_customer(
     session: Session, *, business: Business, customer: Customer, number: str
 ) -> Estimate:
-    estimate = session.exec(
-        select(Estimate).where(
-            Estimate.number == number,
-            Estimate.customer_id == customer.id,
-            Estimate.status != EstimateStatus.DRAFT,
-        )
-    ).first()
-    if estimate is None:
+    row = read(session, _NUMBERED, {"customer": customer.id, "number": number}).first()
+    if row is None:
         raise NotFound("no such estimate")
-    return estimate
+    return loaded(session, Estimate, row)
 
 
 def for_customer(session: Session, *, customer: Customer) -> list[Estimate]:
@@ -214,13 +229,8 @@ def send(session: Session, *, business: Business, estimate: Estimate) -> Estimat
 
 
 def lines(session: Session, *, estimate: Estimate) -> list[EstimateLine]:
-    return list(
-        session.exec(
-            select(EstimateLine)
-            .where(EstimateLine.estimate_id == estimate.id)
-            .order_by(col(EstimateLine.position))
-        ).all()
-    )
+    rows = read(session, _LINES, {"estimate": estimate.id})
+    return [loaded(session, EstimateLine, row) for row in rows]
 
 
 @dataclass(frozen=True)
