@@ -9,7 +9,7 @@ import pytest
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
-from frontdesk import money, rendering
+from frontdesk import languages, money, rendering
 
 LOCALES = ["en_US", "de_DE", "fr_CH", "ja_JP", "en_IN", "ar_EG", "nl_NL", "es_MX"]
 CURRENCIES = ["USD", "EUR", "JPY", "BHD", "ISK", "INR", "CHF"]
@@ -39,3 +39,26 @@ def test_days_and_moments_print_as_babel_prints_them(locale: str) -> None:
             f"{format_time(local, 'short', locale=locale)}"
         )
         assert rendering.format_moment(moment, zone, locale) == expected
+
+
+def test_templates_say_things_in_the_language_spoken_and_escape_only_in_markup() -> None:
+    said = (
+        '{{ _("Due %(date)s", date=when) }} | '
+        '{{ ngettext("%(num)d thing to do", "%(num)d things to do", 2) }}'
+    )
+    html = rendering.templates.env.from_string(
+        f"{{% autoescape true %}}{said}{{% endautoescape %}}"
+    )
+    text = rendering.templates.env.from_string(
+        f"{{% autoescape false %}}{said}{{% endautoescape %}}"
+    )
+    with languages.speaking("es"):
+        assert html.render(when="<b>mañana</b>") == (
+            "Vence el &lt;b&gt;mañana&lt;/b&gt; | 2 tareas pendientes"
+        )
+        assert text.render(when="<b>mañana</b>") == "Vence el <b>mañana</b> | 2 tareas pendientes"
+    with languages.speaking("en"):
+        assert html.render(when="Dec 7") == "Due Dec 7 | 2 things to do"
+    # A placeholder the call does not fill is an error, not a half-translated screen.
+    with pytest.raises(KeyError):
+        rendering.templates.env.from_string('{{ _("Due %(date)s") }}').render()
