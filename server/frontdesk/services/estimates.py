@@ -8,12 +8,12 @@ from enum import StrEnum
 
 import sqlalchemy
 from sqlalchemy import bindparam, func
-from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, select
 
 from frontdesk.db import in_business, prebuilt, read
 from frontdesk.driver_reads import columns_of, loaded
 from frontdesk.languages import N_, gettext
+from frontdesk.locks import locked
 from frontdesk.models import Business, Customer, Estimate, EstimateLine, EstimateStatus, utcnow
 from frontdesk.services import audit, events, outbox, todos
 from frontdesk.services import lines as line_pricing
@@ -242,21 +242,6 @@ class Decision:
     reason: str = ""
 
 
-def _locked(session: Session, estimate: Estimate) -> Estimate:
-    """The estimate re-read under its lock (a no-op write: a row lock on PostgreSQL, the writer's
-    lock on SQLite)."""
-    session.execute(
-        update_rows(Estimate)
-        .where(col(Estimate.id) == estimate.id)
-        .values(status=Estimate.status)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Estimate, estimate.id, populate_existing=True)
-    if found is None:
-        raise NotFound("no such estimate")
-    return found
-
-
 def _still_open(estimate: Estimate, today: date) -> None:
     current = status(estimate, today)
     if current == DisplayStatus.EXPIRED:
@@ -280,7 +265,10 @@ def decide(
     """Accept (typed signature and terms) or reject (optional reason). Final, recorded, notified.
     Decided on the estimate as it stands under its lock: of two decisions at once (two tabs, a
     double click), the second finds it decided."""
-    estimate = _locked(session, estimate)
+    found = locked(session, Estimate, estimate.id, rewriting=Estimate.status)
+    if found is None:
+        raise NotFound("no such estimate")
+    estimate = found
     if decision.accept:
         _still_open(estimate, today)
         errors = {}

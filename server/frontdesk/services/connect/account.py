@@ -12,9 +12,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update as update_rows
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from frontdesk import locks
 from frontdesk.models import Business, Initiator, Payment
 from frontdesk.processors import Account, Processor, Revoked
 from frontdesk.services import audit, events
@@ -82,15 +82,8 @@ def status(business: Business) -> Status:
 
 
 def locked(session: Session, business: Business) -> Business:
-    """The business's row under its lock, read again (a no-op write: a row lock on PostgreSQL,
-    the writer's lock on SQLite)."""
-    session.execute(
-        update_rows(Business)
-        .where(col(Business.id) == business.id)
-        .values(charges_enabled=Business.charges_enabled)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Business, business.id, populate_existing=True)
+    """The business's row under its lock, read again."""
+    found = locks.locked(session, Business, business.id, rewriting=Business.charges_enabled)
     assert found is not None  # the lock's update found it
     return found
 

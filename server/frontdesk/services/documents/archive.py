@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy import update as update_rows
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import UploadFile
 
+from frontdesk import locks
 from frontdesk.db import in_business
 from frontdesk.models import (
     Business,
@@ -121,16 +121,9 @@ def _keep(
 
 
 def locked(session: Session, document: Document) -> Document:
-    """The document re-read under its lock (a no-op write: a row lock on PostgreSQL, the
-    writer's lock on SQLite): whoever changes it next (signing, replacing, withdrawing, a first
-    view) decides on what the one before left, never on what it read earlier."""
-    session.execute(
-        update_rows(Document)
-        .where(col(Document.id) == document.id)
-        .values(version=Document.version)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Document, document.id, populate_existing=True)
+    """The document re-read under its lock, for whoever changes it next (signing, replacing,
+    withdrawing, a first view)."""
+    found = locks.locked(session, Document, document.id, rewriting=Document.version)
     if found is None:
         raise NotFound("no such document")
     return found

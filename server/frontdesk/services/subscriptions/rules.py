@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update as update_rows
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from frontdesk import locks
 from frontdesk.languages import N_, NC_
 from frontdesk.models import Interval, Subscription, SubscriptionStatus
 from frontdesk.services import lines as line_pricing
@@ -76,16 +76,9 @@ def period_total(subscription: Subscription) -> int:
 
 
 def locked(session: Session, subscription_id: str) -> Subscription:
-    """The subscription re-read under its lock (a no-op write: a row lock on PostgreSQL, the
-    writer's lock on SQLite), so a change and the scheduler never both act on what each read
-    before the other."""
-    session.execute(
-        update_rows(Subscription)
-        .where(col(Subscription.id) == subscription_id)
-        .values(next_period=Subscription.next_period)
-        .execution_options(synchronize_session=False)
-    )
-    found = session.get(Subscription, subscription_id, populate_existing=True)
+    """The subscription re-read under its lock, so a change and the scheduler never both act on
+    what each read before the other."""
+    found = locks.locked(session, Subscription, subscription_id, rewriting=Subscription.next_period)
     if found is None:
         raise NotFound("no such subscription")
     return found
