@@ -62,3 +62,14 @@ def test_templates_say_things_in_the_language_spoken_and_escape_only_in_markup()
     # A placeholder the call does not fill is an error, not a half-translated screen.
     with pytest.raises(KeyError):
         rendering.templates.env.from_string('{{ _("Due %(date)s") }}').render()
+
+
+def test_a_moment_is_written_in_the_language_spoken_whichever_came_first() -> None:
+    # Formatted once per language: a Spanish reader's first sight of it is not an English one's.
+    moment = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
+    with languages.speaking("es"):
+        spanish = rendering.format_moment(moment, "UTC", "en_US")
+    with languages.speaking("en"):
+        english = rendering.format_moment(moment, "UTC", "en_US")
+    assert english == "Dec 1, 2026, 3:30\u202fPM"  # a narrow no-break space, as CLDR writes it
+    assert spanish.startswith("1 dic 2026") and spanish != english

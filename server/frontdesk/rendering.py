@@ -36,11 +36,15 @@ def _day(value: date, locale: str) -> str:
     return format_date(value, format="medium", locale=money.babel_locale(locale))
 
 
+def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
+    """Date and time in the business's zone, to the minute: "Nov 22, 2026, 8:17 AM"."""
+    return _moment(value, time_zone, languages.formatting_locale(locale))
+
+
 # The same moments (a visit's start, a payment's time) are shown on request after request, and
 # Babel takes some 15 µs to format one.
 @lru_cache(maxsize=4096)
-def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
-    """Date and time in the business's zone, to the minute: "Nov 22, 2026, 8:17 AM"."""
+def _moment(value: datetime, time_zone: str, locale: str) -> str:
     local = value.astimezone(ZoneInfo(time_zone))
     parsed = money.babel_locale(locale)
     day = format_date(local, "medium", locale=parsed)
