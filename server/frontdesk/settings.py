@@ -108,10 +108,10 @@ class Settings(DatabaseSettings):
     outbox_lease_seconds: int = Field(default=300, ge=1)
     # Worker threads per process for database and rendering work.
     threads: int = Field(default=4, ge=1, le=256)
-    # Of those, the threads that draw portal views, which only read: unset, one on SQLite (a view
-    # is Python from end to end there, and threads taking turns at the GIL serve fewer views,
-    # the unlucky ones much later: bench/throughput.py), `threads` on PostgreSQL, whose answers
-    # are waited for. Views that ask the payment processor take the other threads.
+    # Besides those, the threads that draw portal views: unset, one on SQLite (a view is Python
+    # from end to end there, and threads taking turns at the GIL serve fewer views, the unlucky
+    # ones much later: bench/throughput.py), as many as `threads` on PostgreSQL, whose answers
+    # are waited for. Views that ask the payment processor, and forms, take the others.
     view_threads: int | None = Field(default=None, ge=1, le=256)
 
     @property

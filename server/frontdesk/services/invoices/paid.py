@@ -183,12 +183,16 @@ _APPLIED: CompoundSelect[*tuple[Any, ...]] = prebuilt(
 )
 
 
+# At the same moment, a payment before credit before a refund.
+_KINDS = ("payment", "credit", "refund")
+
+
 def applied(session: Session, *, invoice: Invoice) -> list[Applied]:
-    entries = [
+    rows = read(session, _APPLIED, {"invoice": invoice.id})
+    return [
         Applied(when, _applied_label(kind, method), -amount if kind == "refund" else amount)
-        for when, kind, method, amount in read(session, _APPLIED, {"invoice": invoice.id})
+        for when, kind, method, amount in sorted(rows, key=lambda r: (r[0], _KINDS.index(r[1])))
     ]
-    return sorted(entries, key=lambda entry: entry.when)
 
 
 def _applied_label(kind: str, method: PaymentMethodKind | None) -> str:
