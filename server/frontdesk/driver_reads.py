@@ -46,11 +46,12 @@ class _Compiled:
     columns: dict[tuple[Any, ...], list[Convert | None]] = field(default_factory=dict)
 
 
-_compiled: dict[tuple[int, str], _Compiled] = {}
+# By statement and what its SQL is written for: the dialect, its driver and how it binds.
+_compiled: dict[tuple[int, str, str], _Compiled] = {}
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
-    key = (id(statement), dialect.name)
+    key = (id(statement), dialect.dialect_description, dialect.paramstyle)
     found = _compiled.get(key)
     # An id outlives its statement when one built for a moment (a test's) is let go.
     if found is None or found.statement is not statement:
