@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from frontdesk.app import create_app
 from frontdesk.settings import SettingsError, load
 
 GOOD_KEY = "k" * 40
@@ -88,3 +89,26 @@ def test_views_are_drawn_by_their_own_threads(
     if view_threads:
         monkeypatch.setenv("FRONTDESK_VIEW_THREADS", view_threads)
     assert load().drawing_threads == drawing
+
+
+@pytest.mark.parametrize(
+    ("database", "connections"),
+    [
+        ("", 12 + 1 + 2),  # SQLite: one view thread
+        ("postgresql://app@db.internal/frontdesk", 12 + 12 + 2),
+    ],
+)
+def test_a_process_keeps_a_connection_for_each_thread_that_may_hold_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str, connections: int
+) -> None:
+    """More threads than the pool's default five (and its ten spare) would wait on the pool,
+    then fail, while the database had room."""
+    monkeypatch.setenv("FRONTDESK_SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FRONTDESK_THREADS", "12")
+    monkeypatch.setenv("FRONTDESK_DATABASE_URL", database or f"sqlite:///{tmp_path / 'app.db'}")
+    settings = load(data_dir=tmp_path)
+    assert settings.connections == connections
+    if not database:
+        app = create_app(settings)
+        assert app.state.db.engine.pool.size() == connections
+        app.state.db.dispose()

@@ -142,7 +142,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
-    database = db or Database(settings.resolved_database_url)
+    database = db or Database(settings.resolved_database_url, pool_size=settings.connections)
     if settings.catalogues:
         languages.add_catalogues(settings.catalogues)
     sandbox = None

@@ -120,6 +120,13 @@ class Settings(DatabaseSettings):
             return self.view_threads
         return 1 if self.resolved_database_url.startswith("sqlite") else self.threads
 
+    @property
+    def connections(self) -> int:
+        """The database connections a process keeps: one for each thread that may hold a session
+        at once (`threads`, the view threads, and the job runner's and scheduler's), so that none
+        waits on the pool for a connection another is done with."""
+        return self.threads + self.drawing_threads + 2
+
     # Custom domains: where owners point their host (a CNAME), by default this server's own host;
     # and the DNS servers asked about their records ("host" or "host:port"; the system's if unset).
     custom_domain_target: str = ""
