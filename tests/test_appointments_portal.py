@@ -17,10 +17,11 @@ from sqlmodel import col, select
 from frontdesk import tokens
 from frontdesk.db import Database
 from frontdesk.models import Appointment, AppointmentStatus, Customer
+from frontdesk.services import booking
 from frontdesk.settings import Settings
 from frontdesk.tokens import Purpose
 from tests.conftest import LiveServer
-from tests.test_booking import MONDAY, NOW, Shop, assert_no_overlap, at
+from tests.test_booking import MONDAY, NOW, STAFF, Shop, assert_no_overlap, at
 from tests.test_host_events import told
 from tests.test_portal_views import Portal
 
@@ -271,3 +272,37 @@ def test_booking_switched_off_hides_the_section(
         )
     assert off.status_code == 404
     assert visits(db, shop, casey) == []
+
+
+def test_time_freed_by_staff_is_offered_to_a_form_already_open(
+    db: Database, live_server: LiveServer, settings: Settings, shop: Shop
+) -> None:
+    """Cancelled blocked time (no customer) or another customer's visit frees time every
+    customer's booking form offers: a revalidation draws the form again with it."""
+    robin, casey = shop.customer(), shop.customer()
+    robins = shop.book(robin, at(MONDAY, 9))
+    with db.session(shop.id) as session:
+        business = shop.business(session)
+        blocked = booking.block_time(
+            session,
+            business=business,
+            crew_id=booking.default_crew(session, business).id,
+            starts_at=at(MONDAY, 12),
+            ends_at=at(MONDAY, 17),
+            now=NOW,
+            actor=STAFF,
+        )
+    day = {"day": MONDAY.isoformat()}
+    with portal(live_server, settings, shop, casey) as mine:
+        for freed, hour in ((blocked, 13), (robins, 9)):
+            form = mine.get("/appointments/new", params=day)
+            assert at(MONDAY, hour).isoformat() not in offered(form)
+            with db.session(shop.id) as session:
+                business = shop.business(session)
+                booking.cancel(
+                    session, business=business, appointment_id=freed.id, now=NOW, actor=STAFF
+                )
+            tag = {"If-None-Match": form.headers["ETag"]}
+            fresh = mine.client.get("/appointments/new", params=day, headers=tag)
+            assert fresh.status_code == 200
+            assert at(MONDAY, hour).isoformat() in offered(fresh)

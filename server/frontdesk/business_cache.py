@@ -2,9 +2,10 @@
 
 Every portal request needs its business, for the CORS answer and then for the handler; a page
 asks for several views at once and polls. So each process keeps what it found for `LIFETIME`,
-measured with the app's clock, and forgets a business as soon as it commits any change to its
-row (portal switches, allowed origins, keys, theme, payments connected or not): the process that
-made a change obeys it from its next request. Other processes obey it within `LIFETIME`; that is
+measured with the app's clock, and forgets a business as soon as it commits any change that moves
+the business's data version: to its row (portal switches, allowed origins, keys, theme, payments
+connected or not) or to what all its customers see (booking hours): the process that made a
+change obeys it from its next request. Other processes obey it within `LIFETIME`; that is
 the documented bound. A `version` column read on every request would have made the bound
 zero, but that read is a threadpool hop, a pooled connection and a transaction (two statements
 on PostgreSQL) per request: measured on SQLite, a primary-key read in its own transaction took
@@ -19,14 +20,13 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import event
 from sqlmodel import Session
 
 from frontdesk.db import Database
 from frontdesk.models import Business
-from frontdesk.services import businesses
+from frontdesk.services import businesses, versions
 from frontdesk.services.errors import NotFound
 
 # How long another process's change can go unseen here.
@@ -81,34 +81,26 @@ class BusinessCache:
         return business
 
     def forget(self, business_ids: set[str]) -> None:
+        """Forget these businesses (versions.ALL among them: every one)."""
         with self._lock:
             self._changes += 1
             self._kept = {
                 key: kept
                 for key, kept in self._kept.items()
-                if kept.business.id not in business_ids
+                if kept.business.id not in business_ids and versions.ALL not in business_ids
             }
 
 
 # Every cache in this process; a commit on an engine reaches those that read through it.
 _caches: weakref.WeakSet[BusinessCache] = weakref.WeakSet()
-_CHANGED = "frontdesk.changed_businesses"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context: Any) -> None:
-    changed = {
-        obj.id
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, Business)
-    }
-    if changed:
-        session.info.setdefault(_CHANGED, set()).update(changed)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_changed(session: Session) -> None:
-    changed: set[str] | None = session.info.pop(_CHANGED, None)
+    # Whatever moved a business's data version (services/versions.py): a change to its row, and
+    # to what every one of its customers is shown (booking hours, blocked time), which a kept
+    # Business would otherwise tag with its old version.
+    changed: set[str] | None = session.info.pop(versions.BUSINESSES_MOVED, None)
     if not changed:
         return
     engine = session.get_bind()
@@ -119,4 +111,4 @@ def _forget_changed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _nothing_changed(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    session.info.pop(versions.BUSINESSES_MOVED, None)

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from frontdesk.models import (
     ApiKey,
+    Appointment,
     AuditEvent,
     BooksCheck,
     Business,
@@ -60,20 +61,15 @@ _UNSEEN: frozenset[Table] = frozenset(
     )
 )
 
-# session.info: the customers whose version this transaction moved (ALL: the business's).
+# Tables whose rows every customer's views show besides their own customer's: an appointment
+# takes or frees time that each customer's booking form offers.
+_SHARED: frozenset[str] = frozenset({Appointment.__tablename__})
+
+# session.info: the customers whose version this transaction moved (ALL: the business's), and
+# the businesses whose version it moved (ALL: every business), which the business cache forgets.
 MOVED = "frontdesk.versions_moved"
+BUSINESSES_MOVED = "frontdesk.business_versions_moved"
 ALL = "*"
-
-
-def current(session: Session, customer: Customer) -> int:
-    """The customer's version as committed in this transaction so far (the loaded row's
-    attribute does not follow a Core UPDATE)."""
-    found = session.connection().execute(
-        select(_CUSTOMER.c.data_version).where(
-            _CUSTOMER.c.id == customer.id, _CUSTOMER.c.business_id == customer.business_id
-        )
-    )
-    return int(found.scalar_one())
 
 
 def moved(session: Session, customer: Customer) -> bool:
@@ -94,6 +90,7 @@ def _move(session: Session, business_id: str | None, customers: set[str], whole:
             update(_BUSINESS).where(*where).values(data_version=_BUSINESS.c.data_version + 1)
         )
         held.add(ALL)
+        session.info.setdefault(BUSINESSES_MOVED, set()).add(business_id or ALL)
     if customers:
         where = [_CUSTOMER.c.id.in_(sorted(customers))]
         if business_id is not None:
@@ -137,7 +134,11 @@ def flushed(session: Session) -> None:
         if isinstance(obj, Customer):
             customers.add(obj.id)  # a new one has no views yet: the UPDATE finds no row
         elif "customer_id" in table.c:
-            customers.add(obj.customer_id)  # type: ignore[attr-defined]
+            customer_id = obj.customer_id  # type: ignore[attr-defined]
+            if customer_id:
+                customers.add(customer_id)
+            if not customer_id or table.name in _SHARED:  # blocked time names no customer
+                by_business[obj.business_id][1][0] = True
         elif parents := [(n, t) for n, t in _parents(table) if getattr(obj, n, None)]:
             for name, parent in parents:
                 asked[(obj.business_id, parent)].add(getattr(obj, name))
@@ -204,4 +205,5 @@ def executing(state: ORMExecuteState) -> None:
         _move(state.session, business_id, set(), True)
         return
     customer = _named_customer(statement, table)
-    _move(state.session, business_id, {customer} if customer else set(), customer is None)
+    whole = customer is None or table.name in _SHARED
+    _move(state.session, business_id, {customer} if customer else set(), whole)

@@ -281,13 +281,13 @@ async def view(
             if tags.kept(request, tag):  # a renewal that is due still reaches the widget
                 headers = tags.revalidated(tag) | session_header(request, customer)
                 return Response(status_code=304, headers=headers)
-            context = {
-                **portal.nav(session, business=business, customer=customer),
-                **build(session, business, customer),
-            }
-            if tag and versions.moved(session, customer):  # drawing it changed it (messages read)
-                moved = versions.current(session, customer)
-                tag = tags.entity_tag(request, business, customer, build, limits(request), moved)
+            built = build(session, business, customer)
+            # The nav after the view: drawing it may mark what the nav counts (messages read).
+            context = {**portal.nav(session, business=business, customer=customer), **built}
+            if versions.moved(session, customer):
+                # Drawing it changed it: untagged, so the next request draws it again, since
+                # another change committed meanwhile may be in its new version and not in it.
+                tag = ""
         response = fragment(request, business, customer, template, {"oob_nav": True, **context})
         response.headers.update(tags.revalidated(tag))
         return response

@@ -59,12 +59,11 @@ def entity_tag(
     customer: Customer,
     build: Build,
     held: Limits,
-    version: int | None = None,
 ) -> str:
-    """The view as drawn for this session: its URL, the customer's (`version`, when drawing it
-    moved it) and the business's data versions, the language, the business's date, the
-    reader's zone, what the session may do, the minute and the deployment. Any of them changing
-    draws it again. A `Live` view has none ("")."""
+    """The view as drawn for this session: its URL, the customer's and the business's data
+    versions, the language, the business's date, the reader's zone, what the session may do,
+    the minute and the deployment. Any of them changing draws it again. A `Live` view has none
+    ("")."""
     if isinstance(build, Live):
         return ""
     now = request.app.state.clock()
@@ -74,7 +73,7 @@ def entity_tag(
             request.url.path,
             request.url.query,
             customer.id,
-            f"{customer.data_version if version is None else version}:{business.data_version}",
+            f"{customer.data_version}:{business.data_version}",
             languages.current(),
             businesses.today(business, now).isoformat(),
             viewer.zone(request, business),

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import ColumnElement, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
@@ -146,15 +147,12 @@ def read_by_customer(
     session: Session, *, business: Business, customer: Customer, now: datetime
 ) -> None:
     """The customer has seen the business's messages."""
-    session.execute(
-        update(Message)
-        .where(
-            col(Message.customer_id) == customer.id,
-            col(Message.author_kind).in_(BUSINESS_SIDE),
-            col(Message.read_by_customer_at).is_(None),
-        )
-        .values(read_by_customer_at=now)
-        .execution_options(synchronize_session=False)
+    _mark_read(
+        session,
+        col(Message.read_by_customer_at),
+        now,
+        col(Message.customer_id) == customer.id,
+        col(Message.author_kind).in_(BUSINESS_SIDE),
     )
 
 
@@ -162,14 +160,31 @@ def read_by_staff(
     session: Session, *, business: Business, customer: Customer, now: datetime
 ) -> None:
     """The business has seen the customer's messages."""
+    _mark_read(
+        session,
+        col(Message.read_by_staff_at),
+        now,
+        col(Message.customer_id) == customer.id,
+        col(Message.author_kind) == AuthorKind.CUSTOMER,
+    )
+
+
+def _mark_read(
+    session: Session,
+    read_at: Mapped[datetime | None],
+    now: datetime,
+    *of_messages: ColumnElement[bool],
+) -> None:
+    """Marks these messages read now, if any are unread. Only then: the write moves the
+    customer's data version (every view of theirs is drawn again), and an open thread reads
+    every few seconds."""
+    unread = (*of_messages, read_at.is_(None))
+    if session.exec(select(Message.id).where(*unread).limit(1)).first() is None:
+        return
     session.execute(
         update(Message)
-        .where(
-            col(Message.customer_id) == customer.id,
-            col(Message.author_kind) == AuthorKind.CUSTOMER,
-            col(Message.read_by_staff_at).is_(None),
-        )
-        .values(read_by_staff_at=now)
+        .where(*unread)
+        .values({read_at: now})
         .execution_options(synchronize_session=False)
     )
 
