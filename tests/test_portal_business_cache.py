@@ -14,13 +14,15 @@ from sqlalchemy import event
 from starlette.applications import Starlette
 
 from frontdesk.app import create_app
-from frontdesk.business_cache import LIFETIME
+from frontdesk.business_cache import LIFETIME, BusinessCache
 from frontdesk.db import Database
 from frontdesk.models import Business, Customer, utcnow
+from frontdesk.services import booking
 from frontdesk.services.businesses import NewBusiness
 from frontdesk.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import make_business, make_customer
+from tests.test_booking import MONDAY, NOW, Shop, at
 from tests.test_portal_views import Portal
 
 SHOP = "https://shop.example"
@@ -134,3 +136,30 @@ def test_another_process_obeys_a_change_within_the_lifetime_and_cors_agrees_with
     finally:
         other_server.stop()
         other_db.dispose()
+
+
+def test_a_lookup_before_the_commit_of_a_savepoint_change_is_forgotten_at_the_commit(
+    db: Database,
+) -> None:
+    """Placing an appointment writes it in a savepoint, which moves the business's version: a
+    lookup made after the savepoint is released but before the commit reads the row as it was,
+    and the commit forgets it (a released savepoint is not the commit)."""
+    shop = Shop(db)
+    cache = BusinessCache(db, lambda: NOW)
+    key = shop.made.business.publishable_key
+    found = cache.find(key)
+    assert found is not None
+    with db.session(shop.id) as session:
+        booking.hold(
+            session,
+            business=shop.business(session),
+            customer=shop.customer(),
+            service_id=shop.service,
+            starts_at=at(MONDAY, 10),
+            now=NOW,
+        )
+        during = cache.find(key)  # another request of this process meanwhile
+        assert during is not None and during.data_version == found.data_version
+    assert cache.kept(key) is None
+    moved = cache.find(key)
+    assert moved is not None and moved.data_version > found.data_version

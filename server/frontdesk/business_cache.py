@@ -84,10 +84,13 @@ class BusinessCache:
         """Forget these businesses (versions.ALL among them: every one)."""
         with self._lock:
             self._changes += 1
+            if versions.ALL in business_ids:
+                self._kept = {}
+                return
             self._kept = {
                 key: kept
                 for key, kept in self._kept.items()
-                if kept.business.id not in business_ids and versions.ALL not in business_ids
+                if kept.business.id not in business_ids
             }
 
 
@@ -98,8 +101,11 @@ _caches: weakref.WeakSet[BusinessCache] = weakref.WeakSet()
 @event.listens_for(Session, "after_commit")
 def _forget_changed(session: Session) -> None:
     # Whatever moved a business's data version (services/versions.py): a change to its row, and
-    # to what every one of its customers is shown (booking hours, blocked time), which a kept
-    # Business would otherwise tag with its old version.
+    # to what every one of its customers is shown (booking hours, appointments), which a kept
+    # Business would otherwise tag with its old version. A released savepoint (placing an
+    # appointment) is not the commit: a lookup before the commit would keep the old row.
+    if session.in_nested_transaction():
+        return
     changed: set[str] | None = session.info.pop(versions.BUSINESSES_MOVED, None)
     if not changed:
         return
@@ -111,4 +117,7 @@ def _forget_changed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _nothing_changed(session: Session) -> None:
-    session.info.pop(versions.BUSINESSES_MOVED, None)
+    # A savepoint rolled back leaves what moved before it to the commit (forgetting one business
+    # too many costs a lookup).
+    if not session.in_nested_transaction():
+        session.info.pop(versions.BUSINESSES_MOVED, None)

@@ -62,7 +62,9 @@ _UNSEEN: frozenset[Table] = frozenset(
 )
 
 # Tables whose rows every customer's views show besides their own customer's: an appointment
-# takes or frees time that each customer's booking form offers.
+# takes or frees time that each customer's booking form offers, so any appointment written
+# (a hold too) draws every customer's views of its business again. By name, as an ORM
+# statement's table is a copy.
 _SHARED: frozenset[str] = frozenset({Appointment.__tablename__})
 
 # session.info: the customers whose version this transaction moved (ALL: the business's), and
@@ -137,7 +139,8 @@ def flushed(session: Session) -> None:
             customer_id = obj.customer_id  # type: ignore[attr-defined]
             if customer_id:
                 customers.add(customer_id)
-            if not customer_id or table.name in _SHARED:  # blocked time names no customer
+            # No customer (blocked time): anyone's.
+            if not customer_id or table.name in _SHARED:
                 by_business[obj.business_id][1][0] = True
         elif parents := [(n, t) for n, t in _parents(table) if getattr(obj, n, None)]:
             for name, parent in parents:
