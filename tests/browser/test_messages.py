@@ -69,9 +69,11 @@ def test_customer_and_office_exchange_messages_within_a_poll(
     expect(desk.get_by_role("heading", name=f"Messages with {customer.name}")).to_be_visible()
 
     # The customer writes; the office's open conversation shows it at its next poll.
-    portal.get_by_label(re.compile("^Message to")).fill("Could you trim the hedge too?")
+    composer = portal.get_by_label(re.compile("^Message to"))
+    composer.fill("Could you trim the hedge too?")
     portal.get_by_role("button", name="Send").click()
     expect(thread).to_contain_text("Could you trim the hedge too?")
+    expect(composer).to_have_value("")  # sent: a second click has nothing to send again
     expect(office).to_contain_text("Could you trim the hedge too?", timeout=POLL_SECONDS * 5000)
 
     # The office answers; the customer's open thread shows it at its next poll, with the
