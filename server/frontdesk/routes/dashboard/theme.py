@@ -96,7 +96,9 @@ async def dashboard_theme_save(request: Request) -> Response:
             else None
         )
         themes.publish(who.session, who.business, shown, logo, who.actor)
-        return theme_context(who, request, notice="Published: the portal shows it now.")
+        # The stylesheet is read as the portal loads: a portal open now keeps the old one.
+        published = "Published: the portal shows it from the next page load."
+        return theme_context(who, request, notice=published)
 
     def rebuild(who: Staff, form: FormData, invalid: Invalid) -> dict[str, Any]:
         return theme_context(who, request, errors=field_errors(invalid))
