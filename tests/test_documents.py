@@ -6,6 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import threading
 from collections.abc import Iterator
@@ -128,6 +129,22 @@ def office(db: Database, settings: Settings) -> Iterator[Office]:
 
 
 SIGN = {"typed_name": "Casey Jones", "agreed": "yes", "consents": "yes"}
+
+
+def test_when_a_document_was_shared_is_told_in_the_readers_zone(office: Office) -> None:
+    """As the portal's visits are: a reader in Tokyo is not told a New York office's clock."""
+    document_id = office.share(office.casey)
+    with office.portal(office.casey) as casey:
+        # Babel puts a narrow no-break space before AM.
+        for zone, shown in (
+            ("Asia/Tokyo", "Mar 12, 2031, 12:00\u202fAM"),
+            ("", "Mar 11, 2031, 11:00\u202fAM"),
+        ):
+            asked = {"Frontdesk-Time-Zone": zone} if zone else {}
+            listed = casey.client.get("/documents", headers=asked)
+            assert shown in html.unescape(listed.text)
+            opened = casey.client.get(f"/documents/{document_id}", headers=asked)
+            assert shown in html.unescape(opened.text)
 
 
 def test_the_customer_signs_and_the_signed_copy_verifies(office: Office) -> None:
