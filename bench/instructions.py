@@ -127,6 +127,10 @@ async def _serve(seeded: dict[str, str]) -> None:
     """The measured side: warm every view up, then serve N requests of a view per line read."""
     settings = _settings(Path(seeded["data"]), seeded["secret"], seeded["database_url"])
     app = create_app(settings)
+    # An entity tag holds the minute: with the clock moving, a run that crossed one would count
+    # revalidations drawn in full (some runs counted 304s at home's cost).
+    moment = app.state.clock()
+    app.state.clock = lambda: moment
     headers = {
         "Host": "127.0.0.1:8000",
         "Origin": SITE,
@@ -147,9 +151,14 @@ async def _serve(seeded: dict[str, str]) -> None:
         for line in sys.stdin:
             path, count, revalidating = line.split()
             asked = headers | ({"If-None-Match": tags[path]} if revalidating == "1" else {})
+            expected = 304 if revalidating == "1" else 200
+            wrong: list[int] = []
             for _ in range(int(count)):
-                await _get(app, prefix + path, asked)
-            print("done", flush=True)
+                status, _answer = await _get(app, prefix + path, asked)
+                if status != expected:
+                    wrong.append(status)
+            # A count that holds answers of another kind is no figure of the view: refused.
+            print(f"done {path} answered {wrong}" if wrong else "done", flush=True)
 
 
 def _control(pid: int, *args: str) -> None:
@@ -184,7 +193,9 @@ def measure(seeded: dict[str, str], requests: int, out: Path) -> dict[str, float
             _control(process.pid, "--instr=on")
             process.stdin.write(f"{path} {requests} {int(revalidated)}\n")
             process.stdin.flush()
-            assert process.stdout.readline().strip() == "done"
+            said = process.stdout.readline().strip()
+            if said != "done":
+                raise RuntimeError(f"{view}: {said or 'the measured process ended'}")
             _control(process.pid, "--instr=off")
             _control(process.pid, f"--dump=view {n}")  # vgdb passes the hint on unquoted
             figures[view] = _total(out / f"callgrind.out.{n}") / requests
