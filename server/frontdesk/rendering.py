@@ -37,7 +37,8 @@ def _day(value: date, locale: str) -> str:
 
 
 def format_moment(value: datetime, time_zone: str = "UTC", locale: str = "en_US") -> str:
-    """Date and time in the business's zone, to the minute: "Nov 22, 2026, 8:17 AM"."""
+    """Date and time in a zone (the portal's reader's, the business's elsewhere), to the minute:
+    "Nov 22, 2026, 8:17 AM"."""
     return _moment(value, time_zone, languages.formatting_locale(locale))
 
 
